@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT
+ * Tabular output for every CLI command in three formats: an aligned text
+ * table for people, CSV (RFC 4180) and JSON (typed values, null for a
+ * suppressed or unavailable value) for programs.
+ */
+#ifndef TD_CLI_OUTPUT_H
+#define TD_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum out_format { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+typedef struct out_table out_table;
+
+/* out_table_create makes a table with the given column names (copied). */
+out_table *out_table_create(const char *name, size_t ncols,
+                            const char *const *cols);
+void       out_table_destroy(out_table *t);
+/* Cells are appended left to right; a row ends after ncols cells. */
+void out_str(out_table *t, const char *s);
+void out_num(out_table *t, double v, int decimals);
+void out_int(out_table *t, int64_t v);
+void out_bool(out_table *t, bool v);
+void out_null(out_table *t, const char *shown); /* e.g. "suppressed" */
+
+/* out_print writes tables in fmt. Several tables: JSON gets one object
+ * keyed by table name, table/CSV get a blank line and the name between. */
+void out_print(FILE *f, enum out_format fmt, out_table *const *tables,
+               size_t n);
+/* out_print_one is out_print for a single table (JSON: an array). */
+void out_print_one(FILE *f, enum out_format fmt, out_table *t);
+
+#endif /* TD_CLI_OUTPUT_H */

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT
+ * tandemd's configuration, filled from the command line and environment
+ * once at start and read-only afterwards (workers share it).
+ */
+#ifndef TD_CONFIG_H
+#define TD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TD_MAX_LISTEN 8
+
+typedef struct td_config {
+	const char *listen[TD_MAX_LISTEN];
+	int         n_listen;
+	const char *db;          /* libpq conninfo or URI; "" = PG* env */
+	int         workers;
+	int         migrate;      /* apply migrations at start */
+	int         migrate_only; /* apply and exit */
+	size_t      max_message;  /* application limit, bytes */
+	int         min_n;        /* small-cell suppression threshold */
+	const char *hmac_key;     /* respondent pseudonym key */
+	size_t      hmac_key_len;
+	const char *tls_cert;
+	const char *tls_key;
+	int         log_requests;
+	const char *version;
+} td_config;
+
+#endif /* TD_CONFIG_H */

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: MIT
+ * One request in, one reply out: envelope decoding, limits, deadline,
+ * dispatch through the method table, the gRPC status, and one log line.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "rpc.h"
+#include "tandem/v1/rpc.pb-c.h"
+
+int64_t
+rpc_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
+rpc_remaining_ms(const rpc_call *call)
+{
+	if (call->deadline_us == 0) {
+		return INT64_MAX;
+	}
+	return (call->deadline_us - rpc_now_us()) / 1000;
+}
+
+int
+rpc_fail(rpc_call *call, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(call->message, sizeof(call->message), fmt, ap);
+	va_end(ap);
+	call->code = code;
+	return code;
+}
+
+int
+rpc_fail_err(rpc_call *call, int err, const char *msg)
+{
+	return rpc_fail(call, td_code_from_err(err), "%s", msg);
+}
+
+void
+rpc_detail(rpc_call *call, int64_t index, const char *field, const char *rule,
+           const char *fmt, ...)
+{
+	if (call->n_details >= TD_MAX_DETAILS) {
+		call->details_omitted++;
+		return;
+	}
+	if (call->n_details == call->cap_details) {
+		size_t            cap = call->cap_details ? call->cap_details * 2
+		                                          : 16;
+		ProtobufCMessage **d =
+		    rpc_arena_alloc(call->arena, cap * sizeof(*d));
+		if (d == NULL) {
+			call->details_omitted++;
+			return;
+		}
+		if (call->n_details > 0) {
+			memcpy(d, call->details,
+			       call->n_details * sizeof(*d));
+		}
+		call->details     = d;
+		call->cap_details = cap;
+	}
+	Tandem__V1__ErrorDetail *e = RPC_NEW(call->arena,
+	    Tandem__V1__ErrorDetail, tandem__v1__error_detail__init);
+	if (e == NULL) {
+		call->details_omitted++;
+		return;
+	}
+	char    buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	e->record_index = index;
+	e->field        = rpc_arena_strdup(call->arena, field ? field : "");
+	e->rule         = rpc_arena_strdup(call->arena, rule ? rule : "");
+	e->message      = rpc_arena_strdup(call->arena, buf);
+	if (e->field == NULL || e->rule == NULL || e->message == NULL) {
+		call->details_omitted++;
+		return;
+	}
+	call->details[call->n_details++] = &e->base;
+}
+
+/* ---- generic validation of unpacked messages ---- */
+
+static size_t
+string_limit(const char *field)
+{
+	if (strcmp(field, "text") == 0 || strcmp(field, "notes") == 0 ||
+	    strcmp(field, "note") == 0 || strcmp(field, "description") == 0) {
+		return TD_MAX_TEXT;
+	}
+	return TD_MAX_STRING;
+}
+
+static void
+check_string(rpc_call *call, int64_t rec, const char *path,
+             const char *field, const char *s)
+{
+	if (s == NULL || s == protobuf_c_empty_string) {
+		return;
+	}
+	size_t len   = strlen(s);
+	size_t block = rpc_arena_block_size(s);
+	if (block != 0 && block != len + 1) {
+		rpc_detail(call, rec, field, "no_nul",
+		           "%s contains a NUL byte at offset %zu", path, len);
+		return;
+	}
+	size_t limit = string_limit(field);
+	if (len > limit) {
+		rpc_detail(call, rec, field, "max_length",
+		           "%s is %zu bytes, over the %zu-byte limit", path,
+		           len, limit);
+		return;
+	}
+	if (!td_utf8_valid(s, len)) {
+		rpc_detail(call, rec, field, "utf8",
+		           "%s is not valid UTF-8", path);
+	}
+}
+
+static void walk(rpc_call *call, const ProtobufCMessage *m, int depth,
+                 int64_t rec, const char *prefix);
+
+static void
+walk(rpc_call *call, const ProtobufCMessage *m, int depth, int64_t rec,
+     const char *prefix)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *member = (const char *) m + f->offset;
+		char        path[256];
+		if (f->type != PROTOBUF_C_TYPE_STRING &&
+		    f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *) ((const char *) m +
+			                              f->quantifier_offset);
+			void *const *arr = *(void *const *const *) member;
+			for (size_t k = 0; k < n; k++) {
+				int64_t r = (depth == 0 &&
+				             f->type == PROTOBUF_C_TYPE_MESSAGE)
+				                ? (int64_t) k
+				                : rec;
+				snprintf(path, sizeof(path), "%s%s%s[%zu]",
+				         prefix, *prefix ? "." : "", f->name,
+				         k);
+				if (f->type == PROTOBUF_C_TYPE_STRING) {
+					check_string(call, r, path, f->name,
+					             arr[k]);
+				} else if (arr[k] != NULL) {
+					walk(call, arr[k], depth + 1, r, path);
+				}
+			}
+		} else {
+			snprintf(path, sizeof(path), "%s%s%s", prefix,
+			         *prefix ? "." : "", f->name);
+			const void *v = *(const void *const *) member;
+			if (f->type == PROTOBUF_C_TYPE_STRING) {
+				check_string(call, rec, path, f->name, v);
+			} else if (v != NULL) {
+				walk(call, v, depth + 1, rec, path);
+			}
+		}
+	}
+}
+
+size_t
+rpc_validate(rpc_call *call, const ProtobufCMessage *m)
+{
+	size_t before = call->n_details + (size_t) call->details_omitted;
+	walk(call, m, 0, -1, "");
+	return call->n_details + (size_t) call->details_omitted - before;
+}
+
+/* ---- the request path ---- */
+
+static int
+run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
+         ProtobufCMessage **resp)
+{
+	const rpc_method *m = rpc_find(env->method);
+	if (m == NULL) {
+		return rpc_fail(call, TD_CODE_UNIMPLEMENTED,
+		                "unknown method %s", env->method);
+	}
+	if (m->handler == NULL) {
+		return rpc_fail(call, TD_CODE_UNIMPLEMENTED,
+		                "method %s is declared but not implemented "
+		                "by this server version",
+		                env->method);
+	}
+	ProtobufCMessage *req = protobuf_c_message_unpack(
+	    m->desc->input, rpc_arena_allocator(call->arena),
+	    env->payload.len, env->payload.data);
+	if (req == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "payload of %zu bytes is not a valid %s",
+		                env->payload.len, m->desc->input->name);
+	}
+	if (rpc_validate(call, req) > 0) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "%zu invalid field(s) in %s",
+		                call->n_details + (size_t) call->details_omitted,
+		                m->desc->input->name);
+	}
+	if (call->deadline_us != 0 && rpc_remaining_ms(call) <= 0) {
+		return rpc_fail(call, TD_CODE_DEADLINE_EXCEEDED,
+		                "deadline passed before %s started",
+		                env->method);
+	}
+	int code = m->handler(call, req, resp);
+	if (code == TD_CODE_OK && *resp == NULL) {
+		return rpc_fail(call, TD_CODE_INTERNAL,
+		                "%s produced no reply", env->method);
+	}
+	if (code != TD_CODE_OK && call->code == TD_CODE_OK) {
+		call->code = code;
+	}
+	return code;
+}
+
+static void
+log_line(const rpc_call *call, int64_t start_us, size_t in_len,
+         size_t out_len)
+{
+	if (!call->cfg->log_requests) {
+		return;
+	}
+	struct timespec wall;
+	struct tm       tm;
+	char            ts[32];
+	clock_gettime(CLOCK_REALTIME, &wall);
+	gmtime_r(&wall.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	/* logfmt: one line, quoted values where they may hold spaces. */
+	fprintf(stderr,
+	        "ts=%s.%03ldZ level=%s msg=request method=%s status=%s "
+	        "duration_us=%" PRId64 " request_id=\"%s\" worker=%d "
+	        "bytes_in=%zu bytes_out=%zu records=%" PRId64 "%s%s%s\n",
+	        ts, wall.tv_nsec / 1000000,
+	        call->code == TD_CODE_OK ? "info" : "warn",
+	        call->method && *call->method ? call->method : "-",
+	        td_code_name(call->code), rpc_now_us() - start_us,
+	        call->request_id ? call->request_id : "", call->worker,
+	        in_len, out_len, call->records,
+	        call->code != TD_CODE_OK ? " error=\"" : "",
+	        call->code != TD_CODE_OK ? call->message : "",
+	        call->code != TD_CODE_OK ? "\"" : "");
+}
+
+static int
+pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
+           size_t *out_len)
+{
+	Tandem__V1__ResponseEnvelope env = TANDEM__V1__RESPONSE_ENVELOPE__INIT;
+	Tandem__V1__Status           st  = TANDEM__V1__STATUS__INIT;
+	uint8_t                     *payload = NULL;
+	size_t                       plen    = 0;
+
+	if (call->code == TD_CODE_OK && resp != NULL) {
+		plen    = protobuf_c_message_get_packed_size(resp);
+		payload = rpc_arena_alloc(call->arena, plen ? plen : 1);
+		if (payload == NULL) {
+			rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			         "out of memory packing the reply");
+		} else {
+			protobuf_c_message_pack(resp, payload);
+		}
+		if (call->code == TD_CODE_OK &&
+		    plen + 1024 > call->cfg->max_message) {
+			rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			         "reply of %zu bytes exceeds the %zu-byte "
+			         "message limit (--max-message-bytes); "
+			         "narrow the request",
+			         plen, call->cfg->max_message);
+		}
+	}
+	st.code    = (Tandem__V1__Code) call->code;
+	st.message = call->code == TD_CODE_OK ? "" : call->message;
+	if (call->code != TD_CODE_OK) {
+		st.n_details       = call->n_details;
+		st.details         = (Tandem__V1__ErrorDetail **) call->details;
+		st.details_omitted = call->details_omitted;
+	}
+	env.status     = &st;
+	env.request_id = (char *) (call->request_id ? call->request_id : "");
+	if (call->code == TD_CODE_OK && payload != NULL) {
+		env.payload.data = payload;
+		env.payload.len  = plen;
+	}
+	size_t   n   = tandem__v1__response_envelope__get_packed_size(&env);
+	uint8_t *buf = malloc(n ? n : 1);
+	if (buf == NULL) {
+		return TD_ENOMEM;
+	}
+	tandem__v1__response_envelope__pack(&env, buf);
+	*out     = buf;
+	*out_len = n;
+	return TD_OK;
+}
+
+int
+rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+           size_t *out_len)
+{
+	int64_t                       start = rpc_now_us();
+	rpc_call                      call;
+	ProtobufCMessage             *resp = NULL;
+	Tandem__V1__RequestEnvelope *env  = NULL;
+
+	rpc_arena_reset(w->arena);
+	memset(&call, 0, sizeof(call));
+	call.arena  = w->arena;
+	call.store  = w->store;
+	call.cfg    = w->cfg;
+	call.worker = w->worker;
+	call.method = "";
+
+	if (in_len > w->cfg->max_message) {
+		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
+		         "request of %zu bytes exceeds the %zu-byte message "
+		         "limit (--max-message-bytes); split the batch",
+		         in_len, w->cfg->max_message);
+		goto reply;
+	}
+	env = tandem__v1__request_envelope__unpack(
+	    rpc_arena_allocator(w->arena), in_len, in);
+	if (env == NULL) {
+		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
+		         "malformed request: %zu bytes are not a "
+		         "tandem.v1.RequestEnvelope",
+		         in_len);
+		goto reply;
+	}
+	call.method     = env->method;
+	call.request_id = env->request_id;
+	call.token      = env->token;
+	if (rpc_validate(&call, &env->base) > 0) {
+		call.method = "";
+		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
+		         "malformed request envelope: %s",
+		         ((Tandem__V1__ErrorDetail *) call.details[0])
+		             ->message);
+		goto reply;
+	}
+	if (env->method[0] == '\0') {
+		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
+		         "request envelope names no method");
+		goto reply;
+	}
+	if (env->deadline_ms < 0) {
+		rpc_fail(&call, TD_CODE_DEADLINE_EXCEEDED,
+		         "deadline had already passed when the request "
+		         "arrived");
+		goto reply;
+	}
+	if (env->deadline_ms > 0) {
+		call.deadline_us = start + env->deadline_ms * 1000;
+	}
+	run_call(&call, env, &resp);
+
+reply:;
+	int rv = pack_reply(&call, resp, out, out_len);
+	log_line(&call, start, in_len, rv == TD_OK ? *out_len : 0);
+	if (env != NULL) {
+		tandem__v1__request_envelope__free_unpacked(
+		    env, rpc_arena_allocator(w->arena));
+	}
+	return rv;
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT
+ * The RPC layer: one call's context, the handler signature every service
+ * method has, and rpc_handle, which turns request bytes into reply bytes
+ * (envelope, limits, deadline, dispatch, status, log line).
+ */
+#ifndef TD_RPC_H
+#define TD_RPC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "arena.h"
+#include "tandem/wire.h"
+
+struct store;
+struct td_config;
+
+/* The caller as authenticated from the envelope's token. */
+typedef struct rpc_principal {
+	char    client_id[40]; /* "" when unauthenticated */
+	char    name[64];
+	int     role; /* RPC_ROLE_* */
+	int64_t school_id;
+	int64_t district_id;
+	char    school[64];
+	char    district[64];
+} rpc_principal;
+
+enum {
+	RPC_ROLE_NONE      = 0,
+	RPC_ROLE_SCHOOL    = 1 << 0,
+	RPC_ROLE_DISTRICT  = 1 << 1,
+	RPC_ROLE_COUNCIL   = 1 << 2,
+	RPC_ROLE_EVALUATOR = 1 << 3,
+	RPC_ROLE_ADMIN     = 1 << 4,
+};
+
+/* One call in flight on one worker. Everything allocated for the reply
+ * comes from arena and dies with the call. */
+typedef struct rpc_call {
+	const char              *method;
+	const char              *request_id;
+	const char              *token;
+	int64_t                  deadline_us; /* monotonic; 0 = none */
+	struct store            *store;       /* the worker's own connection */
+	rpc_arena               *arena;
+	const struct td_config  *cfg;
+	rpc_principal            who;
+	int                      worker;
+	/* outcome */
+	int                      code;
+	char                     message[512];
+	ProtobufCMessage       **details; /* Tandem__V1__ErrorDetail * */
+	size_t                   n_details;
+	size_t                   cap_details;
+	int                      details_omitted;
+	int64_t                  records; /* for the log and the audit */
+} rpc_call;
+
+/* A service method. Returns a TD_CODE_*; on OK sets *resp to a reply
+ * allocated from call->arena; otherwise sets the call's message (rpc_fail). */
+typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *req,
+                           ProtobufCMessage **resp);
+
+typedef struct rpc_method {
+	const char                         *path; /* "/tandem.v1.Health/Check" */
+	const ProtobufCMethodDescriptor    *desc;
+	const ProtobufCServiceDescriptor   *service;
+	rpc_handler                         handler; /* NULL = UNIMPLEMENTED */
+	int                                 roles;   /* RPC_ROLE_* allowed */
+	bool                                open;    /* no token needed */
+} rpc_method;
+
+/* rpc_fail sets the call's status and returns code, for
+ * `return rpc_fail(call, TD_CODE_X, "…", …);`. */
+int rpc_fail(rpc_call *call, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* rpc_detail adds one per-record problem (index -1 = the request). Past
+ * TD_MAX_DETAILS they are only counted. */
+void rpc_detail(rpc_call *call, int64_t index, const char *field,
+                const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* rpc_fail_err maps a td_err and a message from a lower layer. */
+int rpc_fail_err(rpc_call *call, int err, const char *msg);
+/* rpc_remaining_ms: milliseconds left before the deadline (INT64_MAX if
+ * none; <= 0 when passed). */
+int64_t rpc_remaining_ms(const rpc_call *call);
+int64_t rpc_now_us(void);
+
+/* The method table, built once from the protobuf-c service descriptors. */
+const rpc_method *rpc_methods(size_t *count);
+const rpc_method *rpc_find(const char *path);
+/* rpc_methods_init builds the table; call once at start. */
+int rpc_methods_init(void) __attribute__((warn_unused_result));
+
+/* rpc_handle processes one request message. in/in_len are the bytes
+ * received; *out (malloc'd, owned by the caller) gets the packed
+ * ResponseEnvelope. Never fails to produce a reply unless out of memory. */
+typedef struct rpc_worker_ctx {
+	int                     worker;
+	struct store           *store;
+	rpc_arena              *arena;
+	const struct td_config *cfg;
+} rpc_worker_ctx;
+
+int rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+               size_t *out_len) __attribute__((warn_unused_result));
+
+/* rpc_validate walks an unpacked message: every string must be valid UTF-8,
+ * within its length limit and free of NUL bytes; repeated fields of the top
+ * level are the records. Problems are added as details; returns the count. */
+size_t rpc_validate(rpc_call *call, const ProtobufCMessage *m);
+
+#endif /* TD_RPC_H */

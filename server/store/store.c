@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT
+ * Connection handling: connect, reconnect after the database restarts,
+ * statement_timeout from the call's deadline, and SQLSTATE → td_err.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store_internal.h"
+
+#define RECONNECT_EVERY_US 200000
+
+int64_t
+store_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+store_fail(store *s, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+const char *
+store_errmsg(const store *s)
+{
+	return s->err;
+}
+
+/* trim_newline folds libpq's multi-line messages into one line, so a
+ * message fits a log line and a status. */
+static void
+trim_newline(char *m)
+{
+	char *w = m;
+	for (char *r = m; *r; r++) {
+		if (*r == '\n' || *r == '\t') {
+			if (w > m && w[-1] != ' ') {
+				*w++ = ' ';
+			}
+			continue;
+		}
+		*w++ = *r;
+	}
+	while (w > m && w[-1] == ' ') {
+		w--;
+	}
+	*w = '\0';
+}
+
+int
+store_result_err(store *s, const PGresult *res, const char *what)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
+	                        : NULL;
+	const char *msg   = res ? PQresultErrorField(res,
+	                                             PG_DIAG_MESSAGE_PRIMARY)
+	                        : NULL;
+	char        buf[384];
+	int         err;
+
+	snprintf(buf, sizeof(buf), "%s",
+	         msg ? msg : PQerrorMessage(s->conn));
+	trim_newline(buf);
+	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL) {
+		s->timeout_ms = -1;
+		return store_fail(s, TD_EUNAVAIL,
+		                  "database unavailable while %s: %s", what,
+		                  buf);
+	}
+	if (strcmp(state, "57014") == 0) {
+		err = TD_ETIMEDOUT; /* query_canceled: statement_timeout */
+		return store_fail(s, err, "deadline exceeded while %s", what);
+	} else if (strncmp(state, "08", 2) == 0 ||
+	           strcmp(state, "57P01") == 0 ||
+	           strcmp(state, "57P02") == 0 ||
+	           strcmp(state, "57P03") == 0 ||
+	           strcmp(state, "53300") == 0) {
+		err = TD_EUNAVAIL;
+	} else if (strcmp(state, "23505") == 0) {
+		err = TD_EEXIST;
+	} else if (strcmp(state, "23503") == 0) {
+		err = TD_ENOTFOUND;
+	} else if (strncmp(state, "22", 2) == 0 ||
+	           strncmp(state, "23", 2) == 0) {
+		err = TD_EINVAL;
+	} else if (strcmp(state, "40001") == 0 ||
+	           strcmp(state, "40P01") == 0) {
+		err = TD_EUNAVAIL; /* serialization/deadlock: retryable */
+	} else {
+		err = TD_EINTERNAL;
+	}
+	return store_fail(s, err, "%s: %s (SQLSTATE %s)", what, buf, state);
+}
+
+int
+store_exec(store *s, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int       rv  = TD_OK;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rv = store_result_err(s, res, what);
+	}
+	PQclear(res);
+	return rv;
+}
+
+void
+store_rollback(store *s)
+{
+	PGresult *res = PQexec(s->conn, "ROLLBACK");
+	PQclear(res);
+}
+
+static int
+connect_now(store *s)
+{
+	/* connect_timeout first so the operator's conninfo can override it;
+	 * dbname is expanded as a full conninfo or URI. */
+	const char *keys[] = { "connect_timeout", "application_name",
+		               "dbname", NULL };
+	const char *vals[] = { "3", "tandemd", s->conninfo, NULL };
+
+	if (s->conn != NULL) {
+		PQfinish(s->conn);
+	}
+	s->last_attempt_us = store_now_us();
+	s->timeout_ms      = -1;
+	s->conn = PQconnectdbParams(keys, vals, s->conninfo[0] ? 1 : 0);
+	if (s->conn == NULL) {
+		return store_fail(s, TD_ENOMEM, "out of memory connecting");
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		char buf[384];
+		snprintf(buf, sizeof(buf), "%s", PQerrorMessage(s->conn));
+		trim_newline(buf);
+		return store_fail(s, TD_EUNAVAIL,
+		                  "cannot connect to the database: %s", buf);
+	}
+	return TD_OK;
+}
+
+int
+store_open(store **out, const char *conninfo, int worker)
+{
+	store *s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return TD_ENOMEM;
+	}
+	s->conninfo = strdup(conninfo ? conninfo : "");
+	if (s->conninfo == NULL) {
+		free(s);
+		return TD_ENOMEM;
+	}
+	s->worker = worker;
+	(void) connect_now(s); /* a down database is retried later */
+	*out = s;
+	return TD_OK;
+}
+
+void
+store_close(store *s)
+{
+	if (s == NULL) {
+		return;
+	}
+	if (s->conn != NULL) {
+		PQfinish(s->conn);
+	}
+	free(s->conninfo);
+	free(s);
+}
+
+static int
+set_timeout(store *s, int64_t ms)
+{
+	char sql[64];
+	if (ms == s->timeout_ms) {
+		return TD_OK;
+	}
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %lld",
+	         (long long) ms);
+	int rv = store_exec(s, sql, "setting the statement timeout");
+	if (rv == TD_OK) {
+		s->timeout_ms = ms;
+	}
+	return rv;
+}
+
+int
+store_begin_request(store *s, int64_t remaining_ms)
+{
+	int64_t ms = 0; /* statement_timeout 0 = none */
+	if (remaining_ms != INT64_MAX) {
+		if (remaining_ms <= 0) {
+			return store_fail(s, TD_ETIMEDOUT,
+			                  "deadline exceeded before the database "
+			                  "was asked");
+		}
+		ms = remaining_ms > INT32_MAX ? 0 : remaining_ms;
+	}
+	if (PQstatus(s->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+		/* A previous call left a transaction open: never let it
+		 * leak into this one. */
+		store_rollback(s);
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		if (store_now_us() - s->last_attempt_us < RECONNECT_EVERY_US) {
+			return TD_EUNAVAIL; /* keep the last message */
+		}
+		int rv = connect_now(s);
+		if (rv != TD_OK) {
+			return rv;
+		}
+	}
+	int rv = set_timeout(s, ms);
+	if (rv == TD_EUNAVAIL && PQstatus(s->conn) == CONNECTION_BAD) {
+		/* The server restarted since our last call: the first
+		 * command on the old connection is where we learn it, and
+		 * SET is safe to repeat on a fresh one. */
+		rv = connect_now(s);
+		if (rv == TD_OK) {
+			rv = set_timeout(s, ms);
+		}
+	}
+	return rv;
+}
+
+static int ping_once(store *s, int *schema_version);
+
+int
+store_ping(store *s, int *schema_version)
+{
+	int rv = ping_once(s, schema_version);
+	if (rv == TD_EUNAVAIL && PQstatus(s->conn) == CONNECTION_BAD &&
+	    connect_now(s) == TD_OK) {
+		/* Read-only, so safe to ask again on a fresh connection. */
+		rv = ping_once(s, schema_version);
+	}
+	return rv;
+}
+
+static int
+ping_once(store *s, int *schema_version)
+{
+	PGresult *res = PQexec(
+	    s->conn, "SELECT coalesce((SELECT max(version) FROM "
+	             "td_schema_migrations), 0) WHERE to_regclass("
+	             "'td_schema_migrations') IS NOT NULL");
+	int rv = TD_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rv = store_result_err(s, res, "checking the database");
+	} else if (PQntuples(res) == 0) {
+		*schema_version = 0;
+	} else {
+		*schema_version = atoi(PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return rv;
+}
+
+int
+store_sleep(store *s, int ms)
+{
+	char        arg[32];
+	const char *params[1] = { arg };
+	snprintf(arg, sizeof(arg), "%.3f", ms / 1000.0);
+	PGresult *res = PQexecParams(s->conn, "SELECT pg_sleep($1::float8)",
+	                             1, NULL, params, NULL, NULL, 0);
+	int       rv  = TD_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rv = store_result_err(s, res, "sleeping in the database");
+	}
+	PQclear(res);
+	return rv;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT
+ * Shared internals of the store's files: the connection wrapper and the
+ * helpers that turn a PGresult into a td_err with a sentence.
+ */
+#ifndef TD_STORE_INTERNAL_H
+#define TD_STORE_INTERNAL_H
+
+#include <libpq-fe.h>
+
+#include "store.h"
+
+struct store {
+	PGconn *conn;
+	char   *conninfo;
+	int     worker;
+	int64_t last_attempt_us; /* last reconnect attempt */
+	int64_t timeout_ms;      /* statement_timeout in force, -1 unknown */
+	char    err[512];
+};
+
+/* store_fail formats the store's error and returns err. */
+int store_fail(store *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* store_result_err classifies a failed result by SQLSTATE (never by text),
+ * sets the store's message with what (a short "doing X" phrase) and clears
+ * nothing: the caller still owns res. Returns the td_err. */
+int store_result_err(store *s, const PGresult *res, const char *what);
+/* store_exec runs a command without parameters; 0 when it succeeded. */
+int store_exec(store *s, const char *sql, const char *what)
+    __attribute__((warn_unused_result));
+int64_t store_now_us(void);
+/* store_rollback ends an open transaction; failure only means the
+ * connection is gone, which the next call finds out. */
+void store_rollback(store *s);
+
+#endif /* TD_STORE_INTERNAL_H */

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT
+ * See harness.h.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "harness.h"
+
+static int server_seq;
+
+static const char *
+env_or_fail(const char *name)
+{
+	const char *v = getenv(name);
+	if (v == NULL || *v == '\0') {
+		fail_msg("%s is not set: run the tests through ctest", name);
+	}
+	return v;
+}
+
+const char *
+h_bin_dir(void)
+{
+	return env_or_fail("TD_TEST_BIN_DIR");
+}
+
+const char *
+h_source_dir(void)
+{
+	return env_or_fail("TD_TEST_SOURCE_DIR");
+}
+
+static PGconn *
+connect_or_fail(const char *conninfo)
+{
+	PGconn *c = PQconnectdb(conninfo);
+	if (PQstatus(c) != CONNECTION_OK) {
+		fail_msg("cannot connect to %s: %s", conninfo,
+		         PQerrorMessage(c));
+	}
+	return c;
+}
+
+void
+h_db_create(const char *name, char *conninfo)
+{
+	const char *base = env_or_fail("TD_TEST_PG");
+	char        db[96], sql[256], admin[512];
+	snprintf(db, sizeof(db), "t_%s_%d", name, (int) getpid());
+	snprintf(admin, sizeof(admin), "%s dbname=postgres", base);
+	PGconn *c = connect_or_fail(admin);
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", db);
+	PQclear(PQexec(c, sql));
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		fail_msg("create database %s: %s", db, PQerrorMessage(c));
+	}
+	PQclear(r);
+	PQfinish(c);
+	snprintf(conninfo, 512, "%s dbname=%s", base, db);
+}
+
+static int
+wait_serving(h_server *s, int ms)
+{
+	td_client *c = h_client(s, 1000);
+	int        ok = 0;
+	for (int waited = 0; waited < ms && !ok; waited += 50) {
+		Tandem__V1__HealthCheckRequest req =
+		    TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+		Tandem__V1__HealthCheckResponse *resp = NULL;
+		td_status                        st   = { 0 };
+		if (td_health_check(c, &req, &resp, &st) == TD_CODE_OK) {
+			ok = resp->status ==
+			     TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+			protobuf_c_message_free_unpacked(&resp->base, NULL);
+		}
+		td_status_reset(&st);
+		if (!ok) {
+			usleep(50000);
+		}
+	}
+	td_client_destroy(c);
+	return ok;
+}
+
+void
+h_server_start(h_server *s, const char *conninfo, ...)
+{
+	const char *argv[40];
+	int         n = 0;
+	char        bin[512];
+	va_list     ap;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->url, sizeof(s->url), "ipc:///tmp/tdtest-%d-%d.sock",
+	         (int) getpid(), ++server_seq);
+	snprintf(s->log, sizeof(s->log), "/tmp/tdtest-%d-%d.log",
+	         (int) getpid(), server_seq);
+	snprintf(s->conninfo, sizeof(s->conninfo), "%s", conninfo);
+	snprintf(bin, sizeof(bin), "%s/tandemd", h_bin_dir());
+	argv[n++] = bin;
+	argv[n++] = "--listen";
+	argv[n++] = s->url;
+	argv[n++] = "--db";
+	argv[n++] = s->conninfo;
+	argv[n++] = "--migrate";
+	argv[n++] = "--workers";
+	argv[n++] = "4";
+	va_start(ap, conninfo);
+	for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 38;) {
+		argv[n++] = a;
+	}
+	va_end(ap);
+	argv[n] = NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		FILE *f = freopen(s->log, "w", stderr);
+		(void) f;
+		setenv("TANDEM_HMAC_KEY", "test-key-not-secret", 0);
+		execv(bin, (char *const *) argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	s->pid = pid;
+	if (!wait_serving(s, 20000)) {
+		h_run("tail -20 %s >&2", s->log);
+		fail_msg("tandemd on %s did not become SERVING", s->url);
+	}
+}
+
+int
+h_server_stop(h_server *s)
+{
+	int status = 0;
+	if (s->pid <= 0) {
+		return -1;
+	}
+	kill(s->pid, SIGTERM);
+	for (int i = 0; i < 1000; i++) {
+		pid_t r = waitpid(s->pid, &status, WNOHANG);
+		if (r == s->pid) {
+			s->pid = 0;
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		}
+		usleep(10000);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+	return 137;
+}
+
+td_client *
+h_client(const h_server *s, int timeout_ms)
+{
+	const char    *urls[] = { s->url };
+	td_client_opts o      = { 0 };
+	td_client     *c      = NULL;
+	char           err[TD_ERRMSG_MAX];
+	o.urls                = urls;
+	o.n_urls              = 1;
+	o.timeout_ms          = timeout_ms;
+	if (td_client_create(&c, &o, err) != TD_OK) {
+		fail_msg("client: %s", err);
+	}
+	return c;
+}
+
+long long
+h_sql_int(const char *conninfo, const char *sql)
+{
+	PGconn   *c = connect_or_fail(conninfo);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	}
+	long long v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	PQfinish(c);
+	return v;
+}
+
+const char *
+h_sql_text(const char *conninfo, const char *sql)
+{
+	static char buf[4096];
+	PGconn     *c = connect_or_fail(conninfo);
+	PGresult   *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	}
+	snprintf(buf, sizeof(buf), "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	PQfinish(c);
+	return buf;
+}
+
+void
+h_sql_exec(const char *conninfo, const char *sql)
+{
+	PGconn   *c = connect_or_fail(conninfo);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	}
+	PQclear(r);
+	PQfinish(c);
+}
+
+int
+h_run(const char *fmt, ...)
+{
+	char    cmd[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	int st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}

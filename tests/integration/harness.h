@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT
+ * Integration-test harness: a fresh database per test program on the
+ * PostgreSQL that ctest started (fixture "pg"), a real tandemd process on a
+ * private ipc:// socket, and libpq helpers to look at what was stored.
+ */
+#ifndef TD_TEST_HARNESS_H
+#define TD_TEST_HARNESS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+#include "tandem/tandem.h"
+
+typedef struct h_server {
+	pid_t pid;
+	char  url[160];
+	char  log[200];
+	char  conninfo[512];
+} h_server;
+
+/* h_db_create makes an empty database for this test program and writes
+ * its conninfo (512 bytes). Fails the test if PostgreSQL is not there. */
+void h_db_create(const char *name, char *conninfo);
+/* h_server_start runs tandemd --migrate on conninfo with extra arguments
+ * (NULL-terminated) and waits until Health answers SERVING. */
+void h_server_start(h_server *s, const char *conninfo, ...);
+/* h_server_stop sends SIGTERM and waits (SIGKILL after 10 s); returns the
+ * exit status. */
+int h_server_stop(h_server *s);
+/* h_client connects a client to s with a timeout in ms. */
+td_client *h_client(const h_server *s, int timeout_ms);
+/* h_sql_int runs a query returning one integer on conninfo. */
+long long h_sql_int(const char *conninfo, const char *sql);
+/* h_sql_text runs a query and returns its first value (static buffer). */
+const char *h_sql_text(const char *conninfo, const char *sql);
+/* h_sql_exec runs a command; fails the test on error. */
+void h_sql_exec(const char *conninfo, const char *sql);
+/* h_run runs a command line with /bin/sh and returns its exit status. */
+int h_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Paths from the environment ctest sets. */
+const char *h_bin_dir(void);
+const char *h_source_dir(void);
+
+#endif /* TD_TEST_HARNESS_H */
