@@ -137,8 +137,8 @@ td_utf8_valid(const char *str, size_t len)
 			}
 			cp = (cp << 6) | (s[i + k] & 0x3F);
 		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000)
+		    || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
 			return 0;
 		}
 		i += need + 1;

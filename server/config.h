@@ -13,13 +13,13 @@
 typedef struct td_config {
 	const char *listen[TD_MAX_LISTEN];
 	int         n_listen;
-	const char *db;          /* libpq conninfo or URI; "" = PG* env */
+	const char *db; /* libpq conninfo or URI; "" = PG* env */
 	int         workers;
-	int         migrate;      /* apply migrations at start */
+	int         migrate; /* apply migrations at start */
 	int         migrate_only; /* apply and exit */
-	size_t      max_message;  /* application limit, bytes */
-	int         min_n;        /* small-cell suppression threshold */
-	const char *hmac_key;     /* respondent pseudonym key */
+	size_t      max_message; /* application limit, bytes */
+	int         min_n; /* small-cell suppression threshold */
+	const char *hmac_key; /* respondent pseudonym key */
 	size_t      hmac_key_len;
 	const char *tls_cert;
 	const char *tls_key;

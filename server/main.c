@@ -25,43 +25,44 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: tandemd [options]\n"
-	        "\n"
-	        "Serves the Tandem API (protobuf over nng req/rep, gRPC "
-	        "status semantics)\nand stores everything in PostgreSQL.\n"
-	        "\n"
-	        "  --listen URL          listen on URL: tcp://HOST:PORT, "
-	        "ipc:///PATH,\n"
-	        "                        tls+tcp://HOST:PORT (repeatable; "
-	        "default %s;\n"
-	        "                        env TANDEM_LISTEN)\n"
-	        "  --db CONNINFO         libpq conninfo or URI (env "
-	        "TANDEM_DB; PG* variables\n"
-	        "                        are honoured)\n"
-	        "  --workers N           worker threads, each with its own "
-	        "database\n"
-	        "                        connection (default: cores; env "
-	        "TANDEM_WORKERS)\n"
-	        "  --migrate             apply pending migrations from sql/ "
-	        "at start\n"
-	        "  --migrate-only        apply pending migrations and exit\n"
-	        "  --max-message-bytes N largest request or reply (default "
-	        "%u)\n"
-	        "  --min-n N             small-cell suppression threshold "
-	        "(default 10;\n"
-	        "                        env TANDEM_MIN_N)\n"
-	        "  --tls-cert FILE       certificate (PEM) for tls+tcp "
-	        "listeners\n"
-	        "  --tls-key FILE        private key (PEM) for tls+tcp "
-	        "listeners\n"
-	        "  --quiet               no per-request log lines\n"
-	        "  --help                this text\n"
-	        "  --version             print the version\n"
-	        "\n"
-	        "Respondent ids are pseudonymised with the key in "
-	        "TANDEM_HMAC_KEY or the\nfile named by TANDEM_HMAC_KEY_FILE.\n",
-	        TD_DEFAULT_URL, TD_DEFAULT_MAX_MESSAGE);
+	fprintf(
+	    f,
+	    "usage: tandemd [options]\n"
+	    "\n"
+	    "Serves the Tandem API (protobuf over nng req/rep, gRPC "
+	    "status semantics)\nand stores everything in PostgreSQL.\n"
+	    "\n"
+	    "  --listen URL          listen on URL: tcp://HOST:PORT, "
+	    "ipc:///PATH,\n"
+	    "                        tls+tcp://HOST:PORT (repeatable; "
+	    "default %s;\n"
+	    "                        env TANDEM_LISTEN)\n"
+	    "  --db CONNINFO         libpq conninfo or URI (env "
+	    "TANDEM_DB; PG* variables\n"
+	    "                        are honoured)\n"
+	    "  --workers N           worker threads, each with its own "
+	    "database\n"
+	    "                        connection (default: cores; env "
+	    "TANDEM_WORKERS)\n"
+	    "  --migrate             apply pending migrations from sql/ "
+	    "at start\n"
+	    "  --migrate-only        apply pending migrations and exit\n"
+	    "  --max-message-bytes N largest request or reply (default "
+	    "%u)\n"
+	    "  --min-n N             small-cell suppression threshold "
+	    "(default 10;\n"
+	    "                        env TANDEM_MIN_N)\n"
+	    "  --tls-cert FILE       certificate (PEM) for tls+tcp "
+	    "listeners\n"
+	    "  --tls-key FILE        private key (PEM) for tls+tcp "
+	    "listeners\n"
+	    "  --quiet               no per-request log lines\n"
+	    "  --help                this text\n"
+	    "  --version             print the version\n"
+	    "\n"
+	    "Respondent ids are pseudonymised with the key in "
+	    "TANDEM_HMAC_KEY or the\nfile named by TANDEM_HMAC_KEY_FILE.\n",
+	    TD_DEFAULT_URL, TD_DEFAULT_MAX_MESSAGE);
 }
 
 static int
@@ -71,8 +72,9 @@ parse_positive(const char *opt, const char *s, long max, long *out)
 	errno  = 0;
 	long v = strtol(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < 1 || v > max) {
-		fprintf(stderr, "tandemd: %s must be a whole number in 1..%ld, "
-		                "not '%s'\n",
+		fprintf(stderr,
+		        "tandemd: %s must be a whole number in 1..%ld, "
+		        "not '%s'\n",
 		        opt, max, s);
 		return -1;
 	}
@@ -122,7 +124,8 @@ run_migrations(const td_config *cfg)
 		usleep(500000);
 	}
 	if (rv != TD_OK) {
-		fprintf(stderr, "level=error msg=\"migration failed\" error=\"%s\"\n",
+		fprintf(stderr,
+		        "level=error msg=\"migration failed\" error=\"%s\"\n",
 		        store_errmsg(s));
 		store_close(s);
 		return 1;
@@ -137,7 +140,7 @@ run_migrations(const td_config *cfg)
 int
 main(int argc, char **argv)
 {
-	static td_config cfg;
+	static td_config           cfg;
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "db", required_argument, NULL, 'd' },
@@ -163,21 +166,24 @@ main(int argc, char **argv)
 	cfg.log_requests = 1;
 	v                = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.workers      = v > 0 ? (int) v : 2;
-	if (getenv("TANDEM_WORKERS") &&
-	    parse_positive("TANDEM_WORKERS", getenv("TANDEM_WORKERS"), 256,
-	                   &v) == 0) {
+	if (getenv("TANDEM_WORKERS")
+	    && parse_positive("TANDEM_WORKERS", getenv("TANDEM_WORKERS"), 256,
+	                      &v)
+	        == 0) {
 		cfg.workers = (int) v;
 	}
-	if (getenv("TANDEM_MIN_N") &&
-	    parse_positive("TANDEM_MIN_N", getenv("TANDEM_MIN_N"), 1000000,
-	                   &v) == 0) {
+	if (getenv("TANDEM_MIN_N")
+	    && parse_positive("TANDEM_MIN_N", getenv("TANDEM_MIN_N"), 1000000,
+	                      &v)
+	        == 0) {
 		cfg.min_n = (int) v;
 	}
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (cfg.n_listen == TD_MAX_LISTEN) {
-				fprintf(stderr, "tandemd: at most %d --listen\n",
+				fprintf(stderr,
+				        "tandemd: at most %d --listen\n",
 				        TD_MAX_LISTEN);
 				return 2;
 			}
@@ -187,7 +193,8 @@ main(int argc, char **argv)
 			cfg.db = optarg;
 			break;
 		case 'w':
-			if (parse_positive("--workers", optarg, 256, &v) != 0) {
+			if (parse_positive("--workers", optarg, 256, &v)
+			    != 0) {
 				return 2;
 			}
 			cfg.workers = (int) v;
@@ -200,13 +207,15 @@ main(int argc, char **argv)
 			break;
 		case 'x':
 			if (parse_positive("--max-message-bytes", optarg,
-			                   256L * 1024 * 1024, &v) != 0) {
+			                   256L * 1024 * 1024, &v)
+			    != 0) {
 				return 2;
 			}
 			cfg.max_message = (size_t) v;
 			break;
 		case 'n':
-			if (parse_positive("--min-n", optarg, 1000000, &v) != 0) {
+			if (parse_positive("--min-n", optarg, 1000000, &v)
+			    != 0) {
 				return 2;
 			}
 			cfg.min_n = (int) v;
@@ -238,15 +247,16 @@ main(int argc, char **argv)
 	}
 	if (cfg.n_listen == 0) {
 		cfg.listen[cfg.n_listen++] = getenv("TANDEM_LISTEN")
-		                                 ? getenv("TANDEM_LISTEN")
-		                                 : TD_DEFAULT_URL;
+		    ? getenv("TANDEM_LISTEN")
+		    : TD_DEFAULT_URL;
 	}
 	if (getenv("TANDEM_HMAC_KEY_FILE")) {
 		cfg.hmac_key = read_key_file(getenv("TANDEM_HMAC_KEY_FILE"),
 		                             &cfg.hmac_key_len);
 		if (cfg.hmac_key == NULL) {
-			fprintf(stderr, "tandemd: cannot read "
-			                "TANDEM_HMAC_KEY_FILE %s\n",
+			fprintf(stderr,
+			        "tandemd: cannot read "
+			        "TANDEM_HMAC_KEY_FILE %s\n",
 			        getenv("TANDEM_HMAC_KEY_FILE"));
 			return 2;
 		}

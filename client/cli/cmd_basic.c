@@ -25,16 +25,18 @@ int
 cmd_health(cli *c, int argc, char **argv)
 {
 	if (cli_wants_help(argc, argv)) {
-		printf("usage: tandem health [SERVICE]\n\n"
-		       "Asks the server whether it is SERVING (its database "
-		       "answers and holds\nthe schema). Exit status 0 only when "
-		       "SERVING.\n");
+		printf(
+		    "usage: tandem health [SERVICE]\n\n"
+		    "Asks the server whether it is SERVING (its database "
+		    "answers and holds\nthe schema). Exit status 0 only when "
+		    "SERVING.\n");
 		return 0;
 	}
 	if (argc > 2) {
 		return cli_usage_error("health", "too many arguments");
 	}
-	Tandem__V1__HealthCheckRequest   req = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	Tandem__V1__HealthCheckRequest req
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 	Tandem__V1__HealthCheckResponse *resp = NULL;
 	td_status                        st   = { 0 };
 	if (argc == 2) {
@@ -45,8 +47,8 @@ cmd_health(cli *c, int argc, char **argv)
 		td_status_reset(&st);
 		return rv;
 	}
-	static const char *cols[] = { "status", "version", "schema_version",
-		                      "detail" };
+	static const char *cols[]
+	    = { "status", "version", "schema_version", "detail" };
 	out_table *t = out_table_create("health", 4, cols);
 	out_str(t, serving_name(resp->status));
 	out_str(t, resp->version);
@@ -54,10 +56,10 @@ cmd_health(cli *c, int argc, char **argv)
 	out_str(t, resp->detail);
 	out_print_one(stdout, c->format, t);
 	out_table_destroy(t);
-	int rv = resp->status ==
-	                 TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-	             ? 0
-	             : 1;
+	int rv = resp->status
+	        == TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+	    ? 0
+	    : 1;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	td_status_reset(&st);
 	return rv;
@@ -76,17 +78,18 @@ cmd_methods(cli *c, int argc, char **argv)
 	if (argc > 1) {
 		return cli_usage_error("methods", "takes no arguments");
 	}
-	Tandem__V1__ListMethodsRequest   req = TANDEM__V1__LIST_METHODS_REQUEST__INIT;
+	Tandem__V1__ListMethodsRequest req
+	    = TANDEM__V1__LIST_METHODS_REQUEST__INIT;
 	Tandem__V1__ListMethodsResponse *resp = NULL;
 	td_status                        st   = { 0 };
-	if (td_reflection_list_methods(cli_client(c), &req, &resp, &st) !=
-	    TD_CODE_OK) {
+	if (td_reflection_list_methods(cli_client(c), &req, &resp, &st)
+	    != TD_CODE_OK) {
 		int rv = cli_fail_status("methods", &st);
 		td_status_reset(&st);
 		return rv;
 	}
-	static const char *cols[] = { "method", "request", "response",
-		                      "implemented" };
+	static const char *cols[]
+	    = { "method", "request", "response", "implemented" };
 	out_table *t = out_table_create("methods", 4, cols);
 	for (size_t i = 0; i < resp->n_methods; i++) {
 		out_str(t, resp->methods[i]->path);

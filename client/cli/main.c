@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
-	{ "health", cmd_health, "is the server up and its database answering" },
+	{ "health", cmd_health,
+	  "is the server up and its database answering" },
 	{ "methods", cmd_methods, "list every method the server declares" },
 };
 
@@ -49,11 +50,11 @@ cli_client(cli *c)
 	}
 	td_client_opts o = { 0 };
 	char           err[TD_ERRMSG_MAX];
-	o.urls           = c->n_urls ? c->urls : NULL;
-	o.n_urls         = c->n_urls;
-	o.token          = c->token;
-	o.timeout_ms     = c->timeout_ms;
-	o.tls_ca         = c->tls_ca;
+	o.urls       = c->n_urls ? c->urls : NULL;
+	o.n_urls     = c->n_urls;
+	o.token      = c->token;
+	o.timeout_ms = c->timeout_ms;
+	o.tls_ca     = c->tls_ca;
 	if (td_client_create(&c->client, &o, err) != TD_OK) {
 		fprintf(stderr, "tandem: %s\n", err);
 		exit(1);
@@ -97,8 +98,8 @@ bool
 cli_wants_help(int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0
+		    || strcmp(argv[i], "-h") == 0) {
 			return true;
 		}
 	}
@@ -127,7 +128,8 @@ main(int argc, char **argv)
 		switch (opt) {
 		case 's':
 			if (c.n_urls == sizeof(c.urls) / sizeof(c.urls[0])) {
-				fprintf(stderr, "tandem: at most 8 --server\n");
+				fprintf(stderr,
+				        "tandem: at most 8 --server\n");
 				return 2;
 			}
 			c.urls[c.n_urls++] = optarg;
@@ -139,9 +141,10 @@ main(int argc, char **argv)
 			char  *end;
 			double s = strtod(optarg, &end);
 			if (*end != '\0' || !(s > 0) || s > 86400) {
-				fprintf(stderr, "tandem: --timeout takes "
-				                "seconds in (0, 86400], not "
-				                "'%s'\n",
+				fprintf(stderr,
+				        "tandem: --timeout takes "
+				        "seconds in (0, 86400], not "
+				        "'%s'\n",
 				        optarg);
 				return 2;
 			}
@@ -159,8 +162,9 @@ main(int argc, char **argv)
 			} else if (strcmp(optarg, "json") == 0) {
 				c.format = OUT_JSON;
 			} else {
-				fprintf(stderr, "tandem: --format is table, "
-				                "csv or json, not '%s'\n",
+				fprintf(stderr,
+				        "tandem: --format is table, "
+				        "csv or json, not '%s'\n",
 				        optarg);
 				return 2;
 			}

@@ -19,12 +19,12 @@ typedef struct cell {
 } cell;
 
 struct out_table {
-	char   *name;
-	size_t  ncols;
-	char  **cols;
-	cell   *cells;
-	size_t  n_cells;
-	size_t  cap;
+	char  *name;
+	size_t ncols;
+	char **cols;
+	cell  *cells;
+	size_t n_cells;
+	size_t cap;
 };
 
 out_table *
@@ -160,9 +160,9 @@ print_text(FILE *f, const out_table *t)
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < t->n_cells; i++) {
-		size_t      j = i % t->ncols;
-		const cell *c = &t->cells[i];
-		bool right = c->type == CELL_NUM || c->type == CELL_INT;
+		size_t      j     = i % t->ncols;
+		const cell *c     = &t->cells[i];
+		bool        right = c->type == CELL_NUM || c->type == CELL_INT;
 		if (j + 1 == t->ncols && !right) {
 			fprintf(f, "%s%s\n", j ? "  " : "", c->text);
 		} else {
@@ -259,8 +259,9 @@ out_print(FILE *f, enum out_format fmt, out_table *const *tables, size_t n)
 			json_object_set_new(root, tables[i]->name,
 			                    to_json(tables[i]));
 		}
-		json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-		                        JSON_REAL_PRECISION(12));
+		json_dumpf(root, f,
+		           JSON_INDENT(2) | JSON_PRESERVE_ORDER
+		               | JSON_REAL_PRECISION(12));
 		fputc('\n', f);
 		json_decref(root);
 		return;

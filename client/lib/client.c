@@ -27,11 +27,11 @@
 #define CONNECT_WAIT_MS 1500
 
 struct td_client {
-	nng_socket  sock;
-	char       *token;
-	int         timeout_ms;
-	atomic_int  pipes;
-	char        urls[512];
+	nng_socket sock;
+	char      *token;
+	int        timeout_ms;
+	atomic_int pipes;
+	char       urls[512];
 };
 
 static void
@@ -58,9 +58,8 @@ dial(td_client *c, const char *url, const td_client_opts *o, char *errmsg)
 	}
 	if (strncmp(url, "tls+", 4) == 0) {
 		nng_tls_config *tls = NULL;
-		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) ==
-		        0 &&
-		    o->tls_ca != NULL) {
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT)) == 0
+		    && o->tls_ca != NULL) {
 			rv = nng_tls_config_ca_file(tls, o->tls_ca);
 		}
 		if (rv == 0) {
@@ -111,8 +110,8 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
 		return TD_ENOMEM;
 	}
-	c->timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms
-	                                       : DEFAULT_TIMEOUT_MS;
+	c->timeout_ms
+	    = o && o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	if (o && o->token) {
 		c->token = strdup(o->token);
 	}
@@ -125,8 +124,8 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		return TD_EINTERNAL;
 	}
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
-	                    (size_t) TD_DEFAULT_MAX_MESSAGE *
-	                        TD_TRANSPORT_CAP_FACTOR);
+	                    (size_t) TD_DEFAULT_MAX_MESSAGE
+	                        * TD_TRANSPORT_CAP_FACTOR);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
 	for (size_t i = 0; i < n; i++) {
@@ -134,7 +133,8 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		snprintf(c->urls + used, sizeof(c->urls) - used, "%s%s",
 		         i ? ", " : "", urls[i]);
 		if ((rv = dial(c, urls[i], o ? o : &(td_client_opts) { 0 },
-		               errmsg)) != TD_OK) {
+		               errmsg))
+		    != TD_OK) {
 			td_client_destroy(c);
 			return rv;
 		}
@@ -175,8 +175,7 @@ td_status_reset(td_status *st)
 	memset(st, 0, sizeof(*st));
 }
 
-static int
-set_status(td_status *st, int code, const char *fmt, ...)
+static int set_status(td_status *st, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
@@ -197,8 +196,8 @@ new_request_id(char out[33])
 	if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b)) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		memcpy(b, &ts, sizeof(b) < sizeof(ts) ? sizeof(b)
-		                                        : sizeof(ts));
+		memcpy(b, &ts,
+		       sizeof(b) < sizeof(ts) ? sizeof(b) : sizeof(ts));
 	}
 	for (int i = 0; i < 16; i++) {
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
@@ -263,12 +262,11 @@ fail:
 	nng_aio_free(aio);
 	nng_ctx_close(ctx);
 	if (rv == NNG_ETIMEDOUT) {
-		return set_status(st,
-		                  atomic_load(&c->pipes) == 0
-		                      ? TD_CODE_UNAVAILABLE
-		                      : TD_CODE_DEADLINE_EXCEEDED,
-		                  "no reply from %s within %d ms", c->urls,
-		                  c->timeout_ms);
+		return set_status(
+		    st,
+		    atomic_load(&c->pipes) == 0 ? TD_CODE_UNAVAILABLE
+		                                : TD_CODE_DEADLINE_EXCEEDED,
+		    "no reply from %s within %d ms", c->urls, c->timeout_ms);
 	}
 	return set_status(st, TD_CODE_UNAVAILABLE, "%s: %s", c->urls,
 	                  nng_strerror(rv));
@@ -281,8 +279,8 @@ td_call_bytes(td_client *c, const void *buf, size_t len, void **reply,
 	nng_msg *msg, *rep = NULL;
 	int      rv;
 	td_status_reset(st);
-	if ((rv = nng_msg_alloc(&msg, 0)) != 0 ||
-	    (rv = nng_msg_append(msg, buf, len)) != 0) {
+	if ((rv = nng_msg_alloc(&msg, 0)) != 0
+	    || (rv = nng_msg_append(msg, buf, len)) != 0) {
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED, "nng: %s",
 		                  nng_strerror(rv));
 	}
@@ -316,10 +314,10 @@ copy_details(td_status *st, const Tandem__V1__Status *s)
 	for (size_t i = 0; i < s->n_details; i++) {
 		const Tandem__V1__ErrorDetail *d = s->details[i];
 		td_detail                     *o = &st->details[i];
-		o->record_index = d->record_index;
-		o->field        = strdup(d->field);
-		o->rule         = strdup(d->rule);
-		o->message      = strdup(d->message);
+		o->record_index                  = d->record_index;
+		o->field                         = strdup(d->field);
+		o->rule                          = strdup(d->rule);
+		o->message                       = strdup(d->message);
 	}
 	st->n_details = s->n_details;
 	st->details_omitted += s->details_omitted;
@@ -340,7 +338,7 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	new_request_id(rid);
 	snprintf(st->request_id, sizeof(st->request_id), "%s", rid);
 	size_t plen = protobuf_c_message_get_packed_size(req);
-	size_t cap  = (size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR;
+	size_t cap = (size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR;
 	if (plen + 4096 > cap) {
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED,
 		                  "request of %zu bytes exceeds the client's "
@@ -370,9 +368,9 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	if ((rv = exchange(c, msg, &rep, st)) != TD_CODE_OK) {
 		return rv;
 	}
-	Tandem__V1__ResponseEnvelope *renv =
-	    tandem__v1__response_envelope__unpack(NULL, nng_msg_len(rep),
-	                                          nng_msg_body(rep));
+	Tandem__V1__ResponseEnvelope *renv
+	    = tandem__v1__response_envelope__unpack(NULL, nng_msg_len(rep),
+	                                            nng_msg_body(rep));
 	nng_msg_free(rep);
 	if (renv == NULL) {
 		return set_status(st, TD_CODE_INTERNAL,
@@ -386,9 +384,8 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 		                renv->status->message);
 		copy_details(st, renv->status);
 	} else {
-		*resp = protobuf_c_message_unpack(resp_desc, NULL,
-		                                  renv->payload.len,
-		                                  renv->payload.data);
+		*resp = protobuf_c_message_unpack(
+		    resp_desc, NULL, renv->payload.len, renv->payload.data);
 		rv = *resp ? set_status(st, TD_CODE_OK, "%s", "")
 		           : set_status(st, TD_CODE_INTERNAL,
 		                        "reply payload is not a valid %s",

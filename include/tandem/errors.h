@@ -12,15 +12,15 @@ extern "C" {
 
 typedef enum td_err {
 	TD_OK          = 0,
-	TD_EINVAL      = 1,  /* an argument or input value breaks a rule */
-	TD_ENOMEM      = 2,  /* allocation failed */
-	TD_ENOTFOUND   = 3,  /* a named thing does not exist */
-	TD_EEXIST      = 4,  /* already exists (with different content) */
-	TD_ERANGE      = 5,  /* a value is outside its allowed range */
-	TD_ETOOBIG     = 6,  /* a limit (size, count, length) was exceeded */
-	TD_ESINGULAR   = 7,  /* a matrix or design is singular / degenerate */
-	TD_ETOOFEW     = 8,  /* not enough data points for the statistic */
-	TD_EZEROVAR    = 9,  /* zero variance where a variance is divided by */
+	TD_EINVAL      = 1, /* an argument or input value breaks a rule */
+	TD_ENOMEM      = 2, /* allocation failed */
+	TD_ENOTFOUND   = 3, /* a named thing does not exist */
+	TD_EEXIST      = 4, /* already exists (with different content) */
+	TD_ERANGE      = 5, /* a value is outside its allowed range */
+	TD_ETOOBIG     = 6, /* a limit (size, count, length) was exceeded */
+	TD_ESINGULAR   = 7, /* a matrix or design is singular / degenerate */
+	TD_ETOOFEW     = 8, /* not enough data points for the statistic */
+	TD_EZEROVAR    = 9, /* zero variance where a variance is divided by */
 	TD_EUNAVAIL    = 10, /* a dependency (database, server) is down */
 	TD_ETIMEDOUT   = 11, /* a deadline passed */
 	TD_EPROTO      = 12, /* malformed message on the wire */

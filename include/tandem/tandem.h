@@ -28,11 +28,11 @@ extern "C" {
 typedef struct td_client td_client;
 
 typedef struct td_client_opts {
-	const char *const *urls;   /* servers to dial; NULL = TD_DEFAULT_URL */
+	const char *const *urls; /* servers to dial; NULL = TD_DEFAULT_URL */
 	size_t             n_urls;
-	const char        *token;  /* bearer token, may be NULL */
+	const char        *token; /* bearer token, may be NULL */
 	int                timeout_ms; /* per call; 0 = 30000 */
-	const char        *tls_ca;     /* CA file (PEM) for tls+tcp URLs */
+	const char        *tls_ca; /* CA file (PEM) for tls+tcp URLs */
 	const char        *tls_server_name; /* NULL = host of the URL */
 } td_client_opts;
 
@@ -57,8 +57,8 @@ typedef struct td_status {
 
 /* td_client_create dials every URL (a server that is down is redialled in
  * the background). The caller owns *out. errmsg gets TD_ERRMSG_MAX bytes. */
-int td_client_create(td_client **out, const td_client_opts *opts,
-                     char *errmsg) __attribute__((warn_unused_result));
+int td_client_create(td_client **out, const td_client_opts *opts, char *errmsg)
+    __attribute__((warn_unused_result));
 void td_client_destroy(td_client *c);
 /* td_client_set_timeout changes the per-call deadline (ms). */
 void td_client_set_timeout(td_client *c, int timeout_ms);
@@ -82,12 +82,12 @@ int td_call_bytes(td_client *c, const void *buf, size_t len, void **reply,
 void td_status_reset(td_status *st);
 
 /* Typed stubs: td_<service>_<method>(client, request, &reply, &status). */
-#define TD_STUB(fn, path, Req, Resp, desc)                                   \
-	static inline int fn(td_client *c, const Req *req, Resp **resp,      \
-	                     td_status *st)                                  \
-	{                                                                    \
-		return td_call(c, path, &req->base, &desc,                   \
-		               (ProtobufCMessage **) resp, st);              \
+#define TD_STUB(fn, path, Req, Resp, desc)                                    \
+	static inline int fn(td_client *c, const Req *req, Resp **resp,       \
+	                     td_status *st)                                   \
+	{                                                                     \
+		return td_call(c, path, &req->base, &desc,                    \
+		               (ProtobufCMessage **) resp, st);               \
 	}
 #define TD_V1(svc, m) "/tandem.v1." svc "/" m
 
@@ -118,8 +118,7 @@ TD_STUB(td_registry_define_measures, TD_V1("Registry", "DefineMeasures"),
 TD_STUB(td_registry_define_activities, TD_V1("Registry", "DefineActivities"),
         Tandem__V1__DefineActivitiesRequest, Tandem__V1__DefineResponse,
         tandem__v1__define_response__descriptor)
-TD_STUB(td_registry_define_price_index,
-        TD_V1("Registry", "DefinePriceIndex"),
+TD_STUB(td_registry_define_price_index, TD_V1("Registry", "DefinePriceIndex"),
         Tandem__V1__DefinePriceIndexRequest, Tandem__V1__DefineResponse,
         tandem__v1__define_response__descriptor)
 TD_STUB(td_registry_list_schools, TD_V1("Registry", "ListSchools"),
@@ -142,8 +141,7 @@ TD_STUB(td_ingest_submit_outcomes, TD_V1("Ingest", "SubmitOutcomes"),
 TD_STUB(td_ingest_submit_costs, TD_V1("Ingest", "SubmitCosts"),
         Tandem__V1__SubmitCostsRequest, Tandem__V1__SubmitResponse,
         tandem__v1__submit_response__descriptor)
-TD_STUB(td_ingest_submit_participation,
-        TD_V1("Ingest", "SubmitParticipation"),
+TD_STUB(td_ingest_submit_participation, TD_V1("Ingest", "SubmitParticipation"),
         Tandem__V1__SubmitParticipationRequest, Tandem__V1__SubmitResponse,
         tandem__v1__submit_response__descriptor)
 TD_STUB(td_ingest_submit_administrations,

@@ -9,9 +9,9 @@
 
 #include "arena.h"
 
-#define ARENA_CHUNK  (64u * 1024u)
-#define ARENA_MAGIC  0x7d4a11c3u
-#define ARENA_ALIGN  16u
+#define ARENA_CHUNK (64u * 1024u)
+#define ARENA_MAGIC 0x7d4a11c3u
+#define ARENA_ALIGN 16u
 
 typedef struct chunk {
 	struct chunk *next;
@@ -78,11 +78,11 @@ rpc_arena_create(rpc_arena **out)
 		free(a);
 		return 2;
 	}
-	a->head                  = a->first;
-	a->alloc.alloc           = pb_alloc;
-	a->alloc.free            = pb_free;
-	a->alloc.allocator_data  = a;
-	*out                     = a;
+	a->head                 = a->first;
+	a->alloc.alloc          = pb_alloc;
+	a->alloc.free           = pb_free;
+	a->alloc.allocator_data = a;
+	*out                    = a;
 	return 0;
 }
 
@@ -143,9 +143,9 @@ rpc_arena_alloc(rpc_arena *a, size_t size)
 size_t
 rpc_arena_block_size(const void *p)
 {
-	const block_hdr *h =
-	    (const block_hdr *) ((const unsigned char *) p -
-	                         align_up(sizeof(block_hdr)));
+	const block_hdr *h
+	    = (const block_hdr *) ((const unsigned char *) p
+	                           - align_up(sizeof(block_hdr)));
 	return h->magic == ARENA_MAGIC ? h->size : 0;
 }
 

@@ -32,13 +32,13 @@ ProtobufCAllocator *rpc_arena_allocator(rpc_arena *a);
 size_t rpc_arena_used(const rpc_arena *a);
 
 /* Allocate a protobuf-c message of type T from the arena and init it. */
-#define RPC_NEW(a, type, init_fn)                                    \
-	({                                                           \
-		type *m_ = rpc_arena_alloc((a), sizeof(type));       \
-		if (m_ != NULL) {                                    \
-			init_fn(m_);                                 \
-		}                                                    \
-		m_;                                                  \
+#define RPC_NEW(a, type, init_fn)                                             \
+	({                                                                    \
+		type *m_ = rpc_arena_alloc((a), sizeof(type));                \
+		if (m_ != NULL) {                                             \
+			init_fn(m_);                                          \
+		}                                                             \
+		m_;                                                           \
 	})
 
 #endif /* TD_RPC_ARENA_H */

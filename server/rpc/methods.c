@@ -16,12 +16,9 @@
 #include "tandem/v1/registry.pb-c.h"
 
 static const ProtobufCServiceDescriptor *const services[] = {
-	&tandem__v1__health__descriptor,
-	&tandem__v1__reflection__descriptor,
-	&tandem__v1__registry__descriptor,
-	&tandem__v1__ingest__descriptor,
-	&tandem__v1__analysis__descriptor,
-	&tandem__v1__admin__descriptor,
+	&tandem__v1__health__descriptor,   &tandem__v1__reflection__descriptor,
+	&tandem__v1__registry__descriptor, &tandem__v1__ingest__descriptor,
+	&tandem__v1__analysis__descriptor, &tandem__v1__admin__descriptor,
 };
 
 static rpc_method *table;
@@ -44,7 +41,8 @@ rpc_methods_init(void)
 			rpc_method *e = &table[n_table++];
 			char       *path;
 			if (asprintf(&path, "/%s/%s", sd->name,
-			             sd->methods[m].name) < 0) {
+			             sd->methods[m].name)
+			    < 0) {
 				return TD_ENOMEM;
 			}
 			e->path    = path;
@@ -59,8 +57,9 @@ rpc_methods_init(void)
 		if (e == NULL) {
 			/* A binding to a path the .proto does not declare is
 			 * a build mistake; refuse to start. */
-			fprintf(stderr, "tandemd: handler bound to undeclared "
-			                "method %s\n",
+			fprintf(stderr,
+			        "tandemd: handler bound to undeclared "
+			        "method %s\n",
 			        b[i].path);
 			return TD_EINTERNAL;
 		}

@@ -55,23 +55,22 @@ rpc_detail(rpc_call *call, int64_t index, const char *field, const char *rule,
 		return;
 	}
 	if (call->n_details == call->cap_details) {
-		size_t            cap = call->cap_details ? call->cap_details * 2
-		                                          : 16;
-		ProtobufCMessage **d =
-		    rpc_arena_alloc(call->arena, cap * sizeof(*d));
+		size_t cap = call->cap_details ? call->cap_details * 2 : 16;
+		ProtobufCMessage **d
+		    = rpc_arena_alloc(call->arena, cap * sizeof(*d));
 		if (d == NULL) {
 			call->details_omitted++;
 			return;
 		}
 		if (call->n_details > 0) {
-			memcpy(d, call->details,
-			       call->n_details * sizeof(*d));
+			memcpy(d, call->details, call->n_details * sizeof(*d));
 		}
 		call->details     = d;
 		call->cap_details = cap;
 	}
-	Tandem__V1__ErrorDetail *e = RPC_NEW(call->arena,
-	    Tandem__V1__ErrorDetail, tandem__v1__error_detail__init);
+	Tandem__V1__ErrorDetail *e
+	    = RPC_NEW(call->arena, Tandem__V1__ErrorDetail,
+	              tandem__v1__error_detail__init);
 	if (e == NULL) {
 		call->details_omitted++;
 		return;
@@ -97,16 +96,17 @@ rpc_detail(rpc_call *call, int64_t index, const char *field, const char *rule,
 static size_t
 string_limit(const char *field)
 {
-	if (strcmp(field, "text") == 0 || strcmp(field, "notes") == 0 ||
-	    strcmp(field, "note") == 0 || strcmp(field, "description") == 0) {
+	if (strcmp(field, "text") == 0 || strcmp(field, "notes") == 0
+	    || strcmp(field, "note") == 0
+	    || strcmp(field, "description") == 0) {
 		return TD_MAX_TEXT;
 	}
 	return TD_MAX_STRING;
 }
 
 static void
-check_string(rpc_call *call, int64_t rec, const char *path,
-             const char *field, const char *s)
+check_string(rpc_call *call, int64_t rec, const char *path, const char *field,
+             const char *s)
 {
 	if (s == NULL || s == protobuf_c_empty_string) {
 		return;
@@ -126,8 +126,8 @@ check_string(rpc_call *call, int64_t rec, const char *path,
 		return;
 	}
 	if (!td_utf8_valid(s, len)) {
-		rpc_detail(call, rec, field, "utf8",
-		           "%s is not valid UTF-8", path);
+		rpc_detail(call, rec, field, "utf8", "%s is not valid UTF-8",
+		           path);
 	}
 }
 
@@ -143,19 +143,20 @@ walk(rpc_call *call, const ProtobufCMessage *m, int depth, int64_t rec,
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		const char *member = (const char *) m + f->offset;
 		char        path[256];
-		if (f->type != PROTOBUF_C_TYPE_STRING &&
-		    f->type != PROTOBUF_C_TYPE_MESSAGE) {
+		if (f->type != PROTOBUF_C_TYPE_STRING
+		    && f->type != PROTOBUF_C_TYPE_MESSAGE) {
 			continue;
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(const size_t *) ((const char *) m +
-			                              f->quantifier_offset);
+			size_t       n   = *(const size_t *) ((const char *) m
+                                                      + f->quantifier_offset);
 			void *const *arr = *(void *const *const *) member;
 			for (size_t k = 0; k < n; k++) {
-				int64_t r = (depth == 0 &&
-				             f->type == PROTOBUF_C_TYPE_MESSAGE)
-				                ? (int64_t) k
-				                : rec;
+				int64_t r
+				    = (depth == 0
+				       && f->type == PROTOBUF_C_TYPE_MESSAGE)
+				    ? (int64_t) k
+				    : rec;
 				snprintf(path, sizeof(path), "%s%s%s[%zu]",
 				         prefix, *prefix ? "." : "", f->name,
 				         k);
@@ -205,8 +206,8 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 		                env->method);
 	}
 	ProtobufCMessage *req = protobuf_c_message_unpack(
-	    m->desc->input, rpc_arena_allocator(call->arena),
-	    env->payload.len, env->payload.data);
+	    m->desc->input, rpc_arena_allocator(call->arena), env->payload.len,
+	    env->payload.data);
 	if (req == NULL) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "payload of %zu bytes is not a valid %s",
@@ -215,7 +216,8 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	if (rpc_validate(call, req) > 0) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "%zu invalid field(s) in %s",
-		                call->n_details + (size_t) call->details_omitted,
+		                call->n_details
+		                    + (size_t) call->details_omitted,
 		                m->desc->input->name);
 	}
 	if (call->deadline_us != 0 && rpc_remaining_ms(call) <= 0) {
@@ -225,8 +227,8 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	}
 	int code = m->handler(call, req, resp);
 	if (code == TD_CODE_OK && *resp == NULL) {
-		return rpc_fail(call, TD_CODE_INTERNAL,
-		                "%s produced no reply", env->method);
+		return rpc_fail(call, TD_CODE_INTERNAL, "%s produced no reply",
+		                env->method);
 	}
 	if (code != TD_CODE_OK && call->code == TD_CODE_OK) {
 		call->code = code;
@@ -235,8 +237,7 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 }
 
 static void
-log_line(const rpc_call *call, int64_t start_us, size_t in_len,
-         size_t out_len)
+log_line(const rpc_call *call, int64_t start_us, size_t in_len, size_t out_len)
 {
 	if (!call->cfg->log_requests) {
 		return;
@@ -256,8 +257,8 @@ log_line(const rpc_call *call, int64_t start_us, size_t in_len,
 	        call->code == TD_CODE_OK ? "info" : "warn",
 	        call->method && *call->method ? call->method : "-",
 	        td_code_name(call->code), rpc_now_us() - start_us,
-	        call->request_id ? call->request_id : "", call->worker,
-	        in_len, out_len, call->records,
+	        call->request_id ? call->request_id : "", call->worker, in_len,
+	        out_len, call->records,
 	        call->code != TD_CODE_OK ? " error=\"" : "",
 	        call->code != TD_CODE_OK ? call->message : "",
 	        call->code != TD_CODE_OK ? "\"" : "");
@@ -281,8 +282,8 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 		} else {
 			protobuf_c_message_pack(resp, payload);
 		}
-		if (call->code == TD_CODE_OK &&
-		    plen + 1024 > call->cfg->max_message) {
+		if (call->code == TD_CODE_OK
+		    && plen + 1024 > call->cfg->max_message) {
 			rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 			         "reply of %zu bytes exceeds the %zu-byte "
 			         "message limit (--max-message-bytes); "
@@ -293,8 +294,8 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 	st.code    = (Tandem__V1__Code) call->code;
 	st.message = call->code == TD_CODE_OK ? "" : call->message;
 	if (call->code != TD_CODE_OK) {
-		st.n_details       = call->n_details;
-		st.details         = (Tandem__V1__ErrorDetail **) call->details;
+		st.n_details = call->n_details;
+		st.details   = (Tandem__V1__ErrorDetail **) call->details;
 		st.details_omitted = call->details_omitted;
 	}
 	env.status     = &st;
@@ -318,9 +319,9 @@ int
 rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
            size_t *out_len)
 {
-	int64_t                       start = rpc_now_us();
-	rpc_call                      call;
-	ProtobufCMessage             *resp = NULL;
+	int64_t                      start = rpc_now_us();
+	rpc_call                     call;
+	ProtobufCMessage            *resp = NULL;
 	Tandem__V1__RequestEnvelope *env  = NULL;
 
 	rpc_arena_reset(w->arena);
@@ -352,10 +353,10 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	call.token      = env->token;
 	if (rpc_validate(&call, &env->base) > 0) {
 		call.method = "";
-		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
-		         "malformed request envelope: %s",
-		         ((Tandem__V1__ErrorDetail *) call.details[0])
-		             ->message);
+		rpc_fail(
+		    &call, TD_CODE_INVALID_ARGUMENT,
+		    "malformed request envelope: %s",
+		    ((Tandem__V1__ErrorDetail *) call.details[0])->message);
 		goto reply;
 	}
 	if (env->method[0] == '\0') {

@@ -42,23 +42,23 @@ enum {
 /* One call in flight on one worker. Everything allocated for the reply
  * comes from arena and dies with the call. */
 typedef struct rpc_call {
-	const char              *method;
-	const char              *request_id;
-	const char              *token;
-	int64_t                  deadline_us; /* monotonic; 0 = none */
-	struct store            *store;       /* the worker's own connection */
-	rpc_arena               *arena;
-	const struct td_config  *cfg;
-	rpc_principal            who;
-	int                      worker;
+	const char             *method;
+	const char             *request_id;
+	const char             *token;
+	int64_t                 deadline_us; /* monotonic; 0 = none */
+	struct store           *store; /* the worker's own connection */
+	rpc_arena              *arena;
+	const struct td_config *cfg;
+	rpc_principal           who;
+	int                     worker;
 	/* outcome */
-	int                      code;
-	char                     message[512];
-	ProtobufCMessage       **details; /* Tandem__V1__ErrorDetail * */
-	size_t                   n_details;
-	size_t                   cap_details;
-	int                      details_omitted;
-	int64_t                  records; /* for the log and the audit */
+	int                code;
+	char               message[512];
+	ProtobufCMessage **details; /* Tandem__V1__ErrorDetail * */
+	size_t             n_details;
+	size_t             cap_details;
+	int                details_omitted;
+	int64_t            records; /* for the log and the audit */
 } rpc_call;
 
 /* A service method. Returns a TD_CODE_*; on OK sets *resp to a reply
@@ -67,12 +67,12 @@ typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *req,
                            ProtobufCMessage **resp);
 
 typedef struct rpc_method {
-	const char                         *path; /* "/tandem.v1.Health/Check" */
-	const ProtobufCMethodDescriptor    *desc;
-	const ProtobufCServiceDescriptor   *service;
-	rpc_handler                         handler; /* NULL = UNIMPLEMENTED */
-	int                                 roles;   /* RPC_ROLE_* allowed */
-	bool                                open;    /* no token needed */
+	const char                       *path; /* "/tandem.v1.Health/Check" */
+	const ProtobufCMethodDescriptor  *desc;
+	const ProtobufCServiceDescriptor *service;
+	rpc_handler                       handler; /* NULL = UNIMPLEMENTED */
+	int                               roles; /* RPC_ROLE_* allowed */
+	bool                              open; /* no token needed */
 } rpc_method;
 
 /* rpc_fail sets the call's status and returns code, for

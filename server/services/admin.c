@@ -13,11 +13,11 @@ int
 admin_sleep(rpc_call *call, const ProtobufCMessage *req,
             ProtobufCMessage **resp)
 {
-	const Tandem__V1__SleepRequest *in =
-	    (const Tandem__V1__SleepRequest *) req;
+	const Tandem__V1__SleepRequest *in
+	    = (const Tandem__V1__SleepRequest *) req;
 	if (in->ms < 0 || in->ms > SLEEP_MAX_MS) {
-		rpc_detail(call, -1, "ms", "range",
-		           "ms %d is outside 0..%d", in->ms, SLEEP_MAX_MS);
+		rpc_detail(call, -1, "ms", "range", "ms %d is outside 0..%d",
+		           in->ms, SLEEP_MAX_MS);
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "ms %d is outside 0..%d", in->ms,
 		                SLEEP_MAX_MS);
@@ -29,9 +29,9 @@ admin_sleep(rpc_call *call, const ProtobufCMessage *req,
 	if (rv != TD_OK) {
 		return rpc_fail_err(call, rv, store_errmsg(call->store));
 	}
-	Tandem__V1__SleepResponse *out =
-	    RPC_NEW(call->arena, Tandem__V1__SleepResponse,
-	            tandem__v1__sleep_response__init);
+	Tandem__V1__SleepResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__SleepResponse,
+	              tandem__v1__sleep_response__init);
 	if (out == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");

@@ -13,20 +13,20 @@ int
 health_check(rpc_call *call, const ProtobufCMessage *req,
              ProtobufCMessage **resp)
 {
-	const Tandem__V1__HealthCheckRequest *in =
-	    (const Tandem__V1__HealthCheckRequest *) req;
-	Tandem__V1__HealthCheckResponse *out =
-	    RPC_NEW(call->arena, Tandem__V1__HealthCheckResponse,
-	            tandem__v1__health_check_response__init);
+	const Tandem__V1__HealthCheckRequest *in
+	    = (const Tandem__V1__HealthCheckRequest *) req;
+	Tandem__V1__HealthCheckResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__HealthCheckResponse,
+	              tandem__v1__health_check_response__init);
 	if (out == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
 	out->version = (char *) call->cfg->version;
-	if (in->service[0] != '\0' &&
-	    strncmp(in->service, "tandem.v1.", 10) != 0) {
-		out->status =
-		    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
+	if (in->service[0] != '\0'
+	    && strncmp(in->service, "tandem.v1.", 10) != 0) {
+		out->status
+		    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN;
 		*resp = &out->base;
 		return TD_CODE_OK;
 	}
@@ -40,18 +40,18 @@ health_check(rpc_call *call, const ProtobufCMessage *req,
 	}
 	out->schema_version = version;
 	if (rv != TD_OK) {
-		out->status =
-		    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
-		out->detail = rpc_arena_strdup(call->arena,
-		                               store_errmsg(call->store));
+		out->status
+		    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+		out->detail
+		    = rpc_arena_strdup(call->arena, store_errmsg(call->store));
 	} else if (version == 0) {
-		out->status =
-		    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+		out->status
+		    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 		out->detail = "the database has no Tandem schema: run "
 		              "tandemd --migrate";
 	} else {
-		out->status =
-		    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+		out->status
+		    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
 	}
 	if (out->detail == NULL) {
 		out->detail = "";

@@ -9,11 +9,11 @@ int
 reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
                         ProtobufCMessage **resp)
 {
-	size_t            n;
-	const rpc_method *m = rpc_methods(&n);
-	Tandem__V1__ListMethodsResponse *out =
-	    RPC_NEW(call->arena, Tandem__V1__ListMethodsResponse,
-	            tandem__v1__list_methods_response__init);
+	size_t                           n;
+	const rpc_method                *m = rpc_methods(&n);
+	Tandem__V1__ListMethodsResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__ListMethodsResponse,
+	              tandem__v1__list_methods_response__init);
 	if (out == NULL) {
 		goto oom;
 	}
@@ -22,9 +22,9 @@ reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
 		goto oom;
 	}
 	for (size_t i = 0; i < n; i++) {
-		Tandem__V1__MethodInfo *mi =
-		    RPC_NEW(call->arena, Tandem__V1__MethodInfo,
-		            tandem__v1__method_info__init);
+		Tandem__V1__MethodInfo *mi
+		    = RPC_NEW(call->arena, Tandem__V1__MethodInfo,
+		              tandem__v1__method_info__init);
 		if (mi == NULL) {
 			goto oom;
 		}

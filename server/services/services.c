@@ -4,9 +4,9 @@
  */
 #include "services.h"
 
-#define ALL_ROLES                                                    \
-	(RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL |    \
-	 RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN)
+#define ALL_ROLES                                                             \
+	(RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL               \
+	 | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN)
 
 static const services_binding bindings[] = {
 	{ "/tandem.v1.Health/Check", health_check, ALL_ROLES, true },

@@ -14,7 +14,7 @@ typedef struct services_binding {
 	const char *path;
 	rpc_handler handler;
 	int         roles; /* RPC_ROLE_* allowed */
-	bool        open;  /* callable without a token */
+	bool        open; /* callable without a token */
 } services_binding;
 
 /* services_bindings lists every implemented method (static storage). */

@@ -61,16 +61,14 @@ trim_newline(char *m)
 int
 store_result_err(store *s, const PGresult *res, const char *what)
 {
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-	                        : NULL;
-	const char *msg   = res ? PQresultErrorField(res,
-	                                             PG_DIAG_MESSAGE_PRIMARY)
-	                        : NULL;
-	char        buf[384];
-	int         err;
+	const char *state
+	    = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg
+	    = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char buf[384];
+	int  err;
 
-	snprintf(buf, sizeof(buf), "%s",
-	         msg ? msg : PQerrorMessage(s->conn));
+	snprintf(buf, sizeof(buf), "%s", msg ? msg : PQerrorMessage(s->conn));
 	trim_newline(buf);
 	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL) {
 		s->timeout_ms = -1;
@@ -81,21 +79,20 @@ store_result_err(store *s, const PGresult *res, const char *what)
 	if (strcmp(state, "57014") == 0) {
 		err = TD_ETIMEDOUT; /* query_canceled: statement_timeout */
 		return store_fail(s, err, "deadline exceeded while %s", what);
-	} else if (strncmp(state, "08", 2) == 0 ||
-	           strcmp(state, "57P01") == 0 ||
-	           strcmp(state, "57P02") == 0 ||
-	           strcmp(state, "57P03") == 0 ||
-	           strcmp(state, "53300") == 0) {
+	} else if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0
+	           || strcmp(state, "57P02") == 0
+	           || strcmp(state, "57P03") == 0
+	           || strcmp(state, "53300") == 0) {
 		err = TD_EUNAVAIL;
 	} else if (strcmp(state, "23505") == 0) {
 		err = TD_EEXIST;
 	} else if (strcmp(state, "23503") == 0) {
 		err = TD_ENOTFOUND;
-	} else if (strncmp(state, "22", 2) == 0 ||
-	           strncmp(state, "23", 2) == 0) {
+	} else if (strncmp(state, "22", 2) == 0
+	           || strncmp(state, "23", 2) == 0) {
 		err = TD_EINVAL;
-	} else if (strcmp(state, "40001") == 0 ||
-	           strcmp(state, "40P01") == 0) {
+	} else if (strcmp(state, "40001") == 0
+	           || strcmp(state, "40P01") == 0) {
 		err = TD_EUNAVAIL; /* serialization/deadlock: retryable */
 	} else {
 		err = TD_EINTERNAL;
@@ -108,8 +105,8 @@ store_exec(store *s, const char *sql, const char *what)
 {
 	PGresult *res = PQexec(s->conn, sql);
 	int       rv  = TD_OK;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(res) != PGRES_COMMAND_OK
+	    && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rv = store_result_err(s, res, what);
 	}
 	PQclear(res);
@@ -128,8 +125,8 @@ connect_now(store *s)
 {
 	/* connect_timeout first so the operator's conninfo can override it;
 	 * dbname is expanded as a full conninfo or URI. */
-	const char *keys[] = { "connect_timeout", "application_name",
-		               "dbname", NULL };
+	const char *keys[]
+	    = { "connect_timeout", "application_name", "dbname", NULL };
 	const char *vals[] = { "3", "tandemd", s->conninfo, NULL };
 
 	if (s->conn != NULL) {
@@ -204,14 +201,15 @@ store_begin_request(store *s, int64_t remaining_ms)
 	int64_t ms = 0; /* statement_timeout 0 = none */
 	if (remaining_ms != INT64_MAX) {
 		if (remaining_ms <= 0) {
-			return store_fail(s, TD_ETIMEDOUT,
-			                  "deadline exceeded before the database "
-			                  "was asked");
+			return store_fail(
+			    s, TD_ETIMEDOUT,
+			    "deadline exceeded before the database "
+			    "was asked");
 		}
 		ms = remaining_ms > INT32_MAX ? 0 : remaining_ms;
 	}
-	if (PQstatus(s->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+	if (PQstatus(s->conn) == CONNECTION_OK
+	    && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		/* A previous call left a transaction open: never let it
 		 * leak into this one. */
 		store_rollback(s);
@@ -244,8 +242,8 @@ int
 store_ping(store *s, int *schema_version)
 {
 	int rv = ping_once(s, schema_version);
-	if (rv == TD_EUNAVAIL && PQstatus(s->conn) == CONNECTION_BAD &&
-	    connect_now(s) == TD_OK) {
+	if (rv == TD_EUNAVAIL && PQstatus(s->conn) == CONNECTION_BAD
+	    && connect_now(s) == TD_OK) {
 		/* Read-only, so safe to ask again on a fresh connection. */
 		rv = ping_once(s, schema_version);
 	}
@@ -255,11 +253,11 @@ store_ping(store *s, int *schema_version)
 static int
 ping_once(store *s, int *schema_version)
 {
-	PGresult *res = PQexec(
-	    s->conn, "SELECT coalesce((SELECT max(version) FROM "
-	             "td_schema_migrations), 0) WHERE to_regclass("
-	             "'td_schema_migrations') IS NOT NULL");
-	int rv = TD_OK;
+	PGresult *res = PQexec(s->conn,
+	                       "SELECT coalesce((SELECT max(version) FROM "
+	                       "td_schema_migrations), 0) WHERE to_regclass("
+	                       "'td_schema_migrations') IS NOT NULL");
+	int       rv  = TD_OK;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rv = store_result_err(s, res, "checking the database");
 	} else if (PQntuples(res) == 0) {
@@ -277,8 +275,8 @@ store_sleep(store *s, int ms)
 	char        arg[32];
 	const char *params[1] = { arg };
 	snprintf(arg, sizeof(arg), "%.3f", ms / 1000.0);
-	PGresult *res = PQexecParams(s->conn, "SELECT pg_sleep($1::float8)",
-	                             1, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecParams(s->conn, "SELECT pg_sleep($1::float8)", 1,
+	                             NULL, params, NULL, NULL, 0);
 	int       rv  = TD_OK;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rv = store_result_err(s, res, "sleeping in the database");

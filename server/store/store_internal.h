@@ -14,7 +14,7 @@ struct store {
 	char   *conninfo;
 	int     worker;
 	int64_t last_attempt_us; /* last reconnect attempt */
-	int64_t timeout_ms;      /* statement_timeout in force, -1 unknown */
+	int64_t timeout_ms; /* statement_timeout in force, -1 unknown */
 	char    err[512];
 };
 

@@ -14,10 +14,10 @@
 static int
 applied_version(store *s, int *version)
 {
-	PGresult *res = PQexec(
-	    s->conn, "SELECT coalesce(max(version), 0) FROM "
-	             "td_schema_migrations");
-	int rv = TD_OK;
+	PGresult *res = PQexec(s->conn,
+	                       "SELECT coalesce(max(version), 0) FROM "
+	                       "td_schema_migrations");
+	int       rv  = TD_OK;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rv = store_result_err(s, res, "reading applied migrations");
 	} else {
@@ -39,11 +39,10 @@ apply_one(store *s, const store_migration *m)
 		return rv;
 	}
 	PGresult *res = PQexec(s->conn, m->sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(res) != PGRES_COMMAND_OK
+	    && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		char what[160];
-		snprintf(what, sizeof(what), "applying migration %s",
-		         m->name);
+		snprintf(what, sizeof(what), "applying migration %s", m->name);
 		rv = store_result_err(s, res, what);
 		PQclear(res);
 		store_rollback(s);
@@ -69,14 +68,13 @@ store_migrate(store *s, int *applied, int *version)
 {
 	int rv, have = 0;
 	*applied = 0;
-	rv       = store_exec(
-            s,
-            "SELECT pg_advisory_lock(" MIGRATION_LOCK ");"
-            "CREATE TABLE IF NOT EXISTS td_schema_migrations ("
-            " version int PRIMARY KEY,"
-            " name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())",
-            "preparing migrations");
+	rv       = store_exec(s,
+	                      "SELECT pg_advisory_lock(" MIGRATION_LOCK ");"
+	                            "CREATE TABLE IF NOT EXISTS td_schema_migrations ("
+	                            " version int PRIMARY KEY,"
+	                            " name text NOT NULL,"
+	                            " applied_at timestamptz NOT NULL DEFAULT now())",
+	                      "preparing migrations");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -96,9 +94,8 @@ store_migrate(store *s, int *applied, int *version)
 	}
 	*version = have;
 out:;
-	int unlock = store_exec(s,
-	                        "SELECT pg_advisory_unlock(" MIGRATION_LOCK
-	                        ")",
-	                        "releasing the migration lock");
+	int unlock
+	    = store_exec(s, "SELECT pg_advisory_unlock(" MIGRATION_LOCK ")",
+	                 "releasing the migration lock");
 	return rv != TD_OK ? rv : unlock;
 }

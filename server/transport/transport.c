@@ -21,12 +21,12 @@
 #define POLL_MS 200
 
 typedef struct worker {
-	int              id;
-	pthread_t        thread;
-	bool             started;
-	nng_ctx          ctx;
-	nng_aio         *aio;
-	rpc_worker_ctx   rpc;
+	int               id;
+	pthread_t         thread;
+	bool              started;
+	nng_ctx           ctx;
+	nng_aio          *aio;
+	rpc_worker_ctx    rpc;
 	struct transport *t;
 } worker;
 
@@ -45,7 +45,8 @@ serve_one(worker *w, nng_msg *msg)
 	void  *out     = NULL;
 	size_t out_len = 0;
 	if (rpc_handle(&w->rpc, nng_msg_body(msg), nng_msg_len(msg), &out,
-	               &out_len) != TD_OK) {
+	               &out_len)
+	    != TD_OK) {
 		/* Out of memory: no reply can be built; the client times
 		 * out and retries, which ingest makes safe. */
 		nng_msg_free(msg);
@@ -113,10 +114,10 @@ add_listener(transport *t, const char *url, char *errmsg)
 			return TD_EINVAL;
 		}
 		nng_tls_config *tls;
-		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) ==
-		        0 &&
-		    (rv = nng_tls_config_cert_key_file(tls, t->cfg->tls_cert,
-		                                       t->cfg->tls_key)) == 0) {
+		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) == 0
+		    && (rv = nng_tls_config_cert_key_file(
+		            tls, t->cfg->tls_cert, t->cfg->tls_key))
+		        == 0) {
 			rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
 		}
 		if (tls != NULL) {
@@ -174,13 +175,13 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		w->t          = t;
 		w->rpc.worker = i;
 		w->rpc.cfg    = cfg;
-		if (nng_ctx_open(&w->ctx, t->sock) != 0 ||
-		    nng_aio_alloc(&w->aio, NULL, NULL) != 0 ||
-		    rpc_arena_create(&w->rpc.arena) != 0 ||
-		    store_open(&w->rpc.store, cfg->db, i) != TD_OK) {
+		if (nng_ctx_open(&w->ctx, t->sock) != 0
+		    || nng_aio_alloc(&w->aio, NULL, NULL) != 0
+		    || rpc_arena_create(&w->rpc.arena) != 0
+		    || store_open(&w->rpc.store, cfg->db, i) != TD_OK) {
 			snprintf(errmsg, TD_ERRMSG_MAX,
 			         "cannot set up worker %d", i);
-			rv = TD_ENOMEM;
+			rv           = TD_ENOMEM;
 			t->n_workers = i + 1;
 			goto fail;
 		}

@@ -20,8 +20,7 @@ setup(void **state)
 	(void) state;
 	h_db_create("foundation", conninfo);
 	/* A 1 MiB message limit so "oversized" is cheap to produce. */
-	h_server_start(&srv, conninfo, "--max-message-bytes", "1048576",
-	               NULL);
+	h_server_start(&srv, conninfo, "--max-message-bytes", "1048576", NULL);
 	return 0;
 }
 
@@ -43,8 +42,8 @@ raw_call(const void *buf, size_t len)
 	td_status  st    = { 0 };
 	assert_int_equal(td_call_bytes(c, buf, len, &reply, &rlen, &st),
 	                 TD_CODE_OK);
-	Tandem__V1__ResponseEnvelope *env =
-	    tandem__v1__response_envelope__unpack(NULL, rlen, reply);
+	Tandem__V1__ResponseEnvelope *env
+	    = tandem__v1__response_envelope__unpack(NULL, rlen, reply);
 	assert_non_null(env);
 	assert_non_null(env->status);
 	free(reply);
@@ -63,7 +62,7 @@ envelope(const char *method, const void *payload, size_t plen,
 	env.payload.len                 = plen;
 	env.request_id                  = "test";
 	env.deadline_ms                 = deadline_ms;
-	*len      = tandem__v1__request_envelope__get_packed_size(&env);
+	*len       = tandem__v1__request_envelope__get_packed_size(&env);
 	uint8_t *b = malloc(*len);
 	tandem__v1__request_envelope__pack(&env, b);
 	return b;
@@ -72,8 +71,9 @@ envelope(const char *method, const void *payload, size_t plen,
 static void
 assert_health_serving(void)
 {
-	td_client                      *c   = h_client(&srv, 5000);
-	Tandem__V1__HealthCheckRequest  req = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__HealthCheckRequest req
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 	Tandem__V1__HealthCheckResponse *resp = NULL;
 	td_status                        st   = { 0 };
 	assert_int_equal(td_health_check(c, &req, &resp, &st), TD_CODE_OK);
@@ -104,8 +104,9 @@ list_methods_lists_every_declared_method(void **state)
 		&tandem__v1__analysis__descriptor,
 		&tandem__v1__admin__descriptor,
 	};
-	td_client                      *c   = h_client(&srv, 5000);
-	Tandem__V1__ListMethodsRequest  req = TANDEM__V1__LIST_METHODS_REQUEST__INIT;
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__ListMethodsRequest req
+	    = TANDEM__V1__LIST_METHODS_REQUEST__INIT;
 	Tandem__V1__ListMethodsResponse *resp = NULL;
 	td_status                        st   = { 0 };
 	assert_int_equal(td_reflection_list_methods(c, &req, &resp, &st),
@@ -118,7 +119,8 @@ list_methods_lists_every_declared_method(void **state)
 			         svcs[s]->methods[m].name);
 			int found = 0;
 			for (size_t i = 0; i < resp->n_methods; i++) {
-				if (strcmp(resp->methods[i]->path, path) == 0) {
+				if (strcmp(resp->methods[i]->path, path)
+				    == 0) {
 					found = 1;
 					assert_string_equal(
 					    resp->methods[i]->request_type,
@@ -143,14 +145,16 @@ static void
 unknown_method_is_unimplemented(void **state)
 {
 	(void) state;
-	td_client                     *c   = h_client(&srv, 5000);
-	Tandem__V1__HealthCheckRequest req = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
-	ProtobufCMessage              *resp = NULL;
-	td_status                      st   = { 0 };
-	assert_int_equal(td_call(c, "/tandem.v1.Nowhere/Nothing", &req.base,
-	                         &tandem__v1__health_check_response__descriptor,
-	                         &resp, &st),
-	                 TD_CODE_UNIMPLEMENTED);
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__HealthCheckRequest req
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	td_status         st   = { 0 };
+	assert_int_equal(
+	    td_call(c, "/tandem.v1.Nowhere/Nothing", &req.base,
+	            &tandem__v1__health_check_response__descriptor, &resp,
+	            &st),
+	    TD_CODE_UNIMPLEMENTED);
 	assert_non_null(strstr(st.message, "/tandem.v1.Nowhere/Nothing"));
 	assert_null(resp);
 	td_status_reset(&st);
@@ -161,9 +165,9 @@ static void
 garbage_bytes_are_invalid_argument_and_server_keeps_serving(void **state)
 {
 	(void) state;
-	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0xff,
-		                        0xff, 0xff, 0xff, 0xff, 0xff,
-		                        0x01, 0x02, 'g',  'a',  'r' };
+	static const uint8_t junk[]
+	    = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x01, 0x02, 'g',  'a',  'r' };
 	Tandem__V1__ResponseEnvelope *r = raw_call(junk, sizeof(junk));
 	assert_int_equal(r->status->code, TD_CODE_INVALID_ARGUMENT);
 	assert_non_null(strstr(r->status->message, "RequestEnvelope"));
@@ -190,8 +194,8 @@ malformed_payload_is_invalid_argument(void **state)
 	(void) state;
 	static const uint8_t bad[] = { 0x0a, 0x40, 'x' }; /* length past end */
 	size_t               len;
-	uint8_t *b = envelope("/tandem.v1.Health/Check", bad, sizeof(bad), 0,
-	                      &len);
+	uint8_t             *b
+	    = envelope("/tandem.v1.Health/Check", bad, sizeof(bad), 0, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 	assert_int_equal(r->status->code, TD_CODE_INVALID_ARGUMENT);
 	assert_non_null(strstr(r->status->message, "HealthCheckRequest"));
@@ -203,9 +207,10 @@ static void
 oversized_message_is_refused_naming_the_limit(void **state)
 {
 	(void) state;
-	size_t   big = 2 * 1024 * 1024, len;
+	size_t   big     = 2 * 1024 * 1024, len;
 	uint8_t *payload = calloc(1, big);
-	uint8_t *b = envelope("/tandem.v1.Health/Check", payload, big, 0, &len);
+	uint8_t *b
+	    = envelope("/tandem.v1.Health/Check", payload, big, 0, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 	assert_int_equal(r->status->code, TD_CODE_RESOURCE_EXHAUSTED);
 	assert_non_null(strstr(r->status->message, "1048576"));
@@ -233,8 +238,8 @@ slow_query_is_cut_by_the_deadline(void **state)
 	(void) state;
 	/* Sleep 5 s in the database with a 300 ms deadline: the server's
 	 * statement_timeout stops it and answers DEADLINE_EXCEEDED. */
-	td_client                 *c   = h_client(&srv, 300);
-	Tandem__V1__SleepRequest   req = TANDEM__V1__SLEEP_REQUEST__INIT;
+	td_client                 *c    = h_client(&srv, 300);
+	Tandem__V1__SleepRequest   req  = TANDEM__V1__SLEEP_REQUEST__INIT;
 	Tandem__V1__SleepResponse *resp = NULL;
 	td_status                  st   = { 0 };
 	req.ms                          = 5000;
@@ -252,9 +257,10 @@ over_long_string_is_refused_naming_the_limit(void **state)
 	(void) state;
 	char *longs = malloc(2001);
 	memset(longs, 'a', 2000);
-	longs[2000]                     = '\0';
-	td_client                     *c   = h_client(&srv, 5000);
-	Tandem__V1__HealthCheckRequest req = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	longs[2000]                      = '\0';
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__HealthCheckRequest req
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 	Tandem__V1__HealthCheckResponse *resp = NULL;
 	td_status                        st   = { 0 };
 	req.service                           = longs;
@@ -274,8 +280,8 @@ invalid_utf8_and_nul_bytes_are_refused(void **state)
 {
 	(void) state;
 	/* HealthCheckRequest.service (field 1, length-delimited). */
-	static const uint8_t utf8[] = { 0x0a, 0x03, 'a', 0xc3, 0x28 };
-	static const uint8_t nul[]  = { 0x0a, 0x03, 'a', 0x00, 'b' };
+	static const uint8_t utf8[]  = { 0x0a, 0x03, 'a', 0xc3, 0x28 };
+	static const uint8_t nul[]   = { 0x0a, 0x03, 'a', 0x00, 'b' };
 	const uint8_t       *cases[] = { utf8, nul };
 	const char          *rules[] = { "utf8", "no_nul" };
 	for (int i = 0; i < 2; i++) {
@@ -296,25 +302,27 @@ migrations_are_idempotent(void **state)
 {
 	(void) state;
 	char      cmd[1200];
-	long long before = h_sql_int(conninfo,
-	                             "SELECT count(*) FROM td_schema_migrations");
+	long long before
+	    = h_sql_int(conninfo, "SELECT count(*) FROM td_schema_migrations");
 	assert_true(before >= 1);
-	snprintf(cmd, sizeof(cmd),
-	         "%s/tandemd --migrate-only --db '%s' 2>/tmp/tdtest-mig-%d.log",
-	         h_bin_dir(), conninfo, (int) getpid());
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s/tandemd --migrate-only --db '%s' 2>/tmp/tdtest-mig-%d.log",
+	    h_bin_dir(), conninfo, (int) getpid());
 	assert_int_equal(h_run("%s", cmd), 0);
 	assert_int_equal(h_run("%s", cmd), 0);
-	assert_int_equal(h_sql_int(conninfo,
-	                           "SELECT count(*) FROM td_schema_migrations"),
-	                 before);
+	assert_int_equal(
+	    h_sql_int(conninfo, "SELECT count(*) FROM td_schema_migrations"),
+	    before);
 	assert_int_equal(h_run("grep -q 'applied=0' /tmp/tdtest-mig-%d.log",
 	                       (int) getpid()),
 	                 0);
 	/* Every sql/NNN_*.sql file is recorded. */
-	assert_int_equal(h_run("test $(ls %s/sql/[0-9][0-9][0-9]_*.sql | wc -l) "
-	                       "-eq %lld",
-	                       h_source_dir(), before),
-	                 0);
+	assert_int_equal(
+	    h_run("test $(ls %s/sql/[0-9][0-9][0-9]_*.sql | wc -l) "
+	          "-eq %lld",
+	          h_source_dir(), before),
+	    0);
 }
 
 #define N_CLIENTS 8
@@ -326,13 +334,13 @@ hammer(void *arg)
 	long      *ok = arg;
 	td_client *c  = h_client(&srv, 10000);
 	for (int i = 0; i < N_CALLS; i++) {
-		Tandem__V1__HealthCheckRequest req =
-		    TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+		Tandem__V1__HealthCheckRequest req
+		    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 		Tandem__V1__HealthCheckResponse *resp = NULL;
 		td_status                        st   = { 0 };
-		if (td_health_check(c, &req, &resp, &st) == TD_CODE_OK &&
-		    resp->status ==
-		        TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING) {
+		if (td_health_check(c, &req, &resp, &st) == TD_CODE_OK
+		    && resp->status
+		        == TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING) {
 			(*ok)++;
 		}
 		if (resp) {
@@ -351,7 +359,8 @@ eight_concurrent_clients_are_all_answered(void **state)
 	pthread_t t[N_CLIENTS];
 	long      ok[N_CLIENTS] = { 0 };
 	for (int i = 0; i < N_CLIENTS; i++) {
-		assert_int_equal(pthread_create(&t[i], NULL, hammer, &ok[i]), 0);
+		assert_int_equal(pthread_create(&t[i], NULL, hammer, &ok[i]),
+		                 0);
 	}
 	long total = 0;
 	for (int i = 0; i < N_CLIENTS; i++) {
@@ -372,7 +381,8 @@ main(void)
 		    garbage_bytes_are_invalid_argument_and_server_keeps_serving),
 		cmocka_unit_test(truncated_envelope_is_invalid_argument),
 		cmocka_unit_test(malformed_payload_is_invalid_argument),
-		cmocka_unit_test(oversized_message_is_refused_naming_the_limit),
+		cmocka_unit_test(
+		    oversized_message_is_refused_naming_the_limit),
 		cmocka_unit_test(expired_deadline_is_deadline_exceeded),
 		cmocka_unit_test(slow_query_is_cut_by_the_deadline),
 		cmocka_unit_test(over_long_string_is_refused_naming_the_limit),

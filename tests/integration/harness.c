@@ -72,16 +72,16 @@ h_db_create(const char *name, char *conninfo)
 static int
 wait_serving(h_server *s, int ms)
 {
-	td_client *c = h_client(s, 1000);
+	td_client *c  = h_client(s, 1000);
 	int        ok = 0;
 	for (int waited = 0; waited < ms && !ok; waited += 50) {
-		Tandem__V1__HealthCheckRequest req =
-		    TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+		Tandem__V1__HealthCheckRequest req
+		    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 		Tandem__V1__HealthCheckResponse *resp = NULL;
 		td_status                        st   = { 0 };
 		if (td_health_check(c, &req, &resp, &st) == TD_CODE_OK) {
-			ok = resp->status ==
-			     TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+			ok = resp->status
+			    == TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
 			protobuf_c_message_free_unpacked(&resp->base, NULL);
 		}
 		td_status_reset(&st);
@@ -117,11 +117,12 @@ h_server_start(h_server *s, const char *conninfo, ...)
 	argv[n++] = "--workers";
 	argv[n++] = "4";
 	va_start(ap, conninfo);
-	for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 38;) {
+	for (const char *a;
+	     (a = va_arg(ap, const char *)) != NULL && n < 38;) {
 		argv[n++] = a;
 	}
 	va_end(ap);
-	argv[n] = NULL;
+	argv[n]   = NULL;
 	pid_t pid = fork();
 	if (pid == 0) {
 		FILE *f = freopen(s->log, "w", stderr);
@@ -167,9 +168,9 @@ h_client(const h_server *s, int timeout_ms)
 	td_client_opts o      = { 0 };
 	td_client     *c      = NULL;
 	char           err[TD_ERRMSG_MAX];
-	o.urls                = urls;
-	o.n_urls              = 1;
-	o.timeout_ms          = timeout_ms;
+	o.urls       = urls;
+	o.n_urls     = 1;
+	o.timeout_ms = timeout_ms;
 	if (td_client_create(&c, &o, err) != TD_OK) {
 		fail_msg("client: %s", err);
 	}
@@ -210,8 +211,8 @@ h_sql_exec(const char *conninfo, const char *sql)
 {
 	PGconn   *c = connect_or_fail(conninfo);
 	PGresult *r = PQexec(c, sql);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
-	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+	if (PQresultStatus(r) != PGRES_COMMAND_OK
+	    && PQresultStatus(r) != PGRES_TUPLES_OK) {
 		fail_msg("%s: %s", sql, PQerrorMessage(c));
 	}
 	PQclear(r);

@@ -32,7 +32,8 @@ setup(void **state)
 	(void) state;
 	const char *p = getenv("TD_TEST_PG_PORT");
 	port          = (p ? atoi(p) : 54390) + 1;
-	snprintf(pgdir, sizeof(pgdir), "/tmp/tdtest-outage-%d", (int) getpid());
+	snprintf(pgdir, sizeof(pgdir), "/tmp/tdtest-outage-%d",
+	         (int) getpid());
 	pg("start");
 	snprintf(conninfo, sizeof(conninfo),
 	         "host=%s port=%d user=postgres dbname=tandem", pgdir, port);
@@ -55,8 +56,9 @@ teardown(void **state)
 static int
 health_status(void)
 {
-	td_client                      *c   = h_client(&srv, 5000);
-	Tandem__V1__HealthCheckRequest  req = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__HealthCheckRequest req
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 	Tandem__V1__HealthCheckResponse *resp = NULL;
 	td_status                        st   = { 0 };
 	assert_int_equal(td_health_check(c, &req, &resp, &st), TD_CODE_OK);
@@ -78,10 +80,10 @@ static void
 health_follows_the_database_down_and_up(void **state)
 {
 	(void) state;
-	const int SERVING =
-	    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
-	const int NOT_SERVING =
-	    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+	const int SERVING
+	    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+	const int NOT_SERVING
+	    = TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
 	assert_int_equal(health_status(), SERVING);
 	assert_int_equal(h_run("%s/scripts/pg stop %s fast >/dev/null",
 	                       h_source_dir(), pgdir),
@@ -92,8 +94,8 @@ health_follows_the_database_down_and_up(void **state)
 	}
 	/* A database call during the outage is UNAVAILABLE, and fast:
 	 * well inside its 10 s deadline. */
-	td_client                 *c   = h_client(&srv, 10000);
-	Tandem__V1__SleepRequest   req = TANDEM__V1__SLEEP_REQUEST__INIT;
+	td_client                 *c    = h_client(&srv, 10000);
+	Tandem__V1__SleepRequest   req  = TANDEM__V1__SLEEP_REQUEST__INIT;
 	Tandem__V1__SleepResponse *resp = NULL;
 	td_status                  st   = { 0 };
 	double                     t0   = now_s();
@@ -129,7 +131,7 @@ slow_call(void *arg)
 	Tandem__V1__SleepResponse *resp = NULL;
 	td_status                  st   = { 0 };
 	req.ms                          = 1500;
-	*code = td_admin_sleep(c, &req, &resp, &st);
+	*code                           = td_admin_sleep(c, &req, &resp, &st);
 	if (resp) {
 		protobuf_c_message_free_unpacked(&resp->base, NULL);
 	}
