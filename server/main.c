@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "rpc/rpc.h"
+#include "stats/stats.h"
 #include "store/store.h"
 #include "transport/transport.h"
 
@@ -271,6 +272,7 @@ main(int argc, char **argv)
 	if (cfg.migrate_only) {
 		return 0;
 	}
+	stats_init();
 	if (rpc_methods_init() != TD_OK) {
 		return 1;
 	}

@@ -225,7 +225,9 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 		                "deadline passed before %s started",
 		                env->method);
 	}
-	int code = m->handler(call, req, resp);
+	call->payload     = env->payload.data;
+	call->payload_len = env->payload.len;
+	int code          = m->handler(call, req, resp);
 	if (code == TD_CODE_OK && *resp == NULL) {
 		return rpc_fail(call, TD_CODE_INTERNAL, "%s produced no reply",
 		                env->method);

@@ -45,6 +45,8 @@ typedef struct rpc_call {
 	const char             *method;
 	const char             *request_id;
 	const char             *token;
+	const uint8_t          *payload; /* the request bytes as sent */
+	size_t                  payload_len;
 	int64_t                 deadline_us; /* monotonic; 0 = none */
 	struct store           *store; /* the worker's own connection */
 	rpc_arena              *arena;

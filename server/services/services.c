@@ -13,6 +13,34 @@ static const services_binding bindings[] = {
 	{ "/tandem.v1.Reflection/ListMethods", reflection_list_methods,
 	  ALL_ROLES, true },
 	{ "/tandem.v1.Admin/Sleep", admin_sleep, RPC_ROLE_ADMIN, false },
+#define REG(m, fn)                                                            \
+	{                                                                     \
+		"/tandem.v1.Registry/" m, fn, RPC_ROLE_ADMIN, false           \
+	}
+	REG("DefineDistricts", registry_define_districts),
+	REG("DefineSchools", registry_define_schools),
+	REG("DefineEducators", registry_define_educators),
+	REG("DefineSurvey", registry_define_survey),
+	REG("DefineRubric", registry_define_rubric),
+	REG("DefineMeasures", registry_define_measures),
+	REG("DefineActivities", registry_define_activities),
+	REG("DefinePriceIndex", registry_define_price_index),
+	{ "/tandem.v1.Registry/ListSchools", registry_list_schools, ALL_ROLES,
+	  false },
+	{ "/tandem.v1.Registry/ListInstruments", registry_list_instruments,
+	  ALL_ROLES, false },
+#define ING(m, fn)                                                            \
+	{                                                                     \
+		"/tandem.v1.Ingest/" m, fn,                                   \
+		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN,     \
+		    false                                                     \
+	}
+	ING("SubmitSurveyResponses", ingest_submit_survey_responses),
+	ING("SubmitPeerFeedback", ingest_submit_peer_feedback),
+	ING("SubmitOutcomes", ingest_submit_outcomes),
+	ING("SubmitCosts", ingest_submit_costs),
+	ING("SubmitParticipation", ingest_submit_participation),
+	ING("SubmitAdministrations", ingest_submit_administrations),
 };
 
 const services_binding *

@@ -28,4 +28,24 @@ int reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
 int admin_sleep(rpc_call *call, const ProtobufCMessage *req,
                 ProtobufCMessage **resp);
 
+#define TD_HANDLER(name)                                                      \
+	int name(rpc_call *call, const ProtobufCMessage *req,                 \
+	         ProtobufCMessage **resp)
+TD_HANDLER(registry_define_districts);
+TD_HANDLER(registry_define_schools);
+TD_HANDLER(registry_define_educators);
+TD_HANDLER(registry_define_survey);
+TD_HANDLER(registry_define_rubric);
+TD_HANDLER(registry_define_measures);
+TD_HANDLER(registry_define_activities);
+TD_HANDLER(registry_define_price_index);
+TD_HANDLER(registry_list_schools);
+TD_HANDLER(registry_list_instruments);
+TD_HANDLER(ingest_submit_survey_responses);
+TD_HANDLER(ingest_submit_peer_feedback);
+TD_HANDLER(ingest_submit_outcomes);
+TD_HANDLER(ingest_submit_costs);
+TD_HANDLER(ingest_submit_participation);
+TD_HANDLER(ingest_submit_administrations);
+
 #endif /* TD_SERVICES_H */

@@ -43,6 +43,176 @@ int store_sleep(store *s, int ms) __attribute__((warn_unused_result));
 int store_migrate(store *s, int *applied, int *version)
     __attribute__((warn_unused_result));
 
+/* ---- rows for bulk ingest (COPY), without the caller knowing COPY ---- */
+
+typedef struct store_rows store_rows;
+int  store_rows_create(store_rows **out) __attribute__((warn_unused_result));
+void store_rows_destroy(store_rows *r);
+/* One row: store_row_begin, then one call per column in the spec's order,
+ * then store_row_end. Text is escaped here. */
+void store_row_begin(store_rows *r);
+void store_row_text(store_rows *r, const char *s);
+void store_row_int(store_rows *r, int64_t v);
+void store_row_double(store_rows *r, double v);
+void store_row_null(store_rows *r);
+void store_row_bytea(store_rows *r, const unsigned char *b, size_t n);
+/* An array of small integers, NULL where missing[i] is true. */
+void store_row_smallints(store_rows *r, const int32_t *v, const bool *missing,
+                         size_t n);
+void store_row_end(store_rows *r);
+size_t store_rows_count(const store_rows *r);
+/* store_rows_failed: true when an allocation failed while building. */
+bool store_rows_failed(const store_rows *r);
+
+/* ---- idempotent, atomic batch ingest ---- */
+
+typedef struct store_ingest_spec {
+	const char *method; /* recorded with the submission */
+	const char *table; /* target table */
+	const char *columns; /* COPY column list, without submission_seq */
+	const char *key; /* natural key columns, for conflicts */
+} store_ingest_spec;
+
+typedef struct store_ingest_batch {
+	const char          *submission_id;
+	const unsigned char *payload_sha256; /* 32 bytes */
+	int64_t              records;
+	bool                 dry_run;
+	bool                 correction;
+	const char          *client_id; /* may be NULL */
+	store_rows          *rows; /* row i is record i */
+} store_ingest_batch;
+
+typedef struct store_ingest_result {
+	bool     replayed;
+	int64_t  records;
+	int64_t  stored;
+	int64_t  corrected;
+	int64_t *conflicts; /* record indexes whose key exists (malloc'd) */
+	size_t   n_conflicts;
+} store_ingest_result;
+
+/* store_ingest stores a batch in one transaction: the same submission id
+ * with the same payload hash answers the first result (replayed); with
+ * another hash TD_EEXIST. Rows go by COPY straight into the table; when a
+ * natural key already exists (SQLSTATE 23505) they go through a staging
+ * table instead, and either replace the old rows (correction) or come back
+ * as conflicts with TD_EEXIST and nothing stored. dry_run rolls back.
+ * The caller frees res->conflicts. */
+int store_ingest(store *s, const store_ingest_spec *spec,
+                 const store_ingest_batch *b, store_ingest_result *res)
+    __attribute__((warn_unused_result));
+
+/* ---- registry ---- */
+
+/* store_resolve looks codes up in one of: districts, schools, educators,
+ * measures, activities. ids[i] = 0 when codes[i] is unknown. For schools,
+ * aux (may be NULL) gets the district code of each school (malloc'd
+ * strings, caller frees each and the array... see store_resolve_free). */
+typedef struct store_resolved {
+	int64_t *ids;
+	char   **aux; /* schools: district code; educators: school code */
+	size_t   n;
+} store_resolved;
+int store_resolve(store *s, const char *table, const char *const *codes,
+                  size_t n, store_resolved *out)
+    __attribute__((warn_unused_result));
+void store_resolved_free(store_resolved *r);
+
+typedef enum store_outcome {
+	STORE_UNCHANGED = 0,
+	STORE_CREATED   = 1,
+	STORE_UPDATED   = 2,
+} store_outcome;
+
+/* Registry upserts keyed by code; *outcome says what happened. Run inside
+ * store_tx_begin/commit so a Define call is atomic. */
+int  store_tx_begin(store *s) __attribute__((warn_unused_result));
+int  store_tx_commit(store *s) __attribute__((warn_unused_result));
+void store_tx_rollback(store *s);
+int  store_define_district(store *s, const char *code, const char *name,
+                           store_outcome *outcome)
+    __attribute__((warn_unused_result));
+/* frl_rate < 0 = unknown; enrollment < 0 = unknown; locale "" = unknown. */
+int store_define_school(store *s, const char *district, const char *code,
+                        const char *name, double frl_rate, int enrollment,
+                        const char *locale, const char *grades,
+                        store_outcome *outcome)
+    __attribute__((warn_unused_result));
+int store_define_educator(store *s, const char *code, const char *school,
+                          const char *name, const char *role,
+                          store_outcome *outcome)
+    __attribute__((warn_unused_result));
+int store_define_measure(store *s, const char *code, const char *name,
+                         const char *unit, const char *direction,
+                         store_outcome *outcome)
+    __attribute__((warn_unused_result));
+int store_define_activity(store *s, const char *code, const char *kind,
+                          const char *name, const char *district,
+                          store_outcome *outcome)
+    __attribute__((warn_unused_result));
+int store_define_price_index(store *s, int year, double index,
+                             store_outcome *outcome)
+    __attribute__((warn_unused_result));
+
+/* A versioned instrument (survey or rubric) as stored. */
+typedef struct store_item {
+	char *code;
+	char *construct; /* surveys only */
+	int   min, max;
+	bool  reverse_coded;
+	int   favourable_at_least;
+	char *text;
+} store_item;
+
+typedef struct store_instrument {
+	int64_t     id;
+	int         version;
+	char       *code;
+	char       *name;
+	store_item *items;
+	size_t      n_items;
+	bool        has_responses;
+} store_instrument;
+
+/* store_instrument_current loads the newest version of a survey
+ * (kind "survey") or rubric (kind "rubric"); TD_ENOTFOUND if none. */
+int store_instrument_current(store *s, const char *kind, const char *code,
+                             store_instrument *out)
+    __attribute__((warn_unused_result));
+void store_instrument_free(store_instrument *in);
+/* store_instrument_save writes a new version (version = in->version) or,
+ * when replace is true, replaces the items of version in->version in
+ * place. in->id is set. */
+int store_instrument_save(store *s, const char *kind, store_instrument *in,
+                          bool replace) __attribute__((warn_unused_result));
+
+/* store_resolve_observations finds observation ids by (observation code,
+ * observer code); observer "" matches an observation scored by exactly one
+ * observer. ids[i] = 0 when not found, -1 when ambiguous. */
+int store_resolve_observations(store *s, const char *const *codes,
+                               const char *const *observers, size_t n,
+                               int64_t *ids)
+    __attribute__((warn_unused_result));
+
+/* ---- listing ---- */
+
+typedef struct store_school {
+	char  *district, *code, *name, *locale, *grades;
+	double frl_rate; /* < 0 unknown */
+	int    enrollment; /* < 0 unknown */
+} store_school;
+int  store_list_schools(store *s, const char *district, store_school **out,
+                        size_t *n) __attribute__((warn_unused_result));
+void store_schools_free(store_school *v, size_t n);
+
+/* store_list_codes returns "code\x1fname\x1fextra..." rows of a registry
+ * table for listings: measures (code,name,unit,direction), activities
+ * (code,kind,name,district), surveys/rubrics (code,name,version). */
+int store_list_rows(store *s, const char *what, char ***rows, size_t *n)
+    __attribute__((warn_unused_result));
+void store_rows_list_free(char **rows, size_t n);
+
 /* The embedded migrations (generated from sql/ at build time). */
 typedef struct store_migration {
 	int         version;

@@ -33,4 +33,9 @@ int64_t store_now_us(void);
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);
 
+/* store_rows_row gives row i's COPY bytes, with its newline. */
+const char *store_rows_row(const store_rows *r, size_t i, size_t *len);
+/* store_text_array builds a text[] literal for codes (malloc'd). */
+char *store_text_array(const char *const *v, size_t n);
+
 #endif /* TD_STORE_INTERNAL_H */

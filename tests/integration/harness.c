@@ -49,10 +49,29 @@ connect_or_fail(const char *conninfo)
 	return c;
 }
 
+/* test_pg: "host=DIR port=P user=postgres" for the fixture's cluster. */
+static const char *
+test_pg(void)
+{
+	static char base[400];
+	const char *dir = env_or_fail("TD_TEST_PG_DIR");
+	char        path[300];
+	snprintf(path, sizeof(path), "%s/port", dir);
+	FILE *f    = fopen(path, "r");
+	int   port = 0;
+	if (f == NULL || fscanf(f, "%d", &port) != 1) {
+		fail_msg("no PostgreSQL port in %s: did pg.start run?", path);
+	}
+	fclose(f);
+	snprintf(base, sizeof(base), "host=%s port=%d user=postgres", dir,
+	         port);
+	return base;
+}
+
 void
 h_db_create(const char *name, char *conninfo)
 {
-	const char *base = env_or_fail("TD_TEST_PG");
+	const char *base = test_pg();
 	char        db[96], sql[256], admin[512];
 	snprintf(db, sizeof(db), "t_%s_%d", name, (int) getpid());
 	snprintf(admin, sizeof(admin), "%s dbname=postgres", base);

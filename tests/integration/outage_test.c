@@ -15,14 +15,13 @@
 
 static char     pgdir[128];
 static char     conninfo[512];
-static int      port;
 static h_server srv;
 
 static void
 pg(const char *action)
 {
-	assert_int_equal(h_run("%s/scripts/pg %s %s %d >/dev/null",
-	                       h_source_dir(), action, pgdir, port),
+	assert_int_equal(h_run("%s/scripts/pg %s %s auto >/dev/null",
+	                       h_source_dir(), action, pgdir),
 	                 0);
 }
 
@@ -30,11 +29,16 @@ static int
 setup(void **state)
 {
 	(void) state;
-	const char *p = getenv("TD_TEST_PG_PORT");
-	port          = (p ? atoi(p) : 54390) + 1;
 	snprintf(pgdir, sizeof(pgdir), "/tmp/tdtest-outage-%d",
 	         (int) getpid());
 	pg("start");
+	char path[200];
+	int  port = 0;
+	snprintf(path, sizeof(path), "%s/port", pgdir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &port), 1);
+	fclose(f);
 	snprintf(conninfo, sizeof(conninfo),
 	         "host=%s port=%d user=postgres dbname=tandem", pgdir, port);
 	h_server_start(&srv, conninfo, NULL);

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT
+ * What every Submit* method shares: opening a batch, duplicate keys inside
+ * it, code lookups that report unknown codes, and handing the rows to
+ * store_ingest with the reply built from its result.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "store/store.h"
+#include "tandem/v1/ingest.pb-c.h"
+
+bool
+batch_open(batch *b, rpc_call *call, const char *id, bool dry_run,
+           bool correction, size_t n, const char *what)
+{
+	memset(b, 0, sizeof(*b));
+	b->call          = call;
+	b->submission_id = id;
+	b->dry_run       = dry_run;
+	b->correction    = correction;
+	b->n             = n;
+	if (id[0] == '\0') {
+		rpc_detail(call, -1, "submission_id", "required",
+		           "submission_id is empty: every batch needs a "
+		           "client-chosen id so retries are safe");
+	} else if (strlen(id) > 128) {
+		rpc_detail(call, -1, "submission_id", "max_length",
+		           "submission_id is over 128 bytes");
+	}
+	if (n == 0) {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no %s in the batch",
+		         what);
+		return false;
+	}
+	if (n > TD_MAX_RECORDS) {
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		         "%zu %s exceed the %u-record limit of one batch; "
+		         "split it",
+		         n, what, TD_MAX_RECORDS);
+		return false;
+	}
+	b->keys = keyset_create(n);
+	if (b->keys == NULL || store_rows_create(&b->rows) != TD_OK) {
+		keyset_destroy(b->keys);
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+void
+batch_close(batch *b)
+{
+	keyset_destroy(b->keys);
+	store_rows_destroy(b->rows);
+}
+
+/* unique_key reports a natural key repeated inside the batch. */
+void
+batch_unique_key(batch *b, int64_t rec, const char *field, const char *what,
+                 const char *key, size_t len)
+{
+	int64_t prev = keyset_add(b->keys, key, len, rec);
+	if (prev >= 0) {
+		rpc_detail(b->call, rec, field, "unique",
+		           "duplicate %s in this batch (also record %lld)",
+		           what, (long long) prev);
+	}
+}
+
+int
+batch_invalid(rpc_call *call)
+{
+	return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+	                "%zu problem(s) in the batch; nothing was stored",
+	                call->n_details + (size_t) call->details_omitted);
+}
+
+bool
+batch_resolve(batch *b, const void *req, code_of get, const char *table,
+              const char *field, store_resolved *out, int *rv)
+{
+	const char **codes
+	    = rpc_arena_alloc(b->call->arena, b->n * sizeof(char *));
+	if (codes == NULL) {
+		*rv = TD_ENOMEM;
+		return false;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		codes[i] = get(req, i);
+	}
+	*rv = store_resolve(b->call->store, table, codes, b->n, out);
+	if (*rv != TD_OK) {
+		return false;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		if (codes[i][0] != '\0' && out->ids[i] == 0) {
+			rpc_detail(b->call, (int64_t) i, field, "unknown",
+			           "%s '%s' is not in the registry", field,
+			           codes[i]);
+		}
+	}
+	return true;
+}
+
+/* finish stores the rows and builds the reply. */
+int
+batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
+{
+	rpc_call           *call = b->call;
+	unsigned char       hash[32];
+	store_ingest_result res;
+	if (call->n_details > 0) {
+		return batch_invalid(call);
+	}
+	payload_sha256(call, hash);
+	store_ingest_batch sb
+	    = { b->submission_id,
+		hash,
+		(int64_t) b->n,
+		b->dry_run,
+		b->correction,
+		call->who.client_id[0] ? call->who.client_id : NULL,
+		b->rows };
+	int rv = store_ingest(call->store, spec, &sb, &res);
+	if (rv == TD_EEXIST && res.n_conflicts > 0) {
+		for (size_t i = 0; i < res.n_conflicts; i++) {
+			rpc_detail(call, res.conflicts[i], spec->key, "exists",
+			           "this record (%s) was already stored by "
+			           "another submission; send it as a "
+			           "correction to replace it",
+			           spec->key);
+		}
+		free(res.conflicts);
+		return rpc_fail(call, TD_CODE_ALREADY_EXISTS, "%s",
+		                store_errmsg(call->store));
+	}
+	free(res.conflicts);
+	if (rv != TD_OK) {
+		return rpc_fail_err(call, rv, store_errmsg(call->store));
+	}
+	Tandem__V1__SubmitResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__SubmitResponse,
+	              tandem__v1__submit_response__init);
+	if (out == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	out->submission_id = (char *) b->submission_id;
+	out->records       = res.records;
+	out->stored        = res.replayed ? 0 : res.stored;
+	out->corrected     = res.corrected;
+	out->replayed      = res.replayed;
+	out->dry_run       = b->dry_run;
+	call->records      = (int64_t) b->n;
+	*resp              = &out->base;
+	return TD_CODE_OK;
+}
+
+int
+batch_begin(rpc_call *call)
+{
+	return store_begin_request(call->store, rpc_remaining_ms(call));
+}
+
+int
+batch_db_fail(rpc_call *call, int rv)
+{
+	return rpc_fail_err(call, rv, store_errmsg(call->store));
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT
+ * The shared shape of an ingest batch (see batch.c).
+ */
+#ifndef TD_BATCH_H
+#define TD_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpc/rpc.h"
+#include "store/store.h"
+#include "validate.h"
+
+typedef struct batch {
+	rpc_call   *call;
+	const char *submission_id;
+	bool        dry_run, correction;
+	size_t      n;
+	store_rows *rows;
+	keyset     *keys;
+} batch;
+
+/* batch_open checks the id and record count and prepares rows; on false
+ * the call's status is set. */
+bool batch_open(batch *b, rpc_call *call, const char *id, bool dry_run,
+                bool correction, size_t n, const char *what);
+void batch_close(batch *b);
+/* batch_unique_key reports a natural key repeated inside the batch. */
+void batch_unique_key(batch *b, int64_t rec, const char *field,
+                      const char *what, const char *key, size_t len);
+/* batch_invalid sets INVALID_ARGUMENT counting the details. */
+int batch_invalid(rpc_call *call);
+/* batch_resolve looks up the codes records name in table; unknown ones
+ * become details on field. get(req, i) gives record i's code ("" = none).
+ * On false *rv is the store's error. */
+typedef const char *(*code_of)(const void *req, size_t i);
+bool batch_resolve(batch *b, const void *req, code_of get, const char *table,
+                   const char *field, store_resolved *out, int *rv);
+/* batch_finish stores the rows (unless there are details) and replies. */
+int batch_finish(batch *b, const store_ingest_spec *spec,
+                 ProtobufCMessage **resp);
+int batch_begin(rpc_call *call);
+int batch_db_fail(rpc_call *call, int rv);
+
+#endif /* TD_BATCH_H */
