@@ -210,12 +210,6 @@ annotations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 			           a->observation,
 			           a->observer[0] ? " by " : "", a->observer);
 			ok = false;
-		} else if (ok && ids[i] < 0) {
-			rpc_detail(call, rec, "observer", "ambiguous",
-			           "observation '%s' was scored by several "
-			           "observers: name the observer",
-			           a->observation);
-			ok = false;
 		}
 		if (a->t_seconds < 0) {
 			rpc_detail(call, rec, "t_seconds", "range",

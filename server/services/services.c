@@ -41,6 +41,24 @@ static const services_binding bindings[] = {
 	ING("SubmitCosts", ingest_submit_costs),
 	ING("SubmitParticipation", ingest_submit_participation),
 	ING("SubmitAdministrations", ingest_submit_administrations),
+#define ANA(m, fn)                                                            \
+	{                                                                     \
+		"/tandem.v1.Analysis/" m, fn,                                 \
+		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL    \
+		    | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN,                    \
+		    false                                                     \
+	}
+	ANA("RunChart", analysis_run_chart),
+	ANA("ControlChart", analysis_control_chart),
+	ANA("Outliers", analysis_outliers),
+	ANA("PositiveDeviance", analysis_positive_deviance),
+	ANA("Compare", analysis_compare),
+	ANA("Reliability", analysis_reliability),
+	ANA("Agreement", analysis_agreement),
+	ANA("Variance", analysis_variance),
+	ANA("Completeness", analysis_completeness),
+	{ "/tandem.v1.Analysis/Roi", analysis_roi,
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 };
 
 const services_binding *

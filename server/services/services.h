@@ -47,5 +47,15 @@ TD_HANDLER(ingest_submit_outcomes);
 TD_HANDLER(ingest_submit_costs);
 TD_HANDLER(ingest_submit_participation);
 TD_HANDLER(ingest_submit_administrations);
+TD_HANDLER(analysis_run_chart);
+TD_HANDLER(analysis_control_chart);
+TD_HANDLER(analysis_outliers);
+TD_HANDLER(analysis_positive_deviance);
+TD_HANDLER(analysis_compare);
+TD_HANDLER(analysis_reliability);
+TD_HANDLER(analysis_agreement);
+TD_HANDLER(analysis_variance);
+TD_HANDLER(analysis_completeness);
+TD_HANDLER(analysis_roi);
 
 #endif /* TD_SERVICES_H */

@@ -188,11 +188,124 @@ int store_instrument_save(store *s, const char *kind, store_instrument *in,
                           bool replace) __attribute__((warn_unused_result));
 
 /* store_resolve_observations finds observation ids by (observation code,
- * observer code); observer "" matches an observation scored by exactly one
- * observer. ids[i] = 0 when not found, -1 when ambiguous. */
+ * observer code); observer "" means the lesson itself: a double-scored
+ * observation's annotations attach to its first scoring. ids[i] = 0 when
+ * not found. */
 int store_resolve_observations(store *s, const char *const *codes,
                                const char *const *observers, size_t n,
                                int64_t *ids)
+    __attribute__((warn_unused_result));
+
+/* ---- analyses: rollups and the few raw reads instruments need ---- */
+
+typedef struct store_series_query {
+	const char
+	    *measure; /* rollup key: outcome code or survey:CODE/CONSTRUCT */
+	char level; /* 's' school, 'd' district, 'n' network */
+	const char *unit; /* a school or district code; NULL = every unit */
+	const char *district; /* level 's', every unit: only this district */
+	char        grain; /* 'w', 'm', 't', 'y' */
+	const char *from; /* YYYY-MM-DD or NULL */
+	const char *to;
+	const char *subgroup; /* "" = all students */
+	const char *grade; /* "" = all grades */
+} store_series_query;
+
+/* One rollup row: a unit's summary for one period. */
+typedef struct store_point {
+	char    unit[72];
+	char    period[12]; /* period start, YYYY-MM-DD */
+	double  cnt, n_sum, wsum, wsumsq;
+	int64_t fav, items;
+	int     month_mask;
+	double  received; /* epoch seconds of the newest data, or 0 */
+} store_point;
+
+/* store_series reads rollup rows ordered by unit, then period. The caller
+ * frees *out with free(). */
+int store_series(store *s, const store_series_query *q, store_point **out,
+                 size_t *n) __attribute__((warn_unused_result));
+
+/* store_measure_info: does the measure exist, and is higher better? A
+ * survey key needs its survey and construct. */
+int store_measure_info(store *s, const char *measure, bool *exists,
+                       bool *lower_is_better)
+    __attribute__((warn_unused_result));
+
+/* store_survey_answers: the newest version of a survey and its answers,
+ * n_resp rows of inst->n_items values (NaN = no response), optionally for
+ * one school and a date range. The caller frees *answers. */
+int store_survey_answers(store *s, const char *survey, const char *school,
+                         const char *from, const char *to,
+                         store_instrument *inst, double **answers,
+                         size_t *n_resp) __attribute__((warn_unused_result));
+
+/* store_double_scored: the first two scorings of each double-scored
+ * observation of a rubric's newest version: a and b are n_pairs rows of
+ * inst->n_items scores (NaN = not scored). The caller frees a and b. */
+int store_double_scored(store *s, const char *rubric, const char *school,
+                        const char *from, const char *to,
+                        store_instrument *inst, double **a, double **b,
+                        size_t *n_pairs) __attribute__((warn_unused_result));
+
+/* A school's reporting for one measure and period (completeness). */
+typedef struct store_report {
+	char   measure[72];
+	char   period[12];
+	char   school[72];
+	double days_late; /* newest data minus (period end + due days) */
+} store_report;
+int store_reports(store *s, const char *measure, char grain, const char *from,
+                  const char *to, const char *district, int due_days,
+                  store_report **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+typedef struct store_response_rate {
+	char    survey[72], school[72], date[12];
+	int64_t invited, responded;
+} store_response_rate;
+int store_response_rates(store *s, const char *survey, const char *district,
+                         store_response_rate **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* ---- return on investment ---- */
+
+typedef struct store_activity {
+	char code[72], kind[32];
+} store_activity;
+int store_activities(store *s, const char *activity, store_activity **out,
+                     size_t *n) __attribute__((warn_unused_result));
+
+typedef struct store_cost_row {
+	int    year;
+	char   category[16];
+	double quantity, unit_cost;
+} store_cost_row;
+int store_costs(store *s, const char *activity, store_cost_row **out,
+                size_t *n) __attribute__((warn_unused_result));
+
+typedef struct store_index_row {
+	int    year;
+	double index;
+} store_index_row;
+int store_price_index(store *s, store_index_row **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* Per school: participation in an activity (hours, educators) and its
+ * outcome means over a pre and a post range (school-level monthly
+ * rollups, weighted by n). Schools without data in a range get NaN. */
+typedef struct store_roi_school {
+	char   school[72];
+	double hours; /* 0 = did not take part */
+	int    educators; /* distinct educators who took part */
+	int    enrollment; /* < 0 unknown */
+	double pre, post; /* means; NaN = no data */
+	double pre_n, post_n;
+} store_roi_school;
+int store_roi_schools(store *s, const char *activity, const char *measure,
+                      const char *pre_from, const char *pre_to,
+                      const char *post_from, const char *post_to,
+                      store_roi_school **out, size_t *n)
     __attribute__((warn_unused_result));
 
 /* ---- listing ---- */

@@ -592,8 +592,8 @@ store_resolve_observations(store *s, const char *const *codes,
 	PGresult   *r;
 	int         rv = query(
 	            s,
-	            "SELECT CASE WHEN count(o.id) = 1 THEN min(o.id) WHEN count(o.id) "
-	                    "= 0 THEN 0 ELSE -1 END FROM unnest($1::text[], $2::text[]) WITH "
+	            "SELECT coalesce(min(o.id), 0) FROM unnest($1::text[], "
+	                    "$2::text[]) WITH "
 	                    "ORDINALITY AS c(code, observer, i) LEFT JOIN educators e ON "
 	                    "e.code = c.observer LEFT JOIN observations o ON o.observation = "
 	                    "c.code AND (c.observer = '' OR o.observer_id = e.id) GROUP BY "

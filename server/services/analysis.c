@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT
+ * See analysis.h.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "validate.h"
+
+static bool
+date_ok(const char *s)
+{
+	return date_parse(s, NULL);
+}
+
+int
+analysis_db_fail(rpc_call *call, int rv)
+{
+	return rpc_fail_err(call, rv, store_errmsg(call->store));
+}
+
+int
+analysis_stats_fail(rpc_call *call, int rv, const char *what, const char *msg)
+{
+	int code = rv == TD_ESUPPRESSED ? TD_CODE_FAILED_PRECONDITION
+	                                : TD_CODE_FAILED_PRECONDITION;
+	if (rv == TD_ENOMEM) {
+		code = TD_CODE_RESOURCE_EXHAUSTED;
+	} else if (rv == TD_EINTERNAL) {
+		code = TD_CODE_INTERNAL;
+	}
+	/* The data cannot support the statistic: the request was fine, the
+	 * state of the data is not (gRPC's FAILED_PRECONDITION). */
+	return rpc_fail(call, code, "%s: %s", what, msg);
+}
+
+static char
+grain_char(Tandem__V1__Grain g)
+{
+	switch (g) {
+	case TANDEM__V1__GRAIN__WEEK:
+		return 'w';
+	case TANDEM__V1__GRAIN__TERM:
+		return 't';
+	case TANDEM__V1__GRAIN__ACADEMIC_YEAR:
+		return 'y';
+	default:
+		return 'm';
+	}
+}
+
+bool
+analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+              series_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	const char *m = q->measure;
+	if (m[0] == '\0') {
+		rpc_detail(call, -1, "measure", "required",
+		           "name a measure: an outcome code, or "
+		           "survey:SURVEY/CONSTRUCT:mean|favourable");
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no measure named");
+		return false;
+	}
+	if (strncmp(m, "survey:", 7) == 0) {
+		const char *colon = strrchr(m + 7, ':');
+		size_t      len   = colon ? (size_t) (colon - m) : strlen(m);
+		spec->survey      = true;
+		if (colon != NULL && strcmp(colon, ":favourable") == 0) {
+			spec->favourable = true;
+		} else if (colon != NULL && strcmp(colon, ":mean") != 0) {
+			rpc_detail(call, -1, "measure", "format",
+			           "a survey measure ends in :mean or "
+			           ":favourable, not %s",
+			           colon);
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "bad survey measure %s", m);
+			return false;
+		}
+		if (len >= sizeof(spec->measure) || !strchr(m + 7, '/')) {
+			rpc_detail(
+			    call, -1, "measure", "format",
+			    "a survey measure is "
+			    "survey:SURVEY/CONSTRUCT[:mean|:favourable]");
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "bad survey measure %s", m);
+			return false;
+		}
+		memcpy(spec->measure, m, len);
+		spec->measure[len] = '\0';
+	} else {
+		snprintf(spec->measure, sizeof(spec->measure), "%s", m);
+	}
+	bool exists = false;
+	int  rv     = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK) {
+		rv = store_measure_info(call->store, spec->measure, &exists,
+		                        &spec->lower_better);
+	}
+	if (rv != TD_OK) {
+		analysis_db_fail(call, rv);
+		return false;
+	}
+	if (!exists) {
+		rpc_fail(call, TD_CODE_NOT_FOUND,
+		         "measure %s is not in the registry", spec->measure);
+		return false;
+	}
+	spec->grain = grain_char(q->grain);
+	if (!spec->survey && spec->grain == 'w') {
+		rpc_fail(
+		    call, TD_CODE_INVALID_ARGUMENT,
+		    "outcome measures are reported monthly: ask for month, "
+		    "term or academic year, not week");
+		return false;
+	}
+	switch (q->level) {
+	case TANDEM__V1__SCOPE_LEVEL__SCHOOL:
+	case TANDEM__V1__SCOPE_LEVEL__DISTRICT:
+		if (q->code[0] == '\0') {
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "a %s scope needs its code",
+			         q->level == TANDEM__V1__SCOPE_LEVEL__SCHOOL
+			             ? "school"
+			             : "district");
+			return false;
+		}
+		spec->level
+		    = q->level == TANDEM__V1__SCOPE_LEVEL__SCHOOL ? 's' : 'd';
+		spec->unit = q->code;
+		break;
+	case TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL:
+		spec->level    = 's';
+		spec->district = q->code[0] ? q->code : NULL;
+		break;
+	case TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT:
+		spec->level = 'd';
+		break;
+	default:
+		spec->level = 'n';
+		break;
+	}
+	if ((q->from[0] && !date_ok(q->from))
+	    || (q->to[0] && !date_ok(q->to))) {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "from and to are dates YYYY-MM-DD");
+		return false;
+	}
+	return true;
+}
+
+double
+analysis_value(const series_spec *spec, const store_point *p)
+{
+	if (spec->favourable) {
+		return p->items > 0
+		    ? 100.0 * (double) p->fav / (double) p->items
+		    : NAN;
+	}
+	return p->n_sum > 0 ? p->wsum / p->n_sum : NAN;
+}
+
+double
+analysis_people(const series_spec *spec, const store_point *p)
+{
+	if (spec->survey) {
+		return p->cnt;
+	}
+	int months = __builtin_popcount((unsigned) p->month_mask);
+	return months > 0 ? p->n_sum / months : p->n_sum;
+}
+
+bool
+analysis_suppress(const rpc_call *call, double people)
+{
+	return call->who.role != RPC_ROLE_ADMIN
+	    && people < (double) call->cfg->min_n;
+}
+
+const char *
+analysis_label(rpc_call *call, char grain, const char *start)
+{
+	int y = atoi(start), m = atoi(start + 5);
+	switch (grain) {
+	case 'm':
+		return rpc_arena_printf(call->arena, "%.7s", start);
+	case 'y':
+		return rpc_arena_printf(call->arena, "%d-%02d", y,
+		                        (y + 1) % 100);
+	case 't':
+		return m >= 8 ? rpc_arena_printf(call->arena, "%d-%02d T1", y,
+		                                 (y + 1) % 100)
+		              : rpc_arena_printf(call->arena, "%d-%02d T2",
+		                                 y - 1, y % 100);
+	default:
+		return rpc_arena_printf(call->arena, "%s", start);
+	}
+}
+
+int
+analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+              const series_spec *spec, series **out, size_t *n_series)
+{
+	store_series_query sq  = { spec->measure,
+		                   spec->level,
+		                   spec->unit,
+		                   spec->district,
+		                   spec->grain,
+                                  q->from[0] ? q->from : NULL,
+                                  q->to[0] ? q->to : NULL,
+                                  spec->survey ? "" : q->subgroup,
+                                  spec->survey ? q->grade : "" };
+	store_point       *pts = NULL;
+	size_t             n   = 0;
+	int                rv  = store_series(call->store, &sq, &pts, &n);
+	if (rv != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	/* Keep the rows in the arena so they die with the call. */
+	store_point *kept
+	    = rpc_arena_alloc(call->arena, (n ? n : 1) * sizeof(*kept));
+	if (kept == NULL) {
+		free(pts);
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	memcpy(kept, pts, n * sizeof(*kept));
+	free(pts);
+	size_t units = 0;
+	for (size_t i = 0; i < n; i++) {
+		units += i == 0 || strcmp(kept[i].unit, kept[i - 1].unit) != 0;
+	}
+	series *s = rpc_arena_alloc(call->arena,
+	                            (units ? units : 1) * sizeof(series));
+	size_t  k = 0;
+	for (size_t i = 0; s && i < n;) {
+		size_t j = i;
+		while (j < n && strcmp(kept[j].unit, kept[i].unit) == 0) {
+			j++;
+		}
+		series *x = &s[k++];
+		x->unit   = kept[i].unit;
+		x->pts    = &kept[i];
+		x->n      = j - i;
+		x->value = rpc_arena_alloc(call->arena, x->n * sizeof(double));
+		x->people
+		    = rpc_arena_alloc(call->arena, x->n * sizeof(double));
+		x->suppressed
+		    = rpc_arena_alloc(call->arena, x->n * sizeof(bool));
+		if (!x->value || !x->people || !x->suppressed) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		for (size_t t = 0; t < x->n; t++) {
+			x->people[t] = analysis_people(spec, &x->pts[t]);
+			x->suppressed[t]
+			    = analysis_suppress(call, x->people[t]);
+			x->value[t] = x->suppressed[t]
+			    ? NAN
+			    : analysis_value(spec, &x->pts[t]);
+			x->n_suppressed += x->suppressed[t];
+		}
+		i = j;
+	}
+	*out      = s;
+	*n_series = k;
+	return TD_CODE_OK;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT
+ * What the Analysis methods share: reading a measure's rollup series for a
+ * scope, turning rollup sums into values and people counts, small-cell
+ * suppression, and period labels.
+ */
+#ifndef TD_ANALYSIS_H
+#define TD_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rpc/rpc.h"
+#include "store/store.h"
+#include "tandem/v1/analysis.pb-c.h"
+
+typedef struct series_spec {
+	char        measure[200]; /* rollup key */
+	bool        survey; /* a survey construct */
+	bool        favourable; /* percent favourable instead of the mean */
+	bool        lower_better;
+	char        grain; /* 'w', 'm', 't', 'y' */
+	char        level; /* 's', 'd', 'n' */
+	const char *unit; /* one unit, or NULL for every unit of level */
+	const char *district; /* EACH_SCHOOL within a district */
+} series_spec;
+
+/* One unit's series, values already derived. */
+typedef struct series {
+	const char        *unit;
+	size_t             n;
+	const store_point *pts; /* n rollup rows */
+	double            *value; /* NaN when suppressed */
+	double            *people;
+	bool              *suppressed;
+	size_t             n_suppressed;
+} series;
+
+/* analysis_spec checks the query (measure exists, grain fits it, scope
+ * has its code) and fills spec; on failure the call's status is set and
+ * false returned. */
+bool analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+                   series_spec *spec);
+/* analysis_load reads the rollups of spec within the query's dates and
+ * splits them into per-unit series (arena memory). */
+int analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+                  const series_spec *spec, series **out, size_t *n_series);
+/* analysis_value: the point's value (mean, or % favourable). */
+double analysis_value(const series_spec *spec, const store_point *p);
+/* analysis_people: people behind the point. */
+double analysis_people(const series_spec *spec, const store_point *p);
+/* analysis_suppress: true when people < min_n for a caller who is not an
+ * admin. */
+bool analysis_suppress(const rpc_call *call, double people);
+/* analysis_label writes the period label for a period start. */
+const char *analysis_label(rpc_call *call, char grain, const char *start);
+/* analysis_db_fail maps a store error onto the call. */
+int analysis_db_fail(rpc_call *call, int rv);
+int analysis_stats_fail(rpc_call *call, int rv, const char *what,
+                        const char *msg);
+
+#endif /* TD_ANALYSIS_H */

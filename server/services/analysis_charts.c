@@ -1,0 +1,474 @@
+/* SPDX-License-Identifier: MIT
+ * Analysis: run charts, control charts and the outlier screen, over the
+ * rollup series of one scope (or every school or district side by side).
+ * Suppressed points are left out of the statistics and counted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "services.h"
+#include "stats/stats_control.h"
+#include "stats/stats_outliers.h"
+#include "stats/stats_runchart.h"
+
+static stats_rules
+rules_of(Tandem__V1__RuleSet r)
+{
+	return r == TANDEM__V1__RULE_SET__IHI ? STATS_RULES_IHI
+	    : r == TANDEM__V1__RULE_SET__NHS  ? STATS_RULES_NHS
+	                                      : STATS_RULES_ANHOJ;
+}
+
+/* split_index finds the point whose label or start is split_at (0 =
+ * none); -1 when it is not in the series. */
+static long
+split_index(rpc_call *call, const series_spec *spec, const series *s,
+            const char *split_at)
+{
+	if (split_at[0] == '\0') {
+		return 0;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->pts[i].period, split_at) == 0
+		    || strcmp(
+		           analysis_label(call, spec->grain, s->pts[i].period),
+		           split_at)
+		        == 0) {
+			return (long) i;
+		}
+	}
+	return -1;
+}
+
+static Tandem__V1__Series *
+new_series(rpc_call *call, const series_spec *spec, const series *s,
+           const char *chart)
+{
+	Tandem__V1__Series *out = RPC_NEW(call->arena, Tandem__V1__Series,
+	                                  tandem__v1__series__init);
+	if (out == NULL) {
+		return NULL;
+	}
+	out->unit              = (char *) s->unit;
+	out->label             = (char *) s->unit;
+	out->chart             = (char *) chart;
+	out->suppressed_points = (int32_t) s->n_suppressed;
+	out->points  = rpc_arena_alloc(call->arena, s->n * sizeof(void *));
+	out->signals = rpc_arena_alloc(call->arena, 8 * sizeof(void *));
+	for (size_t i = 0; out->points && i < s->n; i++) {
+		Tandem__V1__Point *p = RPC_NEW(call->arena, Tandem__V1__Point,
+		                               tandem__v1__point__init);
+		if (p == NULL) {
+			return NULL;
+		}
+		p->period       = (char *) analysis_label(call, spec->grain,
+		                                          s->pts[i].period);
+		p->period_start = (char *) s->pts[i].period;
+		p->n            = (int64_t) llround(s->people[i]);
+		p->suppressed   = s->suppressed[i];
+		p->value        = s->suppressed[i] ? 0 : s->value[i];
+		out->points[out->n_points++] = p;
+	}
+	return out->points && out->signals ? out : NULL;
+}
+
+/* add_signal reports one rule with the span of points that carry bit. */
+static void
+add_signal(rpc_call *call, Tandem__V1__Series *out, const unsigned *sig,
+           size_t n, unsigned bit, const char *rule, const char *desc)
+{
+	long first = -1, last = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (sig[i] & bit) {
+			first = first < 0 ? (long) i : first;
+			last  = (long) i;
+		}
+	}
+	if (first < 0 || out->n_signals >= 8) {
+		return;
+	}
+	Tandem__V1__Signal *s = RPC_NEW(call->arena, Tandem__V1__Signal,
+	                                tandem__v1__signal__init);
+	if (s == NULL) {
+		return;
+	}
+	s->rule                        = (char *) rule;
+	s->description                 = (char *) desc;
+	s->first_point                 = (int32_t) first;
+	s->last_point                  = (int32_t) last;
+	out->signals[out->n_signals++] = s;
+}
+
+static void
+add_signals(rpc_call *call, Tandem__V1__Series *out, const unsigned *sig,
+            size_t n)
+{
+	add_signal(call, out, sig, n, STATS_SIG_LONG_RUN, "long_run",
+	           "unusually long run on one side of the centre (Anhoej)");
+	add_signal(call, out, sig, n, STATS_SIG_FEW_CROSSINGS, "few_crossings",
+	           "too few crossings of the centre (Anhoej)");
+	add_signal(call, out, sig, n, STATS_SIG_SHIFT, "shift",
+	           "shift: a run of points on one side of the centre");
+	add_signal(call, out, sig, n, STATS_SIG_TREND, "trend",
+	           "trend: consecutive points rising or falling");
+	add_signal(call, out, sig, n, STATS_SIG_OUTSIDE, "outside_limits",
+	           "points outside the 3-sigma limits");
+	add_signal(call, out, sig, n, STATS_SIG_TWO_OF_THREE, "two_of_three",
+	           "two of three points beyond two-thirds of the limits");
+}
+
+static void
+run_summary(Tandem__V1__Series *out, const stats_run_summary *rs)
+{
+	out->useful_points     = (int32_t) rs->n_useful;
+	out->longest_run       = (int32_t) rs->longest_run;
+	out->longest_run_limit = (int32_t) rs->longest_run_max;
+	out->crossings         = (int32_t) rs->n_crossings;
+	out->crossings_limit   = (int32_t) rs->n_crossings_min;
+}
+
+static Tandem__V1__SeriesResponse *
+new_response(rpc_call *call, const series_spec *spec, size_t n_series)
+{
+	Tandem__V1__SeriesResponse *r
+	    = RPC_NEW(call->arena, Tandem__V1__SeriesResponse,
+	              tandem__v1__series_response__init);
+	if (r != NULL) {
+		r->measure = (char *) spec->measure;
+		r->min_n   = call->cfg->min_n;
+		r->series  = rpc_arena_alloc(
+		     call->arena, (n_series ? n_series : 1) * sizeof(void *));
+	}
+	return r;
+}
+
+int
+analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
+                   ProtobufCMessage **resp)
+{
+	const Tandem__V1__RunChartRequest *in = (const void *) req;
+	series_spec                        spec;
+	series                            *ss;
+	size_t                             ns;
+	int                                code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (ns == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec.measure);
+	}
+	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
+	for (size_t k = 0; out && k < ns; k++) {
+		const series       *s = &ss[k];
+		stats_runchart_opts o
+		    = { rules_of(in->rules),
+			(size_t) (in->baseline > 0 ? in->baseline : 0), 0 };
+		stats_runchart_result rr;
+		char                  err[TD_ERRMSG_MAX];
+		long split = split_index(call, &spec, s, in->split_at);
+		if (split < 0) {
+			return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			                "split_at %s is not a period of %s",
+			                in->split_at, s->unit);
+		}
+		o.split                = (size_t) split;
+		Tandem__V1__Series *os = new_series(call, &spec, s, "run");
+		if (os == NULL) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		int rv = stats_runchart(s->value, s->n, &o, &rr, err);
+		if (rv != TD_OK) {
+			/* One unit without enough data must not sink the
+			 * small multiples: say why on that series. */
+			if (ns == 1) {
+				return analysis_stats_fail(call, rv, s->unit,
+				                           err);
+			}
+			os->note = rpc_arena_strdup(call->arena, err);
+		} else {
+			for (size_t i = 0; i < s->n; i++) {
+				Tandem__V1__Point *p = os->points[i];
+				p->centre            = rr.centre[i];
+				p->run_signal
+				    = (rr.signals[i]
+				       & (STATS_SIG_LONG_RUN | STATS_SIG_SHIFT
+				          | STATS_SIG_TREND))
+				    != 0;
+				p->baseline = in->baseline > 0
+				    && i < (size_t) in->baseline;
+			}
+			add_signals(call, os, rr.signals, s->n);
+			run_summary(os, &rr.seg[rr.nsegments - 1].runs);
+			stats_runchart_result_free(&rr);
+		}
+		out->suppressed_points += os->suppressed_points;
+		out->series[out->n_series++] = os;
+	}
+	if (out == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+static bool
+chart_of(const char *name, stats_chart *c)
+{
+	static const struct {
+		const char *name;
+		stats_chart chart;
+	} charts[] = { { "", STATS_CHART_I },    { "i", STATS_CHART_I },
+		       { "mr", STATS_CHART_MR }, { "p", STATS_CHART_P },
+		       { "pp", STATS_CHART_PP }, { "u", STATS_CHART_U },
+		       { "up", STATS_CHART_UP }, { "c", STATS_CHART_C } };
+	for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]); i++) {
+		if (strcmp(charts[i].name, name) == 0) {
+			*c = charts[i].chart;
+			return true;
+		}
+	}
+	return false;
+}
+
+int
+analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
+                       ProtobufCMessage **resp)
+{
+	const Tandem__V1__ControlChartRequest *in = (const void *) req;
+	series_spec                            spec;
+	series                                *ss;
+	size_t                                 ns;
+	stats_chart                            chart;
+	int                                    code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!chart_of(in->chart, &chart)) {
+		rpc_detail(call, -1, "chart", "enum",
+		           "chart '%s' is not one of i|mr|p|pp|u|up|c",
+		           in->chart);
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "unknown chart %s", in->chart);
+	}
+	bool proportion = chart == STATS_CHART_P || chart == STATS_CHART_PP;
+	bool rate       = chart == STATS_CHART_U || chart == STATS_CHART_UP;
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (ns == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec.measure);
+	}
+	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
+	for (size_t k = 0; out && k < ns; k++) {
+		const series *s = &ss[k];
+		double       *y
+		    = rpc_arena_alloc(call->arena, s->n * sizeof(double));
+		double *den
+		    = rpc_arena_alloc(call->arena, s->n * sizeof(double));
+		for (size_t i = 0; y && den && i < s->n; i++) {
+			const store_point *p = &s->pts[i];
+			/* p charts count favourable answers of all answers (a
+			 * survey) or the share of n people in a percent
+			 * measure; u charts a rate per person. */
+			if (proportion) {
+				y[i]   = spec.favourable ? (double) p->fav
+				                         : p->wsum / 100.0;
+				den[i] = spec.favourable ? (double) p->items
+				                         : p->n_sum;
+			} else if (rate) {
+				y[i]   = p->wsum;
+				den[i] = p->n_sum;
+			} else {
+				y[i]   = s->value[i];
+				den[i] = NAN;
+			}
+			if (s->suppressed[i]) {
+				y[i] = NAN;
+			}
+		}
+		if (proportion) {
+			for (size_t i = 0; i < s->n; i++) {
+				if (!isnan(y[i]) && y[i] > den[i] + 1e-9) {
+					return rpc_fail(
+					    call, TD_CODE_FAILED_PRECONDITION,
+					    "a p chart needs a proportion: %s "
+					    "is not a percent (value above "
+					    "100 "
+					    "at %s)",
+					    spec.measure, s->pts[i].period);
+				}
+			}
+		}
+		long split = split_index(call, &spec, s, in->split_at);
+		if (split < 0) {
+			return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			                "split_at %s is not a period of %s",
+			                in->split_at, s->unit);
+		}
+		stats_control_opts o
+		    = { chart, rules_of(in->rules),
+			(size_t) (in->baseline > 0 ? in->baseline : 0),
+			(size_t) split, false };
+		stats_control_result cr;
+		char                 err[TD_ERRMSG_MAX];
+		Tandem__V1__Series  *os = new_series(
+		     call, &spec, s, in->chart[0] ? in->chart : "i");
+		if (os == NULL || y == NULL || den == NULL) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		int rv = stats_control(y, proportion || rate ? den : NULL,
+		                       s->n, &o, &cr, err);
+		if (rv != TD_OK) {
+			if (ns == 1) {
+				return analysis_stats_fail(call, rv, s->unit,
+				                           err);
+			}
+			os->note = rpc_arena_strdup(call->arena, err);
+		} else {
+			for (size_t i = 0; i < s->n; i++) {
+				Tandem__V1__Point *p = os->points[i];
+				p->centre            = cr.cl[i];
+				if (cr.skip[i] == STATS_SKIP_NONE) {
+					p->value      = cr.value[i];
+					p->lcl        = cr.lcl[i];
+					p->ucl        = cr.ucl[i];
+					p->has_limits = true;
+					p->denominator
+					    = isnan(den[i]) ? 0 : den[i];
+				}
+				p->outside_limits
+				    = (cr.signals[i] & STATS_SIG_OUTSIDE) != 0;
+				p->run_signal
+				    = (cr.signals[i]
+				       & (STATS_SIG_LONG_RUN | STATS_SIG_SHIFT
+				          | STATS_SIG_TREND
+				          | STATS_SIG_TWO_OF_THREE))
+				    != 0;
+				p->baseline = in->baseline > 0
+				    && i < (size_t) in->baseline;
+			}
+			add_signals(call, os, cr.signals, s->n);
+			run_summary(os, &cr.seg[cr.nsegments - 1].runs);
+			stats_control_result_free(&cr);
+		}
+		out->suppressed_points += os->suppressed_points;
+		out->series[out->n_series++] = os;
+	}
+	if (out == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+int
+analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
+                  ProtobufCMessage **resp)
+{
+	const Tandem__V1__OutliersRequest *in = (const void *) req;
+	series_spec                        spec;
+	series                            *ss;
+	size_t                             ns, total = 0;
+	int                                code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	/* Submitted values are school-level: screen every school's values
+	 * in the scope together. */
+	if (spec.level != 's') {
+		spec.district = spec.level == 'd' ? spec.unit : NULL;
+		spec.unit     = NULL;
+		spec.level    = 's';
+	}
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	for (size_t k = 0; k < ns; k++) {
+		total += ss[k].n;
+	}
+	double *x = rpc_arena_alloc(call->arena, (total + 1) * sizeof(double));
+	size_t *own
+	    = rpc_arena_alloc(call->arena, (total + 1) * sizeof(size_t));
+	size_t *idx
+	    = rpc_arena_alloc(call->arena, (total + 1) * sizeof(size_t));
+	if (x == NULL || own == NULL || idx == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	Tandem__V1__OutliersResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__OutliersResponse,
+	              tandem__v1__outliers_response__init);
+	size_t m = 0;
+	for (size_t k = 0; k < ns; k++) {
+		for (size_t i = 0; i < ss[k].n; i++) {
+			x[m]     = ss[k].value[i];
+			own[m]   = k;
+			idx[m++] = i;
+			out->suppressed += ss[k].suppressed[i];
+		}
+	}
+	stats_outliers_result r;
+	char                  err[TD_ERRMSG_MAX];
+	int rv = stats_outliers(x, m, in->threshold > 0 ? in->threshold : 0,
+	                        &r, err);
+	if (rv != TD_OK) {
+		return analysis_stats_fail(call, rv, "outliers", err);
+	}
+	out->measure = spec.measure;
+	out->checked = (int32_t) r.n_used;
+	out->rows    = rpc_arena_alloc(
+	       call->arena, (r.n_flag_z + r.n_flag_mod_z + 1) * sizeof(void *));
+	for (size_t j = 0; out->rows && j < m; j++) {
+		if (r.missing[j] || !(r.flag_z[j] || r.flag_mod_z[j])) {
+			continue;
+		}
+		const series           *s = &ss[own[j]];
+		Tandem__V1__OutlierRow *o
+		    = RPC_NEW(call->arena, Tandem__V1__OutlierRow,
+		              tandem__v1__outlier_row__init);
+		o->school         = (char *) s->unit;
+		o->period         = (char *) analysis_label(call, spec.grain,
+		                                            s->pts[idx[j]].period);
+		o->subgroup       = in->query->subgroup;
+		o->value          = x[j];
+		o->n              = (int64_t) llround(s->people[idx[j]]);
+		o->z              = r.has_z ? r.z[j] : 0;
+		o->modified_z     = r.has_mod_z ? r.mod_z[j] : 0;
+		o->has_modified_z = r.has_mod_z;
+		o->flagged        = true;
+		out->rows[out->n_rows++] = o;
+	}
+	stats_outliers_result_free(&r);
+	call->records = (int64_t) m;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}

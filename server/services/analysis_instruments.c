@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT
+ * Analysis of the instruments and of reporting: scale reliability
+ * (Cronbach's alpha, item-rest correlations, alpha if deleted, percent
+ * favourable), rater agreement on double-scored observations, and
+ * completeness (reporting rate, timeliness, survey response rates).
+ * Reliability and agreement need item-level data (covariances, pairs), so
+ * they read responses and observations of one instrument, not rollups.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "services.h"
+#include "stats/stats_agreement.h"
+#include "stats/stats_reliability.h"
+
+static const char *
+opt_str(const char *s)
+{
+	return s[0] ? s : NULL;
+}
+
+int
+analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
+                     ProtobufCMessage **resp)
+{
+	const Tandem__V1__ReliabilityRequest *in  = (const void *) req;
+	store_instrument                      sv  = { 0 };
+	double                               *ans = NULL;
+	size_t                                nr  = 0;
+	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK) {
+		rv = store_survey_answers(
+		    call->store, in->survey, opt_str(in->school),
+		    opt_str(in->from), opt_str(in->to), &sv, &ans, &nr);
+	}
+	if (rv == TD_ENOTFOUND) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "survey %s is not in the registry",
+		                in->survey);
+	} else if (rv != TD_OK) {
+		free(ans);
+		store_instrument_free(&sv);
+		return analysis_db_fail(call, rv);
+	}
+	Tandem__V1__ReliabilityResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__ReliabilityResponse,
+	              tandem__v1__reliability_response__init);
+	out->survey  = in->survey;
+	out->version = sv.version;
+	out->constructs
+	    = rpc_arena_alloc(call->arena, (sv.n_items + 1) * sizeof(void *));
+	size_t  k   = sv.n_items;
+	size_t *col = rpc_arena_alloc(call->arena, (k + 1) * sizeof(size_t));
+	for (size_t a = 0; out->constructs && col && a < k; a++) {
+		const char *con  = sv.items[a].construct;
+		bool        seen = false;
+		for (size_t b = 0; b < a; b++) {
+			seen |= strcmp(sv.items[b].construct, con) == 0;
+		}
+		if (seen || (in->construct[0] && strcmp(in->construct, con))) {
+			continue;
+		}
+		size_t m = 0;
+		for (size_t b = 0; b < k; b++) {
+			if (strcmp(sv.items[b].construct, con) == 0) {
+				col[m++] = b;
+			}
+		}
+		/* Items of the construct, reverse-coded ones reversed. */
+		double        *x   = calloc(nr * m + 1, sizeof(double));
+		unsigned char *rev = calloc(m + 1, 1);
+		for (size_t i = 0; x && rev && i < nr; i++) {
+			for (size_t j = 0; j < m; j++) {
+				const store_item *it = &sv.items[col[j]];
+				double            v  = ans[i * k + col[j]];
+				x[i * m + j] = it->reverse_coded && !isnan(v)
+				    ? it->min + it->max - v
+				    : v;
+			}
+		}
+		Tandem__V1__ConstructRow *cr
+		    = RPC_NEW(call->arena, Tandem__V1__ConstructRow,
+		              tandem__v1__construct_row__init);
+		cr->construct = (char *) rpc_arena_strdup(call->arena, con);
+		cr->items     = (int32_t) m;
+		cr->item_rows
+		    = rpc_arena_alloc(call->arena, (m + 1) * sizeof(void *));
+		stats_alpha_result      ar;
+		stats_favourable_result fr;
+		char                    err[TD_ERRMSG_MAX];
+		/* Reversed values are favourable at the item's threshold on
+		 * the reversed scale, so no reversal flags here. */
+		int arv = x ? stats_alpha(x, nr, m, &ar, err) : TD_ENOMEM;
+		int frv = x
+		    ? stats_percent_favourable(
+		        x, nr, m, sv.items[col[0]].min, sv.items[col[0]].max,
+		        NULL, sv.items[col[0]].favourable_at_least, &fr, err)
+		    : TD_ENOMEM;
+		cr->n   = arv == TD_OK ? (int64_t) ar.n_used : 0;
+		cr->suppressed = analysis_suppress(call, (double) cr->n);
+		if (arv != TD_OK) {
+			cr->note = rpc_arena_strdup(call->arena, err);
+		} else if (!cr->suppressed) {
+			cr->alpha = ar.alpha;
+		}
+		if (frv == TD_OK && !cr->suppressed) {
+			cr->percent_favourable = 100.0 * fr.share;
+		}
+		for (size_t j = 0; !cr->suppressed && j < m; j++) {
+			const store_item    *it = &sv.items[col[j]];
+			Tandem__V1__ItemRow *ir
+			    = RPC_NEW(call->arena, Tandem__V1__ItemRow,
+			              tandem__v1__item_row__init);
+			double s = 0, ss = 0, n = 0;
+			for (size_t i = 0; i < nr; i++) {
+				double v = x[i * m + j];
+				if (!isnan(v)) {
+					s += v;
+					ss += v * v;
+					n++;
+				}
+			}
+			ir->item = rpc_arena_strdup(call->arena, it->code);
+			ir->reverse_coded = it->reverse_coded;
+			ir->mean          = n > 0 ? s / n : 0;
+			ir->sd            = n > 1
+			               ? sqrt(fmax(0, (ss - s * s / n) / (n - 1)))
+			               : 0;
+			if (arv == TD_OK) {
+				ir->item_rest_r = ar.items[j].has_item_rest
+				    ? ar.items[j].item_rest
+				    : 0;
+				ir->alpha_if_deleted
+				    = ar.items[j].has_alpha_if_deleted
+				    ? ar.items[j].alpha_if_deleted
+				    : 0;
+			}
+			if (frv == TD_OK && fr.items[j].has_share) {
+				ir->percent_favourable
+				    = 100.0 * fr.items[j].share;
+			}
+			cr->item_rows[cr->n_item_rows++] = ir;
+		}
+		if (arv == TD_OK) {
+			stats_alpha_result_free(&ar);
+		}
+		if (frv == TD_OK) {
+			stats_favourable_result_free(&fr);
+		}
+		free(x);
+		free(rev);
+		out->constructs[out->n_constructs++] = cr;
+	}
+	free(ans);
+	store_instrument_free(&sv);
+	if (in->construct[0] && out->n_constructs == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "survey %s has no construct %s", in->survey,
+		                in->construct);
+	}
+	call->records = (int64_t) nr;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+int
+analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
+                   ProtobufCMessage **resp)
+{
+	const Tandem__V1__AgreementRequest *in = (const void *) req;
+	store_instrument                    rb = { 0 };
+	double                             *a = NULL, *b = NULL;
+	size_t                              np = 0;
+	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK) {
+		rv = store_double_scored(
+		    call->store, in->rubric, opt_str(in->school),
+		    opt_str(in->from), opt_str(in->to), &rb, &a, &b, &np);
+	}
+	if (rv == TD_ENOTFOUND) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "rubric %s is not in the registry",
+		                in->rubric);
+	} else if (rv != TD_OK) {
+		free(a);
+		free(b);
+		store_instrument_free(&rb);
+		return analysis_db_fail(call, rv);
+	}
+	size_t                         k = rb.n_items;
+	Tandem__V1__AgreementResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__AgreementResponse,
+	              tandem__v1__agreement_response__init);
+	out->rubric        = in->rubric;
+	out->double_scored = (int64_t) np;
+	out->criteria = rpc_arena_alloc(call->arena, (k + 1) * sizeof(void *));
+	double *x     = calloc(np + 1, sizeof(double));
+	double *y     = calloc(np + 1, sizeof(double));
+	double *m     = calloc(2 * np + 1, sizeof(double));
+	for (size_t j = 0; x && y && m && j < k; j++) {
+		Tandem__V1__CriterionAgreement *c
+		    = RPC_NEW(call->arena, Tandem__V1__CriterionAgreement,
+		              tandem__v1__criterion_agreement__init);
+		c->criterion = rpc_arena_strdup(call->arena, rb.items[j].code);
+		for (size_t i = 0; i < np; i++) {
+			x[i]         = a[i * k + j];
+			y[i]         = b[i * k + j];
+			m[2 * i]     = x[i];
+			m[2 * i + 1] = y[i];
+		}
+		stats_kappa_result kr;
+		stats_icc2_result  ir;
+		char               err[TD_ERRMSG_MAX];
+		int krv = stats_rater_agreement(x, y, np, rb.items[j].min,
+		                                rb.items[j].max, &kr, err);
+		if (krv != TD_OK) {
+			c->note = rpc_arena_strdup(call->arena, err);
+		} else {
+			c->pairs      = (int64_t) kr.n;
+			c->suppressed = analysis_suppress(call, (double) kr.n);
+			if (!c->suppressed) {
+				c->exact           = 100.0 * kr.exact_share;
+				c->adjacent        = 100.0 * kr.adjacent_share;
+				c->kappa_quadratic = kr.kappa_w;
+			}
+		}
+		if (krv == TD_OK && !c->suppressed
+		    && stats_icc2(m, np, 2, &ir, err) == TD_OK) {
+			c->icc21 = ir.icc;
+		}
+		out->criteria[out->n_criteria++] = c;
+	}
+	free(x);
+	free(y);
+	free(m);
+	free(a);
+	free(b);
+	store_instrument_free(&rb);
+	call->records = (int64_t) np;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+int
+analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
+                      ProtobufCMessage **resp)
+{
+	const Tandem__V1__CompletenessRequest *in  = (const void *) req;
+	store_report                          *rep = NULL;
+	store_response_rate                   *rr  = NULL;
+	size_t                                 n = 0, nrr = 0;
+	char grain = in->grain == TANDEM__V1__GRAIN__ACADEMIC_YEAR ? 'y'
+	    : in->grain == TANDEM__V1__GRAIN__TERM                 ? 't'
+	    : in->grain == TANDEM__V1__GRAIN__WEEK                 ? 'w'
+	                                                           : 'm';
+	int  due   = in->due_days > 0 ? in->due_days : 30;
+	int  rv    = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK) {
+		rv = store_reports(call->store, opt_str(in->measure), grain,
+		                   opt_str(in->from), opt_str(in->to),
+		                   opt_str(in->district), due, &rep, &n);
+	}
+	if (rv == TD_OK) {
+		rv = store_response_rates(call->store, opt_str(in->survey),
+		                          opt_str(in->district), &rr, &nrr);
+	}
+	if (rv != TD_OK) {
+		free(rep);
+		free(rr);
+		return analysis_db_fail(call, rv);
+	}
+	Tandem__V1__CompletenessResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__CompletenessResponse,
+	              tandem__v1__completeness_response__init);
+	out->rows = rpc_arena_alloc(call->arena, (n + 1) * sizeof(void *));
+	for (size_t i = 0; out->rows && i < n;) {
+		size_t j = i;
+		while (j < n && strcmp(rep[j].measure, rep[i].measure) == 0
+		       && strcmp(rep[j].period, rep[i].period) == 0) {
+			j++;
+		}
+		Tandem__V1__CompletenessRow *row
+		    = RPC_NEW(call->arena, Tandem__V1__CompletenessRow,
+		              tandem__v1__completeness_row__init);
+		row->measure = rpc_arena_strdup(call->arena, rep[i].measure);
+		row->period  = (char *) analysis_label(
+		     call, grain, rpc_arena_strdup(call->arena, rep[i].period));
+		row->expected = (int32_t) (j - i);
+		row->missing_schools
+		    = rpc_arena_alloc(call->arena, (j - i) * sizeof(char *));
+		double late = 0;
+		for (size_t t = i; t < j; t++) {
+			if (isnan(rep[t].days_late)) {
+				row->missing_schools[row->n_missing_schools++]
+				    = rpc_arena_strdup(call->arena,
+				                       rep[t].school);
+				continue;
+			}
+			row->reported++;
+			if (rep[t].days_late <= 0) {
+				row->on_time++;
+			} else {
+				late += rep[t].days_late;
+			}
+		}
+		row->reporting_rate = 100.0 * row->reported / row->expected;
+		row->timeliness
+		    = row->reported ? 100.0 * row->on_time / row->reported : 0;
+		row->mean_days_late      = row->reported > row->on_time
+		         ? late / (row->reported - row->on_time)
+		         : 0;
+		out->rows[out->n_rows++] = row;
+		i                        = j;
+	}
+	out->response_rates
+	    = rpc_arena_alloc(call->arena, (nrr + 1) * sizeof(void *));
+	for (size_t i = 0; out->response_rates && i < nrr; i++) {
+		Tandem__V1__ResponseRateRow *r
+		    = RPC_NEW(call->arena, Tandem__V1__ResponseRateRow,
+		              tandem__v1__response_rate_row__init);
+		r->survey = rpc_arena_strdup(call->arena, rr[i].survey);
+		r->school = rpc_arena_strdup(call->arena, rr[i].school);
+		r->administered_on = rpc_arena_strdup(call->arena, rr[i].date);
+		r->invited         = rr[i].invited;
+		r->suppressed
+		    = analysis_suppress(call, (double) rr[i].invited);
+		if (!r->suppressed) {
+			r->responded = rr[i].responded;
+			r->rate      = rr[i].invited
+			         ? 100.0 * rr[i].responded / rr[i].invited
+			         : 0;
+		}
+		out->response_rates[out->n_response_rates++] = r;
+	}
+	free(rep);
+	free(rr);
+	call->records = (int64_t) (n + nrr);
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT
+ * Analysis across units: positive deviance (schools beating what their
+ * context predicts), group comparison, and variance components. Each reads
+ * school- or district-level rollups; suppressed units are left out of
+ * every model and counted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "services.h"
+#include "stats/stats_compare.h"
+#include "stats/stats_pdev.h"
+#include "stats/stats_variance.h"
+
+/* ---- positive deviance ---- */
+
+#define MAX_COV 8
+
+typedef struct context {
+	const char *code;
+	double      frl, enrollment;
+	const char *locale;
+} context;
+
+static int
+load_context(rpc_call *call, const char *district, context **out, size_t *n)
+{
+	store_school *v = NULL;
+	int           rv
+	    = store_list_schools(call->store, district ? district : "", &v, n);
+	if (rv != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	*out = rpc_arena_alloc(call->arena, (*n + 1) * sizeof(context));
+	for (size_t i = 0; *out && i < *n; i++) {
+		(*out)[i]
+		    = (context) { rpc_arena_strdup(call->arena, v[i].code),
+			          v[i].frl_rate < 0 ? NAN : v[i].frl_rate,
+			          v[i].enrollment <= 0 ? NAN : v[i].enrollment,
+			          rpc_arena_strdup(call->arena, v[i].locale) };
+	}
+	store_schools_free(v, *n);
+	return *out
+	    ? TD_CODE_OK
+	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+static const context *
+find_context(const context *c, size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(c[i].code, code) == 0) {
+			return &c[i];
+		}
+	}
+	return NULL;
+}
+
+/* covariate fills one covariate of a school; false when unknown. */
+static bool
+covariate(const char *name, const context *c, double *x, size_t *k)
+{
+	if (strcmp(name, "frl_rate") == 0) {
+		x[(*k)++] = c->frl;
+		return !isnan(c->frl);
+	}
+	if (strcmp(name, "log_enrollment") == 0) {
+		x[(*k)++] = log(c->enrollment);
+		return !isnan(c->enrollment);
+	}
+	if (strcmp(name, "enrollment") == 0) {
+		x[(*k)++] = c->enrollment;
+		return !isnan(c->enrollment);
+	}
+	if (strcmp(name, "locale") == 0) {
+		/* city is the reference level */
+		x[(*k)++] = strcmp(c->locale, "suburb") == 0;
+		x[(*k)++] = strcmp(c->locale, "town") == 0;
+		x[(*k)++] = strcmp(c->locale, "rural") == 0;
+		return c->locale[0] != '\0';
+	}
+	return false;
+}
+
+static size_t
+covariate_width(const char *name)
+{
+	return strcmp(name, "locale") == 0 ? 3 : 1;
+}
+
+/* One period's model: y, n, within-variance and flags of every school. */
+typedef struct pd_period {
+	const char       *period;
+	size_t            n_units;
+	double           *y, *w, *wv, *x;
+	bool             *supp;
+	stats_pdev_result res;
+	bool              ok;
+	char              err[TD_ERRMSG_MAX];
+} pd_period;
+
+int
+analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
+                           ProtobufCMessage **resp)
+{
+	const Tandem__V1__PositiveDevianceRequest *in = (const void *) req;
+	static const char *const                   defaults[]
+	    = { "frl_rate", "log_enrollment", "locale" };
+	const char *const *cov   = in->n_covariates
+	      ? (const char *const *) in->covariates
+	      : defaults;
+	size_t             n_cov = in->n_covariates ? in->n_covariates : 3;
+	series_spec        spec;
+	series            *ss;
+	size_t             ns, nc, width = 0;
+	context           *ctx;
+	int                code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	for (size_t j = 0; j < n_cov; j++) {
+		static const char *const known[]
+		    = { "frl_rate", "log_enrollment", "enrollment", "locale",
+			NULL };
+		bool ok = false;
+		for (const char *const *k = known; *k; k++) {
+			ok |= strcmp(*k, cov[j]) == 0;
+		}
+		if (!ok) {
+			rpc_detail(call, -1, "covariates", "enum",
+			           "covariate '%s' is not one of frl_rate|"
+			           "log_enrollment|enrollment|locale",
+			           cov[j]);
+			return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			                "unknown covariate %s", cov[j]);
+		}
+		width += covariate_width(cov[j]);
+	}
+	if (width > MAX_COV) {
+		return rpc_fail(
+		    call, TD_CODE_INVALID_ARGUMENT,
+		    "too many covariates (%zu columns, at most %d)", width,
+		    MAX_COV);
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	/* Units are schools (optionally of one district). */
+	spec.district = in->query->level == TANDEM__V1__SCOPE_LEVEL__DISTRICT
+	        || in->query->level == TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL
+	    ? (in->query->code[0] ? in->query->code : NULL)
+	    : NULL;
+	spec.level    = 's';
+	spec.unit     = NULL;
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	        != TD_CODE_OK
+	    || (code = load_context(call, spec.district, &ctx, &nc))
+	        != TD_CODE_OK) {
+		return code;
+	}
+	/* The periods present, newest last; model the last k of them. */
+	size_t       k_last = in->persistence_periods > 0
+	          ? (size_t) in->persistence_periods
+	          : 3;
+	const char **per = rpc_arena_alloc(call->arena, 64 * sizeof(char *));
+	size_t       np  = 0;
+	for (size_t u = 0; per && u < ns; u++) {
+		for (size_t i = 0; i < ss[u].n; i++) {
+			const char *p = ss[u].pts[i].period;
+			size_t      j = 0;
+			while (j < np && strcmp(per[j], p) != 0) {
+				j++;
+			}
+			if (j == np && np < 64) {
+				per[np++] = p;
+			}
+		}
+	}
+	if (np == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec.measure);
+	}
+	/* Period starts are ISO dates: string order is time order. */
+	for (size_t a = 0; a < np; a++) {
+		for (size_t b = a + 1; b < np; b++) {
+			if (strcmp(per[a], per[b]) > 0) {
+				const char *t = per[a];
+				per[a]        = per[b];
+				per[b]        = t;
+			}
+		}
+	}
+	size_t     first = np > k_last ? np - k_last : 0;
+	size_t     nper  = np - first;
+	pd_period *pp    = rpc_arena_alloc(call->arena, nper * sizeof(*pp));
+	stats_pdev_options opt;
+	stats_pdev_options_init(&opt);
+	opt.threshold = in->threshold > 0 ? in->threshold : 1.645;
+	opt.min_n = call->who.role == RPC_ROLE_ADMIN ? 0 : call->cfg->min_n;
+	opt.direction = spec.lower_better ? STATS_LOWER_IS_BETTER
+	                                  : STATS_HIGHER_IS_BETTER;
+	for (size_t t = 0; pp && t < nper; t++) {
+		pd_period *P = &pp[t];
+		P->period    = per[first + t];
+		P->n_units   = ns;
+		P->y    = rpc_arena_alloc(call->arena, ns * sizeof(double));
+		P->w    = rpc_arena_alloc(call->arena, ns * sizeof(double));
+		P->wv   = rpc_arena_alloc(call->arena, ns * sizeof(double));
+		P->supp = rpc_arena_alloc(call->arena, ns * sizeof(bool));
+		P->x    = rpc_arena_alloc(call->arena,
+		                          ns * width * sizeof(double));
+		if (!P->y || !P->w || !P->wv || !P->supp || !P->x) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		double wv_sum = 0;
+		size_t wv_n   = 0;
+		for (size_t u = 0; u < ns; u++) {
+			P->y[u] = P->w[u] = P->wv[u] = NAN;
+			const series  *s             = &ss[u];
+			const context *c      = find_context(ctx, nc, s->unit);
+			size_t         k      = 0;
+			bool           cov_ok = c != NULL;
+			for (size_t j = 0; c && j < n_cov; j++) {
+				cov_ok &= covariate(cov[j], c,
+				                    &P->x[u * width], &k);
+			}
+			for (size_t i = 0; cov_ok && i < s->n; i++) {
+				if (strcmp(s->pts[i].period, P->period) != 0) {
+					continue;
+				}
+				const store_point *pt = &s->pts[i];
+				P->supp[u]            = s->suppressed[i];
+				if (s->suppressed[i]) {
+					break;
+				}
+				P->y[u] = s->value[i];
+				P->w[u] = s->people[i];
+				/* Within-school variance per person: the
+				 * spread of respondents' scores (surveys), or
+				 * of the monthly means times the people behind
+				 * each (outcomes). */
+				double var = pt->n_sum > 1
+				    ? (pt->wsumsq
+				       - pt->wsum * pt->wsum / pt->n_sum)
+				        / (pt->n_sum - 1)
+				    : NAN;
+				if (!spec.survey && !isnan(var)) {
+					var = pt->wsumsq / pt->n_sum
+					    - pow(pt->wsum / pt->n_sum, 2);
+					var *= s->people[i];
+				}
+				if (isfinite(var) && var > 0) {
+					P->wv[u] = var;
+					wv_sum += var;
+					wv_n++;
+				}
+			}
+		}
+		/* Schools without their own estimate get the average. */
+		for (size_t u = 0; u < ns; u++) {
+			if (!isnan(P->y[u]) && isnan(P->wv[u])) {
+				P->wv[u] = wv_n ? wv_sum / wv_n : 1.0;
+			}
+		}
+		int rv = stats_pdev(P->y, P->w, P->x, ns, width, P->wv, &opt,
+		                    &P->res, P->err);
+		P->ok  = rv == TD_OK;
+		if (!P->ok && t + 1 == nper) {
+			for (size_t q = 0; q + 1 < nper; q++) {
+				if (pp[q].ok) {
+					stats_pdev_result_free(&pp[q].res);
+				}
+			}
+			return analysis_stats_fail(
+			    call, rv, "positive deviance", P->err);
+		}
+	}
+	pd_period                            *last = &pp[nper - 1];
+	Tandem__V1__PositiveDevianceResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__PositiveDevianceResponse,
+	              tandem__v1__positive_deviance_response__init);
+	out->measure = spec.measure;
+	out->period  = (char *) analysis_label(call, spec.grain, last->period);
+	out->r_squared     = last->res.r2;
+	out->units         = (int32_t) last->res.n_used;
+	out->tau_squared   = last->res.tau2;
+	out->sigma_squared = last->res.sigma2;
+	out->coefficients
+	    = rpc_arena_alloc(call->arena, (width + 1) * sizeof(void *));
+	static const char *const locale_names[]
+	    = { "locale=suburb", "locale=town", "locale=rural" };
+	const char **names
+	    = rpc_arena_alloc(call->arena, (width + 1) * sizeof(char *));
+	size_t nn   = 0;
+	names[nn++] = "(intercept)";
+	for (size_t j = 0; j < n_cov; j++) {
+		if (strcmp(cov[j], "locale") == 0) {
+			for (int l = 0; l < 3; l++) {
+				names[nn++] = locale_names[l];
+			}
+		} else {
+			names[nn++] = cov[j];
+		}
+	}
+	for (size_t j = 0; j < last->res.n_coef && j < nn; j++) {
+		Tandem__V1__Coefficient *c
+		    = RPC_NEW(call->arena, Tandem__V1__Coefficient,
+		              tandem__v1__coefficient__init);
+		c->name                                  = (char *) names[j];
+		c->estimate                              = last->res.coef[j];
+		c->std_error                             = last->res.se[j];
+		out->coefficients[out->n_coefficients++] = c;
+	}
+	out->rows = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
+	for (size_t u = 0; u < ns; u++) {
+		const stats_pdev_unit *pu = &last->res.units[u];
+		if (!pu->used && !last->supp[u]) {
+			continue;
+		}
+		Tandem__V1__DeviantRow *r
+		    = RPC_NEW(call->arena, Tandem__V1__DeviantRow,
+		              tandem__v1__deviant_row__init);
+		r->school     = (char *) ss[u].unit;
+		r->name       = (char *) ss[u].unit;
+		r->suppressed = last->supp[u];
+		out->suppressed += last->supp[u];
+		if (pu->used) {
+			r->n         = (int64_t) llround(last->w[u]);
+			r->actual    = pu->actual;
+			r->predicted = pu->predicted;
+			r->residual  = pu->residual;
+			r->studentized
+			    = pu->has_studentized ? pu->studentized : 0;
+			r->pi_low   = pu->pi_lower;
+			r->pi_high  = pu->pi_upper;
+			r->shrunken = pu->shrunken;
+			r->flagged  = pu->flagged;
+		}
+		for (size_t t = 0; t < nper; t++) {
+			if (pp[t].ok && pp[t].res.units[u].used) {
+				r->persistence_of++;
+				r->persistence += pp[t].res.units[u].flagged;
+			}
+		}
+		out->rows[out->n_rows++] = r;
+	}
+	for (size_t t = 0; t < nper; t++) {
+		if (pp[t].ok) {
+			stats_pdev_result_free(&pp[t].res);
+		}
+	}
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+/* ---- comparison and variance components ---- */
+
+/* group_summaries: one summary per unit over all its periods in range.
+ * Survey constructs summarise respondents (from the rollup sums); outcome
+ * measures summarise the unit's period values. */
+static stats_group_summary *
+group_summaries(rpc_call *call, const series_spec *spec, const series *ss,
+                size_t ns, double *people)
+{
+	stats_group_summary *g
+	    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(*g));
+	for (size_t u = 0; g && u < ns; u++) {
+		const series *s = &ss[u];
+		double        n = 0, sum = 0, sumsq = 0, ppl = 0;
+		size_t        k = 0;
+		for (size_t i = 0; i < s->n; i++) {
+			if (spec->survey && !spec->favourable) {
+				n += s->pts[i].n_sum;
+				sum += s->pts[i].wsum;
+				sumsq += s->pts[i].wsumsq;
+			} else if (!isnan(analysis_value(spec, &s->pts[i]))) {
+				double v = analysis_value(spec, &s->pts[i]);
+				n += 1;
+				sum += v;
+				sumsq += v * v;
+			}
+			ppl = fmax(ppl, s->people[i]);
+			k++;
+		}
+		people[u] = spec->survey ? n : ppl;
+		g[u].n    = (size_t) llround(n);
+		g[u].mean = n > 0 ? sum / n : 0;
+		g[u].sd   = n > 1
+		      ? sqrt(fmax(0, (sumsq - sum * sum / n) / (n - 1)))
+		      : 0;
+		(void) k;
+	}
+	return g;
+}
+
+int
+analysis_compare(rpc_call *call, const ProtobufCMessage *req,
+                 ProtobufCMessage **resp)
+{
+	const Tandem__V1__CompareRequest *in = (const void *) req;
+	series_spec                       spec;
+	series                           *ss;
+	size_t                            ns;
+	int                               code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	if (spec.unit != NULL || spec.level == 'n') {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "compare needs groups: EACH_SCHOOL or "
+		                "EACH_DISTRICT");
+	}
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	double *people
+	    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	stats_group_summary *g = group_summaries(call, &spec, ss, ns, people);
+	if (g == NULL || people == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	/* Suppression goes by the people behind a group (respondents, or
+	 * students per period), not by the observations the test uses. */
+	bool *supp = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(bool));
+	for (size_t u = 0; supp && u < ns; u++) {
+		supp[u] = analysis_suppress(call, people[u]);
+		if (supp[u]) {
+			g[u].n = 0;
+		}
+	}
+	stats_compare_options opt;
+	stats_compare_options_init(&opt);
+	if (in->reference[0] != '\0') {
+		opt.reference = -1;
+		for (size_t u = 0; u < ns; u++) {
+			if (strcmp(ss[u].unit, in->reference) == 0
+			    && !supp[u]) {
+				opt.reference = (long) u;
+			}
+		}
+		if (opt.reference < 0) {
+			return rpc_fail(
+			    call, TD_CODE_NOT_FOUND,
+			    "reference group %s has no data (or is "
+			    "suppressed)",
+			    in->reference);
+		}
+	}
+	/* Design effect of students nested in schools: ICC(1) over the
+	 * schools of the comparison (survey constructs only). */
+	double icc = NAN, mbar = NAN;
+	if (spec.survey && !spec.favourable && spec.level == 's') {
+		stats_icc1_result ir;
+		char              e[TD_ERRMSG_MAX];
+		if (stats_icc1(g, ns, &ir, e) == TD_OK) {
+			icc = ir.icc_truncated;
+			mbar
+			    = ir.k ? (double) ir.n_total / (double) ir.k : NAN;
+		}
+	}
+	opt.icc               = icc;
+	opt.mean_cluster_size = mbar;
+	stats_compare_result r;
+	char                 err[TD_ERRMSG_MAX];
+	int                  rv = stats_compare(g, ns, &opt, &r, err);
+	if (rv != TD_OK) {
+		return analysis_stats_fail(call, rv, "compare", err);
+	}
+	Tandem__V1__CompareResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__CompareResponse,
+	              tandem__v1__compare_response__init);
+	out->measure = spec.measure;
+	out->groups  = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
+	for (size_t u = 0; u < ns; u++) {
+		const stats_compare_group *cg = &r.groups[u];
+		Tandem__V1__GroupRow      *row
+		    = RPC_NEW(call->arena, Tandem__V1__GroupRow,
+		              tandem__v1__group_row__init);
+		row->group      = (char *) ss[u].unit;
+		row->suppressed = supp[u];
+		out->suppressed += supp[u];
+		if (!supp[u] && !cg->suppressed && !cg->empty) {
+			row->n        = (int64_t) cg->n;
+			row->mean     = cg->mean;
+			row->sd       = cg->has_sd ? cg->sd : 0;
+			row->ci_low   = cg->has_ci ? cg->ci_lower : cg->mean;
+			row->ci_high  = cg->has_ci ? cg->ci_upper : cg->mean;
+			row->welch_t  = cg->has_welch ? cg->t : 0;
+			row->welch_df = cg->has_welch ? cg->df : 0;
+			row->welch_p  = cg->has_welch ? cg->p : 1;
+			row->hedges_g = cg->has_g ? cg->g : 0;
+			row->g_low    = cg->has_g ? cg->g_lower : 0;
+			row->g_high   = cg->has_g ? cg->g_upper : 0;
+		}
+		out->groups[out->n_groups++] = row;
+	}
+	if (r.has_anova) {
+		out->anova_f     = r.f;
+		out->anova_df1   = r.df_between;
+		out->anova_df2   = r.df_within;
+		out->anova_p     = r.p;
+		out->eta_squared = r.eta2;
+	}
+	if (r.has_design_effect) {
+		out->icc           = icc;
+		out->design_effect = r.design_effect;
+	}
+	stats_compare_result_free(&r);
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
+int
+analysis_variance(rpc_call *call, const ProtobufCMessage *req,
+                  ProtobufCMessage **resp)
+{
+	const Tandem__V1__VarianceRequest *in = (const void *) req;
+	series_spec                        spec;
+	series                            *ss;
+	size_t                             ns;
+	int                                code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	/* Between schools (of a district, if one is named). */
+	spec.district = spec.level == 'd'            ? spec.unit
+	    : spec.level == 's' && spec.unit == NULL ? spec.district
+	                                             : NULL;
+	spec.level    = 's';
+	spec.unit     = NULL;
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	double *people
+	    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	stats_group_summary *g = group_summaries(call, &spec, ss, ns, people);
+	if (g == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	int32_t suppressed = 0;
+	for (size_t u = 0; u < ns; u++) {
+		if (analysis_suppress(call, people[u])) {
+			g[u].n = 0; /* left out */
+			suppressed++;
+		}
+	}
+	stats_icc1_result r;
+	char              err[TD_ERRMSG_MAX];
+	int               rv = stats_icc1(g, ns, &r, err);
+	if (rv != TD_OK) {
+		return analysis_stats_fail(call, rv, "variance components",
+		                           err);
+	}
+	Tandem__V1__VarianceResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__VarianceResponse,
+	              tandem__v1__variance_response__init);
+	out->measure    = spec.measure;
+	out->icc1       = r.icc;
+	out->msb        = r.msb;
+	out->msw        = r.msw;
+	out->n0         = r.n0;
+	out->groups     = (int32_t) r.k;
+	out->n          = (int64_t) r.n_total;
+	out->suppressed = suppressed;
+	call->records   = (int64_t) ns;
+	*resp           = &out->base;
+	return TD_CODE_OK;
+}

@@ -1,0 +1,445 @@
+/* SPDX-License-Identifier: MIT
+ * Reads for the analyses: rollup series (O(units x periods) rows), measure
+ * lookups, the item matrix and rater pairs that instrument statistics need,
+ * reporting completeness, and the inputs of return on investment.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+static int
+query(store *s, const char *sql, int n, const char *const *p, PGresult **out,
+      const char *what)
+{
+	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int rv = store_result_err(s, res, what);
+		PQclear(res);
+		return rv;
+	}
+	*out = res;
+	return TD_OK;
+}
+
+static void
+copy_field(char *dst, size_t cap, const PGresult *r, int row, int col)
+{
+	snprintf(dst, cap, "%s", PQgetvalue(r, row, col));
+}
+
+static double
+num(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col)
+	    ? NAN
+	    : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+/* alloc_rows allocates n rows of size sz (at least one) or fails. */
+static void *
+alloc_rows(store *s, size_t n, size_t sz, int *rv)
+{
+	void *p = calloc(n ? n : 1, sz);
+	*rv     = p ? TD_OK : store_fail(s, TD_ENOMEM, "out of memory");
+	return p;
+}
+
+int
+store_series(store *s, const store_series_query *q, store_point **out,
+             size_t *n)
+{
+	char        level[2] = { q->level, 0 }, grain[2] = { q->grain, 0 };
+	const char *p[9]
+	    = { q->measure, q->subgroup, q->grade, grain,      level,
+		q->unit,    q->from,     q->to,    q->district };
+	PGresult *r;
+	int       rv = query(
+	          s,
+	          "SELECT CASE r.level WHEN 's' THEN sc.code WHEN 'd' THEN d.code "
+	                "ELSE 'network' END AS unit, r.period_start, r.cnt, r.n_sum, "
+	                "r.wsum, r.wsumsq, r.fav, r.items, r.month_mask, "
+	                "coalesce(extract(epoch FROM r.last_received), 0) "
+	                "FROM rollups r LEFT JOIN schools sc ON r.level = 's' AND sc.id "
+	                "= r.unit_id LEFT JOIN districts d ON d.id = CASE r.level WHEN "
+	                "'d' THEN r.unit_id WHEN 's' THEN sc.district_id END "
+	                "WHERE r.measure = $1 AND r.subgroup = $2 AND r.grade = $3 AND "
+	                "r.grain = $4 AND r.level = $5 AND r.cnt > 0 "
+	                "AND ($6::text IS NULL OR CASE r.level WHEN 's' THEN sc.code "
+	                "WHEN 'd' THEN d.code ELSE 'network' END = $6) "
+	                "AND ($7::date IS NULL OR r.period_start >= td_period_start($4, "
+	                "$7::date)) AND ($8::date IS NULL OR r.period_start <= $8::date) "
+	                "AND ($9::text IS NULL OR d.code = $9) "
+	                "ORDER BY 1, 2",
+	          9, p, &r, "reading rollups");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_point), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		store_point *pt = &(*out)[i];
+		int          k  = (int) i;
+		copy_field(pt->unit, sizeof(pt->unit), r, k, 0);
+		copy_field(pt->period, sizeof(pt->period), r, k, 1);
+		pt->cnt        = num(r, k, 2);
+		pt->n_sum      = num(r, k, 3);
+		pt->wsum       = num(r, k, 4);
+		pt->wsumsq     = num(r, k, 5);
+		pt->fav        = strtoll(PQgetvalue(r, k, 6), NULL, 10);
+		pt->items      = strtoll(PQgetvalue(r, k, 7), NULL, 10);
+		pt->month_mask = atoi(PQgetvalue(r, k, 8));
+		pt->received   = num(r, k, 9);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_measure_info(store *s, const char *measure, bool *exists,
+                   bool *lower_is_better)
+{
+	PGresult   *r;
+	const char *p[1] = { measure };
+	int         rv;
+	*lower_is_better = false;
+	if (strncmp(measure, "survey:", 7) == 0) {
+		rv = query(
+		    s,
+		    "SELECT 1 FROM surveys v JOIN survey_items i ON "
+		    "i.survey_id = v.id WHERE 'survey:' || v.code || '/' "
+		    "|| i.construct = $1 LIMIT 1",
+		    1, p, &r, "looking up a survey construct");
+	} else {
+		rv = query(
+		    s,
+		    "SELECT direction = 'lower' FROM measures WHERE code "
+		    "= $1",
+		    1, p, &r, "looking up a measure");
+	}
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*exists = PQntuples(r) > 0;
+	if (*exists && strncmp(measure, "survey:", 7) != 0) {
+		*lower_is_better = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	}
+	PQclear(r);
+	return TD_OK;
+}
+
+/* parse_array reads a smallint[] text value "{1,NULL,3}" into k doubles. */
+static void
+parse_array(const char *txt, double *row, size_t k)
+{
+	const char *c = txt;
+	for (size_t j = 0; j < k; j++) {
+		row[j] = NAN;
+	}
+	if (*c == '{') {
+		c++;
+	}
+	for (size_t j = 0; j < k && *c && *c != '}'; j++) {
+		if (strncmp(c, "NULL", 4) == 0) {
+			c += 4;
+		} else {
+			char *end;
+			row[j] = strtod(c, &end);
+			c      = end;
+		}
+		if (*c == ',') {
+			c++;
+		}
+	}
+}
+
+int
+store_survey_answers(store *s, const char *survey, const char *school,
+                     const char *from, const char *to, store_instrument *inst,
+                     double **answers, size_t *n_resp)
+{
+	int rv = store_instrument_current(s, "survey", survey, inst);
+	if (rv != TD_OK) {
+		return rv;
+	}
+	char        id[24];
+	const char *p[4] = { id, school, from, to };
+	PGresult   *r;
+	snprintf(id, sizeof(id), "%lld", (long long) inst->id);
+	rv = query(
+	    s,
+	    "SELECT r.answers FROM survey_responses r JOIN schools sc ON "
+	    "sc.id = r.school_id WHERE r.survey_id = $1::bigint AND "
+	    "($2::text IS NULL OR sc.code = $2) AND ($3::date IS NULL OR "
+	    "r.administered_on >= $3::date) AND ($4::date IS NULL OR "
+	    "r.administered_on <= $4::date)",
+	    4, p, &r, "reading survey answers");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	size_t k = inst->n_items;
+	*n_resp  = (size_t) PQntuples(r);
+	*answers = alloc_rows(s, *n_resp * k, sizeof(double), &rv);
+	for (size_t i = 0; *answers && i < *n_resp; i++) {
+		parse_array(PQgetvalue(r, (int) i, 0), *answers + i * k, k);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_double_scored(store *s, const char *rubric, const char *school,
+                    const char *from, const char *to, store_instrument *inst,
+                    double **a, double **b, size_t *n_pairs)
+{
+	int rv = store_instrument_current(s, "rubric", rubric, inst);
+	if (rv != TD_OK) {
+		return rv;
+	}
+	char        id[24];
+	const char *p[4] = { id, school, from, to };
+	PGresult   *r;
+	snprintf(id, sizeof(id), "%lld", (long long) inst->id);
+	rv = query(
+	    s,
+	    "WITH o AS (SELECT o.observation, o.scores, row_number() "
+	    "OVER (PARTITION BY o.observation ORDER BY o.id) AS rn FROM "
+	    "observations o JOIN schools sc ON sc.id = o.school_id WHERE "
+	    "o.rubric_id = $1::bigint AND ($2::text IS NULL OR sc.code = "
+	    "$2) AND ($3::date IS NULL OR o.observed_on >= $3::date) AND "
+	    "($4::date IS NULL OR o.observed_on <= $4::date)) "
+	    "SELECT x.scores, y.scores FROM o x JOIN o y ON "
+	    "y.observation = x.observation AND x.rn = 1 AND y.rn = 2 "
+	    "ORDER BY x.observation",
+	    4, p, &r, "reading double-scored observations");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	size_t k = inst->n_items;
+	*n_pairs = (size_t) PQntuples(r);
+	*a       = alloc_rows(s, *n_pairs * k, sizeof(double), &rv);
+	*b = rv == TD_OK ? alloc_rows(s, *n_pairs * k, sizeof(double), &rv)
+	                 : NULL;
+	for (size_t i = 0; *a && *b && i < *n_pairs; i++) {
+		parse_array(PQgetvalue(r, (int) i, 0), *a + i * k, k);
+		parse_array(PQgetvalue(r, (int) i, 1), *b + i * k, k);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_reports(store *s, const char *measure, char grain, const char *from,
+              const char *to, const char *district, int due_days,
+              store_report **out, size_t *n)
+{
+	char        g[2] = { grain, 0 }, due[16];
+	const char *p[6] = { measure, g, from, to, district, due };
+	PGresult   *r;
+	snprintf(due, sizeof(due), "%d", due_days);
+	/* Every (measure, period) the network has data for, crossed with
+	 * every school expected to report (those of the district, if one is
+	 * named); a school that has not reported gets a NULL lateness. */
+	int rv = query(
+	    s,
+	    "WITH periods AS (SELECT DISTINCT r.measure, r.period_start FROM "
+	    "rollups r JOIN measures m ON m.code = r.measure WHERE r.level = "
+	    "'n' AND r.grain = $2 AND r.subgroup = '' AND r.grade = '' AND "
+	    "($1::text IS NULL OR r.measure = $1) AND ($3::date IS NULL OR "
+	    "r.period_start >= td_period_start($2, $3::date)) AND ($4::date "
+	    "IS "
+	    "NULL OR r.period_start <= $4::date)), "
+	    "expected AS (SELECT sc.id, sc.code FROM schools sc JOIN "
+	    "districts "
+	    "d ON d.id = sc.district_id WHERE $5::text IS NULL OR d.code = "
+	    "$5) "
+	    "SELECT p.measure, p.period_start, e.code, extract(epoch FROM "
+	    "r.last_received - ((CASE $2 WHEN 'w' THEN p.period_start + 6 "
+	    "WHEN 'm' THEN (p.period_start + interval '1 month')::date - 1 "
+	    "WHEN 't' THEN CASE WHEN extract(month FROM p.period_start) = 8 "
+	    "THEN make_date(extract(year FROM p.period_start)::int, 12, 31) "
+	    "ELSE make_date(extract(year FROM p.period_start)::int, 7, 31) "
+	    "END ELSE (p.period_start + interval '1 year')::date - 1 END) + "
+	    "$6::int + 1)::timestamptz) / 86400.0 "
+	    "FROM periods p CROSS JOIN expected e LEFT JOIN rollups r ON "
+	    "r.measure = p.measure AND r.subgroup = '' AND r.grade = '' AND "
+	    "r.grain = $2 AND r.level = 's' AND r.unit_id = e.id AND "
+	    "r.period_start = p.period_start AND r.cnt > 0 "
+	    "ORDER BY 1, 2, 3",
+	    6, p, &r, "reading reporting completeness");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_report), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		store_report *x = &(*out)[i];
+		copy_field(x->measure, sizeof(x->measure), r, (int) i, 0);
+		copy_field(x->period, sizeof(x->period), r, (int) i, 1);
+		copy_field(x->school, sizeof(x->school), r, (int) i, 2);
+		x->days_late = num(r, (int) i, 3);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_response_rates(store *s, const char *survey, const char *district,
+                     store_response_rate **out, size_t *n)
+{
+	const char *p[2] = { survey, district };
+	PGresult   *r;
+	int         rv = query(
+	            s,
+	            "SELECT a.survey, sc.code, a.administered_on, a.invited, (SELECT "
+	                    "count(*) FROM survey_responses x JOIN surveys v ON v.id = "
+	                    "x.survey_id WHERE v.code = a.survey AND x.school_id = "
+	                    "a.school_id AND x.administered_on = a.administered_on) FROM "
+	                    "administrations a JOIN schools sc ON sc.id = a.school_id JOIN "
+	                    "districts d ON d.id = sc.district_id WHERE ($1::text IS NULL OR "
+	                    "a.survey = $1) AND ($2::text IS NULL OR d.code = $2) ORDER BY "
+	                    "1, 3, 2",
+	            2, p, &r, "reading response rates");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_response_rate), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		store_response_rate *x = &(*out)[i];
+		copy_field(x->survey, sizeof(x->survey), r, (int) i, 0);
+		copy_field(x->school, sizeof(x->school), r, (int) i, 1);
+		copy_field(x->date, sizeof(x->date), r, (int) i, 2);
+		x->invited   = strtoll(PQgetvalue(r, (int) i, 3), NULL, 10);
+		x->responded = strtoll(PQgetvalue(r, (int) i, 4), NULL, 10);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_activities(store *s, const char *activity, store_activity **out,
+                 size_t *n)
+{
+	const char *p[1] = { activity };
+	PGresult   *r;
+	int         rv = query(s,
+	                       "SELECT code, kind FROM activities WHERE $1::text "
+	                               "IS NULL OR code = $1 ORDER BY code",
+	                       1, p, &r, "reading activities");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_activity), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		copy_field((*out)[i].code, sizeof((*out)[i].code), r, (int) i,
+		           0);
+		copy_field((*out)[i].kind, sizeof((*out)[i].kind), r, (int) i,
+		           1);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_costs(store *s, const char *activity, store_cost_row **out, size_t *n)
+{
+	const char *p[1] = { activity };
+	PGresult   *r;
+	int         rv = query(s,
+	                       "SELECT c.year, c.category, c.quantity, "
+	                               "c.unit_cost FROM costs c JOIN activities a ON "
+	                               "a.id = c.activity_id WHERE a.code = $1 ORDER BY "
+	                               "c.year, c.category, c.ingredient",
+	                       1, p, &r, "reading costs");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_cost_row), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		store_cost_row *c = &(*out)[i];
+		c->year           = atoi(PQgetvalue(r, (int) i, 0));
+		copy_field(c->category, sizeof(c->category), r, (int) i, 1);
+		c->quantity  = num(r, (int) i, 2);
+		c->unit_cost = num(r, (int) i, 3);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_price_index(store *s, store_index_row **out, size_t *n)
+{
+	PGresult *r;
+	int       rv = query(s,
+	                     "SELECT year, index_value FROM price_index ORDER BY "
+	                           "year",
+	                     0, NULL, &r, "reading the price index");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_index_row), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		(*out)[i].year  = atoi(PQgetvalue(r, (int) i, 0));
+		(*out)[i].index = num(r, (int) i, 1);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
+store_roi_schools(store *s, const char *activity, const char *measure,
+                  const char *pre_from, const char *pre_to,
+                  const char *post_from, const char *post_to,
+                  store_roi_school **out, size_t *n)
+{
+	const char *p[6]
+	    = { activity, measure, pre_from, pre_to, post_from, post_to };
+	PGresult *r;
+	int       rv = query(
+	          s,
+	          "WITH part AS (SELECT p.school_id, sum(p.hours) AS hours, "
+	                "count(DISTINCT p.educator_id) AS educators FROM participation p "
+	                "JOIN activities a ON a.id = p.activity_id WHERE a.code = $1 "
+	                "GROUP BY p.school_id), "
+	                "roll AS (SELECT unit_id, period_start, n_sum, wsum FROM rollups "
+	                "WHERE measure = $2 AND subgroup = '' AND grade = '' AND grain = "
+	                "'m' AND level = 's' AND n_sum > 0) "
+	                "SELECT sc.code, coalesce(pt.hours, 0), coalesce(pt.educators, "
+	                "0), coalesce(sc.enrollment, -1), "
+	                "(SELECT sum(wsum) / sum(n_sum) FROM roll WHERE unit_id = sc.id "
+	                "AND period_start BETWEEN $3::date AND $4::date), "
+	                "(SELECT sum(wsum) / sum(n_sum) FROM roll WHERE unit_id = sc.id "
+	                "AND period_start BETWEEN $5::date AND $6::date), "
+	                "(SELECT avg(n_sum) FROM roll WHERE unit_id = sc.id AND "
+	                "period_start BETWEEN $3::date AND $4::date), "
+	                "(SELECT avg(n_sum) FROM roll WHERE unit_id = sc.id AND "
+	                "period_start BETWEEN $5::date AND $6::date) "
+	                "FROM schools sc LEFT JOIN part pt ON pt.school_id = sc.id "
+	                "ORDER BY sc.code",
+	          6, p, &r, "reading schools for return on investment");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_roi_school), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		store_roi_school *x = &(*out)[i];
+		int               k = (int) i;
+		copy_field(x->school, sizeof(x->school), r, k, 0);
+		x->hours      = num(r, k, 1);
+		x->educators  = atoi(PQgetvalue(r, k, 2));
+		x->enrollment = atoi(PQgetvalue(r, k, 3));
+		x->pre        = num(r, k, 4);
+		x->post       = num(r, k, 5);
+		x->pre_n      = num(r, k, 6);
+		x->post_n     = num(r, k, 7);
+	}
+	PQclear(r);
+	return rv;
+}
