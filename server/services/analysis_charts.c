@@ -138,7 +138,7 @@ new_response(rpc_call *call, const series_spec *spec, size_t n_series)
 	    = RPC_NEW(call->arena, Tandem__V1__SeriesResponse,
 	              tandem__v1__series_response__init);
 	if (r != NULL) {
-		r->measure = (char *) spec->measure;
+		r->measure = rpc_arena_strdup(call->arena, spec->measure);
 		r->min_n   = call->cfg->min_n;
 		r->series  = rpc_arena_alloc(
 		     call->arena, (n_series ? n_series : 1) * sizeof(void *));
@@ -443,7 +443,7 @@ analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
 	if (rv != TD_OK) {
 		return analysis_stats_fail(call, rv, "outliers", err);
 	}
-	out->measure = spec.measure;
+	out->measure = rpc_arena_strdup(call->arena, spec.measure);
 	out->checked = (int32_t) r.n_used;
 	out->rows    = rpc_arena_alloc(
 	       call->arena, (r.n_flag_z + r.n_flag_mod_z + 1) * sizeof(void *));

@@ -285,7 +285,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	Tandem__V1__PositiveDevianceResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__PositiveDevianceResponse,
 	              tandem__v1__positive_deviance_response__init);
-	out->measure = spec.measure;
+	out->measure = rpc_arena_strdup(call->arena, spec.measure);
 	out->period  = (char *) analysis_label(call, spec.grain, last->period);
 	out->r_squared     = last->res.r2;
 	out->units         = (int32_t) last->res.n_used;
@@ -481,7 +481,7 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	Tandem__V1__CompareResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__CompareResponse,
 	              tandem__v1__compare_response__init);
-	out->measure = spec.measure;
+	out->measure = rpc_arena_strdup(call->arena, spec.measure);
 	out->groups  = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
 	for (size_t u = 0; u < ns; u++) {
 		const stats_compare_group *cg = &r.groups[u];
@@ -572,7 +572,7 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 	Tandem__V1__VarianceResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__VarianceResponse,
 	              tandem__v1__variance_response__init);
-	out->measure    = spec.measure;
+	out->measure    = rpc_arena_strdup(call->arena, spec.measure);
 	out->icc1       = r.icc;
 	out->msb        = r.msb;
 	out->msw        = r.msw;
