@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "csvread.h"
 #include "output.h"
 #include "tandem/tandem.h"
 
@@ -20,6 +21,7 @@ typedef struct cli {
 	enum out_format format;
 	td_client      *client; /* connected lazily by cli_client */
 	bool            progress; /* stderr is a terminal */
+	bool            progress_shown; /* a "\r…" line is on stderr */
 } cli;
 
 typedef struct cli_command {
@@ -39,8 +41,61 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* cli_wants_help: true when argv holds -h or --help. */
 bool cli_wants_help(int argc, char **argv);
 
+/* Calls that change nothing twice (ids, upserts) are retried this often
+ * on UNAVAILABLE or DEADLINE_EXCEEDED, backing off 100 ms .. 5 s. */
+#define CLI_DEFAULT_RETRIES 10
+#define CLI_MAX_RETRIES     1000
+
+/* cli_call is td_call with retries: on UNAVAILABLE or DEADLINE_EXCEEDED
+ * it says so on stderr and sends the same request again, up to retries
+ * times. Only for requests that are safe to repeat. Returns the last
+ * code; *resp and st as td_call. */
+int cli_call(cli *c, const char *what, const char *method,
+             const ProtobufCMessage           *req,
+             const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp,
+             td_status *st, int retries);
+
+/* Where the records of one request came from: record i of the request is
+ * line lines[i] of file. */
+typedef struct cli_origin {
+	const char   *file;
+	const size_t *lines;
+	size_t        n;
+} cli_origin;
+
+/* cli_fail_origin prints "tandem: WHAT: CODE: message", then each detail
+ * as "FILE:LINE: message" (o may be NULL: "record N: message"), then
+ * "… and N more"; returns 1. */
+int cli_fail_origin(const char *what, const td_status *st,
+                    const cli_origin *o);
+
+/* cli_read_csv reads path; on failure prints "tandem: WHAT: reason" and
+ * returns 1 (*t NULL). */
+int cli_read_csv(const char *what, const char *path, csvread_table **t);
+/* cli_bind binds cols; on a missing column prints the reason and returns
+ * 1. Unbound columns are warned about on stderr ("ignoring column") when
+ * warn_extra is set. */
+int cli_bind(const char *what, const csvread_table *t, csvread_col *cols,
+             size_t n, bool warn_extra);
+/* cli_parse_count reads a whole number in lo..hi for option opt, or
+ * prints a usage error and returns 2. */
+int cli_parse_count(const char *cmd, const char *opt, const char *arg, long lo,
+                    long hi, long *out);
+/* cli_option_error reports what getopt_long (with opterr = 0 and an
+ * optstring starting with ':') returned for argv: an unknown option or
+ * one missing its value. Returns 2. */
+int cli_option_error(const char *cmd, int opt, char **argv);
+/* cli_progress_end ends a progress line on stderr, if one is shown. */
+void cli_progress_end(cli *c);
+
 /* Commands. */
 int cmd_health(cli *c, int argc, char **argv);
 int cmd_methods(cli *c, int argc, char **argv);
+int cmd_define(cli *c, int argc, char **argv);
+int cmd_import(cli *c, int argc, char **argv);
+int cmd_submit(cli *c, int argc, char **argv);
+int cmd_list(cli *c, int argc, char **argv);
+int cmd_sample(cli *c, int argc, char **argv);
+int cmd_analyze(cli *c, int argc, char **argv);
 
 #endif /* TD_CLI_H */

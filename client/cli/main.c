@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -14,6 +15,18 @@ static const cli_command commands[] = {
 	{ "health", cmd_health,
 	  "is the server up and its database answering" },
 	{ "methods", cmd_methods, "list every method the server declares" },
+	{ "define", cmd_define,
+	  "define districts, schools, educators, instruments... from CSV" },
+	{ "import", cmd_import,
+	  "import districts, schools and educators "
+	  "from OneRoster 1.1 CSV" },
+	{ "submit", cmd_submit,
+	  "submit surveys, feedback, outcomes, costs... from CSV" },
+	{ "list", cmd_list, "list schools or instruments" },
+	{ "analyze", cmd_analyze,
+	  "run and control charts, comparisons, reliability, ROI..." },
+	{ "sample", cmd_sample,
+	  "write a sample network's CSV files to try Tandem with" },
 };
 
 static void
@@ -34,7 +47,7 @@ usage(FILE *f)
 	        "  --format F       table|csv|json (default table)\n"
 	        "  --help           this text; COMMAND --help for a "
 	        "command's\n"
-	        "\nCommands:\n",
+	        "\nCommands (each takes --help):\n",
 	        TD_DEFAULT_URL);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		fprintf(f, "  %-12s %s\n", commands[i].name,
@@ -80,6 +93,136 @@ cli_fail_status(const char *what, const td_status *st)
 		fprintf(stderr, "  … and %d more\n", st->details_omitted);
 	}
 	return 1;
+}
+
+int
+cli_call(cli *c, const char *what, const char *method,
+         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
+         ProtobufCMessage **resp, td_status *st, int retries)
+{
+	int delay_ms = 100;
+	for (int attempt = 1;; attempt++) {
+		int code = td_call(cli_client(c), method, req, desc, resp, st);
+		if ((code != TD_CODE_UNAVAILABLE
+		     && code != TD_CODE_DEADLINE_EXCEEDED)
+		    || attempt > retries) {
+			return code;
+		}
+		cli_progress_end(c);
+		fprintf(stderr,
+		        "tandem: %s: %s: %s; trying again in %d ms (%d of "
+		        "%d)\n",
+		        what, td_code_name(code), st->message, delay_ms,
+		        attempt, retries);
+		struct timespec ts
+		    = { delay_ms / 1000, (long) (delay_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) != 0) { }
+		delay_ms = delay_ms * 2 > 5000 ? 5000 : delay_ms * 2;
+	}
+}
+
+int
+cli_fail_origin(const char *what, const td_status *st, const cli_origin *o)
+{
+	fprintf(stderr, "tandem: %s: %s: %s\n", what, td_code_name(st->code),
+	        st->message);
+	for (size_t i = 0; i < st->n_details; i++) {
+		const td_detail *d = &st->details[i];
+		const char      *msg
+		    = d->message && *d->message ? d->message : d->rule;
+		if (o == NULL) {
+			if (d->record_index >= 0) {
+				fprintf(stderr, "record %lld: ",
+				        (long long) d->record_index);
+			}
+		} else if (d->record_index >= 0
+		           && (uint64_t) d->record_index < o->n) {
+			fprintf(stderr, "%s:%zu: ", o->file,
+			        o->lines[d->record_index]);
+		} else if (d->record_index >= 0) {
+			fprintf(stderr, "%s: record %lld: ", o->file,
+			        (long long) d->record_index);
+		} else {
+			fprintf(stderr, "%s: ", o->file);
+		}
+		if (msg == NULL || *msg == '\0') {
+			fprintf(stderr, "field %s is invalid\n",
+			        d->field ? d->field : "?");
+		} else {
+			fprintf(stderr, "%s\n", msg);
+		}
+	}
+	if (st->details_omitted > 0) {
+		fprintf(stderr, "… and %d more\n", st->details_omitted);
+	}
+	return 1;
+}
+
+int
+cli_read_csv(const char *what, const char *path, csvread_table **t)
+{
+	char err[TD_ERRMSG_MAX];
+	if (csvread_file(t, path, err) != TD_OK) {
+		fprintf(stderr, "tandem: %s: %s\n", what, err);
+		return 1;
+	}
+	return 0;
+}
+
+int
+cli_bind(const char *what, const csvread_table *t, csvread_col *cols, size_t n,
+         bool warn_extra)
+{
+	char err[TD_ERRMSG_MAX];
+	if (csvread_bind(t, cols, n, err) != TD_OK) {
+		fprintf(stderr, "tandem: %s: %s\n", what, err);
+		return 1;
+	}
+	for (size_t j = 0; warn_extra && j < csvread_ncols(t); j++) {
+		if (!csvread_is_bound(cols, n, j)) {
+			fprintf(
+			    stderr,
+			    "tandem: %s: %s: ignoring column %zu '%s' (not "
+			    "one of this file's columns)\n",
+			    what, csvread_name(t), j + 1,
+			    csvread_header(t, j));
+		}
+	}
+	return 0;
+}
+
+int
+cli_parse_count(const char *cmd, const char *opt, const char *arg, long lo,
+                long hi, long *out)
+{
+	long long v;
+	if (csvread_parse_int(arg, lo, hi, &v) != TD_OK) {
+		return cli_usage_error(cmd,
+		                       "%s takes a whole number in %ld..%ld, "
+		                       "not '%s'",
+		                       opt, lo, hi, arg);
+	}
+	*out = (long) v;
+	return 0;
+}
+
+int
+cli_option_error(const char *cmd, int opt, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	if (opt == ':') {
+		return cli_usage_error(cmd, "%s needs a value", arg);
+	}
+	return cli_usage_error(cmd, "unknown option %s", arg);
+}
+
+void
+cli_progress_end(cli *c)
+{
+	if (c->progress_shown) {
+		fputc('\n', stderr);
+		c->progress_shown = false;
+	}
 }
 
 int

@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: MIT
+ * tandem analyze: the subcommand table with each one's help, and option
+ * parsing with every check that needs no server (dates, measures, ranges,
+ * conflicting scopes). The analyses are in cmd_analyze_series.c,
+ * cmd_analyze_network.c and cmd_analyze_roi.c; shared output helpers in
+ * cmd_analyze_output.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_analyze.h"
+
+#define SERIES_OPTS                                                           \
+	(AO(MEASURE) | AO(NETWORK) | AO(DISTRICT) | AO(SCHOOL)                \
+	 | AO(EACH_SCHOOL) | AO(EACH_DISTRICT) | AO(GRAIN) | AO(FROM)         \
+	 | AO(TO) | AO(SUBGROUP) | AO(GRADE))
+
+#define SERIES_HELP                                                           \
+	"Series options:\n"                                                   \
+	"  --measure M         required: an outcome code (ela_scale) or a "   \
+	"survey\n"                                                            \
+	"                      construct, survey:SURVEY/CONSTRUCT:mean or\n"  \
+	"                      survey:SURVEY/CONSTRUCT:favourable\n"          \
+	"  --network           all schools pooled (the default)\n"            \
+	"  --district D        district D pooled\n"                           \
+	"  --school S          school S alone\n"                              \
+	"  --each-school       every school side by side (with --district "   \
+	"D: D's)\n"                                                           \
+	"  --each-district     every district side by side\n"                 \
+	"  --grain G           month|week|term|year (default month; terms "   \
+	"are Aug-Dec\n"                                                       \
+	"                      and Jan-Jul, years Aug 1 - Jul 31)\n"          \
+	"  --from YYYY-MM-DD   first day, inclusive (default: the first "     \
+	"data)\n"                                                             \
+	"  --to YYYY-MM-DD     last day, inclusive (default: the last "       \
+	"data)\n"                                                             \
+	"  --subgroup G        outcomes: one student subgroup (default "      \
+	"all)\n"                                                              \
+	"  --grade G           surveys: one grade (default all grades)\n"
+
+#define RULES_HELP                                                            \
+	"  --rules R           anhoj|ihi|nhs (default anhoj: long runs and "  \
+	"too few\n"                                                           \
+	"                      crossings; ihi: shifts of 6 and trends of 5; " \
+	"nhs: runs\n"                                                         \
+	"                      and trends of 7, 2 of 3 near a limit)\n"       \
+	"  --baseline K        freeze the centre on the first K points "      \
+	"(default: all)\n"                                                    \
+	"  --split-at PERIOD   a change happened at PERIOD (e.g. 2024-09): "  \
+	"separate\n"                                                          \
+	"                      centres before and after\n"
+
+#define SVG_SERIES_HELP                                                       \
+	"  --svg FILE          also draw the chart as SVG; with several "     \
+	"series, one\n"                                                       \
+	"                      file each, named FILE-UNIT.svg "               \
+	"(chart-S001.svg)\n"
+
+#define OUTPUT_HELP                                                           \
+	"\nOutput in the global --format (table|csv|json). A value over "     \
+	"fewer than the\nserver's min_n people prints \"suppressed\" "        \
+	"(null in JSON), never 0; a\nvalue that cannot be computed prints "   \
+	"\"-\" (null).\n"
+
+typedef struct analyze_sub {
+	const char *name;
+	uint64_t    accepts;
+	uint64_t    needs; /* options that must be given */
+	int (*run)(cli *c, const analyze_opts *o);
+	const char *summary;
+	const char *help;
+} analyze_sub;
+
+static const analyze_sub subs[] = {
+	{ "run-chart",
+	  SERIES_OPTS | AO(RULES) | AO(BASELINE) | AO(SPLIT_AT) | AO(SVG),
+	  AO(MEASURE), analyze_run_chart,
+	  "a run chart of a measure, with run rules",
+	  "usage: tandem analyze run-chart --measure M [options]\n\n"
+	  "A run chart per series: each point with its n and the median, "
+	  "then the\nsignals (unusually long runs, too few crossings, shifts, "
+	  "trends) and a\nsummary per series. Suppressed points are left out "
+	  "of the median and the\nrules, and counted.\n\n" SERIES_HELP
+	  "\nRun chart options:\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
+	{ "control-chart",
+	  SERIES_OPTS | AO(CHART) | AO(RULES) | AO(BASELINE) | AO(SPLIT_AT)
+	      | AO(SVG),
+	  AO(MEASURE), analyze_control_chart,
+	  "a Shewhart control chart (i, mr, p, p', u, u', c)",
+	  "usage: tandem analyze control-chart --measure M [--chart C] "
+	  "[options]\n\n"
+	  "A control chart per series: each point with its centre and 3-sigma "
+	  "limits;\npoints outside the limits and the run rules are signals "
+	  "(no run rules on\nMR charts).\n\n" SERIES_HELP
+	  "\nControl chart options:\n"
+	  "  --chart C           i|mr|p|pp|u|up|c (default i): individuals, "
+	  "moving range,\n"
+	  "                      proportion, Laney p', rate, Laney u', "
+	  "count\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
+	{ "outliers", SERIES_OPTS | AO(THRESHOLD), AO(MEASURE),
+	  analyze_outliers,
+	  "submitted values far from the rest (z, modified z)",
+	  "usage: tandem analyze outliers --measure M [--threshold Z] "
+	  "[options]\n\n"
+	  "Checks submitted values of the schools in scope: z-score and "
+	  "modified\nz-score 0.6745*|x - median|/MAD; a value beyond the "
+	  "threshold is flagged,\nso a mistyped number is caught before it "
+	  "moves a chart.\n\n" SERIES_HELP "\nOutlier options:\n"
+	  "  --threshold Z       flag beyond Z (default 3.0)\n" OUTPUT_HELP },
+	{ "positive-deviance",
+	  SERIES_OPTS | AO(COVARIATES) | AO(THRESHOLD) | AO(PERSISTENCE)
+	      | AO(SVG),
+	  AO(MEASURE), analyze_positive_deviance,
+	  "schools doing better than their context predicts",
+	  "usage: tandem analyze positive-deviance --measure M [options]\n\n"
+	  "Regresses each school's latest value on its context (weighted by "
+	  "n) and\nranks schools by their shrunken residual: a school is "
+	  "flagged when its\nstudentized residual is beyond the threshold and "
+	  "its shrunken residual\nabove 0, with n >= min_n. Persistence: in "
+	  "how "
+	  "many of the last K periods\nit was flagged. Scope: every school "
+	  "(--district D: D's schools).\n\n" SERIES_HELP
+	  "\nPositive deviance options:\n"
+	  "  --covariates LIST   context, comma-separated (default "
+	  "frl_rate,\n"
+	  "                      log_enrollment,locale)\n"
+	  "  --threshold Z       studentized residual to flag (default "
+	  "1.645)\n"
+	  "  --persistence K     look back K periods (default 3)\n"
+	  "  --svg FILE          also draw predicted vs actual as "
+	  "SVG\n" OUTPUT_HELP },
+	{ "compare", SERIES_OPTS | AO(REFERENCE), AO(MEASURE), analyze_compare,
+	  "compare schools or districts (Welch t, Hedges' g, ANOVA)",
+	  "usage: tandem analyze compare --measure M [--reference GROUP] "
+	  "[options]\n\n"
+	  "Per group: n, mean, SD and 95% interval; Welch's t and Hedges' g "
+	  "(95%\ninterval) against the rest of the network or --reference; "
+	  "one-way ANOVA\nacross all groups, and the design effect when "
+	  "students are nested in\nschools. Groups are schools (default; "
+	  "--district D: D's schools) or\ndistricts "
+	  "(--each-district).\n\n" SERIES_HELP "\nCompare options:\n"
+	  "  --reference GROUP   compare each group with GROUP (default: "
+	  "with the rest)\n" OUTPUT_HELP },
+	{ "reliability",
+	  AO(SURVEY) | AO(CONSTRUCT) | AO(SCHOOL) | AO(FROM) | AO(TO),
+	  AO(SURVEY), analyze_reliability,
+	  "Cronbach's alpha and item statistics of a survey",
+	  "usage: tandem analyze reliability --survey S [--construct C] "
+	  "[--school S]\n"
+	  "                                  [--from YYYY-MM-DD] [--to "
+	  "YYYY-MM-DD]\n\n"
+	  "Per construct: items, n, Cronbach's alpha (listwise) and percent "
+	  "favourable;\nper item: mean, SD, item-rest correlation, alpha if "
+	  "deleted, percent\nfavourable and whether it is "
+	  "reverse-coded.\n" OUTPUT_HELP },
+	{ "agreement", AO(RUBRIC) | AO(SCHOOL) | AO(FROM) | AO(TO), AO(RUBRIC),
+	  analyze_agreement, "rater agreement on double-scored observations",
+	  "usage: tandem analyze agreement --rubric R [--school S] [--from "
+	  "YYYY-MM-DD]\n"
+	  "                                [--to YYYY-MM-DD]\n\n"
+	  "Per criterion of the rubric, over observations scored by two "
+	  "raters:\npairs, exact and adjacent agreement, quadratic-weighted "
+	  "kappa and\nICC(2,1).\n" OUTPUT_HELP },
+	{ "variance", SERIES_OPTS, AO(MEASURE), analyze_variance,
+	  "variance components: ICC(1) across schools",
+	  "usage: tandem analyze variance --measure M [options]\n\n"
+	  "One-way random-effects ANOVA of the measure across schools "
+	  "(default;\n--district D: D's schools) or districts "
+	  "(--each-district): ICC(1), MSB,\nMSW, n0, groups and "
+	  "n.\n\n" SERIES_HELP OUTPUT_HELP },
+	{ "completeness",
+	  AO(MEASURE) | AO(GRAIN) | AO(FROM) | AO(TO) | AO(DISTRICT)
+	      | AO(DUE_DAYS) | AO(SURVEY),
+	  0, analyze_completeness,
+	  "which schools have not reported, and survey response rates",
+	  "usage: tandem analyze completeness [--measure M] [--grain G] "
+	  "[--from D]\n"
+	  "           [--to D] [--district D] [--due-days N] [--survey S]\n\n"
+	  "Per measure and period: schools expected and reporting, "
+	  "reporting rate,\nhow many on time (a period is due N days after it "
+	  "ends), timeliness,\nmean days late and the schools missing (the "
+	  "table shows the first few;\nCSV and JSON list them all). With "
+	  "--survey, that survey's response rate\nper school and "
+	  "administration.\n\n"
+	  "  --measure M         one outcome measure (default: every one)\n"
+	  "  --grain G           month|week|term|year (default month)\n"
+	  "  --from, --to        YYYY-MM-DD, inclusive\n"
+	  "  --district D        D's schools only\n"
+	  "  --due-days N        days after a period's end it is due (default "
+	  "30)\n"
+	  "  --survey S          response rates of survey S\n" OUTPUT_HELP },
+	{ "roi",
+	  AO(MEASURE) | AO(ACTIVITY) | AO(ALL) | AO(PRE) | AO(POST)
+	      | AO(DISCOUNT_RATE) | AO(NO_DISCOUNT) | AO(BASE_YEAR) | AO(SEED)
+	      | AO(BOOTSTRAP) | AO(STUDENTS) | AO(SVG),
+	  AO(MEASURE) | AO(PRE) | AO(POST), analyze_roi,
+	  "return on investment: costs, impact, cost-effectiveness",
+	  "usage: tandem analyze roi --measure M (--activity A | --all)\n"
+	  "           --pre FROM..TO --post FROM..TO [options]\n\n"
+	  "Costs by the ingredients method (price-adjusted to a base year and "
+	  "discounted),\nimpact as difference-in-differences between schools "
+	  "that took part and\nschools that did not (pre vs post), Hedges' g "
+	  "over the pre-period SD, and\ncost-effectiveness: effect per $1,000 "
+	  "per student and dollars per SD, with\nbootstrap intervals, ranked "
+	  "across activities. With --activity, also the\ncosts by category "
+	  "and "
+	  "year, the DiD estimate, the dose-response slope and\na sensitivity "
+	  "table (costs +-20%, discount rate 0-7%).\n\n"
+	  "  --measure M         outcome measure of the impact\n"
+	  "  --activity A        one activity, in detail\n"
+	  "  --all               every activity, ranked\n"
+	  "  --pre FROM..TO      pre-period, YYYY-MM-DD..YYYY-MM-DD\n"
+	  "  --post FROM..TO     post-period, after the pre-period\n"
+	  "  --discount-rate R   per year, 0 <= R < 1 (default 0.03)\n"
+	  "  --no-discount       do not discount (same as --discount-rate 0)\n"
+	  "  --base-year Y       price base year (default: latest with an "
+	  "index)\n"
+	  "  --seed N            bootstrap seed (default: the server's; "
+	  "printed)\n"
+	  "  --bootstrap B       bootstrap replicates (default 2000)\n"
+	  "  --students N        students served, overriding the count from "
+	  "the\n"
+	  "                      registry\n"
+	  "  --svg FILE          also draw the cost-effectiveness plane as "
+	  "SVG\n\n"
+	  "The lines above the tables give the price adjustment, base year, "
+	  "discount\nrate, seed and replicates, so a run can be repeated "
+	  "exactly.\n" OUTPUT_HELP },
+};
+
+#define NSUBS (sizeof(subs) / sizeof(subs[0]))
+
+/* Long options; the value returned by getopt_long is 256 + the id. */
+static const struct option lopts[] = {
+	{ "measure", required_argument, NULL, 256 + AO_MEASURE },
+	{ "network", no_argument, NULL, 256 + AO_NETWORK },
+	{ "district", required_argument, NULL, 256 + AO_DISTRICT },
+	{ "school", required_argument, NULL, 256 + AO_SCHOOL },
+	{ "each-school", no_argument, NULL, 256 + AO_EACH_SCHOOL },
+	{ "each-district", no_argument, NULL, 256 + AO_EACH_DISTRICT },
+	{ "grain", required_argument, NULL, 256 + AO_GRAIN },
+	{ "from", required_argument, NULL, 256 + AO_FROM },
+	{ "to", required_argument, NULL, 256 + AO_TO },
+	{ "subgroup", required_argument, NULL, 256 + AO_SUBGROUP },
+	{ "grade", required_argument, NULL, 256 + AO_GRADE },
+	{ "rules", required_argument, NULL, 256 + AO_RULES },
+	{ "baseline", required_argument, NULL, 256 + AO_BASELINE },
+	{ "split-at", required_argument, NULL, 256 + AO_SPLIT_AT },
+	{ "svg", required_argument, NULL, 256 + AO_SVG },
+	{ "chart", required_argument, NULL, 256 + AO_CHART },
+	{ "threshold", required_argument, NULL, 256 + AO_THRESHOLD },
+	{ "covariates", required_argument, NULL, 256 + AO_COVARIATES },
+	{ "persistence", required_argument, NULL, 256 + AO_PERSISTENCE },
+	{ "reference", required_argument, NULL, 256 + AO_REFERENCE },
+	{ "survey", required_argument, NULL, 256 + AO_SURVEY },
+	{ "construct", required_argument, NULL, 256 + AO_CONSTRUCT },
+	{ "rubric", required_argument, NULL, 256 + AO_RUBRIC },
+	{ "due-days", required_argument, NULL, 256 + AO_DUE_DAYS },
+	{ "activity", required_argument, NULL, 256 + AO_ACTIVITY },
+	{ "all", no_argument, NULL, 256 + AO_ALL },
+	{ "pre", required_argument, NULL, 256 + AO_PRE },
+	{ "post", required_argument, NULL, 256 + AO_POST },
+	{ "discount-rate", required_argument, NULL, 256 + AO_DISCOUNT_RATE },
+	{ "no-discount", no_argument, NULL, 256 + AO_NO_DISCOUNT },
+	{ "base-year", required_argument, NULL, 256 + AO_BASE_YEAR },
+	{ "seed", required_argument, NULL, 256 + AO_SEED },
+	{ "bootstrap", required_argument, NULL, 256 + AO_BOOTSTRAP },
+	{ "students", required_argument, NULL, 256 + AO_STUDENTS },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *
+opt_name(int id)
+{
+	for (size_t i = 0; lopts[i].name != NULL; i++) {
+		if (lopts[i].val == 256 + id) {
+			return lopts[i].name;
+		}
+	}
+	return "?";
+}
+
+int
+analyze_usage(const analyze_opts *o, const char *fmt, ...)
+{
+	char    cmd[64];
+	char    msg[512];
+	va_list ap;
+	snprintf(cmd, sizeof(cmd), "analyze %s", o->sub);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cli_usage_error(cmd, "%s", msg);
+}
+
+/* ---- values that need no server to check ---- */
+
+static bool
+leap(long y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* valid_date: a real calendar date written YYYY-MM-DD, years 1900-2199. */
+static bool
+valid_date(const char *s)
+{
+	static const int mdays[]
+	    = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
+		return false;
+	}
+	for (int i = 0; i < 10; i++) {
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+			return false;
+		}
+	}
+	long y = strtol(s, NULL, 10), m = strtol(s + 5, NULL, 10),
+	     d = strtol(s + 8, NULL, 10);
+	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1) {
+		return false;
+	}
+	return d <= mdays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
+}
+
+static int
+parse_date(const analyze_opts *o, const char *opt, const char *arg)
+{
+	if (!valid_date(arg)) {
+		return analyze_usage(
+		    o, "--%s takes a date YYYY-MM-DD, not '%s'", opt, arg);
+	}
+	return 0;
+}
+
+/* parse_range reads FROM..TO into two dates, FROM <= TO. */
+static int
+parse_range(const analyze_opts *o, const char *opt, const char *arg,
+            char out[2][ANALYZE_DATE_LEN])
+{
+	const char *dots = strstr(arg, "..");
+	if (dots == NULL || dots - arg != 10 || strlen(dots + 2) != 10) {
+		return analyze_usage(o,
+		                     "--%s takes FROM..TO, two dates "
+		                     "YYYY-MM-DD..YYYY-MM-DD, not '%s'",
+		                     opt, arg);
+	}
+	memcpy(out[0], arg, 10);
+	out[0][10] = '\0';
+	memcpy(out[1], dots + 2, 11);
+	for (int i = 0; i < 2; i++) {
+		if (!valid_date(out[i])) {
+			return analyze_usage(o,
+			                     "--%s: '%s' is not a date "
+			                     "YYYY-MM-DD",
+			                     opt, out[i]);
+		}
+	}
+	if (strcmp(out[0], out[1]) > 0) {
+		return analyze_usage(o, "--%s: %s is after %s", opt, out[0],
+		                     out[1]);
+	}
+	return 0;
+}
+
+/* parse_real reads a number in lo..hi (below hi when hi_open). */
+static int
+parse_real(const analyze_opts *o, const char *opt, const char *arg, double lo,
+           double hi, bool hi_open, double *out)
+{
+	char  *end;
+	double v;
+	errno = 0;
+	v     = strtod(arg, &end);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || !isfinite(v)
+	    || v < lo || v > hi || (hi_open && v == hi)) {
+		return analyze_usage(o,
+		                     "--%s takes a number %g <= x %s %g, "
+		                     "not '%s'",
+		                     opt, lo, hi_open ? "<" : "<=", hi, arg);
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_count(const analyze_opts *o, const char *opt, const char *arg, long lo,
+            long hi, long *out)
+{
+	char cmd[64];
+	char name[40];
+	snprintf(cmd, sizeof(cmd), "analyze %s", o->sub);
+	snprintf(name, sizeof(name), "--%s", opt);
+	return cli_parse_count(cmd, name, arg, lo, hi, out);
+}
+
+static int
+parse_seed(const analyze_opts *o, const char *arg, uint64_t *out)
+{
+	char              *end;
+	unsigned long long v;
+	errno = 0;
+	v     = strtoull(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0) {
+		return analyze_usage(
+		    o,
+		    "--seed takes a whole number 0..%llu, not "
+		    "'%s'",
+		    (unsigned long long) UINT64_MAX, arg);
+	}
+	*out = (uint64_t) v;
+	return 0;
+}
+
+/* check_measure: an outcome code, or survey:SURVEY/CONSTRUCT:mean|favourable
+ * with both codes present. */
+static int
+check_measure(const analyze_opts *o, const char *m)
+{
+	if (*m == '\0') {
+		return analyze_usage(o, "--measure is empty");
+	}
+	if (strncmp(m, "survey:", 7) != 0) {
+		return 0;
+	}
+	const char *slash = strchr(m + 7, '/');
+	const char *colon = slash ? strrchr(slash, ':') : NULL;
+	if (slash == NULL || slash == m + 7 || colon == NULL
+	    || colon == slash + 1
+	    || (strcmp(colon, ":mean") != 0
+	        && strcmp(colon, ":favourable") != 0)) {
+		return analyze_usage(o,
+		                     "--measure '%s': a survey measure is "
+		                     "survey:SURVEY/CONSTRUCT:mean or "
+		                     "survey:SURVEY/CONSTRUCT:favourable",
+		                     m);
+	}
+	return 0;
+}
+
+static int
+parse_covariates(analyze_opts *o, const char *arg)
+{
+	if (strlen(arg) >= sizeof(o->covbuf)) {
+		return analyze_usage(o,
+		                     "--covariates is longer than %zu "
+		                     "characters",
+		                     sizeof(o->covbuf) - 1);
+	}
+	strcpy(o->covbuf, arg);
+	o->n_covariates = 0;
+	for (char *p = o->covbuf;;) {
+		char *comma = strchr(p, ',');
+		if (comma != NULL) {
+			*comma = '\0';
+		}
+		if (*p == '\0') {
+			return analyze_usage(o,
+			                     "--covariates '%s' has an "
+			                     "empty name",
+			                     arg);
+		}
+		if (o->n_covariates == ANALYZE_MAX_COVARIATES) {
+			return analyze_usage(o,
+			                     "--covariates takes at most %d "
+			                     "names",
+			                     ANALYZE_MAX_COVARIATES);
+		}
+		o->covariates[o->n_covariates++] = p;
+		if (comma == NULL) {
+			break;
+		}
+		p = comma + 1;
+	}
+	return 0;
+}
+
+/* set_option stores one option's argument after checking it. */
+static int
+set_option(analyze_opts *o, int id, const char *arg)
+{
+	const char *name = opt_name(id);
+	switch (id) {
+	case AO_MEASURE:
+		o->measure = arg;
+		return check_measure(o, arg);
+	case AO_NETWORK:
+	case AO_EACH_SCHOOL:
+	case AO_EACH_DISTRICT:
+	case AO_ALL:
+		return 0;
+	case AO_NO_DISCOUNT:
+		o->discount_rate = 0;
+		return 0;
+	case AO_DISTRICT:
+		o->district = arg;
+		break;
+	case AO_SCHOOL:
+		o->school = arg;
+		break;
+	case AO_GRAIN:
+		if (strcmp(arg, "month") == 0) {
+			o->grain = TANDEM__V1__GRAIN__MONTH;
+		} else if (strcmp(arg, "week") == 0) {
+			o->grain = TANDEM__V1__GRAIN__WEEK;
+		} else if (strcmp(arg, "term") == 0) {
+			o->grain = TANDEM__V1__GRAIN__TERM;
+		} else if (strcmp(arg, "year") == 0) {
+			o->grain = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
+		} else {
+			return analyze_usage(o,
+			                     "--grain is month, week, term "
+			                     "or year, not '%s'",
+			                     arg);
+		}
+		return 0;
+	case AO_FROM:
+		o->from = arg;
+		return parse_date(o, name, arg);
+	case AO_TO:
+		o->to = arg;
+		return parse_date(o, name, arg);
+	case AO_SUBGROUP:
+		o->subgroup = arg;
+		break;
+	case AO_GRADE:
+		o->grade = arg;
+		break;
+	case AO_RULES:
+		if (strcmp(arg, "anhoj") == 0) {
+			o->rules = TANDEM__V1__RULE_SET__ANHOJ;
+		} else if (strcmp(arg, "ihi") == 0) {
+			o->rules = TANDEM__V1__RULE_SET__IHI;
+		} else if (strcmp(arg, "nhs") == 0) {
+			o->rules = TANDEM__V1__RULE_SET__NHS;
+		} else {
+			return analyze_usage(o,
+			                     "--rules is anhoj, ihi or nhs, "
+			                     "not '%s'",
+			                     arg);
+		}
+		return 0;
+	case AO_BASELINE:
+		/* Fewer than 2 points make no median to freeze. */
+		return parse_count(o, name, arg, 2, 100000, &o->baseline);
+	case AO_SPLIT_AT:
+		o->split_at = arg;
+		break;
+	case AO_SVG:
+		o->svg = arg;
+		break;
+	case AO_CHART: {
+		static const char *charts[]
+		    = { "i", "mr", "p", "pp", "u", "up", "c" };
+		for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]);
+		     i++) {
+			if (strcmp(arg, charts[i]) == 0) {
+				o->chart = charts[i];
+				return 0;
+			}
+		}
+		return analyze_usage(o,
+		                     "--chart is i, mr, p, pp, u, up or c, "
+		                     "not '%s'",
+		                     arg);
+	}
+	case AO_THRESHOLD: {
+		/* Below 1 nearly every unit is flagged; above 10 none is. */
+		return parse_real(o, name, arg, 0.5, 10, false, &o->threshold);
+	}
+	case AO_COVARIATES:
+		return parse_covariates(o, arg);
+	case AO_PERSISTENCE:
+		return parse_count(o, name, arg, 1, 20, &o->persistence);
+	case AO_REFERENCE:
+		o->reference = arg;
+		break;
+	case AO_SURVEY:
+		o->survey = arg;
+		break;
+	case AO_CONSTRUCT:
+		o->construct = arg;
+		break;
+	case AO_RUBRIC:
+		o->rubric = arg;
+		break;
+	case AO_DUE_DAYS:
+		/* 0 would travel as "the default" (proto3), so 1 is the
+		 * least. */
+		return parse_count(o, name, arg, 1, 366, &o->due_days);
+	case AO_ACTIVITY:
+		o->activity = arg;
+		break;
+	case AO_PRE:
+		return parse_range(o, name, arg, o->pre);
+	case AO_POST:
+		return parse_range(o, name, arg, o->post);
+	case AO_DISCOUNT_RATE:
+		return parse_real(o, name, arg, 0, 1, true, &o->discount_rate);
+	case AO_BASE_YEAR:
+		return parse_count(o, name, arg, 1900, 2199, &o->base_year);
+	case AO_SEED:
+		return parse_seed(o, arg, &o->seed);
+	case AO_BOOTSTRAP:
+		/* Under 100 replicates a 95% interval is mostly noise. */
+		return parse_count(o, name, arg, 100, 100000, &o->bootstrap);
+	case AO_STUDENTS:
+		return parse_count(o, name, arg, 1, 100000000, &o->students);
+	default:
+		return analyze_usage(o, "unknown option");
+	}
+	if (*arg == '\0') {
+		return analyze_usage(o, "--%s is empty", name);
+	}
+	return 0;
+}
+
+/* check_combinations: what no single option shows wrong. */
+static int
+check_combinations(const analyze_opts *o)
+{
+	if (o->from != NULL && o->to != NULL && strcmp(o->from, o->to) > 0) {
+		return analyze_usage(o, "--from %s is after --to %s", o->from,
+		                     o->to);
+	}
+	if (analyze_given(o, NO_DISCOUNT) && analyze_given(o, DISCOUNT_RATE)) {
+		return analyze_usage(o,
+		                     "--no-discount and --discount-rate "
+		                     "contradict each other");
+	}
+	if (strcmp(o->sub, "roi") == 0) {
+		if (analyze_given(o, ACTIVITY) == analyze_given(o, ALL)) {
+			return analyze_usage(o,
+			                     "give one of --activity A and "
+			                     "--all");
+		}
+		if (strcmp(o->pre[1], o->post[0]) >= 0) {
+			return analyze_usage(o,
+			                     "--pre must end before --post "
+			                     "starts (%s is not before %s)",
+			                     o->pre[1], o->post[0]);
+		}
+	}
+	return 0;
+}
+
+int
+analyze_scope(const analyze_opts *o, unsigned allowed, int dflt,
+              Tandem__V1__SeriesQuery *q)
+{
+	bool net = analyze_given(o, NETWORK),
+	     es  = analyze_given(o, EACH_SCHOOL),
+	     ed  = analyze_given(o, EACH_DISTRICT);
+	int level;
+	if (net + es + ed + (o->school != NULL) > 1) {
+		return analyze_usage(o,
+		                     "choose one scope: --network, --school, "
+		                     "--each-school or --each-district");
+	}
+	if (o->district != NULL && (net || ed || o->school != NULL)) {
+		return analyze_usage(o,
+		                     "--district D goes alone or with "
+		                     "--each-school");
+	}
+	if (o->school != NULL) {
+		level = TANDEM__V1__SCOPE_LEVEL__SCHOOL;
+	} else if (es) {
+		level = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+	} else if (ed) {
+		level = TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT;
+	} else if (o->district != NULL) {
+		level = allowed & (1u << TANDEM__V1__SCOPE_LEVEL__DISTRICT)
+		    ? TANDEM__V1__SCOPE_LEVEL__DISTRICT
+		    : TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+	} else if (net) {
+		level = TANDEM__V1__SCOPE_LEVEL__NETWORK;
+	} else {
+		level = dflt;
+	}
+	if (!(allowed & (1u << level))) {
+		static const char *names[]
+		    = { "--network", "--district", "--school", "--each-school",
+			"--each-district" };
+		char   ok[160] = "";
+		size_t len     = 0;
+		for (int l = 0; l < 5; l++) {
+			if (allowed & (1u << l)) {
+				len += (size_t) snprintf(
+				    ok + len, sizeof(ok) - len, "%s%s",
+				    len ? " or " : "", names[l]);
+			}
+		}
+		return analyze_usage(
+		    o, "%s does not apply here: the scope is %s%s",
+		    names[level], ok,
+		    allowed & (1u << TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL)
+		        ? " (--district D: D's schools)"
+		        : "");
+	}
+	q->level = (Tandem__V1__ScopeLevel) level;
+	q->code  = (char *) (o->school         ? o->school
+	                         : o->district ? o->district
+	                                       : "");
+	return 0;
+}
+
+int
+analyze_query(const analyze_opts *o, unsigned allowed, int dflt,
+              Tandem__V1__SeriesQuery *q)
+{
+	int rv = analyze_scope(o, allowed, dflt, q);
+	if (rv != 0) {
+		return rv;
+	}
+	q->measure  = (char *) o->measure;
+	q->grain    = (Tandem__V1__Grain) o->grain;
+	q->from     = (char *) (o->from ? o->from : "");
+	q->to       = (char *) (o->to ? o->to : "");
+	q->subgroup = (char *) (o->subgroup ? o->subgroup : "");
+	q->grade    = (char *) (o->grade ? o->grade : "");
+	return 0;
+}
+
+/* ---- the command ---- */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: tandem analyze SUBCOMMAND [options]\n\n"
+	        "Subcommands (each takes --help):\n");
+	for (size_t i = 0; i < NSUBS; i++) {
+		fprintf(f, "  %-18s %s\n", subs[i].name, subs[i].summary);
+	}
+	fputs(OUTPUT_HELP, f);
+}
+
+int
+cmd_analyze(cli *c, int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0
+	    || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	const analyze_sub *s = NULL;
+	analyze_output_init(c->format);
+	for (size_t i = 0; i < NSUBS && s == NULL; i++) {
+		if (strcmp(subs[i].name, argv[1]) == 0) {
+			s = &subs[i];
+		}
+	}
+	if (s == NULL) {
+		fprintf(stderr, "tandem analyze: unknown subcommand '%s'\n",
+		        argv[1]);
+		usage(stderr);
+		return 2;
+	}
+	if (cli_wants_help(argc - 1, argv + 1)) {
+		fputs(s->help, stdout);
+		return 0;
+	}
+
+	analyze_opts o = { 0 };
+	o.sub          = s->name;
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", lopts, NULL))
+	       != -1) {
+		if (opt == '?' || opt == ':') {
+			char cmd[64];
+			snprintf(cmd, sizeof(cmd), "analyze %s", s->name);
+			return cli_option_error(cmd, opt, argv + 1);
+		}
+		int id = opt - 256;
+		if (!(s->accepts & (UINT64_C(1) << id))) {
+			return analyze_usage(&o,
+			                     "--%s is not an option of "
+			                     "analyze %s",
+			                     opt_name(id), s->name);
+		}
+		if (o.given & (UINT64_C(1) << id)) {
+			return analyze_usage(&o, "--%s is given twice",
+			                     opt_name(id));
+		}
+		o.given |= UINT64_C(1) << id;
+		int rv = set_option(&o, id, optarg);
+		if (rv != 0) {
+			return rv;
+		}
+	}
+	if (optind < argc - 1) {
+		return analyze_usage(&o, "unexpected argument '%s'",
+		                     argv[1 + optind]);
+	}
+	for (int id = 0; id < AO_COUNT; id++) {
+		if ((s->needs & (UINT64_C(1) << id))
+		    && !(o.given & (UINT64_C(1) << id))) {
+			return analyze_usage(&o, "--%s is required",
+			                     opt_name(id));
+		}
+	}
+	int rv = check_combinations(&o);
+	if (rv != 0) {
+		return rv;
+	}
+	return s->run(c, &o);
+}

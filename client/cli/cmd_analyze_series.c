@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT
+ * tandem analyze run-chart, control-chart and outliers: measures over time,
+ * as tables of points, signals and a summary per series, and as SVG charts
+ * (one file per series when several are side by side).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_analyze.h"
+#include "svg.h"
+
+#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
+#define ALL_LEVELS 0x1fu
+
+static bool
+is_rate_chart(const char *chart)
+{
+	return chart != NULL
+	    && (strcmp(chart, "p") == 0 || strcmp(chart, "pp") == 0
+	        || strcmp(chart, "u") == 0 || strcmp(chart, "up") == 0);
+}
+
+static const char *
+chart_title(const char *chart)
+{
+	static const struct {
+		const char *code, *title;
+	} t[] = {
+		{ "run", "Run chart" },         { "i", "I chart" },
+		{ "mr", "Moving-range chart" }, { "p", "P chart" },
+		{ "pp", "Laney P' chart" },     { "u", "U chart" },
+		{ "up", "Laney U' chart" },     { "c", "C chart" },
+	};
+	for (size_t i = 0; chart != NULL && i < NCOLS(t); i++) {
+		if (strcmp(chart, t[i].code) == 0) {
+			return t[i].title;
+		}
+	}
+	return "Control chart";
+}
+
+/* period_at names point i of a series, or its number when the server sent
+ * an index outside the series. */
+static const char *
+period_at(const Tandem__V1__Series *s, int32_t i, char *buf, size_t size)
+{
+	if (i >= 0 && (size_t) i < s->n_points) {
+		return s->points[i]->period;
+	}
+	snprintf(buf, size, "#%d", (int) i);
+	return buf;
+}
+
+/* centre_known marks the points whose centre means something: a segment
+ * (before or after --split-at) whose points are all suppressed has no
+ * centre, though the proto carries one (0). Returns a malloc'd array of
+ * n flags, or NULL when out of memory. */
+static bool *
+centre_known(const Tandem__V1__Series *s, const char *split_at)
+{
+	size_t n     = s->n_points;
+	size_t split = 0;
+	bool  *known = calloc(n ? n : 1, sizeof(*known));
+	if (known == NULL) {
+		return NULL;
+	}
+	for (size_t j = 0; split_at != NULL && j < n && split == 0; j++) {
+		if (strcmp(s->points[j]->period, split_at) == 0
+		    || strcmp(s->points[j]->period_start, split_at) == 0) {
+			split = j;
+		}
+	}
+	size_t bounds[3] = { 0, split ? split : n, n };
+	for (int g = 0; g < 2; g++) {
+		bool any = false;
+		for (size_t j = bounds[g]; j < bounds[g + 1]; j++) {
+			any |= !s->points[j]->suppressed;
+		}
+		for (size_t j = bounds[g]; j < bounds[g + 1]; j++) {
+			known[j] = any;
+		}
+	}
+	return known;
+}
+
+static double
+max_abs_value(const Tandem__V1__SeriesResponse *r)
+{
+	double m = 0;
+	for (size_t i = 0; i < r->n_series; i++) {
+		for (size_t j = 0; j < r->series[i]->n_points; j++) {
+			const Tandem__V1__Point *p = r->series[i]->points[j];
+			if (!p->suppressed && isfinite(p->value)
+			    && fabs(p->value) > m) {
+				m = fabs(p->value);
+			}
+		}
+	}
+	return m;
+}
+
+static out_table *
+points_table(const Tandem__V1__SeriesResponse *r, bool control,
+             const char *chart, const char *split_at)
+{
+	const char *cols[16];
+	size_t      k    = 0;
+	bool        rate = control && is_rate_chart(chart);
+	bool        mr   = control && strcmp(chart, "mr") == 0;
+	cols[k++]        = "unit";
+	cols[k++]        = "period";
+	cols[k++]        = "value";
+	cols[k++]        = "n";
+	if (rate) {
+		cols[k++] = "denominator";
+	}
+	cols[k++] = control ? "centre" : "median";
+	if (control) {
+		cols[k++] = "lcl";
+		cols[k++] = "ucl";
+		cols[k++] = "outside";
+	}
+	cols[k++]    = "run";
+	cols[k++]    = "suppressed";
+	cols[k++]    = "baseline";
+	out_table *t = out_table_create("points", k, cols);
+	int        d = analyze_decimals(max_abs_value(r));
+	for (size_t i = 0; i < r->n_series; i++) {
+		const Tandem__V1__Series *s     = r->series[i];
+		bool                     *known = centre_known(s, split_at);
+		for (size_t j = 0; j < s->n_points; j++) {
+			const Tandem__V1__Point *p = s->points[j];
+			bool ok                    = known == NULL || known[j];
+			out_str(t, s->unit);
+			out_str(t, p->period);
+			/* An MR chart's first point (of each segment) has no
+			 * moving range, hence no limits: its value is not an
+			 * MR. */
+			bool mr_none = mr && !p->has_limits;
+			if (mr_none && !p->suppressed) {
+				analyze_na(t, false);
+			} else {
+				analyze_num(t, p->suppressed, p->value, d);
+			}
+			analyze_n(t, p->suppressed, p->n);
+			if (rate) {
+				analyze_num(t, p->suppressed, p->denominator,
+				            2);
+			}
+			analyze_num(t, false, ok ? p->centre : NAN, d);
+			if (control) {
+				analyze_num(t, false,
+				            p->has_limits ? p->lcl : NAN, d);
+				analyze_num(t, false,
+				            p->has_limits ? p->ucl : NAN, d);
+				out_bool(t, p->outside_limits);
+			}
+			out_bool(t, p->run_signal);
+			out_bool(t, p->suppressed);
+			out_bool(t, p->baseline);
+		}
+		free(known);
+	}
+	return t;
+}
+
+static out_table *
+signals_table(const Tandem__V1__SeriesResponse *r)
+{
+	static const char *cols[]
+	    = { "unit", "rule", "description", "first", "last", "points" };
+	out_table *t = out_table_create("signals", NCOLS(cols), cols);
+	char       b1[24], b2[24];
+	for (size_t i = 0; i < r->n_series; i++) {
+		const Tandem__V1__Series *s = r->series[i];
+		for (size_t j = 0; j < s->n_signals; j++) {
+			const Tandem__V1__Signal *g = s->signals[j];
+			out_str(t, s->unit);
+			out_str(t, g->rule);
+			out_str(t, g->description);
+			out_str(t,
+			        period_at(s, g->first_point, b1, sizeof(b1)));
+			out_str(t,
+			        period_at(s, g->last_point, b2, sizeof(b2)));
+			out_int(t,
+			        g->last_point >= g->first_point
+			            ? g->last_point - g->first_point + 1
+			            : 0);
+		}
+	}
+	return t;
+}
+
+/* summary_table: one line per series. Run limits exist for the Anhoj
+ * rules only (IHI and NHS use fixed run lengths), so other rule sets show
+ * them as not available. */
+static out_table *
+summary_table(const Tandem__V1__SeriesResponse *r, int rules)
+{
+	static const char *cols[] = { "unit",        "label",
+		                      "points",      "useful",
+		                      "longest_run", "longest_run_limit",
+		                      "crossings",   "crossings_limit",
+		                      "suppressed",  "signals",
+		                      "note" };
+	out_table         *t = out_table_create("summary", NCOLS(cols), cols);
+	bool               anhoj = rules == TANDEM__V1__RULE_SET__ANHOJ;
+	for (size_t i = 0; i < r->n_series; i++) {
+		const Tandem__V1__Series *s = r->series[i];
+		out_str(t, s->unit);
+		out_str(t, s->label);
+		out_int(t, (int64_t) s->n_points);
+		out_int(t, s->useful_points);
+		out_int(t, s->longest_run);
+		if (anhoj) {
+			out_int(t, s->longest_run_limit);
+		} else {
+			analyze_na(t, false);
+		}
+		out_int(t, s->crossings);
+		if (anhoj) {
+			out_int(t, s->crossings_limit);
+		} else {
+			analyze_na(t, false);
+		}
+		out_int(t, s->suppressed_points);
+		out_int(t, (int64_t) s->n_signals);
+		out_str(t, s->note);
+	}
+	return t;
+}
+
+/* series_svg draws one series; returns 0 or 1 after a message. */
+static int
+series_svg(const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
+           const Tandem__V1__Series *s, bool control, const char *chart,
+           const char *path)
+{
+	size_t       n     = s->n_points;
+	const char **x     = calloc(n, sizeof(*x));
+	double      *v     = calloc(n, sizeof(*v));
+	double      *ce    = calloc(n, sizeof(*ce));
+	double      *lo    = calloc(n, sizeof(*lo));
+	double      *hi    = calloc(n, sizeof(*hi));
+	unsigned    *flags = calloc(n, sizeof(*flags));
+	bool        *known = centre_known(s, o->split_at);
+	FILE        *f     = NULL;
+	int          rv    = 1;
+	bool         lim   = false;
+	bool         mr    = control && strcmp(chart, "mr") == 0;
+	size_t       base  = 0;
+	char         title[256], sub[256];
+
+	if (!x || !v || !ce || !lo || !hi || !flags || !known) {
+		fprintf(stderr, "tandem: analyze %s: out of memory\n", o->sub);
+		goto done;
+	}
+	for (size_t j = 0; j < n; j++) {
+		const Tandem__V1__Point *p = s->points[j];
+		x[j]                       = p->period;
+		v[j]
+		    = p->suppressed || (mr && !p->has_limits) ? NAN : p->value;
+		ce[j] = known[j] && isfinite(p->centre) ? p->centre : NAN;
+		lo[j] = p->has_limits && isfinite(p->lcl) ? p->lcl : NAN;
+		hi[j] = p->has_limits && isfinite(p->ucl) ? p->ucl : NAN;
+		lim |= p->has_limits;
+		flags[j] = (p->outside_limits ? TD_SVG_SIGNAL : 0)
+		    | (p->run_signal ? TD_SVG_RUN : 0)
+		    | (mr && !p->has_limits && !p->suppressed ? TD_SVG_MISSING
+		                                              : 0);
+	}
+	/* A frozen baseline is marked after its last point; a baseline of
+	 * every point is no marker at all. */
+	while (o->baseline > 0 && base < n && s->points[base]->baseline) {
+		base++;
+	}
+	snprintf(title, sizeof(title), "%s: %s", chart_title(chart),
+	         o->measure);
+	static const char *rules[]   = { "Anhøj", "IHI", "NHS" };
+	char               extra[96] = "";
+	if (o->split_at != NULL) {
+		snprintf(extra, sizeof(extra), " · split at %s", o->split_at);
+	}
+	snprintf(sub, sizeof(sub), "%s · by %s · %s rules%s%s%s",
+	         s->label[0] ? s->label : s->unit,
+	         analyze_grain_name(o->grain),
+	         rules[o->rules >= 0 && o->rules < 3 ? o->rules : 0], extra,
+	         s->note[0] ? " · " : "", s->note);
+	td_svg_series g = {
+		.title        = title,
+		.subtitle     = sub,
+		.y_label      = o->measure,
+		.centre_label = control ? "Mean" : "Median",
+		.n            = n,
+		.x_labels     = x,
+		.values       = v,
+		.centre       = ce,
+		.lcl          = lim ? lo : NULL,
+		.ucl          = lim ? hi : NULL,
+		.flags        = flags,
+		.baseline_n   = base < n ? base : 0,
+	};
+	if ((f = analyze_svg_open(o, path)) == NULL) {
+		goto done;
+	}
+	rv = analyze_svg_close(o, path, f, td_svg_series_chart(f, &g));
+done:
+	free(x);
+	free(v);
+	free(ce);
+	free(lo);
+	free(hi);
+	free(flags);
+	free(known);
+	return rv;
+}
+
+static int
+series_svgs(const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
+            bool control, const char *chart)
+{
+	char   path[1024], first[1024] = "", last[1024] = "";
+	size_t drawn = 0, empty = 0;
+	bool   several = r->n_series > 1;
+	for (size_t i = 0; i < r->n_series; i++) {
+		const Tandem__V1__Series *s = r->series[i];
+		if (s->n_points == 0) {
+			empty++;
+			continue;
+		}
+		if (analyze_svg_path(o, s->unit, several, path, sizeof(path))
+		        != 0
+		    || series_svg(o, r, s, control, chart, path) != 0) {
+			return 1;
+		}
+		if (drawn++ == 0) {
+			strcpy(first, path);
+		}
+		strcpy(last, path);
+	}
+	if (drawn == 0) {
+		fprintf(stderr,
+		        "tandem: analyze %s: no points to draw; %s "
+		        "not written\n",
+		        o->sub, o->svg);
+		return 0;
+	}
+	if (several) {
+		fprintf(stderr,
+		        "tandem: wrote %zu charts, one per series, named "
+		        "after --svg with the unit: %s ... %s\n",
+		        drawn, first, last);
+	} else {
+		fprintf(stderr, "tandem: wrote %s\n", first);
+	}
+	if (empty > 0) {
+		fprintf(stderr,
+		        "tandem: %zu series without points drawn no "
+		        "chart\n",
+		        empty);
+	}
+	return 0;
+}
+
+static int
+series_command(cli *c, const analyze_opts *o, bool control)
+{
+	Tandem__V1__SeriesQuery     q    = TANDEM__V1__SERIES_QUERY__INIT;
+	Tandem__V1__RunChartRequest rreq = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	Tandem__V1__ControlChartRequest creq
+	    = TANDEM__V1__CONTROL_CHART_REQUEST__INIT;
+	Tandem__V1__SeriesResponse *r = NULL;
+	const char *chart = control ? (o->chart ? o->chart : "i") : "run";
+	int rv = analyze_query(o, ALL_LEVELS, TANDEM__V1__SCOPE_LEVEL__NETWORK,
+	                       &q);
+	if (rv != 0) {
+		return rv;
+	}
+	if (control) {
+		creq.query    = &q;
+		creq.chart    = (char *) chart;
+		creq.rules    = (Tandem__V1__RuleSet) o->rules;
+		creq.baseline = (int32_t) o->baseline;
+		creq.split_at = (char *) (o->split_at ? o->split_at : "");
+		rv = analyze_call(c, o, TD_V1("Analysis", "ControlChart"),
+		                  &creq.base,
+		                  &tandem__v1__series_response__descriptor,
+		                  (ProtobufCMessage **) &r);
+	} else {
+		rreq.query    = &q;
+		rreq.rules    = (Tandem__V1__RuleSet) o->rules;
+		rreq.baseline = (int32_t) o->baseline;
+		rreq.split_at = (char *) (o->split_at ? o->split_at : "");
+		rv = analyze_call(c, o, TD_V1("Analysis", "RunChart"),
+		                  &rreq.base,
+		                  &tandem__v1__series_response__descriptor,
+		                  (ProtobufCMessage **) &r);
+	}
+	if (rv != 0) {
+		return rv;
+	}
+	if (r->series != NULL && r->n_series > 0 && r->series[0]->chart[0]) {
+		chart = r->series[0]->chart;
+	}
+
+	static const char *acols[]
+	    = { "measure", "chart",    "grain",
+		"rules",   "baseline", "split_at",
+		"series",  "min_n",    "suppressed_points" };
+	out_table *about = out_table_create("about", NCOLS(acols), acols);
+	out_str(about, o->measure);
+	out_str(about, chart);
+	out_str(about, analyze_grain_name(o->grain));
+	out_str(about, analyze_rules_name(o->rules));
+	out_int(about, o->baseline);
+	out_str(about, o->split_at ? o->split_at : "");
+	out_int(about, (int64_t) r->n_series);
+	out_int(about, r->min_n);
+	out_int(about, r->suppressed_points);
+
+	char line[512];
+	int  len = snprintf(line, sizeof(line), "%s of %s by %s, %s rules",
+	                    chart_title(chart), o->measure,
+	                    analyze_grain_name(o->grain),
+	                    analyze_rules_name(o->rules));
+	if (o->baseline > 0) {
+		len += snprintf(line + len, sizeof(line) - (size_t) len,
+		                ", centre frozen on the first %ld points",
+		                o->baseline);
+	}
+	if (o->split_at != NULL) {
+		len += snprintf(line + len, sizeof(line) - (size_t) len,
+		                ", split at %s", o->split_at);
+	}
+	snprintf(line + len, sizeof(line) - (size_t) len,
+	         ": %zu series. %d suppressed points (n < %d) are left "
+	         "out.",
+	         r->n_series, r->suppressed_points, r->min_n);
+
+	out_table *tables[3] = {
+		points_table(r, control, chart, o->split_at),
+		signals_table(r),
+		summary_table(r, o->rules),
+	};
+	analyze_print(c, line, about, tables, 3);
+	rv = o->svg != NULL ? series_svgs(o, r, control, chart) : 0;
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return rv;
+}
+
+int
+analyze_run_chart(cli *c, const analyze_opts *o)
+{
+	return series_command(c, o, false);
+}
+
+int
+analyze_control_chart(cli *c, const analyze_opts *o)
+{
+	return series_command(c, o, true);
+}
+
+int
+analyze_outliers(cli *c, const analyze_opts *o)
+{
+	Tandem__V1__SeriesQuery       q   = TANDEM__V1__SERIES_QUERY__INIT;
+	Tandem__V1__OutliersRequest   req = TANDEM__V1__OUTLIERS_REQUEST__INIT;
+	Tandem__V1__OutliersResponse *r   = NULL;
+	int rv = analyze_query(o, ALL_LEVELS, TANDEM__V1__SCOPE_LEVEL__NETWORK,
+	                       &q);
+	if (rv != 0) {
+		return rv;
+	}
+	req.query     = &q;
+	req.threshold = o->threshold;
+	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Outliers"), &req.base,
+	                       &tandem__v1__outliers_response__descriptor,
+	                       (ProtobufCMessage **) &r))
+	    != 0) {
+		return rv;
+	}
+	double threshold = o->threshold > 0 ? o->threshold : 3.0;
+	double m         = 0;
+	size_t flagged   = 0;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		if (isfinite(r->rows[i]->value)
+		    && fabs(r->rows[i]->value) > m) {
+			m = fabs(r->rows[i]->value);
+		}
+		flagged += r->rows[i]->flagged;
+	}
+	int d = analyze_decimals(m);
+
+	static const char *acols[]
+	    = { "measure", "threshold", "checked", "flagged", "suppressed" };
+	out_table *about = out_table_create("about", NCOLS(acols), acols);
+	out_str(about, o->measure);
+	out_num(about, threshold, 3);
+	out_int(about, r->checked);
+	out_int(about, (int64_t) flagged);
+	out_int(about, r->suppressed);
+
+	static const char *cols[]
+	    = { "school", "period", "subgroup",   "value",
+		"n",      "z",      "modified_z", "flagged" };
+	out_table *t = out_table_create("outliers", NCOLS(cols), cols);
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const Tandem__V1__OutlierRow *w = r->rows[i];
+		out_str(t, w->school);
+		out_str(t, w->period);
+		out_str(t, w->subgroup);
+		analyze_num(t, false, w->value, d);
+		out_int(t, w->n);
+		analyze_num(t, false, w->z, 3);
+		/* MAD = 0 (half the values equal) leaves no modified z. */
+		analyze_num(t, false, w->has_modified_z ? w->modified_z : NAN,
+		            3);
+		out_bool(t, w->flagged);
+	}
+	char line[512];
+	snprintf(line, sizeof(line),
+	         "Outliers of %s: %d values checked, %zu flagged beyond %.2f "
+	         "(z or modified z); %d suppressed values left out.",
+	         o->measure, r->checked, flagged, threshold, r->suppressed);
+	analyze_print(c, line, about, &t, 1);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return 0;
+}

@@ -1,0 +1,992 @@
+/* SPDX-License-Identifier: MIT
+ * tandem define (districts, schools, educators, surveys, rubrics, measures,
+ * activities, price index from CSV) and tandem import oneroster (districts,
+ * schools and educators from a OneRoster 1.1 bulk CSV folder). Defines are
+ * upserts, so a retried call changes nothing twice.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+typedef struct dopts {
+	const char *code;
+	const char *name;
+	long        retries;
+} dopts;
+
+/* A request being built, and what it owns (its strings belong to the CSV
+ * table). */
+typedef struct built {
+	ProtobufCMessage *req;
+	void            **msgs; /* from msgs() */
+	size_t            n;
+	void             *inner; /* the Survey or Rubric, else NULL */
+} built;
+
+typedef struct dkind {
+	const char *name;
+	const char *columns;
+	bool        coded; /* takes --code and --name */
+	const char *method;
+	int (*read)(const csvread_table *t, const dopts *o, csvread_errs *e,
+	            const char *what, struct built *b);
+} dkind;
+
+/* calloc_or_die: the CLI has nothing sensible to do without memory. */
+static void *
+calloc_or_die(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (p == NULL) {
+		fprintf(stderr, "tandem: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+/* msgs allocates n messages copied from init and an array of pointers to
+ * them; the pointers' array owns the block (see free_msgs). */
+static void **
+msgs(size_t n, size_t size, const void *init)
+{
+	void **p    = calloc_or_die(n + 1, sizeof(void *));
+	char  *pool = calloc_or_die(n, size);
+	for (size_t i = 0; i < n; i++) {
+		p[i] = pool + i * size;
+		memcpy(p[i], init, size);
+	}
+	p[n] = pool; /* kept for free_msgs, past the last record */
+	return p;
+}
+
+static void
+free_msgs(void **p, size_t n)
+{
+	if (p != NULL) {
+		free(p[n]);
+		free(p);
+	}
+}
+
+/* S and INT32 read record i's string or whole-number cell into a message
+ * field; BIND binds the columns or returns. They use the read functions'
+ * t, e, i, cols and what. */
+#define S(field, col, req)                                                    \
+	do {                                                                  \
+		const char *v_;                                               \
+		csvread_get_str(e, t, i, cols[col].index, req, &v_);          \
+		(field) = (char *) v_;                                        \
+	} while (0)
+#define INT32(field, col, req, dflt)                                          \
+	do {                                                                  \
+		long long v_;                                                 \
+		if (csvread_get_int(e, t, i, cols[col].index, req, INT32_MIN, \
+		                    INT32_MAX, dflt, &v_)) {                  \
+			(field) = (int32_t) v_;                               \
+		}                                                             \
+	} while (0)
+#define BIND(cols)                                                            \
+	do {                                                                  \
+		if (cli_bind(what, t, cols, NCOLS(cols), true)) {             \
+			return 1;                                             \
+		}                                                             \
+	} while (0)
+
+static int
+read_districts(const csvread_table *t, const dopts *o, csvread_errs *e,
+               const char *what, built *b)
+{
+	static const Tandem__V1__District init = TANDEM__V1__DISTRICT__INIT;
+	csvread_col cols[] = { { "district", true, 0 }, { "name", true, 0 } };
+	BIND(cols);
+	size_t                              n = csvread_nrecords(t);
+	Tandem__V1__DefineDistrictsRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_districts_request__init(q);
+	q->n_districts = n;
+	q->districts = (Tandem__V1__District **) msgs(n, sizeof(init), &init);
+	b->req       = &q->base;
+	b->msgs      = (void **) q->districts;
+	b->n         = n;
+	for (size_t i = 0; i < n; i++) {
+		S(q->districts[i]->district, 0, true);
+		S(q->districts[i]->name, 1, true);
+	}
+	return 0;
+}
+
+static int
+read_schools(const csvread_table *t, const dopts *o, csvread_errs *e,
+             const char *what, built *b)
+{
+	static const Tandem__V1__School init   = TANDEM__V1__SCHOOL__INIT;
+	csvread_col                     cols[] = {
+		                    { "district", true, 0 },    { "school", true, 0 },
+		                    { "name", true, 0 },        { "frl_rate", false, 0 },
+		                    { "enrollment", false, 0 }, { "locale", false, 0 },
+		                    { "grades", false, 0 },
+	};
+	BIND(cols);
+	size_t                            n = csvread_nrecords(t);
+	Tandem__V1__DefineSchoolsRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_schools_request__init(q);
+	q->n_schools = n;
+	q->schools   = (Tandem__V1__School **) msgs(n, sizeof(init), &init);
+	b->req       = &q->base;
+	b->msgs      = (void **) q->schools;
+	b->n         = n;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__School *r = q->schools[i];
+		S(r->district, 0, true);
+		S(r->school, 1, true);
+		S(r->name, 2, true);
+		/* unknown context is NaN / -1 on the wire, never zero */
+		csvread_get_num(e, t, i, cols[3].index, false, NAN,
+		                &r->frl_rate);
+		INT32(r->enrollment, 4, false, -1);
+		S(r->locale, 5, false);
+		S(r->grades, 6, false);
+	}
+	return 0;
+}
+
+static int
+read_educators(const csvread_table *t, const dopts *o, csvread_errs *e,
+               const char *what, built *b)
+{
+	static const Tandem__V1__Educator init   = TANDEM__V1__EDUCATOR__INIT;
+	csvread_col                       cols[] = {
+		                      { "educator", true, 0 },
+		                      { "school", true, 0 },
+		                      { "name", true, 0 },
+		                      { "role", true, 0 },
+	};
+	BIND(cols);
+	size_t                              n = csvread_nrecords(t);
+	Tandem__V1__DefineEducatorsRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_educators_request__init(q);
+	q->n_educators = n;
+	q->educators = (Tandem__V1__Educator **) msgs(n, sizeof(init), &init);
+	b->req       = &q->base;
+	b->msgs      = (void **) q->educators;
+	b->n         = n;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__Educator *r = q->educators[i];
+		S(r->educator, 0, true);
+		S(r->school, 1, true);
+		S(r->name, 2, true);
+		S(r->role, 3, true);
+	}
+	return 0;
+}
+
+static int
+read_survey(const csvread_table *t, const dopts *o, csvread_errs *e,
+            const char *what, built *b)
+{
+	static const Tandem__V1__SurveyItem init
+	    = TANDEM__V1__SURVEY_ITEM__INIT;
+	csvread_col cols[] = {
+		{ "item", true, 0 },
+		{ "construct", true, 0 },
+		{ "min", true, 0 },
+		{ "max", true, 0 },
+		{ "reverse_coded", false, 0 },
+		{ "favourable_at_least", true, 0 },
+		{ "text", false, 0 },
+	};
+	BIND(cols);
+	size_t                           n  = csvread_nrecords(t);
+	Tandem__V1__DefineSurveyRequest *q  = calloc_or_die(1, sizeof(*q));
+	Tandem__V1__Survey              *sv = calloc_or_die(1, sizeof(*sv));
+	tandem__v1__define_survey_request__init(q);
+	tandem__v1__survey__init(sv);
+	q->survey   = sv;
+	sv->code    = (char *) o->code;
+	sv->name    = (char *) (o->name ? o->name : o->code);
+	sv->n_items = n;
+	sv->items   = (Tandem__V1__SurveyItem **) msgs(n, sizeof(init), &init);
+	b->req      = &q->base;
+	b->msgs     = (void **) sv->items;
+	b->n        = n;
+	b->inner    = sv;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__SurveyItem *r = sv->items[i];
+		S(r->item, 0, true);
+		S(r->construct, 1, true);
+		INT32(r->min, 2, true, 0);
+		INT32(r->max, 3, true, 0);
+		bool rev = false;
+		csvread_get_bool(e, t, i, cols[4].index, false, false, &rev);
+		r->reverse_coded = rev;
+		INT32(r->favourable_at_least, 5, true, 0);
+		S(r->text, 6, false);
+	}
+	return 0;
+}
+
+static int
+read_rubric(const csvread_table *t, const dopts *o, csvread_errs *e,
+            const char *what, built *b)
+{
+	static const Tandem__V1__RubricCriterion init
+	    = TANDEM__V1__RUBRIC_CRITERION__INIT;
+	csvread_col cols[] = {
+		{ "criterion", true, 0 },
+		{ "min", true, 0 },
+		{ "max", true, 0 },
+		{ "text", false, 0 },
+	};
+	BIND(cols);
+	size_t                           n  = csvread_nrecords(t);
+	Tandem__V1__DefineRubricRequest *q  = calloc_or_die(1, sizeof(*q));
+	Tandem__V1__Rubric              *rb = calloc_or_die(1, sizeof(*rb));
+	tandem__v1__define_rubric_request__init(q);
+	tandem__v1__rubric__init(rb);
+	q->rubric      = rb;
+	rb->code       = (char *) o->code;
+	rb->name       = (char *) (o->name ? o->name : o->code);
+	rb->n_criteria = n;
+	rb->criteria
+	    = (Tandem__V1__RubricCriterion **) msgs(n, sizeof(init), &init);
+	b->req   = &q->base;
+	b->msgs  = (void **) rb->criteria;
+	b->n     = n;
+	b->inner = rb;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__RubricCriterion *r = rb->criteria[i];
+		S(r->criterion, 0, true);
+		INT32(r->min, 1, true, 0);
+		INT32(r->max, 2, true, 0);
+		S(r->text, 3, false);
+	}
+	return 0;
+}
+
+static int
+read_measures(const csvread_table *t, const dopts *o, csvread_errs *e,
+              const char *what, built *b)
+{
+	static const Tandem__V1__Measure init   = TANDEM__V1__MEASURE__INIT;
+	csvread_col                      cols[] = {
+		                     { "measure", true, 0 },
+		                     { "name", true, 0 },
+		                     { "unit", true, 0 },
+		                     { "direction", true, 0 },
+	};
+	BIND(cols);
+	size_t                             n = csvread_nrecords(t);
+	Tandem__V1__DefineMeasuresRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_measures_request__init(q);
+	q->n_measures = n;
+	q->measures   = (Tandem__V1__Measure **) msgs(n, sizeof(init), &init);
+	b->req        = &q->base;
+	b->msgs       = (void **) q->measures;
+	b->n          = n;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__Measure *r = q->measures[i];
+		S(r->measure, 0, true);
+		S(r->name, 1, true);
+		S(r->unit, 2, false);
+		S(r->direction, 3, true);
+	}
+	return 0;
+}
+
+static int
+read_activities(const csvread_table *t, const dopts *o, csvread_errs *e,
+                const char *what, built *b)
+{
+	static const Tandem__V1__Activity init   = TANDEM__V1__ACTIVITY__INIT;
+	csvread_col                       cols[] = {
+		                      { "activity", true, 0 },
+		                      { "kind", true, 0 },
+		                      { "name", true, 0 },
+		                      { "district", false, 0 },
+	};
+	BIND(cols);
+	size_t                               n = csvread_nrecords(t);
+	Tandem__V1__DefineActivitiesRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_activities_request__init(q);
+	q->n_activities = n;
+	q->activities = (Tandem__V1__Activity **) msgs(n, sizeof(init), &init);
+	b->req        = &q->base;
+	b->msgs       = (void **) q->activities;
+	b->n          = n;
+	for (size_t i = 0; i < n; i++) {
+		Tandem__V1__Activity *r = q->activities[i];
+		S(r->activity, 0, true);
+		S(r->kind, 1, true);
+		S(r->name, 2, true);
+		S(r->district, 3, false);
+	}
+	return 0;
+}
+
+static int
+read_price_index(const csvread_table *t, const dopts *o, csvread_errs *e,
+                 const char *what, built *b)
+{
+	static const Tandem__V1__PriceIndexEntry init
+	    = TANDEM__V1__PRICE_INDEX_ENTRY__INIT;
+	csvread_col cols[] = { { "year", true, 0 }, { "index", true, 0 } };
+	BIND(cols);
+	size_t                               n = csvread_nrecords(t);
+	Tandem__V1__DefinePriceIndexRequest *q = calloc_or_die(1, sizeof(*q));
+	tandem__v1__define_price_index_request__init(q);
+	q->n_entries = n;
+	q->entries
+	    = (Tandem__V1__PriceIndexEntry **) msgs(n, sizeof(init), &init);
+	b->req  = &q->base;
+	b->msgs = (void **) q->entries;
+	b->n    = n;
+	for (size_t i = 0; i < n; i++) {
+		INT32(q->entries[i]->year, 0, true, 0);
+		csvread_get_num(e, t, i, cols[1].index, true, 0,
+		                &q->entries[i]->index);
+	}
+	return 0;
+}
+
+static const dkind dkinds[] = {
+	{ "districts", "district,name", false,
+	  TD_V1("Registry", "DefineDistricts"), read_districts },
+	{ "schools",
+	  "district,school,name[,frl_rate][,enrollment][,locale][,grades]",
+	  false, TD_V1("Registry", "DefineSchools"), read_schools },
+	{ "educators", "educator,school,name,role", false,
+	  TD_V1("Registry", "DefineEducators"), read_educators },
+	{ "survey",
+	  "item,construct,min,max[,reverse_coded],favourable_at_least[,text]",
+	  true, TD_V1("Registry", "DefineSurvey"), read_survey },
+	{ "rubric", "criterion,min,max[,text]", true,
+	  TD_V1("Registry", "DefineRubric"), read_rubric },
+	{ "measures", "measure,name,unit,direction", false,
+	  TD_V1("Registry", "DefineMeasures"), read_measures },
+	{ "activities", "activity,kind,name[,district]", false,
+	  TD_V1("Registry", "DefineActivities"), read_activities },
+	{ "price-index", "year,index", false,
+	  TD_V1("Registry", "DefinePriceIndex"), read_price_index },
+};
+
+static void
+built_free(built *b)
+{
+	free_msgs(b->msgs, b->n);
+	free(b->inner);
+	free(b->req);
+}
+
+/* One row of a define/import summary. */
+static void
+define_row(out_table *tbl, const char *file, const char *kind, size_t n,
+           size_t skipped, const Tandem__V1__DefineResponse *r)
+{
+	char   notes[1024] = "";
+	size_t len         = 0;
+	for (size_t i = 0; i < r->n_notes && len < sizeof(notes); i++) {
+		len += (size_t) snprintf(notes + len, sizeof(notes) - len,
+		                         "%s%s", i ? "; " : "", r->notes[i]);
+	}
+	out_str(tbl, file);
+	out_str(tbl, kind);
+	out_int(tbl, (int64_t) n);
+	out_int(tbl, (int64_t) skipped);
+	out_int(tbl, r->created);
+	out_int(tbl, r->updated);
+	out_int(tbl, r->unchanged);
+	out_str(tbl, notes);
+}
+
+static const char *const summary_cols[]
+    = { "file",    "kind",    "records",   "skipped",
+	"created", "updated", "unchanged", "notes" };
+
+/* send_define calls method with req; on success adds a summary row.
+ * lines[i] is the line of record i in file. Returns 0 or 1. */
+static int
+send_define(cli *c, const char *what, const char *method,
+            const ProtobufCMessage *req, const char *file, const size_t *lines,
+            size_t n, size_t skipped, long retries, const char *kind,
+            out_table *tbl)
+{
+	td_status         st   = { 0 };
+	ProtobufCMessage *resp = NULL;
+	if (n == 0) {
+		Tandem__V1__DefineResponse none
+		    = TANDEM__V1__DEFINE_RESPONSE__INIT;
+		define_row(tbl, file, kind, 0, skipped, &none);
+		return 0;
+	}
+	if (cli_call(c, what, method, req,
+	             &tandem__v1__define_response__descriptor, &resp, &st,
+	             (int) retries)
+	    != TD_CODE_OK) {
+		cli_origin o = { file, lines, n };
+		cli_fail_origin(what, &st, &o);
+		fprintf(stderr, "tandem: %s: nothing from %s was defined\n",
+		        what, file);
+		td_status_reset(&st);
+		return 1;
+	}
+	define_row(tbl, file, kind, n, skipped,
+	           (const Tandem__V1__DefineResponse *) resp);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	td_status_reset(&st);
+	return 0;
+}
+
+static void
+define_usage(FILE *f, const dkind *only)
+{
+	fprintf(f,
+	        "usage: tandem define KIND [--code C [--name N]] FILE\n\n"
+	        "Defines registry entries from a CSV file (a header row "
+	        "names the columns,\nin any order; [optional]; \"-\" "
+	        "reads standard input). Entries are\ncreated or updated "
+	        "by their code; defining the same file twice changes\n"
+	        "nothing. Every record is checked here first: if any is "
+	        "wrong, nothing\nis sent.\n\nKinds and their columns:\n");
+	for (size_t i = 0; i < NCOLS(dkinds); i++) {
+		if (only == NULL || only == &dkinds[i]) {
+			fprintf(f, "  %-12s %s%s\n", dkinds[i].name,
+			        dkinds[i].coded ? "--code C [--name N]: " : "",
+			        dkinds[i].columns);
+		}
+	}
+	fprintf(f,
+	        "\nschools: an empty frl_rate (0..1) or enrollment is "
+	        "unknown, not zero.\nsurvey: reverse_coded is true/false, "
+	        "yes/no or 1/0 (empty = false);\nfavourable_at_least is "
+	        "on the reverse-coded scale.\n\nOptions:\n"
+	        "  --code C     the survey's or rubric's code (survey, "
+	        "rubric)\n"
+	        "  --name N     its display name (default: the code)\n"
+	        "  --retries N  tries again on UNAVAILABLE or "
+	        "DEADLINE_EXCEEDED (default %d)\n",
+	        CLI_DEFAULT_RETRIES);
+}
+
+int
+cmd_define(cli *c, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "code", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const dkind *k = NULL;
+	dopts        o = { NULL, NULL, CLI_DEFAULT_RETRIES };
+	char         what[64];
+	int          opt;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		bool help = cli_wants_help(argc, argv);
+		define_usage(help ? stdout : stderr, NULL);
+		return help ? 0 : 2;
+	}
+	for (size_t i = 0; i < NCOLS(dkinds); i++) {
+		if (strcmp(argv[1], dkinds[i].name) == 0) {
+			k = &dkinds[i];
+		}
+	}
+	if (k == NULL) {
+		return cli_usage_error("define", "unknown kind '%s'", argv[1]);
+	}
+	if (cli_wants_help(argc, argv)) {
+		define_usage(stdout, k);
+		return 0;
+	}
+	snprintf(what, sizeof(what), "define %s", k->name);
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", lopts, NULL))
+	       != -1) {
+		switch (opt) {
+		case 'c':
+			o.code = optarg;
+			break;
+		case 'n':
+			o.name = optarg;
+			break;
+		case 'r':
+			if (cli_parse_count(what, "--retries", optarg, 0,
+			                    CLI_MAX_RETRIES, &o.retries)) {
+				return 2;
+			}
+			break;
+		default:
+			return cli_option_error(what, opt, argv + 1);
+		}
+	}
+	if (optind + 1 != argc - 1) {
+		return cli_usage_error(what, "takes one FILE");
+	}
+	if (k->coded && (o.code == NULL || *o.code == '\0')) {
+		return cli_usage_error(what, "--code C is required");
+	}
+	if (!k->coded && (o.code != NULL || o.name != NULL)) {
+		return cli_usage_error(what,
+		                       "--code and --name are for survey and "
+		                       "rubric only");
+	}
+
+	csvread_table *t     = NULL;
+	built          b     = { 0 };
+	csvread_errs   e     = { 0 };
+	size_t        *lines = NULL;
+	int            rv    = 1;
+	if (cli_read_csv(what, argv[optind + 1], &t)
+	    || k->read(t, &o, &e, what, &b) != 0) {
+		goto out;
+	}
+	size_t n = csvread_nrecords(t);
+	if (csvread_errs_done(&e) > 0) {
+		fprintf(stderr,
+		        "tandem: %s: %s: %zu problem%s; nothing was sent\n",
+		        what, csvread_name(t), e.n, e.n == 1 ? "" : "s");
+		goto out;
+	}
+	if (n == 0) {
+		fprintf(stderr,
+		        "tandem: %s: %s: no records after the header\n", what,
+		        csvread_name(t));
+	}
+	lines = calloc_or_die(n, sizeof(size_t));
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = csvread_line(t, i);
+	}
+	out_table *tbl
+	    = out_table_create("define", NCOLS(summary_cols), summary_cols);
+	rv = send_define(c, what, k->method, b.req, csvread_name(t), lines, n,
+	                 0, o.retries, k->name, tbl);
+	if (rv == 0) {
+		out_print_one(stdout, c->format, tbl);
+	}
+	out_table_destroy(tbl);
+out:
+	free(lines);
+	built_free(&b);
+	csvread_destroy(t);
+	return rv;
+}
+
+/* ---- import oneroster ---- */
+
+/* A OneRoster org, by sourcedId. */
+typedef struct org {
+	const char *id;
+	const char *type;
+	const char *code; /* identifier, else sourcedId */
+	const char *parent;
+	const char *name;
+	size_t      rec;
+} org;
+
+static int
+cmp_org(const void *a, const void *b)
+{
+	return strcmp(((const org *) a)->id, ((const org *) b)->id);
+}
+
+static const org *
+find_org(const org *orgs, size_t n, const char *id)
+{
+	org key = { 0 };
+	key.id  = id;
+	return bsearch(&key, orgs, n, sizeof(org), cmp_org);
+}
+
+/* district_of walks up the parents (schools hang off districts, but
+ * may sit below another org) to the first district. */
+static const org *
+district_of(const org *orgs, size_t n, const org *o)
+{
+	for (int depth = 0; o != NULL && depth < 16; depth++) {
+		o = *o->parent ? find_org(orgs, n, o->parent) : NULL;
+		if (o != NULL && strcmp(o->type, "district") == 0) {
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static int
+check_manifest(const char *what, const char *dir)
+{
+	char           path[4096];
+	csvread_table *t  = NULL;
+	int            rv = 1;
+	snprintf(path, sizeof(path), "%s/manifest.csv", dir);
+	if (cli_read_csv(what, path, &t)) {
+		return 1;
+	}
+	csvread_col cols[]
+	    = { { "propertyName", true, 0 }, { "value", true, 0 } };
+	if (cli_bind(what, t, cols, 2, false)) {
+		goto out;
+	}
+	static const char *const want[][2] = {
+		{ "oneroster.version", "1.1" },
+		{ "file.orgs", "bulk" },
+		{ "file.users", "bulk" },
+	};
+	for (size_t w = 0; w < NCOLS(want); w++) {
+		const char *got  = NULL;
+		size_t      line = 0;
+		for (size_t i = 0; i < csvread_nrecords(t); i++) {
+			if (strcmp(csvread_cell(t, i, (size_t) cols[0].index),
+			           want[w][0])
+			    == 0) {
+				got  = csvread_cell(t, i,
+				                    (size_t) cols[1].index);
+				line = csvread_line(t, i);
+			}
+		}
+		if (got == NULL) {
+			fprintf(stderr,
+			        "tandem: %s: %s: no %s entry; a OneRoster 1.1 "
+			        "manifest lists it\n",
+			        what, path, want[w][0]);
+			goto out;
+		}
+		if (strcmp(got, want[w][1]) != 0) {
+			fprintf(stderr,
+			        "tandem: %s: %s:%zu: %s is '%s', but only %s "
+			        "%s can be imported%s\n",
+			        what, path, line, want[w][0], got,
+			        w == 0 ? "OneRoster" : "a", want[w][1],
+			        w == 0 ? ""
+			               : " file (export a full bulk file, "
+			                 "not a delta)");
+			goto out;
+		}
+	}
+	rv = 0;
+out:
+	csvread_destroy(t);
+	return rv;
+}
+
+static const char *
+code_or_id(const csvread_table *t, size_t i, int ident, int sourced)
+{
+	const char *v = ident >= 0 ? csvread_cell(t, i, (size_t) ident) : "";
+	return *v ? v : csvread_cell(t, i, (size_t) sourced);
+}
+
+static bool
+deleted(const csvread_table *t, size_t i, int status)
+{
+	return status >= 0
+	    && strcasecmp(csvread_cell(t, i, (size_t) status), "tobedeleted")
+	    == 0;
+}
+
+/* import_orgs reads orgs.csv and defines its districts and schools. */
+static int
+import_orgs(cli *c, const char *what, const char *dir, long retries,
+            out_table *tbl, org **orgs_out, size_t *norgs_out,
+            csvread_table **t_out)
+{
+	char           path[4096];
+	csvread_table *t = NULL;
+	snprintf(path, sizeof(path), "%s/orgs.csv", dir);
+	if (cli_read_csv(what, path, &t)) {
+		return 1;
+	}
+	*t_out             = t;
+	csvread_col cols[] = {
+		{ "sourcedId", true, 0 },
+		{ "name", true, 0 },
+		{ "type", true, 0 },
+		{ "identifier", false, 0 },
+		{ "parentSourcedId", true, 0 },
+		{ "status", false, 0 },
+	};
+	if (cli_bind(what, t, cols, NCOLS(cols), false)) {
+		return 1;
+	}
+	size_t n = csvread_nrecords(t), norgs = 0;
+	org   *orgs = calloc_or_die(n, sizeof(org));
+	*orgs_out   = orgs;
+	for (size_t i = 0; i < n; i++) {
+		if (deleted(t, i, cols[5].index)) {
+			continue;
+		}
+		org *o    = &orgs[norgs++];
+		o->id     = csvread_cell(t, i, (size_t) cols[0].index);
+		o->name   = csvread_cell(t, i, (size_t) cols[1].index);
+		o->type   = csvread_cell(t, i, (size_t) cols[2].index);
+		o->code   = code_or_id(t, i, cols[3].index, cols[0].index);
+		o->parent = csvread_cell(t, i, (size_t) cols[4].index);
+		o->rec    = i;
+	}
+	qsort(orgs, norgs, sizeof(org), cmp_org);
+	*norgs_out = norgs;
+
+	csvread_errs e = { 0 };
+	for (size_t i = 0; i + 1 < norgs; i++) {
+		if (strcmp(orgs[i].id, orgs[i + 1].id) == 0) {
+			csvread_complain(&e, t, orgs[i + 1].rec,
+			                 "sourcedId '%s' appears twice",
+			                 orgs[i].id);
+		}
+	}
+	/* Districts, then schools, in file order. */
+	static const Tandem__V1__District dinit = TANDEM__V1__DISTRICT__INIT;
+	static const Tandem__V1__School   sinit = TANDEM__V1__SCHOOL__INIT;
+	void  **ds = msgs(norgs, sizeof(dinit), &dinit);
+	void  **ss = msgs(norgs, sizeof(sinit), &sinit);
+	size_t *dl = calloc_or_die(norgs, sizeof(size_t));
+	size_t *sl = calloc_or_die(norgs, sizeof(size_t));
+	size_t  nd = 0, ns = 0, skipped = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = csvread_cell(t, i, (size_t) cols[0].index);
+		const org  *o  = find_org(orgs, norgs, id);
+		if (o == NULL || o->rec != i) {
+			continue; /* deleted, or a duplicate (reported) */
+		}
+		if (strcmp(o->type, "district") == 0) {
+			Tandem__V1__District *d = ds[nd];
+			d->district             = (char *) o->code;
+			d->name                 = (char *) o->name;
+			dl[nd++]                = csvread_line(t, i);
+		} else if (strcmp(o->type, "school") == 0) {
+			const org *dist = district_of(orgs, norgs, o);
+			if (dist == NULL) {
+				csvread_complain(
+				    &e, t, i,
+				    "school '%s': no district above it "
+				    "(parentSourcedId '%s')",
+				    o->code, o->parent);
+				continue;
+			}
+			Tandem__V1__School *s = ss[ns];
+			s->district           = (char *) dist->code;
+			s->school             = (char *) o->code;
+			s->name               = (char *) o->name;
+			/* OneRoster carries no school context: unknown */
+			s->frl_rate   = NAN;
+			s->enrollment = -1;
+			sl[ns++]      = csvread_line(t, i);
+		} else {
+			skipped++;
+		}
+	}
+	int rv = 0;
+	if (csvread_errs_done(&e) > 0) {
+		fprintf(stderr,
+		        "tandem: %s: %s: %zu problem%s; nothing was sent\n",
+		        what, path, e.n, e.n == 1 ? "" : "s");
+		rv = 1;
+	}
+	if (rv == 0) {
+		Tandem__V1__DefineDistrictsRequest q
+		    = TANDEM__V1__DEFINE_DISTRICTS_REQUEST__INIT;
+		q.n_districts = nd;
+		q.districts   = (Tandem__V1__District **) ds;
+		rv = send_define(c, what, TD_V1("Registry", "DefineDistricts"),
+		                 &q.base, path, dl, nd, skipped, retries,
+		                 "districts", tbl);
+	}
+	if (rv == 0) {
+		Tandem__V1__DefineSchoolsRequest q
+		    = TANDEM__V1__DEFINE_SCHOOLS_REQUEST__INIT;
+		q.n_schools = ns;
+		q.schools   = (Tandem__V1__School **) ss;
+		rv = send_define(c, what, TD_V1("Registry", "DefineSchools"),
+		                 &q.base, path, sl, ns, 0, retries, "schools",
+		                 tbl);
+	}
+	free_msgs(ds, norgs);
+	free_msgs(ss, norgs);
+	free(dl);
+	free(sl);
+	return rv;
+}
+
+/* first_school finds the first org in a comma-separated orgSourcedIds
+ * that is a school; NULL if none. */
+static const org *
+first_school(const org *orgs, size_t n, const char *list)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save = NULL, *id = strtok_r(buf, ",", &save); id != NULL;
+	     id = strtok_r(NULL, ",", &save)) {
+		while (*id == ' ') {
+			id++;
+		}
+		size_t len = strlen(id);
+		while (len > 0 && id[len - 1] == ' ') {
+			id[--len] = '\0';
+		}
+		const org *o = find_org(orgs, n, id);
+		if (o != NULL && strcmp(o->type, "school") == 0) {
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static int
+import_users(cli *c, const char *what, const char *dir, long retries,
+             out_table *tbl, const org *orgs, size_t norgs)
+{
+	char           path[4096];
+	csvread_table *t  = NULL;
+	int            rv = 1;
+	snprintf(path, sizeof(path), "%s/users.csv", dir);
+	if (cli_read_csv(what, path, &t)) {
+		return 1;
+	}
+	csvread_col cols[] = {
+		{ "sourcedId", true, 0 },  { "orgSourcedIds", true, 0 },
+		{ "role", true, 0 },       { "givenName", true, 0 },
+		{ "familyName", true, 0 }, { "identifier", false, 0 },
+		{ "status", false, 0 },
+	};
+	if (cli_bind(what, t, cols, NCOLS(cols), false)) {
+		csvread_destroy(t);
+		return 1;
+	}
+	static const Tandem__V1__Educator init = TANDEM__V1__EDUCATOR__INIT;
+	size_t  n = csvread_nrecords(t), ne = 0, skipped = 0;
+	void  **es    = msgs(n, sizeof(init), &init);
+	size_t *lines = calloc_or_die(n, sizeof(size_t));
+	char  **names = calloc_or_die(n, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		const char *role = csvread_cell(t, i, (size_t) cols[2].index);
+		const char *as;
+		if (strcmp(role, "teacher") == 0) {
+			as = "teacher";
+		} else if (strcmp(role, "administrator") == 0) {
+			as = "principal";
+		} else {
+			skipped++; /* students, aides, parents... */
+			continue;
+		}
+		if (deleted(t, i, cols[6].index)) {
+			skipped++;
+			continue;
+		}
+		const char *code
+		    = code_or_id(t, i, cols[5].index, cols[0].index);
+		const org *s = first_school(
+		    orgs, norgs, csvread_cell(t, i, (size_t) cols[1].index));
+		if (s == NULL) {
+			/* e.g. a district-level administrator */
+			fprintf(stderr,
+			        "tandem: %s: %s:%zu: skipping %s %s: none of "
+			        "its orgs is a school\n",
+			        what, path, csvread_line(t, i), role, code);
+			skipped++;
+			continue;
+		}
+		const char *g = csvread_cell(t, i, (size_t) cols[3].index);
+		const char *f = csvread_cell(t, i, (size_t) cols[4].index);
+		if (asprintf(&names[ne], "%s%s%s", g, *g && *f ? " " : "", f)
+		    < 0) {
+			fprintf(stderr, "tandem: out of memory\n");
+			exit(1);
+		}
+		Tandem__V1__Educator *ed = es[ne];
+		ed->educator             = (char *) code;
+		ed->school               = (char *) s->code;
+		ed->name                 = names[ne];
+		ed->role                 = (char *) as;
+		lines[ne++]              = csvread_line(t, i);
+	}
+	Tandem__V1__DefineEducatorsRequest q
+	    = TANDEM__V1__DEFINE_EDUCATORS_REQUEST__INIT;
+	q.n_educators = ne;
+	q.educators   = (Tandem__V1__Educator **) es;
+	rv = send_define(c, what, TD_V1("Registry", "DefineEducators"),
+	                 &q.base, path, lines, ne, skipped, retries,
+	                 "educators", tbl);
+	for (size_t i = 0; i < ne; i++) {
+		free(names[i]);
+	}
+	free(names);
+	free(lines);
+	free_msgs(es, n);
+	csvread_destroy(t);
+	return rv;
+}
+
+int
+cmd_import(cli *c, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "retries", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *what    = "import oneroster";
+	long        retries = CLI_DEFAULT_RETRIES;
+	int         opt;
+
+	if (cli_wants_help(argc, argv)) {
+		printf(
+		    "usage: tandem import oneroster [--retries N] DIR\n\n"
+		    "Defines districts, schools and educators from a "
+		    "OneRoster 1.1 bulk CSV\nexport: DIR/manifest.csv, "
+		    "orgs.csv and users.csv.\n\n"
+		    "  orgs: type district -> district, type school -> "
+		    "school (in the district\n        above it); code = "
+		    "identifier, or sourcedId when that is empty.\n"
+		    "  users: teacher -> educator (teacher), administrator "
+		    "-> educator\n        (principal), at the first "
+		    "school among orgSourcedIds; name =\n        "
+		    "givenName familyName; students and other roles are "
+		    "skipped.\n\nSchool context (FRL rate, enrollment, "
+		    "locale, grades) is not in OneRoster;\nadd it with "
+		    "tandem define schools. Importing the same folder twice "
+		    "changes\nnothing.\n");
+		return 0;
+	}
+	if (argc < 2 || strcmp(argv[1], "oneroster") != 0) {
+		return cli_usage_error("import",
+		                       "the only source is oneroster");
+	}
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", lopts, NULL))
+	       != -1) {
+		if (opt != 'r') {
+			return cli_option_error(what, opt, argv + 1);
+		}
+		if (cli_parse_count(what, "--retries", optarg, 0,
+		                    CLI_MAX_RETRIES, &retries)) {
+			return 2;
+		}
+	}
+	if (optind + 1 != argc - 1) {
+		return cli_usage_error(what, "takes one DIR");
+	}
+	const char *dir = argv[optind + 1];
+	if (check_manifest(what, dir)) {
+		return 1;
+	}
+	out_table *tbl
+	    = out_table_create("import", NCOLS(summary_cols), summary_cols);
+	org           *orgs  = NULL;
+	size_t         norgs = 0;
+	csvread_table *ot    = NULL;
+	int rv = import_orgs(c, what, dir, retries, tbl, &orgs, &norgs, &ot);
+	if (rv == 0) {
+		rv = import_users(c, what, dir, retries, tbl, orgs, norgs);
+	}
+	out_print_one(stdout, c->format, tbl);
+	out_table_destroy(tbl);
+	free(orgs);
+	csvread_destroy(ot);
+	return rv;
+}

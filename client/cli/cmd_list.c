@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT
+ * tandem list schools and tandem list instruments: what the registry
+ * holds, for people checking a define and for scripts (--format csv|json).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+list_schools(cli *c, const char *district)
+{
+	Tandem__V1__ListSchoolsRequest req
+	    = TANDEM__V1__LIST_SCHOOLS_REQUEST__INIT;
+	Tandem__V1__ListSchoolsResponse *resp = NULL;
+	td_status                        st   = { 0 };
+	req.district = (char *) (district ? district : "");
+	if (td_registry_list_schools(cli_client(c), &req, &resp, &st)
+	    != TD_CODE_OK) {
+		int rv = cli_fail_status("list schools", &st);
+		td_status_reset(&st);
+		return rv;
+	}
+	static const char *cols[]
+	    = { "district",   "school", "name",  "frl_rate",
+		"enrollment", "locale", "grades" };
+	out_table *t = out_table_create("schools", NCOLS(cols), cols);
+	for (size_t i = 0; i < resp->n_schools; i++) {
+		const Tandem__V1__School *s = resp->schools[i];
+		out_str(t, s->district);
+		out_str(t, s->school);
+		out_str(t, s->name);
+		out_num(t, s->frl_rate, 3); /* NaN (unknown) shows empty */
+		if (s->enrollment >= 0) {
+			out_int(t, s->enrollment);
+		} else {
+			out_null(t, "");
+		}
+		out_str(t, s->locale);
+		out_str(t, s->grades);
+	}
+	out_print_one(stdout, c->format, t);
+	out_table_destroy(t);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	td_status_reset(&st);
+	return 0;
+}
+
+/* constructs joins a survey's distinct constructs in item order. */
+static void
+constructs(const Tandem__V1__Survey *s, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0]     = '\0';
+	for (size_t i = 0; i < s->n_items && len < size; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++) {
+			seen = strcmp(s->items[j]->construct,
+			              s->items[i]->construct)
+			    == 0;
+		}
+		if (!seen) {
+			len += (size_t) snprintf(buf + len, size - len, "%s%s",
+			                         len ? ", " : "",
+			                         s->items[i]->construct);
+		}
+	}
+}
+
+static int
+list_instruments(cli *c)
+{
+	Tandem__V1__ListInstrumentsRequest req
+	    = TANDEM__V1__LIST_INSTRUMENTS_REQUEST__INIT;
+	Tandem__V1__ListInstrumentsResponse *resp = NULL;
+	td_status                            st   = { 0 };
+	if (td_registry_list_instruments(cli_client(c), &req, &resp, &st)
+	    != TD_CODE_OK) {
+		int rv = cli_fail_status("list instruments", &st);
+		td_status_reset(&st);
+		return rv;
+	}
+	static const char *scols[]
+	    = { "survey", "name", "version", "items", "constructs" };
+	static const char *rcols[]
+	    = { "rubric", "name", "version", "criteria", "scale" };
+	static const char *mcols[]
+	    = { "measure", "name", "unit", "direction" };
+	static const char *acols[]
+	    = { "activity", "kind", "name", "district" };
+	out_table *t[4] = {
+		out_table_create("surveys", NCOLS(scols), scols),
+		out_table_create("rubrics", NCOLS(rcols), rcols),
+		out_table_create("measures", NCOLS(mcols), mcols),
+		out_table_create("activities", NCOLS(acols), acols),
+	};
+	char buf[512];
+	for (size_t i = 0; i < resp->n_surveys; i++) {
+		const Tandem__V1__Survey *s = resp->surveys[i];
+		out_str(t[0], s->code);
+		out_str(t[0], s->name);
+		out_int(t[0], s->version);
+		out_int(t[0], (int64_t) s->n_items);
+		constructs(s, buf, sizeof(buf));
+		out_str(t[0], buf);
+	}
+	for (size_t i = 0; i < resp->n_rubrics; i++) {
+		const Tandem__V1__Rubric *r = resp->rubrics[i];
+		out_str(t[1], r->code);
+		out_str(t[1], r->name);
+		out_int(t[1], r->version);
+		out_int(t[1], (int64_t) r->n_criteria);
+		if (r->n_criteria > 0) {
+			snprintf(buf, sizeof(buf), "%d..%d",
+			         r->criteria[0]->min, r->criteria[0]->max);
+		}
+		out_str(t[1], r->n_criteria > 0 ? buf : "");
+	}
+	for (size_t i = 0; i < resp->n_measures; i++) {
+		const Tandem__V1__Measure *m = resp->measures[i];
+		out_str(t[2], m->measure);
+		out_str(t[2], m->name);
+		out_str(t[2], m->unit);
+		out_str(t[2], m->direction);
+	}
+	for (size_t i = 0; i < resp->n_activities; i++) {
+		const Tandem__V1__Activity *a = resp->activities[i];
+		out_str(t[3], a->activity);
+		out_str(t[3], a->kind);
+		out_str(t[3], a->name);
+		out_str(t[3], a->district);
+	}
+	out_print(stdout, c->format, t, 4);
+	for (size_t i = 0; i < 4; i++) {
+		out_table_destroy(t[i]);
+	}
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	td_status_reset(&st);
+	return 0;
+}
+
+int
+cmd_list(cli *c, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "district", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *district = NULL;
+	int         opt;
+
+	if (cli_wants_help(argc, argv)) {
+		printf("usage: tandem list schools [--district D]\n"
+		       "       tandem list instruments\n\n"
+		       "schools: every school (or those of district D) with "
+		       "its context; an\nunknown FRL rate or enrollment is "
+		       "empty (null in JSON).\ninstruments: surveys, rubrics, "
+		       "measures and activities.\n");
+		return 0;
+	}
+	if (argc < 2) {
+		return cli_usage_error("list", "what: schools or instruments");
+	}
+	bool schools = strcmp(argv[1], "schools") == 0;
+	if (!schools && strcmp(argv[1], "instruments") != 0) {
+		return cli_usage_error("list", "unknown list '%s'", argv[1]);
+	}
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, ":", lopts, NULL))
+	       != -1) {
+		if (opt != 'd' || !schools) {
+			return cli_option_error("list", opt, argv + 1);
+		}
+		district = optarg;
+	}
+	if (optind != argc - 1) {
+		return cli_usage_error("list", "takes no other arguments");
+	}
+	return schools ? list_schools(c, district) : list_instruments(c);
+}
