@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "rpc/auth.h"
 #include "rpc/rpc.h"
 #include "stats/stats.h"
 #include "store/store.h"
@@ -104,6 +105,44 @@ read_key_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* bootstrap_admin creates an admin client and prints its token: the only
+ * way to the first token, so there is no default password anywhere. */
+static int
+bootstrap_admin(const td_config *cfg, const char *name)
+{
+	store        *s;
+	store_client  c;
+	char          token[AUTH_TOKEN_LEN + 1], id[16];
+	unsigned char hash[32];
+	if (store_open(&s, cfg->db, -1) != TD_OK) {
+		return 1;
+	}
+	int rv = auth_new_token(token, hash, id);
+	if (rv == TD_OK) {
+		rv = store_begin_request(s, INT64_MAX);
+	}
+	if (rv == TD_OK) {
+		rv = store_client_create(s, id, name, "admin", "", "", hash,
+		                         &c);
+	}
+	if (rv != TD_OK) {
+		fprintf(stderr,
+		        "tandemd: cannot create the admin client: %s\n",
+		        rv == TD_EINTERNAL && store_errmsg(s)[0] == '\0'
+		            ? "no random bytes"
+		            : store_errmsg(s));
+		store_close(s);
+		return 1;
+	}
+	printf("%s\n", token);
+	fprintf(stderr,
+	        "level=info msg=\"admin client created; its token is shown "
+	        "once, above\" client=%s name=\"%s\"\n",
+	        c.id, c.name);
+	store_close(s);
+	return 0;
+}
+
 static int
 run_migrations(const td_config *cfg)
 {
@@ -148,6 +187,7 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "migrate", no_argument, NULL, 'm' },
 		{ "migrate-only", no_argument, NULL, 'M' },
+		{ "bootstrap-admin", required_argument, NULL, 'B' },
 		{ "max-message-bytes", required_argument, NULL, 'x' },
 		{ "min-n", required_argument, NULL, 'n' },
 		{ "tls-cert", required_argument, NULL, 'c' },
@@ -157,8 +197,9 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	long v;
-	int  c;
+	long        v;
+	int         c;
+	const char *bootstrap = NULL;
 
 	cfg.version      = TD_VERSION;
 	cfg.db           = getenv("TANDEM_DB") ? getenv("TANDEM_DB") : "";
@@ -205,6 +246,9 @@ main(int argc, char **argv)
 			break;
 		case 'M':
 			cfg.migrate = cfg.migrate_only = 1;
+			break;
+		case 'B':
+			bootstrap = optarg;
 			break;
 		case 'x':
 			if (parse_positive("--max-message-bytes", optarg,
@@ -268,6 +312,9 @@ main(int argc, char **argv)
 
 	if (cfg.migrate && run_migrations(&cfg) != 0) {
 		return 1;
+	}
+	if (bootstrap != NULL) {
+		return bootstrap_admin(&cfg, bootstrap);
 	}
 	if (cfg.migrate_only) {
 		return 0;

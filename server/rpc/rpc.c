@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "config.h"
+#include "auth.h"
 #include "rpc.h"
+#include "store/store.h"
 #include "tandem/v1/rpc.pb-c.h"
 
 int64_t
@@ -205,6 +207,9 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 		                "by this server version",
 		                env->method);
 	}
+	if (auth_check(call, m) != TD_CODE_OK) {
+		return call->code;
+	}
 	ProtobufCMessage *req = protobuf_c_message_unpack(
 	    m->desc->input, rpc_arena_allocator(call->arena), env->payload.len,
 	    env->payload.data);
@@ -317,6 +322,29 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 	return TD_OK;
 }
 
+/* audit records every call but the open health and reflection ones:
+ * who, what, when, how many, and how it ended. A database that is down
+ * cannot take the row; the log line on stderr still has it. */
+static void
+audit(rpc_call *call, int64_t start_us)
+{
+	const rpc_method *m = rpc_find(call->method);
+	if (m != NULL && m->open) {
+		return;
+	}
+	if (store_audit_append(call->store, call->who.client_id, call->method,
+	                       td_code_name(call->code), call->request_id,
+	                       call->records, rpc_now_us() - start_us,
+	                       call->code == TD_CODE_OK ? "" : call->message)
+	    != TD_OK) {
+		fprintf(stderr,
+		        "level=warn msg=\"audit row not written\" method=%s "
+		        "request_id=\"%s\" error=\"%s\"\n",
+		        call->method, call->request_id ? call->request_id : "",
+		        store_errmsg(call->store));
+	}
+}
+
 int
 rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
            size_t *out_len)
@@ -376,6 +404,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		call.deadline_us = start + env->deadline_ms * 1000;
 	}
 	run_call(&call, env, &resp);
+	audit(&call, start);
 
 reply:;
 	int rv = pack_reply(&call, resp, out, out_len);

@@ -22,12 +22,12 @@ struct td_config;
 /* The caller as authenticated from the envelope's token. */
 typedef struct rpc_principal {
 	char    client_id[40]; /* "" when unauthenticated */
-	char    name[64];
+	char    name[128];
 	int     role; /* RPC_ROLE_* */
 	int64_t school_id;
 	int64_t district_id;
-	char    school[64];
-	char    district[64];
+	char    school[72];
+	char    district[72];
 } rpc_principal;
 
 enum {

@@ -143,6 +143,32 @@ analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		spec->level = 'n';
 		break;
 	}
+	/* School and district clients read only their own units. */
+	if (spec->level == 's' && spec->unit != NULL) {
+		if (!analysis_scope_school(call, spec->unit)) {
+			return false;
+		}
+	} else if (spec->level == 'd' && spec->unit != NULL) {
+		if (!analysis_scope_district(call, spec->unit)) {
+			return false;
+		}
+	} else if (call->who.role == RPC_ROLE_SCHOOL
+	           || call->who.role == RPC_ROLE_DISTRICT) {
+		/* every unit of a level, or the network: a district client
+		 * may see its own schools side by side */
+		if (!(spec->level == 's' && spec->district != NULL
+		      && analysis_scope_district(call, spec->district))) {
+			if (call->code == TD_CODE_OK) {
+				rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+				         "client %s may read only its own %s",
+				         call->who.client_id,
+				         call->who.role == RPC_ROLE_SCHOOL
+				             ? "school"
+				             : "district");
+			}
+			return false;
+		}
+	}
 	if ((q->from[0] && !date_ok(q->from))
 	    || (q->to[0] && !date_ok(q->to))) {
 		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
@@ -268,4 +294,50 @@ analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 	*out      = s;
 	*n_series = k;
 	return TD_CODE_OK;
+}
+
+bool
+analysis_scope_school(rpc_call *call, const char *school)
+{
+	const rpc_principal *who = &call->who;
+	if (who->role == RPC_ROLE_SCHOOL) {
+		if (strcmp(school, who->school) == 0) {
+			return true;
+		}
+	} else if (who->role == RPC_ROLE_DISTRICT) {
+		store_resolved r    = { 0 };
+		const char    *c[1] = { school };
+		int  rv   = store_resolve(call->store, "schools", c, 1, &r);
+		bool mine = rv == TD_OK && r.ids[0] != 0 && r.aux[0]
+		    && strcmp(r.aux[0], who->district) == 0;
+		store_resolved_free(&r);
+		if (rv != TD_OK) {
+			analysis_db_fail(call, rv);
+			return false;
+		}
+		if (mine) {
+			return true;
+		}
+	} else {
+		return true;
+	}
+	rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+	         "school %s is outside the scope of client %s", school,
+	         who->client_id);
+	return false;
+}
+
+bool
+analysis_scope_district(rpc_call *call, const char *district)
+{
+	const rpc_principal *who = &call->who;
+	if (who->role == RPC_ROLE_SCHOOL
+	    || (who->role == RPC_ROLE_DISTRICT
+	        && strcmp(district, who->district) != 0)) {
+		rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+		         "district %s is outside the scope of client %s",
+		         district[0] ? district : "(all)", who->client_id);
+		return false;
+	}
+	return true;
 }

@@ -53,6 +53,12 @@ double analysis_people(const series_spec *spec, const store_point *p);
 bool analysis_suppress(const rpc_call *call, double people);
 /* analysis_label writes the period label for a period start. */
 const char *analysis_label(rpc_call *call, char grain, const char *start);
+/* analysis_scope_school: may the caller read school code's data? A
+ * district client may read its district's schools, a school client its
+ * own. False sets PERMISSION_DENIED (or a store error). */
+bool analysis_scope_school(rpc_call *call, const char *school);
+/* analysis_scope_district: may the caller read district code's data? */
+bool analysis_scope_district(rpc_call *call, const char *district);
 /* analysis_db_fail maps a store error onto the call. */
 int analysis_db_fail(rpc_call *call, int rv);
 int analysis_stats_fail(rpc_call *call, int rv, const char *what,

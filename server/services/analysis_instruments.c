@@ -32,6 +32,17 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 	double                               *ans = NULL;
 	size_t                                nr  = 0;
 	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK
+	    && (call->who.role == RPC_ROLE_SCHOOL
+	        || call->who.role == RPC_ROLE_DISTRICT || in->school[0])) {
+		if (in->school[0] == '\0') {
+			return rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+			                "name your school (--school)");
+		}
+		if (!analysis_scope_school(call, in->school)) {
+			return call->code;
+		}
+	}
 	if (rv == TD_OK) {
 		rv = store_survey_answers(
 		    call->store, in->survey, opt_str(in->school),
@@ -176,6 +187,17 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 	double                             *a = NULL, *b = NULL;
 	size_t                              np = 0;
 	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
+	if (rv == TD_OK
+	    && (call->who.role == RPC_ROLE_SCHOOL
+	        || call->who.role == RPC_ROLE_DISTRICT || in->school[0])) {
+		if (in->school[0] == '\0') {
+			return rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+			                "name your school (--school)");
+		}
+		if (!analysis_scope_school(call, in->school)) {
+			return call->code;
+		}
+	}
 	if (rv == TD_OK) {
 		rv = store_double_scored(
 		    call->store, in->rubric, opt_str(in->school),
@@ -258,7 +280,12 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 	    : in->grain == TANDEM__V1__GRAIN__WEEK                 ? 'w'
 	                                                           : 'm';
 	int  due   = in->due_days > 0 ? in->due_days : 30;
-	int  rv    = store_begin_request(call->store, rpc_remaining_ms(call));
+	if ((call->who.role == RPC_ROLE_SCHOOL
+	     || call->who.role == RPC_ROLE_DISTRICT)
+	    && !analysis_scope_district(call, in->district)) {
+		return call->code;
+	}
+	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
 	if (rv == TD_OK) {
 		rv = store_reports(call->store, opt_str(in->measure), grain,
 		                   opt_str(in->from), opt_str(in->to),

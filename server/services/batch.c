@@ -95,11 +95,31 @@ batch_resolve(batch *b, const void *req, code_of get, const char *table,
 	if (*rv != TD_OK) {
 		return false;
 	}
+	const rpc_principal *who    = &b->call->who;
+	bool                 scoped = strcmp(table, "schools") == 0
+	    && (who->role == RPC_ROLE_SCHOOL
+	        || who->role == RPC_ROLE_DISTRICT);
 	for (size_t i = 0; i < b->n; i++) {
 		if (codes[i][0] != '\0' && out->ids[i] == 0) {
 			rpc_detail(b->call, (int64_t) i, field, "unknown",
 			           "%s '%s' is not in the registry", field,
 			           codes[i]);
+		} else if (scoped && out->ids[i] != 0
+		           && (who->role == RPC_ROLE_SCHOOL
+		                   ? strcmp(codes[i], who->school) != 0
+		                   : strcmp(out->aux[i] ? out->aux[i] : "",
+		                            who->district)
+		                       != 0)) {
+			rpc_detail(b->call, (int64_t) i, field, "scope",
+			           "%s '%s' is outside the scope of client %s "
+			           "(%s %s)",
+			           field, codes[i], who->client_id,
+			           who->role == RPC_ROLE_SCHOOL ? "school"
+			                                        : "district",
+			           who->role == RPC_ROLE_SCHOOL
+			               ? who->school
+			               : who->district);
+			b->denied = true;
 		}
 	}
 	return true;
@@ -112,6 +132,11 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 	rpc_call           *call = b->call;
 	unsigned char       hash[32];
 	store_ingest_result res;
+	if (b->denied) {
+		return rpc_fail(call, TD_CODE_PERMISSION_DENIED,
+		                "the batch has records outside this client's "
+		                "scope; nothing was stored");
+	}
 	if (call->n_details > 0) {
 		return batch_invalid(call);
 	}

@@ -19,6 +19,7 @@ typedef struct batch {
 	size_t      n;
 	store_rows *rows;
 	keyset     *keys;
+	bool        denied; /* a record is outside the caller's scope */
 } batch;
 
 /* batch_open checks the id and record count and prepares rows; on false

@@ -13,6 +13,13 @@ static const services_binding bindings[] = {
 	{ "/tandem.v1.Reflection/ListMethods", reflection_list_methods,
 	  ALL_ROLES, true },
 	{ "/tandem.v1.Admin/Sleep", admin_sleep, RPC_ROLE_ADMIN, false },
+	{ "/tandem.v1.Admin/CreateClient", admin_create_client, RPC_ROLE_ADMIN,
+	  false },
+	{ "/tandem.v1.Admin/ListClients", admin_list_clients, RPC_ROLE_ADMIN,
+	  false },
+	{ "/tandem.v1.Admin/RevokeClient", admin_revoke_client, RPC_ROLE_ADMIN,
+	  false },
+	{ "/tandem.v1.Admin/Audit", admin_audit, RPC_ROLE_ADMIN, false },
 #define REG(m, fn)                                                            \
 	{                                                                     \
 		"/tandem.v1.Registry/" m, fn, RPC_ROLE_ADMIN, false           \
@@ -38,7 +45,9 @@ static const services_binding bindings[] = {
 	ING("SubmitSurveyResponses", ingest_submit_survey_responses),
 	ING("SubmitPeerFeedback", ingest_submit_peer_feedback),
 	ING("SubmitOutcomes", ingest_submit_outcomes),
-	ING("SubmitCosts", ingest_submit_costs),
+	/* Costs are activity-level, not a school's: evaluators and admins. */
+	{ "/tandem.v1.Ingest/SubmitCosts", ingest_submit_costs,
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN, false },
 	ING("SubmitParticipation", ingest_submit_participation),
 	ING("SubmitAdministrations", ingest_submit_administrations),
 #define ANA(m, fn)                                                            \

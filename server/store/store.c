@@ -179,8 +179,8 @@ store_close(store *s)
 	free(s);
 }
 
-static int
-set_timeout(store *s, int64_t ms)
+int
+store_set_timeout(store *s, int64_t ms)
 {
 	char sql[64];
 	if (ms == s->timeout_ms) {
@@ -223,14 +223,14 @@ store_begin_request(store *s, int64_t remaining_ms)
 			return rv;
 		}
 	}
-	int rv = set_timeout(s, ms);
+	int rv = store_set_timeout(s, ms);
 	if (rv == TD_EUNAVAIL && PQstatus(s->conn) == CONNECTION_BAD) {
 		/* The server restarted since our last call: the first
 		 * command on the old connection is where we learn it, and
 		 * SET is safe to repeat on a fresh one. */
 		rv = connect_now(s);
 		if (rv == TD_OK) {
-			rv = set_timeout(s, ms);
+			rv = store_set_timeout(s, ms);
 		}
 	}
 	return rv;

@@ -35,6 +35,8 @@ void store_rollback(store *s);
 
 /* store_rows_row gives row i's COPY bytes, with its newline. */
 const char *store_rows_row(const store_rows *r, size_t i, size_t *len);
+/* store_set_timeout sets statement_timeout (ms, 0 = none) if it changed. */
+int store_set_timeout(store *s, int64_t ms);
 /* store_text_array builds a text[] literal for codes (malloc'd). */
 char *store_text_array(const char *const *v, size_t n);
 

@@ -96,6 +96,23 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* read_pem returns a file's contents as a string (malloc'd) or NULL. */
+static char *
+read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		return NULL;
+	}
+	char  *buf = malloc(65537);
+	size_t n   = buf ? fread(buf, 1, 65536, f) : 0;
+	fclose(f);
+	if (buf != NULL) {
+		buf[n] = '\0';
+	}
+	return buf;
+}
+
 static int
 add_listener(transport *t, const char *url, char *errmsg)
 {
@@ -113,16 +130,25 @@ add_listener(transport *t, const char *url, char *errmsg)
 			nng_listener_close(l);
 			return TD_EINVAL;
 		}
-		nng_tls_config *tls;
-		if ((rv = nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)) == 0
-		    && (rv = nng_tls_config_cert_key_file(
-		            tls, t->cfg->tls_cert, t->cfg->tls_key))
-		        == 0) {
+		/* nng 1.5's cert_key_file wants both in one file; take
+		 * them as two, as operators keep them. */
+		nng_tls_config *tls  = NULL;
+		char           *cert = read_pem(t->cfg->tls_cert);
+		char           *key  = read_pem(t->cfg->tls_key);
+		rv                   = cert && key
+		                      ? nng_tls_config_alloc(&tls, NNG_TLS_MODE_SERVER)
+		                      : NNG_ENOENT;
+		if (rv == 0) {
+			rv = nng_tls_config_own_cert(tls, cert, key, NULL);
+		}
+		if (rv == 0) {
 			rv = nng_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, tls);
 		}
 		if (tls != NULL) {
 			nng_tls_config_free(tls);
 		}
+		free(cert);
+		free(key);
 		if (rv != 0) {
 			snprintf(errmsg, TD_ERRMSG_MAX,
 			         "TLS setup for %s failed (%s, %s): %s", url,

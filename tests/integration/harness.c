@@ -91,9 +91,16 @@ h_db_create(const char *name, char *conninfo)
 static int
 wait_serving(h_server *s, int ms)
 {
-	td_client *c  = h_client(s, 1000);
-	int        ok = 0;
-	for (int waited = 0; waited < ms && !ok; waited += 50) {
+	td_client      *c  = h_client(s, 1000);
+	int             ok = 0;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (long waited = 0; waited < ms && !ok;) {
+		int status;
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = 0; /* it exited: no point waiting */
+			break;
+		}
 		Tandem__V1__HealthCheckRequest req
 		    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 		Tandem__V1__HealthCheckResponse *resp = NULL;
@@ -107,6 +114,9 @@ wait_serving(h_server *s, int ms)
 		if (!ok) {
 			usleep(50000);
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		waited = (t1.tv_sec - t0.tv_sec) * 1000
+		    + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	}
 	td_client_destroy(c);
 	return ok;
@@ -156,6 +166,24 @@ h_server_start(h_server *s, const char *conninfo, ...)
 		h_run("tail -20 %s >&2", s->log);
 		fail_msg("tandemd on %s did not become SERVING", s->url);
 	}
+	h_bootstrap_admin(s, s->token, sizeof(s->token));
+	setenv("TANDEM_TOKEN", s->token, 1);
+}
+
+void
+h_bootstrap_admin(const h_server *s, char *token, size_t cap)
+{
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd),
+	         "%s/tandemd --db '%s' --bootstrap-admin test 2>>%s",
+	         h_bin_dir(), s->conninfo, s->log);
+	FILE *f = popen(cmd, "r");
+	if (f == NULL || fgets(token, (int) cap, f) == NULL) {
+		fail_msg("tandemd --bootstrap-admin gave no token");
+	}
+	pclose(f);
+	token[strcspn(token, "\n")] = '\0';
+	assert_int_equal(strncmp(token, "td_", 3), 0);
 }
 
 int
@@ -183,6 +211,12 @@ h_server_stop(h_server *s)
 td_client *
 h_client(const h_server *s, int timeout_ms)
 {
+	return h_client_token(s, timeout_ms, s->token);
+}
+
+td_client *
+h_client_token(const h_server *s, int timeout_ms, const char *token)
+{
 	const char    *urls[] = { s->url };
 	td_client_opts o      = { 0 };
 	td_client     *c      = NULL;
@@ -190,6 +224,7 @@ h_client(const h_server *s, int timeout_ms)
 	o.urls       = urls;
 	o.n_urls     = 1;
 	o.timeout_ms = timeout_ms;
+	o.token      = token && token[0] ? token : NULL;
 	if (td_client_create(&c, &o, err) != TD_OK) {
 		fail_msg("client: %s", err);
 	}

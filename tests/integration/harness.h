@@ -21,19 +21,26 @@ typedef struct h_server {
 	char  url[160];
 	char  log[200];
 	char  conninfo[512];
+	char  token[80]; /* an admin token made by --bootstrap-admin */
 } h_server;
 
 /* h_db_create makes an empty database for this test program and writes
  * its conninfo (512 bytes). Fails the test if PostgreSQL is not there. */
 void h_db_create(const char *name, char *conninfo);
 /* h_server_start runs tandemd --migrate on conninfo with extra arguments
- * (NULL-terminated) and waits until Health answers SERVING. */
+ * (NULL-terminated), waits until Health answers SERVING, and makes an admin
+ * token (s->token, also exported as TANDEM_TOKEN for CLI runs). */
 void h_server_start(h_server *s, const char *conninfo, ...);
 /* h_server_stop sends SIGTERM and waits (SIGKILL after 10 s); returns the
  * exit status. */
 int h_server_stop(h_server *s);
-/* h_client connects a client to s with a timeout in ms. */
+/* h_client connects a client to s with a timeout in ms, using the admin
+ * token; h_client_token with another token (NULL = none). */
 td_client *h_client(const h_server *s, int timeout_ms);
+td_client *h_client_token(const h_server *s, int timeout_ms,
+                          const char *token);
+/* h_bootstrap_admin makes another admin token for s. */
+void h_bootstrap_admin(const h_server *s, char *token, size_t cap);
 /* h_sql_int runs a query returning one integer on conninfo. */
 long long h_sql_int(const char *conninfo, const char *sql);
 /* h_sql_text runs a query and returns its first value (static buffer). */

@@ -177,7 +177,7 @@ typedef struct survey_batch {
 	Tandem__V1__SurveyResponse              *r;
 	Tandem__V1__SurveyResponse             **rp;
 	int32_t                                 *vals;
-	char (*resp)[24];
+	char (*resp)[48];
 	char *items[ITEMS];
 } survey_batch;
 
