@@ -97,5 +97,6 @@ int cmd_submit(cli *c, int argc, char **argv);
 int cmd_list(cli *c, int argc, char **argv);
 int cmd_sample(cli *c, int argc, char **argv);
 int cmd_analyze(cli *c, int argc, char **argv);
+int cmd_admin(cli *c, int argc, char **argv);
 
 #endif /* TD_CLI_H */

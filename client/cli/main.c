@@ -27,6 +27,7 @@ static const cli_command commands[] = {
 	  "run and control charts, comparisons, reliability, ROI..." },
 	{ "sample", cmd_sample,
 	  "write a sample network's CSV files to try Tandem with" },
+	{ "admin", cmd_admin, "API clients and the audit log" },
 };
 
 static void

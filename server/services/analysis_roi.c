@@ -148,16 +148,21 @@ fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r)
 	row->cost_per_school = r->cost.has_per_school ? r->cost.per_school : 0;
 	row->cost_per_educator
 	    = r->cost.has_per_educator ? r->cost.per_educator : 0;
-	row->cost_per_student        = r->cost_per_student;
-	row->treated_schools         = (int32_t) r->did.n_treated;
-	row->comparison_schools      = (int32_t) r->did.n_comparison;
-	row->did                     = r->did.estimate;
-	row->did_se                  = r->did.se;
-	row->did_low                 = r->did.ci_lo;
-	row->did_high                = r->did.ci_hi;
-	row->hedges_g                = r->g;
-	row->g_low                   = r->did.g_ci_lo;
-	row->g_high                  = r->did.g_ci_hi;
+	row->cost_per_student   = r->cost_per_student;
+	row->treated_schools    = (int32_t) r->did.n_treated;
+	row->comparison_schools = (int32_t) r->did.n_comparison;
+	row->did                = r->did.estimate;
+	row->did_se             = r->did.se;
+	row->did_low            = r->did.ci_lo;
+	row->did_high           = r->did.ci_hi;
+	row->hedges_g           = r->g;
+	/* g's interval is the DiD interval on g's scale (J / pooled pre
+	 * SD), so the two never disagree about zero; metafor's two-group
+	 * formula would ignore that each school is its own control. */
+	double scale
+	    = r->did.sd_pre_pooled > 0 ? r->did.g_j / r->did.sd_pre_pooled : 0;
+	row->g_low                   = r->did.ci_lo * scale;
+	row->g_high                  = r->did.ci_hi * scale;
 	row->effect_ci_includes_zero = r->effect_ci_includes_zero;
 	row->ratio_available         = r->has_effect_per_1000;
 	if (r->has_effect_per_1000) {
