@@ -338,7 +338,7 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	new_request_id(rid);
 	snprintf(st->request_id, sizeof(st->request_id), "%s", rid);
 	size_t plen = protobuf_c_message_get_packed_size(req);
-	size_t cap = (size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR;
+	size_t cap  = TD_CLIENT_MAX_REQUEST;
 	if (plen + 4096 > cap) {
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED,
 		                  "request of %zu bytes exceeds the client's "

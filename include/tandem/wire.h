@@ -43,6 +43,11 @@ enum td_code {
 /* nng's transport cap is this many times the application limit, so a message
  * between the two gets a clear error instead of being dropped silently. */
 #define TD_TRANSPORT_CAP_FACTOR 4u
+/* The largest request a client sends (bigger is refused locally). The
+ * server's transport cap is never below it, so whatever a client sends
+ * reaches the server's own check and gets a clear answer, whatever
+ * --max-message-bytes says. */
+#define TD_CLIENT_MAX_REQUEST ((size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR)
 /* Longest string field (bytes), and the longest free-text field (notes, item
  * text). */
 #define TD_MAX_STRING 1024u

@@ -187,8 +187,11 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 	/* nng drops a message over RECVMAXSZ silently (the client only
 	 * times out), so the cap sits well above the application limit and
 	 * rpc_handle answers the breach by name. */
-	nng_socket_set_size(t->sock, NNG_OPT_RECVMAXSZ,
-	                    cfg->max_message * TD_TRANSPORT_CAP_FACTOR);
+	size_t cap = cfg->max_message * TD_TRANSPORT_CAP_FACTOR;
+	if (cap < TD_CLIENT_MAX_REQUEST + 65536) {
+		cap = TD_CLIENT_MAX_REQUEST + 65536;
+	}
+	nng_socket_set_size(t->sock, NNG_OPT_RECVMAXSZ, cap);
 	t->workers = calloc((size_t) cfg->workers, sizeof(worker));
 	if (t->workers == NULL) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
