@@ -292,8 +292,9 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 		                   opt_str(in->district), due, &rep, &n);
 	}
 	if (rv == TD_OK) {
-		rv = store_response_rates(call->store, opt_str(in->survey),
-		                          opt_str(in->district), &rr, &nrr);
+		rv = store_response_rates(
+		    call->store, opt_str(in->survey), opt_str(in->district),
+		    opt_str(in->from), opt_str(in->to), &rr, &nrr);
 	}
 	if (rv != TD_OK) {
 		free(rep);

@@ -265,6 +265,7 @@ typedef struct store_response_rate {
 	int64_t invited, responded;
 } store_response_rate;
 int store_response_rates(store *s, const char *survey, const char *district,
+                         const char *from, const char *to,
                          store_response_rate **out, size_t *n)
     __attribute__((warn_unused_result));
 

@@ -287,9 +287,10 @@ store_reports(store *s, const char *measure, char grain, const char *from,
 
 int
 store_response_rates(store *s, const char *survey, const char *district,
+                     const char *from, const char *to,
                      store_response_rate **out, size_t *n)
 {
-	const char *p[2] = { survey, district };
+	const char *p[4] = { survey, district, from, to };
 	PGresult   *r;
 	int         rv = query(
 	            s,
@@ -299,9 +300,11 @@ store_response_rates(store *s, const char *survey, const char *district,
 	                    "a.school_id AND x.administered_on = a.administered_on) FROM "
 	                    "administrations a JOIN schools sc ON sc.id = a.school_id JOIN "
 	                    "districts d ON d.id = sc.district_id WHERE ($1::text IS NULL OR "
-	                    "a.survey = $1) AND ($2::text IS NULL OR d.code = $2) ORDER BY "
+	                    "a.survey = $1) AND ($2::text IS NULL OR d.code = $2) AND "
+	                    "($3::date IS NULL OR a.administered_on >= $3::date) AND "
+	                    "($4::date IS NULL OR a.administered_on <= $4::date) ORDER BY "
 	                    "1, 3, 2",
-	            2, p, &r, "reading response rates");
+	            4, p, &r, "reading response rates");
 	if (rv != TD_OK) {
 		return rv;
 	}
