@@ -11,6 +11,10 @@
 static void
 client_row(out_table *t, const Tandem__V1__ApiClient *c)
 {
+	static const Tandem__V1__ApiClient none = TANDEM__V1__API_CLIENT__INIT;
+	if (c == NULL) {
+		c = &none; /* a reply without its client: an empty row */
+	}
 	out_str(t, c->id);
 	out_str(t, c->name);
 	out_str(t, c->role);

@@ -30,6 +30,8 @@ struct rpc_arena {
 	chunk             *head;
 	chunk             *first; /* kept across resets */
 	size_t             used;
+	size_t             limit;
+	int                exhausted;
 	ProtobufCAllocator alloc;
 };
 
@@ -102,6 +104,7 @@ rpc_arena_reset(rpc_arena *a)
 	a->first->used = 0;
 	a->first->next = NULL;
 	a->used        = 0;
+	a->exhausted   = 0;
 }
 
 void
@@ -118,6 +121,10 @@ rpc_arena_destroy(rpc_arena *a)
 void *
 rpc_arena_alloc(rpc_arena *a, size_t size)
 {
+	if (a->limit != 0 && a->used + size > a->limit) {
+		a->exhausted = 1;
+		return NULL;
+	}
 	size_t need = align_up(sizeof(block_hdr)) + align_up(size ? size : 1);
 	chunk *c    = a->head;
 	if (c->size - c->used < need) {
@@ -190,4 +197,16 @@ size_t
 rpc_arena_used(const rpc_arena *a)
 {
 	return a->used;
+}
+
+void
+rpc_arena_set_limit(rpc_arena *a, size_t limit)
+{
+	a->limit = limit;
+}
+
+int
+rpc_arena_exhausted(const rpc_arena *a)
+{
+	return a->exhausted;
 }

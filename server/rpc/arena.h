@@ -30,6 +30,11 @@ size_t rpc_arena_block_size(const void *p);
 ProtobufCAllocator *rpc_arena_allocator(rpc_arena *a);
 /* rpc_arena_used is the number of bytes handed out since the last reset. */
 size_t rpc_arena_used(const rpc_arena *a);
+/* rpc_arena_set_limit caps the bytes handed out between resets (0 = none);
+ * past it allocations fail and rpc_arena_exhausted says so, so a small
+ * message that unpacks into a huge structure cannot take the machine. */
+void rpc_arena_set_limit(rpc_arena *a, size_t limit);
+int  rpc_arena_exhausted(const rpc_arena *a);
 
 /* Allocate a protobuf-c message of type T from the arena and init it. */
 #define RPC_NEW(a, type, init_fn)                                             \

@@ -213,6 +213,12 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	ProtobufCMessage *req = protobuf_c_message_unpack(
 	    m->desc->input, rpc_arena_allocator(call->arena), env->payload.len,
 	    env->payload.data);
+	if (req == NULL && rpc_arena_exhausted(call->arena)) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "payload of %zu bytes needs more memory to "
+		                "decode than a call may use",
+		                env->payload.len);
+	}
 	if (req == NULL) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "payload of %zu bytes is not a valid %s",
@@ -243,6 +249,27 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	return code;
 }
 
+/* log_escape copies s for a logfmt value between quotes: a client's
+ * string must not be able to end the value or the line and forge one. */
+static const char *
+log_escape(char *out, size_t cap, const char *s)
+{
+	size_t k = 0;
+	for (; s != NULL && *s && k + 5 < cap; s++) {
+		unsigned char c = (unsigned char) *s;
+		if (c == '"' || c == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char) c;
+		} else if (c < 0x20 || c == 0x7f) {
+			k += (size_t) snprintf(out + k, cap - k, "\\x%02x", c);
+		} else {
+			out[k++] = (char) c;
+		}
+	}
+	out[k] = '\0';
+	return out;
+}
+
 static void
 log_line(const rpc_call *call, int64_t start_us, size_t in_len, size_t out_len)
 {
@@ -255,19 +282,23 @@ log_line(const rpc_call *call, int64_t start_us, size_t in_len, size_t out_len)
 	clock_gettime(CLOCK_REALTIME, &wall);
 	gmtime_r(&wall.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	/* logfmt: one line, quoted values where they may hold spaces. */
+	/* logfmt: one line; every client-given string quoted and escaped. */
+	char method[300], rid[300], msg[1100];
 	fprintf(stderr,
-	        "ts=%s.%03ldZ level=%s msg=request method=%s status=%s "
+	        "ts=%s.%03ldZ level=%s msg=request method=\"%s\" status=%s "
 	        "duration_us=%" PRId64 " request_id=\"%s\" worker=%d "
 	        "bytes_in=%zu bytes_out=%zu records=%" PRId64 "%s%s%s\n",
 	        ts, wall.tv_nsec / 1000000,
 	        call->code == TD_CODE_OK ? "info" : "warn",
-	        call->method && *call->method ? call->method : "-",
+	        log_escape(method, sizeof(method),
+	                   call->method && *call->method ? call->method : "-"),
 	        td_code_name(call->code), rpc_now_us() - start_us,
-	        call->request_id ? call->request_id : "", call->worker, in_len,
-	        out_len, call->records,
+	        log_escape(rid, sizeof(rid), call->request_id), call->worker,
+	        in_len, out_len, call->records,
 	        call->code != TD_CODE_OK ? " error=\"" : "",
-	        call->code != TD_CODE_OK ? call->message : "",
+	        call->code != TD_CODE_OK
+	            ? log_escape(msg, sizeof(msg), call->message)
+	            : "",
 	        call->code != TD_CODE_OK ? "\"" : "");
 }
 
@@ -337,11 +368,14 @@ audit(rpc_call *call, int64_t start_us)
 	                       call->records, rpc_now_us() - start_us,
 	                       call->code == TD_CODE_OK ? "" : call->message)
 	    != TD_OK) {
-		fprintf(stderr,
-		        "level=warn msg=\"audit row not written\" method=%s "
-		        "request_id=\"%s\" error=\"%s\"\n",
-		        call->method, call->request_id ? call->request_id : "",
-		        store_errmsg(call->store));
+		char method[300], rid[300], err[600];
+		fprintf(
+		    stderr,
+		    "level=warn msg=\"audit row not written\" method=\"%s\" "
+		    "request_id=\"%s\" error=\"%s\"\n",
+		    log_escape(method, sizeof(method), call->method),
+		    log_escape(rid, sizeof(rid), call->request_id),
+		    log_escape(err, sizeof(err), store_errmsg(call->store)));
 	}
 }
 
@@ -355,6 +389,9 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	Tandem__V1__RequestEnvelope *env  = NULL;
 
 	rpc_arena_reset(w->arena);
+	/* Decoding may grow a message many times (a 2-byte repeated entry
+	 * unpacks to ~100 bytes): bound it, whatever the wire size. */
+	rpc_arena_set_limit(w->arena, 16 * w->cfg->max_message);
 	memset(&call, 0, sizeof(call));
 	call.arena  = w->arena;
 	call.store  = w->store;
@@ -371,6 +408,13 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	}
 	env = tandem__v1__request_envelope__unpack(
 	    rpc_arena_allocator(w->arena), in_len, in);
+	if (env == NULL && rpc_arena_exhausted(w->arena)) {
+		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
+		         "request of %zu bytes needs more than %zu bytes of "
+		         "memory to decode",
+		         in_len, 16 * w->cfg->max_message);
+		goto reply;
+	}
 	if (env == NULL) {
 		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
 		         "malformed request: %zu bytes are not a "
@@ -382,7 +426,8 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	call.request_id = env->request_id;
 	call.token      = env->token;
 	if (rpc_validate(&call, &env->base) > 0) {
-		call.method = "";
+		call.method     = "";
+		call.request_id = ""; /* not valid enough to echo */
 		rpc_fail(
 		    &call, TD_CODE_INVALID_ARGUMENT,
 		    "malformed request envelope: %s",
@@ -401,7 +446,11 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		goto reply;
 	}
 	if (env->deadline_ms > 0) {
-		call.deadline_us = start + env->deadline_ms * 1000;
+		/* A deadline past what int64 microseconds hold is none. */
+		call.deadline_us
+		    = env->deadline_ms > (INT64_MAX - start) / 1000
+		    ? 0
+		    : start + env->deadline_ms * 1000;
 	}
 	run_call(&call, env, &resp);
 	audit(&call, start);
