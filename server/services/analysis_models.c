@@ -27,6 +27,13 @@ typedef struct context {
 } context;
 
 static int
+context_cmp(const void *a, const void *b)
+{
+	return strcmp(((const context *) a)->code,
+	              ((const context *) b)->code);
+}
+
+static int
 load_context(rpc_call *call, const char *district, context **out, size_t *n)
 {
 	store_school *v = NULL;
@@ -44,20 +51,21 @@ load_context(rpc_call *call, const char *district, context **out, size_t *n)
 			          rpc_arena_strdup(call->arena, v[i].locale) };
 	}
 	store_schools_free(v, *n);
+	if (*out != NULL) {
+		qsort(*out, *n, sizeof(context), context_cmp);
+	}
 	return *out
 	    ? TD_CODE_OK
 	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
 }
 
+/* find_context: ctx is sorted by code (load_context sorts it), so the
+ * lookup is a binary search, not a scan per school and period. */
 static const context *
 find_context(const context *c, size_t n, const char *code)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(c[i].code, code) == 0) {
-			return &c[i];
-		}
-	}
-	return NULL;
+	context key = { .code = code };
+	return bsearch(&key, c, n, sizeof(*c), context_cmp);
 }
 
 /* covariate fills one covariate of a school; false when unknown. */
@@ -156,16 +164,34 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	    : NULL;
 	spec.level    = 's';
 	spec.unit     = NULL;
-	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	/* Only the last k periods are modelled: find them on the network's
+	 * series (one row a period) and read the schools' rows from there,
+	 * not every school's whole history. */
+	size_t                  k_want = in->persistence_periods > 0
+	                     ? (size_t) in->persistence_periods
+	                     : 3;
+	Tandem__V1__SeriesQuery recent = *in->query;
+	series_spec             net    = spec;
+	series                 *nss;
+	size_t                  nns;
+	net.level    = 'n';
+	net.unit     = NULL;
+	net.district = NULL;
+	if ((code = analysis_load(call, in->query, &net, &nss, &nns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (nns == 1 && nss[0].n > k_want) {
+		recent.from = (char *) nss[0].pts[nss[0].n - k_want].period;
+	}
+	if ((code = analysis_load(call, &recent, &spec, &ss, &ns))
 	        != TD_CODE_OK
 	    || (code = load_context(call, spec.district, &ctx, &nc))
 	        != TD_CODE_OK) {
 		return code;
 	}
 	/* The periods present, newest last; model the last k of them. */
-	size_t       k_last = in->persistence_periods > 0
-	          ? (size_t) in->persistence_periods
-	          : 3;
+	size_t       k_last = k_want;
 	const char **per = rpc_arena_alloc(call->arena, 64 * sizeof(char *));
 	size_t       np  = 0;
 	for (size_t u = 0; per && u < ns; u++) {

@@ -67,8 +67,11 @@ store_series(store *s, const store_series_query *q, store_point **out,
 	                "'d' THEN r.unit_id WHEN 's' THEN sc.district_id END "
 	                "WHERE r.measure = $1 AND r.subgroup = $2 AND r.grade = $3 AND "
 	                "r.grain = $4 AND r.level = $5 AND r.cnt > 0 "
-	                "AND ($6::text IS NULL OR CASE r.level WHEN 's' THEN sc.code "
-	                "WHEN 'd' THEN d.code ELSE 'network' END = $6) "
+	          /* one unit: by its id, so the primary key is used */
+	          "AND ($6::text IS NULL OR r.unit_id = CASE $5 WHEN 's' "
+	                "THEN (SELECT id FROM schools WHERE code = $6) WHEN 'd' "
+	                "THEN (SELECT id FROM districts WHERE code = $6) ELSE 0 "
+	                "END) "
 	                "AND ($7::date IS NULL OR r.period_start >= td_period_start($4, "
 	                "$7::date)) AND ($8::date IS NULL OR r.period_start <= $8::date) "
 	                "AND ($9::text IS NULL OR d.code = $9) "
