@@ -148,7 +148,8 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 		b->dry_run,
 		b->correction,
 		call->who.client_id[0] ? call->who.client_id : NULL,
-		b->rows };
+		b->rows,
+		b->cells };
 	int rv = store_ingest(call->store, spec, &sb, &res);
 	if (rv == TD_EEXIST && res.n_conflicts > 0) {
 		for (size_t i = 0; i < res.n_conflicts; i++) {

@@ -20,6 +20,7 @@ typedef struct batch {
 	store_rows *rows;
 	keyset     *keys;
 	bool        denied; /* a record is outside the caller's scope */
+	const store_survey_cells *cells; /* survey rollup deltas, or NULL */
 } batch;
 
 /* batch_open checks the id and record count and prepares rows; on false

@@ -21,6 +21,74 @@ static const char *const CATEGORIES[]
 
 /* ---- survey responses ---- */
 
+/* The batch's rollup cells: per school, date, grade and construct, the
+ * respondents' construct scores summed. tandemd has every answer in hand
+ * here, so the rollups need no trigger over the stored arrays. */
+typedef struct cells {
+	store_survey_cells out;
+	size_t             cap;
+	keyset            *index; /* cell key -> position */
+	int64_t           *school_id, *cnt, *fav, *items;
+	const char       **date, **grade, **construct;
+	double            *s1, *s2;
+} cells;
+
+static bool
+cells_open(rpc_call *call, cells *c, size_t cap, const char *survey)
+{
+	memset(c, 0, sizeof(*c));
+	c->cap       = cap ? cap : 1;
+	c->index     = keyset_create(c->cap);
+	c->school_id = rpc_arena_alloc(call->arena, c->cap * sizeof(int64_t));
+	c->cnt       = rpc_arena_alloc(call->arena, c->cap * sizeof(int64_t));
+	c->fav       = rpc_arena_alloc(call->arena, c->cap * sizeof(int64_t));
+	c->items     = rpc_arena_alloc(call->arena, c->cap * sizeof(int64_t));
+	c->date      = rpc_arena_alloc(call->arena, c->cap * sizeof(char *));
+	c->grade     = rpc_arena_alloc(call->arena, c->cap * sizeof(char *));
+	c->construct = rpc_arena_alloc(call->arena, c->cap * sizeof(char *));
+	c->s1        = rpc_arena_alloc(call->arena, c->cap * sizeof(double));
+	c->s2        = rpc_arena_alloc(call->arena, c->cap * sizeof(double));
+	c->out       = (store_survey_cells) { survey,  0,        c->school_id,
+		                              c->date, c->grade, c->construct,
+		                              c->cnt,  c->s1,    c->s2,
+		                              c->fav,  c->items };
+	return c->index && c->school_id && c->cnt && c->fav && c->items
+	    && c->date && c->grade && c->construct && c->s1 && c->s2;
+}
+
+static void
+cells_add(cells *c, int64_t school, int32_t day, const char *date,
+          const char *grade, int32_t k, const char *construct, double score,
+          int64_t fav, int64_t items)
+{
+	char   key[96];
+	size_t gl = strlen(grade) > 64 ? 64 : strlen(grade);
+	memcpy(key, &school, sizeof(school));
+	memcpy(key + 8, &day, sizeof(day));
+	memcpy(key + 12, &k, sizeof(k));
+	memcpy(key + 16, grade, gl);
+	int64_t at = keyset_add(c->index, key, 16 + gl, (int64_t) c->out.n);
+	size_t  i  = at >= 0 ? (size_t) at : c->out.n;
+	if (at < 0) {
+		if (c->out.n == c->cap) {
+			return; /* cannot happen: cap = responses x constructs
+			         */
+		}
+		c->out.n++;
+		c->school_id[i] = school;
+		c->date[i]      = date;
+		c->grade[i]     = grade;
+		c->construct[i] = construct;
+		c->cnt[i] = c->fav[i] = c->items[i] = 0;
+		c->s1[i] = c->s2[i] = 0;
+	}
+	c->cnt[i]++;
+	c->s1[i] += score;
+	c->s2[i] += score * score;
+	c->fav[i] += fav;
+	c->items[i] += items;
+}
+
 static const char *
 resp_school(const void *req, size_t i)
 {
@@ -37,6 +105,7 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 	    = (const void *) req;
 	batch            b;
 	store_instrument sv = { 0 };
+	cells            cl = { 0 };
 	store_resolved   sc = { 0 };
 	int              rv, code;
 
@@ -102,6 +171,36 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 	    && !batch_resolve(&b, in, resp_school, "schools", "school", &sc,
 	                      &rv)) {
 		code = batch_db_fail(call, rv);
+		goto out;
+	}
+	/* Each item's construct, by index, for the rollup cells. */
+	int32_t *citem
+	    = rpc_arena_alloc(call->arena, (sv.n_items + 1) * sizeof(int32_t));
+	const char **cname
+	    = rpc_arena_alloc(call->arena, (sv.n_items + 1) * sizeof(char *));
+	int32_t nc = 0;
+	for (size_t j = 0; citem && cname && j < sv.n_items; j++) {
+		int32_t c = 0;
+		while (c < nc
+		       && strcmp(cname[c], sv.items[j].construct) != 0) {
+			c++;
+		}
+		if (c == nc) {
+			cname[nc++] = sv.items[j].construct;
+		}
+		citem[j] = c;
+	}
+	double  *csum = calloc((size_t) nc + 1, sizeof(double));
+	int64_t *ccnt = calloc((size_t) nc + 1, sizeof(int64_t));
+	int64_t *cfav = calloc((size_t) nc + 1, sizeof(int64_t));
+	if (!citem || !cname || !csum || !ccnt || !cfav
+	    || !cells_open(call, &cl, in->n_responses * (size_t) nc,
+	                   sv.code)) {
+		free(csum);
+		free(ccnt);
+		free(cfav);
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
 		goto out;
 	}
 	int32_t *vals = calloc(sv.n_items ? sv.n_items : 1, sizeof(int32_t));
@@ -179,9 +278,39 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		store_row_text(b.rows, r->grade);
 		store_row_smallints(b.rows, vals, miss, sv.n_items);
 		store_row_end(b.rows);
+		/* Construct scores: the mean of the items answered, reverse-
+		 * coded ones reversed; favourable at or above the item's
+		 * threshold on that scale (ANALYSES.md, Instruments). */
+		memset(csum, 0, (size_t) nc * sizeof(double));
+		memset(ccnt, 0, (size_t) nc * sizeof(int64_t));
+		memset(cfav, 0, (size_t) nc * sizeof(int64_t));
+		for (size_t j = 0; j < sv.n_items; j++) {
+			const store_item *it = &sv.items[j];
+			if (miss[j]) {
+				continue;
+			}
+			int32_t x = it->reverse_coded
+			    ? it->min + it->max - vals[j]
+			    : vals[j];
+			csum[citem[j]] += x;
+			ccnt[citem[j]]++;
+			cfav[citem[j]] += x >= it->favourable_at_least;
+		}
+		for (int32_t c = 0; c < nc; c++) {
+			if (ccnt[c] > 0) {
+				cells_add(&cl, sc.ids[i], day,
+				          r->administered_on, r->grade, c,
+				          cname[c], csum[c] / (double) ccnt[c],
+				          cfav[c], ccnt[c]);
+			}
+		}
 	}
 	free(vals);
 	free(miss);
+	free(csum);
+	free(ccnt);
+	free(cfav);
+	b.cells = &cl.out;
 	static const store_ingest_spec spec
 	    = { "/tandem.v1.Ingest/SubmitSurveyResponses", "survey_responses",
 		"survey_id, school_id, respondent, administered_on, grade, "
@@ -189,6 +318,7 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		"survey_id,respondent,administered_on" };
 	code = batch_finish(&b, &spec, resp);
 out:
+	keyset_destroy(cl.index);
 	store_resolved_free(&sc);
 	store_instrument_free(&sv);
 	batch_close(&b);

@@ -73,6 +73,21 @@ typedef struct store_ingest_spec {
 	const char *key; /* natural key columns, for conflicts */
 } store_ingest_spec;
 
+/* Survey rollup cells computed by the caller from a batch of responses:
+ * per school, date, grade and construct, the respondents' construct scores
+ * summed (the rollups' sums add, so cells can be applied as a delta). */
+typedef struct store_survey_cells {
+	const char    *survey; /* survey code (the measure key's part) */
+	size_t         n;
+	const int64_t *school_id;
+	const char   **date; /* YYYY-MM-DD */
+	const char   **grade;
+	const char   **construct;
+	const int64_t *cnt; /* respondents with a score */
+	const double  *s1, *s2; /* sum of scores, of squared scores */
+	const int64_t *fav, *items;
+} store_survey_cells;
+
 typedef struct store_ingest_batch {
 	const char          *submission_id;
 	const unsigned char *payload_sha256; /* 32 bytes */
@@ -81,6 +96,9 @@ typedef struct store_ingest_batch {
 	bool                 correction;
 	const char          *client_id; /* may be NULL */
 	store_rows          *rows; /* row i is record i */
+	/* When set, applied to the rollups in the same transaction once the
+	 * rows are in (survey responses; the table has no insert trigger). */
+	const store_survey_cells *cells;
 } store_ingest_batch;
 
 typedef struct store_ingest_result {

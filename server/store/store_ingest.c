@@ -219,6 +219,116 @@ lookup(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 	return rv;
 }
 
+/* num_array writes a PostgreSQL array literal of n numbers. */
+static char *
+num_array(const void *v, size_t n, bool is_double)
+{
+	size_t cap = 2 + n * 26, k = 0;
+	char  *out = malloc(cap);
+	if (out == NULL) {
+		return NULL;
+	}
+	out[k++] = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (is_double) {
+			k += (size_t) snprintf(out + k, cap - k, "%s%.17g",
+			                       i ? "," : "",
+			                       ((const double *) v)[i]);
+		} else {
+			k += (size_t) snprintf(
+			    out + k, cap - k, "%s%lld", i ? "," : "",
+			    (long long) ((const int64_t *) v)[i]);
+		}
+	}
+	out[k++] = '}';
+	out[k]   = '\0';
+	return out;
+}
+
+/* apply_cells adds a batch's survey cells to the rollups: every cell
+ * spread over grains (week, month, term, year), its grade and all grades,
+ * and school, district and network, as the rollup triggers do. */
+static int
+apply_cells(store *s, const store_survey_cells *c)
+{
+	char *a[10] = { num_array(c->school_id, c->n, false),
+		        store_text_array(c->date, c->n),
+		        store_text_array(c->grade, c->n),
+		        store_text_array(c->construct, c->n),
+		        num_array(c->cnt, c->n, false),
+		        num_array(c->s1, c->n, true),
+		        num_array(c->s2, c->n, true),
+		        num_array(c->fav, c->n, false),
+		        num_array(c->items, c->n, false),
+		        (char *) c->survey };
+	int   rv    = TD_OK;
+	for (int i = 0; i < 9; i++) {
+		if (a[i] == NULL) {
+			rv = store_fail(s, TD_ENOMEM, "out of memory");
+		}
+	}
+	if (rv == TD_OK) {
+		PGresult *r = PQexecParams(
+		    s->conn,
+		    "WITH cells AS (SELECT * FROM unnest($1::bigint[], "
+		    "$2::date[], $3::text[], $4::text[], $5::bigint[], "
+		    "$6::float8[], $7::float8[], $8::bigint[], $9::bigint[]) "
+		    "AS "
+		    "c(school_id, administered_on, grade, construct, cnt, s1, "
+		    "s2, "
+		    "fav, items)), expanded AS (SELECT 'survey:' || $10::text "
+		    "|| "
+		    "'/' || c.construct AS measure, gr.grade, g.grain, "
+		    "td_period_start(g.grain, c.administered_on) AS "
+		    "period_start, "
+		    "l.level, l.unit_id, c.cnt, c.s1, c.s2, c.fav, c.items, 1 "
+		    "<< "
+		    "(extract(month FROM c.administered_on)::int - 1) AS bit "
+		    "FROM "
+		    "cells c JOIN schools s ON s.id = c.school_id CROSS JOIN "
+		    "(VALUES ('w'::char), ('m'), ('t'), ('y')) g(grain) CROSS "
+		    "JOIN "
+		    "LATERAL (SELECT c.grade WHERE c.grade <> '' UNION ALL "
+		    "SELECT "
+		    "'') gr(grade) CROSS JOIN LATERAL (VALUES ('s'::char, "
+		    "c.school_id), ('d', s.district_id), ('n', 0::bigint)) "
+		    "l(level, unit_id)) "
+		    "INSERT INTO rollups AS t (measure, subgroup, grade, "
+		    "grain, "
+		    "period_start, level, unit_id, cnt, n_sum, wsum, wsumsq, "
+		    "fav, "
+		    "items, month_mask, last_received) SELECT measure, '', "
+		    "grade, "
+		    "grain, period_start, level, unit_id, sum(cnt), sum(cnt), "
+		    "sum(s1), sum(s2), sum(fav), sum(items), bit_or(bit), "
+		    "now() "
+		    "FROM expanded GROUP BY measure, grade, grain, "
+		    "period_start, "
+		    "level, unit_id ON CONFLICT (measure, subgroup, grade, "
+		    "grain, "
+		    "level, unit_id, period_start) DO UPDATE SET cnt = t.cnt "
+		    "+ "
+		    "excluded.cnt, n_sum = t.n_sum + excluded.n_sum, wsum = "
+		    "t.wsum "
+		    "+ excluded.wsum, wsumsq = t.wsumsq + excluded.wsumsq, "
+		    "fav = "
+		    "t.fav + excluded.fav, items = t.items + excluded.items, "
+		    "month_mask = t.month_mask | excluded.month_mask, "
+		    "last_received = greatest(t.last_received, "
+		    "excluded.last_received)",
+		    10, NULL, (const char *const *) a, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			rv = store_result_err(s, r,
+			                      "updating the survey rollups");
+		}
+		PQclear(r);
+	}
+	for (int i = 0; i < 9; i++) {
+		free(a[i]);
+	}
+	return rv;
+}
+
 int
 store_ingest(store *s, const store_ingest_spec *spec,
              const store_ingest_batch *b, store_ingest_result *res)
@@ -284,6 +394,9 @@ store_ingest(store *s, const store_ingest_spec *spec,
 		    == TD_OK) {
 			rv = staged(s, spec, b, seq, res);
 		}
+	}
+	if (rv == TD_OK && b->cells != NULL && b->cells->n > 0) {
+		rv = apply_cells(s, b->cells);
 	}
 	if (rv == TD_OK && res->corrected > 0) {
 		char        cor[24];

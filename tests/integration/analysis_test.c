@@ -387,6 +387,55 @@ completeness_reports_every_school_and_response_rates(void **state)
 }
 
 static void
+survey_rollups_equal_a_recount_from_the_responses(void **state)
+{
+	(void) state;
+	/* tandemd adds survey cells to the rollups as it ingests; recount
+	 * them here from the stored answers with the definition in SQL and
+	 * compare every school-level cell of every grain and grade. */
+	long long bad = h_sql_int(
+	    conninfo,
+	    "WITH vals AS (SELECT r.survey_id, r.school_id, "
+	    "r.administered_on, "
+	    "r.grade, r.respondent, it.construct, CASE WHEN it.reverse_coded "
+	    "THEN it.min_value + it.max_value - a.v ELSE a.v END AS x, "
+	    "it.favourable_at_least AS fav_at FROM survey_responses r CROSS "
+	    "JOIN LATERAL unnest(r.answers) WITH ORDINALITY AS a(v, pos) JOIN "
+	    "survey_items it ON it.survey_id = r.survey_id AND it.position = "
+	    "a.pos - 1 WHERE a.v IS NOT NULL), scores AS (SELECT survey_id, "
+	    "school_id, administered_on, grade, respondent, construct, "
+	    "avg(x)::float8 AS score, count(*) FILTER (WHERE x >= fav_at) AS "
+	    "fav, count(*) AS items FROM vals GROUP BY 1, 2, 3, 4, 5, 6), "
+	    "want AS (SELECT 'survey:' || sv.code || '/' || sc.construct AS "
+	    "measure, gr.grade, g.grain, td_period_start(g.grain, "
+	    "sc.administered_on) AS p, sc.school_id, count(*) AS cnt, "
+	    "sum(score) AS s1, sum(score * score) AS s2, sum(fav) AS fav, "
+	    "sum(items) AS items FROM scores sc JOIN surveys sv ON sv.id = "
+	    "sc.survey_id CROSS JOIN (VALUES ('w'::char), ('m'), ('t'), "
+	    "('y')) "
+	    "g(grain) CROSS JOIN LATERAL (SELECT sc.grade WHERE sc.grade <> "
+	    "'' "
+	    "UNION ALL SELECT '') gr(grade) GROUP BY 1, 2, 3, 4, 5) "
+	    "SELECT count(*) FROM want w FULL JOIN (SELECT * FROM rollups "
+	    "WHERE "
+	    "level = 's' AND measure LIKE 'survey:%') r ON r.measure = "
+	    "w.measure AND r.grade = w.grade AND r.grain = w.grain AND "
+	    "r.period_start = w.p AND r.unit_id = w.school_id WHERE w.cnt IS "
+	    "DISTINCT FROM r.cnt OR w.fav IS DISTINCT FROM r.fav OR w.items "
+	    "IS "
+	    "DISTINCT FROM r.items OR abs(w.s1 - r.wsum) > 1e-9 * abs(w.s1) "
+	    "OR "
+	    "abs(w.s2 - r.wsumsq) > 1e-9 * abs(w.s2) OR w.cnt IS NULL OR "
+	    "r.cnt IS "
+	    "NULL");
+	assert_int_equal(bad, 0);
+	assert_true(h_sql_int(conninfo,
+	                      "SELECT count(*) FROM rollups WHERE "
+	                      "measure LIKE 'survey:%'")
+	            > 1000);
+}
+
+static void
 unknown_measure_is_not_found(void **state)
 {
 	(void) state;
@@ -418,6 +467,8 @@ main(void)
 		cmocka_unit_test(compare_and_variance_see_school_differences),
 		cmocka_unit_test(
 		    completeness_reports_every_school_and_response_rates),
+		cmocka_unit_test(
+		    survey_rollups_equal_a_recount_from_the_responses),
 		cmocka_unit_test(unknown_measure_is_not_found),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
