@@ -207,11 +207,15 @@ new_request_id(char out[33])
 static int
 wait_for_pipe(td_client *c)
 {
-	for (int waited = 0; atomic_load(&c->pipes) == 0; waited += 10) {
+	/* A local dial connects in well under a millisecond: poll finely
+	 * at first, so a short-lived CLI does not sleep 10 ms per run. */
+	for (int waited = 0; atomic_load(&c->pipes) == 0;) {
+		int step = waited < 20 ? 1 : 10;
 		if (waited >= CONNECT_WAIT_MS) {
 			return 0;
 		}
-		nng_msleep(10);
+		nng_msleep(step);
+		waited += step;
 	}
 	return 1;
 }
