@@ -14,7 +14,7 @@
 
 #include "cli.h"
 
-#define DEFAULT_BATCH 5000
+#define DEFAULT_BATCH 20000
 /* A batch also ends once its records hold this many bytes of CSV: well
  * under the server's 16 MiB message limit even with long notes. */
 #define MAX_BATCH_BYTES (4u * 1024u * 1024u)
