@@ -142,7 +142,8 @@ one_activity(rpc_call *call, const Tandem__V1__RoiRequest *in,
 }
 
 static void
-fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r)
+fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r,
+         const roi_input *ri)
 {
 	row->total_cost      = r->cost.total_pv;
 	row->cost_per_school = r->cost.has_per_school ? r->cost.per_school : 0;
@@ -198,6 +199,15 @@ fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r)
 			    (stats_cost_category) c);
 			b->year          = r->cost.years[y].year;
 			b->present_value = r->cost.years[y].pv_by_category[c];
+			/* nominal dollars of that year and category, as
+			 * submitted (the result keeps only totals) */
+			for (size_t k = 0; k < ri->n_costs; k++) {
+				if (ri->items[k].year == b->year
+				    && (int) ri->items[k].category == c) {
+					b->nominal += ri->items[k].quantity
+					    * ri->items[k].unit_cost;
+				}
+			}
 			row->costs[row->n_costs++] = b;
 		}
 	}
@@ -305,6 +315,9 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		rv = one_activity(call, in, &acts[a], idx, ni, &ri, &res[a],
 		                  err);
 		row->suppressed = ri.suppressed > 0;
+		if (rv == TD_OK) {
+			fill_row(call, row, &res[a], &ri);
+		}
 		roi_input_free(&ri);
 		if (rv == TD_EUNAVAIL || rv == TD_ETIMEDOUT) {
 			code = rpc_fail_err(call, rv, err);
@@ -318,8 +331,7 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 			}
 			row->note = rpc_arena_strdup(call->arena, err);
 		} else {
-			ok[a] = true;
-			fill_row(call, row, &res[a]);
+			ok[a]               = true;
 			out->price_adjusted = res[a].cost.price_adjusted;
 			out->base_year      = res[a].cost.base_year;
 			out->discount_rate  = res[a].cost.discount_rate;
