@@ -47,7 +47,8 @@ enum td_code {
  * server's transport cap is never below it, so whatever a client sends
  * reaches the server's own check and gets a clear answer, whatever
  * --max-message-bytes says. */
-#define TD_CLIENT_MAX_REQUEST ((size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR)
+#define TD_CLIENT_MAX_REQUEST                                                 \
+	((size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR)
 /* Longest string field (bytes), and the longest free-text field (notes, item
  * text). */
 #define TD_MAX_STRING 1024u
