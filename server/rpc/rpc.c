@@ -453,6 +453,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		    : start + env->deadline_ms * 1000;
 	}
 	run_call(&call, env, &resp);
+	store_end_request(call.store);
 	audit(&call, start);
 
 reply:;

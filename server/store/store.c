@@ -208,6 +208,10 @@ store_begin_request(store *s, int64_t remaining_ms)
 		}
 		ms = remaining_ms > INT32_MAX ? 0 : remaining_ms;
 	}
+	if (s->readied && PQstatus(s->conn) == CONNECTION_OK
+	    && PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
+		return TD_OK; /* already readied for this call */
+	}
 	if (PQstatus(s->conn) == CONNECTION_OK
 	    && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		/* A previous call left a transaction open: never let it
@@ -233,6 +237,7 @@ store_begin_request(store *s, int64_t remaining_ms)
 			rv = store_set_timeout(s, ms);
 		}
 	}
+	s->readied = rv == TD_OK;
 	return rv;
 }
 
@@ -283,4 +288,10 @@ store_sleep(store *s, int ms)
 	}
 	PQclear(res);
 	return rv;
+}
+
+void
+store_end_request(store *s)
+{
+	s->readied = false;
 }

@@ -29,6 +29,10 @@ const char *store_errmsg(const store *s);
  * which is TD_ETIMEDOUT). */
 int store_begin_request(store *s, int64_t remaining_ms)
     __attribute__((warn_unused_result));
+/* store_end_request ends the call: the next store_begin_request readies
+ * the connection again. Within one call, a second store_begin_request
+ * (authentication, then the handler) costs no round trip. */
+void store_end_request(store *s);
 
 /* store_ping runs a trivial query; *schema_version gets the highest applied
  * migration (0 when none). */

@@ -15,6 +15,7 @@ struct store {
 	int     worker;
 	int64_t last_attempt_us; /* last reconnect attempt */
 	int64_t timeout_ms; /* statement_timeout in force, -1 unknown */
+	bool    readied; /* store_begin_request done for the call in flight */
 	char    err[512];
 };
 
