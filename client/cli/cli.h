@@ -35,6 +35,8 @@ td_client *cli_client(cli *c);
 /* cli_fail_status prints "tandem: CODE: message" and each detail to
  * stderr, and returns the exit status for a failed call (1). */
 int cli_fail_status(const char *what, const td_status *st);
+/* cli_fail is cli_fail_status that also frees the status's details. */
+int cli_fail(const char *what, td_status *st);
 /* cli_usage_error prints a usage problem and returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

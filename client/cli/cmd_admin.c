@@ -33,6 +33,16 @@ client_table(void)
 	return out_table_create("clients", 7, cols);
 }
 
+/* print_client prints one client as a one-row table. */
+static void
+print_client(const cli *c, const Tandem__V1__ApiClient *client)
+{
+	out_table *t = client_table();
+	client_row(t, client);
+	out_print_one(stdout, c->format, t);
+	out_table_destroy(t);
+}
+
 static int
 client_create(cli *c, int argc, char **argv)
 {
@@ -73,14 +83,9 @@ client_create(cli *c, int argc, char **argv)
 	td_status                         st   = { 0 };
 	if (td_admin_create_client(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("admin client create", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("admin client create", &st);
 	}
-	out_table *t = client_table();
-	client_row(t, resp->client);
-	out_print_one(stdout, c->format, t);
-	out_table_destroy(t);
+	print_client(c, resp->client);
 	/* The token goes to stderr's reader once; stdout stays a table. */
 	fprintf(stderr,
 	        "token (shown once; store it now, it cannot be shown "
@@ -107,9 +112,7 @@ client_list(cli *c, int argc, char **argv)
 	td_status                        st   = { 0 };
 	if (td_admin_list_clients(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("admin client list", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("admin client list", &st);
 	}
 	out_table *t = client_table();
 	for (size_t i = 0; i < resp->n_clients; i++) {
@@ -135,14 +138,9 @@ client_revoke(cli *c, int argc, char **argv)
 	td_status                         st   = { 0 };
 	if (td_admin_revoke_client(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("admin client revoke", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("admin client revoke", &st);
 	}
-	out_table *t = client_table();
-	client_row(t, resp->client);
-	out_print_one(stdout, c->format, t);
-	out_table_destroy(t);
+	print_client(c, resp->client);
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	return 0;
 }
@@ -183,9 +181,7 @@ audit(cli *c, int argc, char **argv)
 	Tandem__V1__AuditResponse *resp = NULL;
 	td_status                  st   = { 0 };
 	if (td_admin_audit(cli_client(c), &req, &resp, &st) != TD_CODE_OK) {
-		int rv = cli_fail_status("admin audit", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("admin audit", &st);
 	}
 	static const char *cols[]
 	    = { "id",         "at",      "client",      "method", "status",

@@ -43,9 +43,7 @@ cmd_health(cli *c, int argc, char **argv)
 		req.service = argv[1];
 	}
 	if (td_health_check(cli_client(c), &req, &resp, &st) != TD_CODE_OK) {
-		int rv = cli_fail_status("health", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("health", &st);
 	}
 	static const char *cols[]
 	    = { "status", "version", "schema_version", "detail" };
@@ -84,9 +82,7 @@ cmd_methods(cli *c, int argc, char **argv)
 	td_status                        st   = { 0 };
 	if (td_reflection_list_methods(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("methods", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("methods", &st);
 	}
 	static const char *cols[]
 	    = { "method", "request", "response", "implemented" };

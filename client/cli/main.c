@@ -227,6 +227,14 @@ cli_progress_end(cli *c)
 }
 
 int
+cli_fail(const char *what, td_status *st)
+{
+	int rv = cli_fail_status(what, st);
+	td_status_reset(st);
+	return rv;
+}
+
+int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

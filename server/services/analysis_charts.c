@@ -146,6 +146,40 @@ new_response(rpc_call *call, const series_spec *spec, size_t n_series)
 	return r;
 }
 
+/* load_series: the series of the query's scope, or NOT_FOUND when the
+ * scope has no data (spec and load set the status on their errors). */
+static int
+load_series(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+            series_spec *spec, series **ss, size_t *ns)
+{
+	int code;
+	if (!analysis_spec(call, q, spec)) {
+		return call->code;
+	}
+	if ((code = analysis_load(call, q, spec, ss, ns)) != TD_CODE_OK) {
+		return code;
+	}
+	if (*ns == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec->measure);
+	}
+	return TD_CODE_OK;
+}
+
+static int
+reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out, size_t ns,
+             ProtobufCMessage **resp)
+{
+	if (out == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
 int
 analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
                    ProtobufCMessage **resp)
@@ -158,17 +192,9 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 	if (in->query == NULL) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
 	}
-	if (!analysis_spec(call, in->query, &spec)) {
-		return call->code;
-	}
-	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	if ((code = load_series(call, in->query, &spec, &ss, &ns))
 	    != TD_CODE_OK) {
 		return code;
-	}
-	if (ns == 0) {
-		return rpc_fail(call, TD_CODE_NOT_FOUND,
-		                "no data for %s in this scope and period",
-		                spec.measure);
 	}
 	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
 	for (size_t k = 0; out && k < ns; k++) {
@@ -218,13 +244,7 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 		out->suppressed_points += os->suppressed_points;
 		out->series[out->n_series++] = os;
 	}
-	if (out == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return reply_series(call, out, ns, resp);
 }
 
 static bool
@@ -268,17 +288,9 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 	}
 	bool proportion = chart == STATS_CHART_P || chart == STATS_CHART_PP;
 	bool rate       = chart == STATS_CHART_U || chart == STATS_CHART_UP;
-	if (!analysis_spec(call, in->query, &spec)) {
-		return call->code;
-	}
-	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	if ((code = load_series(call, in->query, &spec, &ss, &ns))
 	    != TD_CODE_OK) {
 		return code;
-	}
-	if (ns == 0) {
-		return rpc_fail(call, TD_CODE_NOT_FOUND,
-		                "no data for %s in this scope and period",
-		                spec.measure);
 	}
 	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
 	for (size_t k = 0; out && k < ns; k++) {
@@ -377,13 +389,7 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 		out->suppressed_points += os->suppressed_points;
 		out->series[out->n_series++] = os;
 	}
-	if (out == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return reply_series(call, out, ns, resp);
 }
 
 int
