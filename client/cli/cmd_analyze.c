@@ -102,6 +102,27 @@ static const analyze_sub subs[] = {
 	  "moving range,\n"
 	  "                      proportion, Laney p', rate, Laney u', "
 	  "count\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
+	{ "mdc", SERIES_OPTS | AO(BASELINE) | AO(SPLIT_AT) | AO(NO_SCREEN),
+	  AO(MEASURE), analyze_mdc,
+	  "Making Data Count XmR chart with variation and assurance icons",
+	  "usage: tandem analyze mdc --measure M [options]\n\n"
+	  "NHS Making Data Count's XmR chart per series: mean, process "
+	  "limits at\nmean +- 2.66 x the mean moving range (moving ranges "
+	  "of 3.267 x their mean\nor more screened out), near-limit lines at "
+	  "two-thirds of that, and each\npoint's special cause (beyond a "
+	  "limit; a trend of 7; 2 of 3 near a limit on\none side; 7 or more "
+	  "on one side of the mean). Per series the variation\nicon of the "
+	  "latest point (improvement, concern, common, or neutral for a\n"
+	  "measure without direction) and the assurance icon against the "
+	  "measure's\ntarget (consistent_pass, consistent_fail, "
+	  "inconsistent); fewer than 12\npoints give no icons, with the "
+	  "reason. With --each-school: the icon\nmatrix.\n\n" SERIES_HELP
+	  "\nMDC options:\n"
+	  "  --baseline K        limits from the first K points "
+	  "(fix_after_n_points)\n"
+	  "  --split-at PERIOD   rebase: new limits from PERIOD on\n"
+	  "  --no-screen         keep large moving ranges in the mean "
+	  "moving range\n" OUTPUT_HELP },
 	{ "outliers", SERIES_OPTS | AO(THRESHOLD), AO(MEASURE),
 	  analyze_outliers,
 	  "submitted values far from the rest (z, modified z)",
@@ -271,6 +292,7 @@ static const struct option lopts[] = {
 	{ "seed", required_argument, NULL, 256 + AO_SEED },
 	{ "bootstrap", required_argument, NULL, 256 + AO_BOOTSTRAP },
 	{ "students", required_argument, NULL, 256 + AO_STUDENTS },
+	{ "no-screen", no_argument, NULL, 256 + AO_NO_SCREEN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -490,6 +512,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 		o->measure = arg;
 		return check_measure(o, arg);
 	case AO_NETWORK:
+	case AO_NO_SCREEN:
 	case AO_EACH_SCHOOL:
 	case AO_EACH_DISTRICT:
 	case AO_ALL:

@@ -50,6 +50,7 @@ enum analyze_opt_id {
 	AO_SEED,
 	AO_BOOTSTRAP,
 	AO_STUDENTS,
+	AO_NO_SCREEN,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
@@ -185,5 +186,6 @@ int analyze_reliability(cli *c, const analyze_opts *o);
 int analyze_agreement(cli *c, const analyze_opts *o);
 int analyze_completeness(cli *c, const analyze_opts *o);
 int analyze_roi(cli *c, const analyze_opts *o);
+int analyze_mdc(cli *c, const analyze_opts *o);
 
 #endif /* TD_CLI_ANALYZE_H */

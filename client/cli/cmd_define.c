@@ -275,10 +275,9 @@ read_measures(const csvread_table *t, const dopts *o, csvread_errs *e,
 {
 	static const Tandem__V1__Measure init   = TANDEM__V1__MEASURE__INIT;
 	csvread_col                      cols[] = {
-		                     { "measure", true, 0 },
-		                     { "name", true, 0 },
-		                     { "unit", true, 0 },
-		                     { "direction", true, 0 },
+		                     { "measure", true, 0 }, { "name", true, 0 },
+		                     { "unit", true, 0 },    { "direction", true, 0 },
+		                     { "target", false, 0 },
 	};
 	BIND(cols);
 	size_t                             n = csvread_nrecords(t);
@@ -295,6 +294,11 @@ read_measures(const csvread_table *t, const dopts *o, csvread_errs *e,
 		S(r->name, 1, true);
 		S(r->unit, 2, false);
 		S(r->direction, 3, true);
+		/* an empty or absent target is none, never zero */
+		double target = NAN;
+		csvread_get_num(e, t, i, cols[4].index, false, NAN, &target);
+		r->has_target = !isnan(target);
+		r->target     = r->has_target ? target : 0;
 	}
 	return 0;
 }
@@ -367,7 +371,7 @@ static const dkind dkinds[] = {
 	  true, TD_V1("Registry", "DefineSurvey"), read_survey },
 	{ "rubric", "criterion,min,max[,text]", true,
 	  TD_V1("Registry", "DefineRubric"), read_rubric },
-	{ "measures", "measure,name,unit,direction", false,
+	{ "measures", "measure,name,unit,direction[,target]", false,
 	  TD_V1("Registry", "DefineMeasures"), read_measures },
 	{ "activities", "activity,kind,name[,district]", false,
 	  TD_V1("Registry", "DefineActivities"), read_activities },

@@ -226,6 +226,22 @@ analysis_label(rpc_call *call, char grain, const char *start)
 	}
 }
 
+long
+analysis_period_index(rpc_call *call, const series_spec *spec, const series *s,
+                      const char *period)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->pts[i].period, period) == 0
+		    || strcmp(
+		           analysis_label(call, spec->grain, s->pts[i].period),
+		           period)
+		        == 0) {
+			return (long) i;
+		}
+	}
+	return -1;
+}
+
 int
 analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               const series_spec *spec, series **out, size_t *n_series)

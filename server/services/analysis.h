@@ -53,6 +53,10 @@ double analysis_people(const series_spec *spec, const store_point *p);
 bool analysis_suppress(const rpc_call *call, double people);
 /* analysis_label writes the period label for a period start. */
 const char *analysis_label(rpc_call *call, char grain, const char *start);
+/* analysis_period_index: the index of the point of s whose label or start
+ * is period, or -1 when s has no such point. */
+long analysis_period_index(rpc_call *call, const series_spec *spec,
+                           const series *s, const char *period);
 /* analysis_scope_school: may the caller read school code's data? A
  * district client may read its district's schools, a school client its
  * own. False sets PERMISSION_DENIED (or a store error). */

@@ -29,19 +29,9 @@ static long
 split_index(rpc_call *call, const series_spec *spec, const series *s,
             const char *split_at)
 {
-	if (split_at[0] == '\0') {
-		return 0;
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		if (strcmp(s->pts[i].period, split_at) == 0
-		    || strcmp(
-		           analysis_label(call, spec->grain, s->pts[i].period),
-		           split_at)
-		        == 0) {
-			return (long) i;
-		}
-	}
-	return -1;
+	return split_at[0] == '\0'
+	    ? 0
+	    : analysis_period_index(call, spec, s, split_at);
 }
 
 static Tandem__V1__Series *

@@ -18,7 +18,7 @@ static const char *const LOCALES[]
 static const char *const ROLES[]
     = { "teacher",   "teacher_leader",      "coach",
 	"principal", "assistant_principal", NULL };
-static const char *const DIRECTIONS[] = { "higher", "lower", NULL };
+static const char *const DIRECTIONS[] = { "higher", "lower", "neutral", NULL };
 static const char *const KINDS[]
     = { "coaching",          "plc",      "nic_convening", "leadership_academy",
 	"video_observation", "workshop", "other",         NULL };
@@ -309,6 +309,12 @@ registry_define_measures(rpc_call *call, const ProtobufCMessage *req,
 		}
 		validate_enum(call, rec, "direction", m->direction,
 		              DIRECTIONS);
+		if (m->has_target && !(fabs(m->target) <= 1e15)) {
+			rpc_detail(call, rec, "target", "range",
+			           "target %g is not a finite number within "
+			           "+-1e15",
+			           m->target);
+		}
 	}
 	keyset_destroy(seen);
 	if (call->n_details > 0) {
@@ -319,8 +325,9 @@ registry_define_measures(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; rv == TD_OK && i < in->n_measures; i++) {
 		const Tandem__V1__Measure *m = in->measures[i];
 		store_outcome              o;
-		rv = store_define_measure(call->store, m->measure, m->name,
-		                          m->unit, m->direction, &o);
+		rv = store_define_measure(
+		    call->store, m->measure, m->name, m->unit, m->direction,
+		    m->has_target ? &m->target : NULL, &o);
 		t.n[o] += rv == TD_OK;
 	}
 	return rv != TD_OK ? fail_store(call, rv)

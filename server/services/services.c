@@ -66,6 +66,7 @@ static const services_binding bindings[] = {
 	ANA("Agreement", analysis_agreement),
 	ANA("Variance", analysis_variance),
 	ANA("Completeness", analysis_completeness),
+	ANA("Mdc", analysis_mdc),
 	{ "/tandem.v1.Analysis/Roi", analysis_roi,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 };

@@ -4,6 +4,7 @@
  * NHS's two-of-three rule and the run rules of stats_runchart.c.
  */
 #include "stats_control.h"
+#include "stats_mdc.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +16,9 @@
  * qicharts2 and the textbooks. */
 #define D2_MR 1.128
 #define D4_MR 3.267
+/* Making Data Count (the NHS rule set) puts an XmR chart's limits at
+ * 2.66 mean moving ranges, as written, not 3 / 1.128 = 2.6596. */
+#define MDC_LIMIT 2.66
 
 static void
 set_err(char *errmsg, const char *fmt, ...)
@@ -207,47 +211,6 @@ mean_mr(const double *x, size_t from, size_t to, bool screen, double *amr,
 	return cnt;
 }
 
-/* Two of three consecutive valued points beyond cl +- 2 sd[i] (two-thirds
- * of the way to a 3-sigma limit, or past it) on the same side. */
-static bool
-two_of_three(const double *v, const double *sd, size_t start, size_t end,
-             double cl, unsigned *sig)
-{
-	size_t w[3] = { 0, 0, 0 }, m = 0;
-	bool   found = false;
-
-	for (size_t i = start; i < end; i++) {
-		if (isnan(v[i])) {
-			continue;
-		}
-		w[0] = w[1];
-		w[1] = w[2];
-		w[2] = i;
-		if (++m < 3) {
-			continue;
-		}
-		for (int side = -1; side <= 1; side += 2) {
-			int hits = 0;
-
-			for (int k = 0; k < 3; k++) {
-				double d = (v[w[k]] - cl) * side;
-
-				hits += d > 2 * sd[w[k]];
-			}
-			if (hits < 2) {
-				continue;
-			}
-			found = true;
-			for (int k = 0; k < 3; k++) {
-				if ((v[w[k]] - cl) * side > 2 * sd[w[k]]) {
-					sig[w[k]] |= STATS_SIG_TWO_OF_THREE;
-				}
-			}
-		}
-	}
-	return found;
-}
-
 /* Centre line, sigma and limits of one segment whose baseline is
  * [seg->start, bend). v holds the charted values (NaN = skipped); sd[i]
  * receives each point's sigma; z is scratch for Laney charts. */
@@ -292,8 +255,11 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 
 	switch (chart) {
 	case STATS_CHART_I:
-		seg->n_mr = mean_mr(v, seg->start, bend, o->screen_mr,
-		                    &seg->amr, &seg->n_mr_screened);
+		/* NHS: moving ranges screened, limits at 2.66 of them. */
+		seg->n_mr
+		    = mean_mr(v, seg->start, bend,
+		              o->screen_mr || o->rules == STATS_RULES_NHS,
+		              &seg->amr, &seg->n_mr_screened);
 		if (seg->n_mr == 0) {
 			set_err(errmsg,
 			        "segment %zu: the baseline has no two "
@@ -301,7 +267,9 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 			        segno + 1);
 			return TD_ETOOFEW;
 		}
-		seg->sigma      = seg->amr / D2_MR;
+		seg->sigma      = o->rules == STATS_RULES_NHS
+		         ? MDC_LIMIT * seg->amr / 3
+		         : seg->amr / D2_MR;
 		seg->has_limits = seg->sigma > 0;
 		for (size_t i = seg->start; i < seg->end; i++) {
 			sd[i] = seg->sigma;
@@ -561,8 +529,13 @@ stats_control(const double *y, const double *den, size_t n,
 		seg->sig_outside = seg->n_outside > 0;
 		if (r.rules == STATS_RULES_NHS && seg->has_limits
 		    && r.chart != STATS_CHART_MR) {
-			seg->sig_two_of_three = two_of_three(
-			    v, sd, seg->start, seg->end, seg->cl, r.signals);
+			for (size_t i = seg->start; i < seg->end; i++) {
+				z[i]  = seg->cl - 2 * sd[i];
+				sd[i] = seg->cl + 2 * sd[i];
+			}
+			seg->sig_two_of_three = stats_mdc_two_in_three(
+			    v, seg->start, seg->end, seg->cl, r.lcl, r.ucl, z,
+			    sd, r.signals);
 		}
 		seg->any_signal = seg->sig_outside || seg->sig_two_of_three
 		    || seg->runs.sig_long_run || seg->runs.sig_few_crossings

@@ -165,9 +165,10 @@ int store_define_educator(store *s, const char *code, const char *school,
                           const char *name, const char *role,
                           store_outcome *outcome)
     __attribute__((warn_unused_result));
+/* target: NULL = the measure has no target. */
 int store_define_measure(store *s, const char *code, const char *name,
                          const char *unit, const char *direction,
-                         store_outcome *outcome)
+                         const double *target, store_outcome *outcome)
     __attribute__((warn_unused_result));
 int store_define_activity(store *s, const char *code, const char *kind,
                           const char *name, const char *district,
@@ -252,6 +253,22 @@ int store_series(store *s, const store_series_query *q, store_point **out,
  * survey key needs its survey and construct. */
 int store_measure_info(store *s, const char *measure, bool *exists,
                        bool *lower_is_better)
+    __attribute__((warn_unused_result));
+
+/* What Making Data Count needs of an outcome measure. */
+typedef struct store_measure_meta {
+	bool   exists;
+	char   direction; /* 'h' higher, 'l' lower, 'n' neutral */
+	bool   has_target;
+	double target;
+	char   unit[32]; /* "" when not given */
+} store_measure_meta;
+
+/* store_measure_meta reads an outcome measure's direction, target and
+ * unit; a survey key is reported as existing when its construct does,
+ * higher is better, with no target and unit "". */
+int store_measure_meta_get(store *s, const char *measure,
+                           store_measure_meta *out)
     __attribute__((warn_unused_result));
 
 /* store_survey_answers: the newest version of a survey and its answers,

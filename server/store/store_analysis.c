@@ -133,6 +133,39 @@ store_measure_info(store *s, const char *measure, bool *exists,
 	return TD_OK;
 }
 
+int
+store_measure_meta_get(store *s, const char *measure, store_measure_meta *out)
+{
+	PGresult   *r;
+	const char *p[1] = { measure };
+	bool        lower;
+	int         rv;
+	memset(out, 0, sizeof(*out));
+	if (strncmp(measure, "survey:", 7) == 0) {
+		/* A construct is scored so that higher is favourable. */
+		rv = store_measure_info(s, measure, &out->exists, &lower);
+		out->direction = 'h';
+		return rv;
+	}
+	rv = query(s,
+	           "SELECT direction, target IS NOT NULL, "
+	           "coalesce(target, 0), unit FROM measures WHERE code = $1",
+	           1, p, &r, "looking up a measure");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	out->exists = PQntuples(r) > 0;
+	if (out->exists) {
+		out->direction  = PQgetvalue(r, 0, 0)[0];
+		out->has_target = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+		out->target     = strtod(PQgetvalue(r, 0, 2), NULL);
+		snprintf(out->unit, sizeof(out->unit), "%s",
+		         PQgetvalue(r, 0, 3));
+	}
+	PQclear(r);
+	return TD_OK;
+}
+
 /* parse_array reads a smallint[] text value "{1,NULL,3}" into k doubles. */
 static void
 parse_array(const char *txt, double *row, size_t k)

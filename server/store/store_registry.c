@@ -249,18 +249,25 @@ store_define_educator(store *s, const char *code, const char *school,
 int
 store_define_measure(store *s, const char *code, const char *name,
                      const char *unit, const char *direction,
-                     store_outcome *outcome)
+                     const double *target, store_outcome *outcome)
 {
-	const char *p[4] = { code, name, unit, direction };
+	char        t[40];
+	const char *p[5] = { code, name, unit, direction, NULL };
+	if (target != NULL) {
+		snprintf(t, sizeof(t), "%.17g", *target);
+		p[4] = t;
+	}
 	return upsert(
 	    s,
-	    "INSERT INTO measures (code, name, unit, direction) VALUES ($1, "
-	    "$2, $3, $4) ON CONFLICT (code) DO UPDATE SET name = "
-	    "excluded.name, unit = excluded.unit, direction = "
-	    "excluded.direction WHERE (measures.name, measures.unit, "
-	    "measures.direction) IS DISTINCT FROM (excluded.name, "
-	    "excluded.unit, excluded.direction) RETURNING (xmax = 0)",
-	    4, p, outcome, "defining a measure");
+	    "INSERT INTO measures (code, name, unit, direction, target) "
+	    "VALUES ($1, $2, $3, $4, $5::double precision) ON CONFLICT "
+	    "(code) DO UPDATE SET name = excluded.name, unit = "
+	    "excluded.unit, direction = excluded.direction, target = "
+	    "excluded.target WHERE (measures.name, measures.unit, "
+	    "measures.direction, measures.target) IS DISTINCT FROM "
+	    "(excluded.name, excluded.unit, excluded.direction, "
+	    "excluded.target) RETURNING (xmax = 0)",
+	    5, p, outcome, "defining a measure");
 }
 
 int

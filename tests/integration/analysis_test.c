@@ -452,6 +452,109 @@ unknown_measure_is_not_found(void **state)
 	td_status_reset(&st);
 }
 
+/* mdc asks for attendance's MDC chart of the network (limits from the
+ * first school year, before the planted shift). */
+static Tandem__V1__MdcResponse *
+mdc(Tandem__V1__ScopeLevel level, const char *from)
+{
+	Tandem__V1__SeriesQuery q
+	    = query("attendance", level, "", TANDEM__V1__GRAIN__MONTH);
+	Tandem__V1__MdcRequest   req = TANDEM__V1__MDC_REQUEST__INIT;
+	Tandem__V1__MdcResponse *r   = NULL;
+	td_status                st  = { 0 };
+	q.from                       = (char *) from;
+	req.query                    = &q;
+	req.fix_after                = 10;
+	assert_int_equal(td_analysis_mdc(cl, &req, &r, &st), TD_CODE_OK);
+	td_status_reset(&st);
+	return r;
+}
+
+static void
+set_attendance_target(bool has, double target)
+{
+	Tandem__V1__Measure               m     = TANDEM__V1__MEASURE__INIT;
+	Tandem__V1__Measure              *ms[1] = { &m };
+	Tandem__V1__DefineMeasuresRequest req
+	    = TANDEM__V1__DEFINE_MEASURES_REQUEST__INIT;
+	Tandem__V1__DefineResponse *r  = NULL;
+	td_status                   st = { 0 };
+	m.measure                      = "attendance";
+	m.name                         = "Average daily attendance (monthly)";
+	m.unit                         = "percent";
+	m.direction                    = "higher";
+	m.has_target                   = has;
+	m.target                       = target;
+	req.measures                   = ms;
+	req.n_measures                 = 1;
+	assert_int_equal(td_registry_define_measures(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
+/* The planted +1.5 point attendance shift from 2024-09 is a special cause
+ * (improvement: higher is better) under Making Data Count's rules, and
+ * the latest point carries the improvement icon. */
+static void
+mdc_finds_the_attendance_shift_and_its_icons(void **state)
+{
+	(void) state;
+	Tandem__V1__MdcResponse *r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
+	assert_int_equal(r->n_series, 1);
+	assert_string_equal(r->direction, "higher");
+	assert_false(r->has_target);
+	const Tandem__V1__MdcSeries *s = r->series[0];
+	assert_int_equal(s->n_points, 30);
+	assert_string_equal(s->points[10]->period, "2024-09");
+	size_t special = 0;
+	for (size_t i = 10; i < s->n_points; i++) {
+		special += strcmp(s->points[i]->point_type,
+		                  "special_cause_improvement")
+		    == 0;
+	}
+	assert_true(special >= 15); /* most of the 20 shifted months */
+	assert_string_equal(s->variation, "improvement");
+	assert_string_equal(s->assurance, "");
+	assert_non_null(strstr(s->icon_note, "no target"));
+	/* Limits at 2.66 mean moving ranges. */
+	assert_true(fabs(s->upl - (s->mean + 2.66 * s->amr)) < 1e-9);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	/* A target well below the process passes consistently; one above
+	 * it fails consistently (migration 009's target column). */
+	set_attendance_target(true, 80);
+	r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
+	assert_true(r->has_target);
+	assert_string_equal(r->series[0]->assurance, "consistent_pass");
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	set_attendance_target(true, 99.5);
+	r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
+	assert_string_equal(r->series[0]->assurance, "consistent_fail");
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	set_attendance_target(false, 0);
+}
+
+/* The icon matrix: every school side by side; with fewer than 12 months
+ * no school gets icons, and each row says why. */
+static void
+mdc_icon_matrix_needs_twelve_points(void **state)
+{
+	(void) state;
+	Tandem__V1__MdcResponse *r
+	    = mdc(TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "2025-09-01");
+	assert_true(r->n_series >= 20);
+	for (size_t i = 0; i < r->n_series; i++) {
+		const Tandem__V1__MdcSeries *s = r->series[i];
+		assert_true(s->n_points < 12);
+		assert_string_equal(s->variation, "");
+		assert_string_equal(s->assurance, "");
+		assert_true(strstr(s->icon_note, "fewer than 12") != NULL
+		            || s->note[0] != '\0');
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
 int
 main(void)
 {
@@ -470,6 +573,8 @@ main(void)
 		cmocka_unit_test(
 		    survey_rollups_equal_a_recount_from_the_responses),
 		cmocka_unit_test(unknown_measure_is_not_found),
+		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
+		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }

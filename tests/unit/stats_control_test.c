@@ -301,16 +301,17 @@ test_i_chart_screened_moving_ranges(void **state)
 	stats_control_result_free(&r);
 }
 
-/* NHS two-of-three on an i chart.
+/* NHS (Making Data Count) two-in-three on an i chart: limits at 2.66 x
+ * the screened mean moving range, so sigma = 2.66 amr / 3, not
+ * amr / 1.128 (0.68951930654058324 before the rule set followed MDC).
  * R: y10 <- c(10, 10.4, 9.7, 10.2, 9.9, 10.3, 9.8, 10.1, 10.0, 9.6,
  *             11.6, 10.2, 11.7, 10.1, 9.9, 10.3, 8.6, 10.0, 10.2)
- *    cl <- mean(y10); s <- mean(abs(diff(y10))) / 1.128
- *    c(cl, s, cl + 2*s) = 10.136842105263158, 0.68951930654058324,
- *    11.515880718344324
- *    which(y10 > cl + 2*s) = 11 13; which(y10 < cl - 2*s) = 17;
- *    hand rule: a window of 3 with >= 2 beyond 2s on one side -> 11 13;
- *    outside 3s: none. NHS runs (runs_fun/trend_fun of
- *    stats_runchart_test.c with breaks): longest shift 4, trend 3. */
+ *    r <- mdc(y10)  # the function of stats_mdc_test.c
+ *    c(r$mean, r$amr, 2.66 * r$amr / 3) = 10.136842105263158,
+ *    0.77777777777777779, 0.6896296296296297 (no range screened)
+ *    which(r$rule == "two_in_three") - 1 = 10 12; outside: none.
+ *    NHS runs (runs_fun/trend_fun of stats_runchart_test.c with
+ *    breaks): longest shift 4, trend 3. */
 static void
 test_i_chart_nhs_two_of_three(void **state)
 {
@@ -324,7 +325,10 @@ test_i_chart_nhs_two_of_three(void **state)
 	(void) state;
 	chart_ok(y, NULL, LEN(y), &o, &r);
 	assert_close(r.seg[0].cl, 10.136842105263158, 1e-12);
-	assert_close(r.seg[0].sigma, 0.68951930654058324, 1e-12);
+	assert_close(r.seg[0].sigma, 0.6896296296296297, 1e-12);
+	assert_close(r.seg[0].amr, 0.77777777777777779, 1e-12);
+	assert_close(r.ucl[0], 10.136842105263158 + 2.66 * 0.77777777777777779,
+	             1e-12);
 	assert_true(r.seg[0].sig_two_of_three);
 	assert_marks(r.signals, LEN(y), STATS_SIG_TWO_OF_THREE, two3,
 	             LEN(two3));

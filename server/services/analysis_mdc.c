@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT
+ * Analysis/Mdc: Making Data Count XmR charts with their icons, for one
+ * scope or every school side by side (the council's icon matrix).
+ * Suppressed points are gaps: left out of the limits and the rules.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "services.h"
+#include "stats/stats_mdc.h"
+
+static stats_mdc_direction
+direction_of(char d)
+{
+	return d == 'h' ? STATS_MDC_HIGHER
+	    : d == 'l'  ? STATS_MDC_LOWER
+	                : STATS_MDC_NEUTRAL;
+}
+
+static const char *
+direction_name(char d)
+{
+	return d == 'h' ? "higher" : d == 'l' ? "lower" : "neutral";
+}
+
+/* rebases turns the request's periods into sorted point indices of s;
+ * false (status set) when one is not a period of s. */
+static bool
+rebases(rpc_call *call, const Tandem__V1__MdcRequest *in,
+        const series_spec *spec, const series *s, size_t *at, size_t *n)
+{
+	*n = 0;
+	for (size_t k = 0; k < in->n_rebase_at; k++) {
+		long i
+		    = analysis_period_index(call, spec, s, in->rebase_at[k]);
+		if (i < 0) {
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "rebase_at %s is not a period of %s",
+			         in->rebase_at[k], s->unit);
+			return false;
+		}
+		if (i == 0) {
+			continue; /* the first point starts a segment anyway */
+		}
+		size_t j = (*n)++;
+		while (j > 0 && at[j - 1] > (size_t) i) {
+			at[j] = at[j - 1];
+			j--;
+		}
+		at[j] = (size_t) i;
+		if (j > 0 && at[j - 1] == (size_t) i) {
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "rebase_at names %s twice", in->rebase_at[k]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static Tandem__V1__MdcSeries *
+new_series(rpc_call *call, const series_spec *spec, const series *s)
+{
+	Tandem__V1__MdcSeries *o = RPC_NEW(call->arena, Tandem__V1__MdcSeries,
+	                                   tandem__v1__mdc_series__init);
+	if (o == NULL) {
+		return NULL;
+	}
+	o->unit              = (char *) s->unit;
+	o->label             = (char *) s->unit;
+	o->suppressed_points = (int32_t) s->n_suppressed;
+	o->points = rpc_arena_alloc(call->arena, (s->n + 1) * sizeof(void *));
+	for (size_t i = 0; o->points && i < s->n; i++) {
+		Tandem__V1__MdcPoint *p
+		    = RPC_NEW(call->arena, Tandem__V1__MdcPoint,
+		              tandem__v1__mdc_point__init);
+		if (p == NULL) {
+			return NULL;
+		}
+		p->period       = (char *) analysis_label(call, spec->grain,
+		                                          s->pts[i].period);
+		p->period_start = (char *) s->pts[i].period;
+		p->n            = (int64_t) llround(s->people[i]);
+		p->suppressed   = s->suppressed[i];
+		p->value        = s->suppressed[i] ? 0 : s->value[i];
+		o->points[o->n_points++] = p;
+	}
+	return o->points ? o : NULL;
+}
+
+static void
+fill(Tandem__V1__MdcSeries *o, const stats_mdc_result *r)
+{
+	const stats_mdc_segment *last = &r->seg[r->nsegments - 1];
+	for (size_t i = 0; i < r->n; i++) {
+		Tandem__V1__MdcPoint    *p = o->points[i];
+		const stats_mdc_segment *g = &r->seg[r->segment[i]];
+		p->mean                    = g->mean;
+		p->lpl                     = g->lpl;
+		p->upl                     = g->upl;
+		p->nlpl                    = g->nlpl;
+		p->nupl                    = g->nupl;
+		p->segment                 = (int32_t) r->segment[i];
+		p->rule       = (char *) stats_mdc_rule_name(r->rule[i]);
+		p->point_type = (char *) stats_mdc_type_name(r->type[i]);
+	}
+	o->variation
+	    = (char *) (r->has_icons ? stats_mdc_icon_name(r->variation) : "");
+	o->assurance         = (char *) stats_mdc_assurance_name(r->assurance);
+	o->points_with_value = (int32_t) last->n_values;
+	o->mean              = last->mean;
+	o->lpl               = last->lpl;
+	o->upl               = last->upl;
+	o->amr               = last->amr;
+	o->moving_ranges     = (int32_t) last->n_mr;
+	o->screened_moving_ranges = (int32_t) last->n_mr_screened;
+}
+
+int
+analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
+             ProtobufCMessage **resp)
+{
+	const Tandem__V1__MdcRequest *in = (const void *) req;
+	series_spec                   spec;
+	store_measure_meta            meta;
+	series                       *ss;
+	size_t                        ns, at[STATS_MDC_MAX_SEGMENTS];
+	int                           code, rv;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (in->fix_after < 0 || in->fix_after == 1) {
+		rpc_detail(call, -1, "fix_after", "range",
+		           "fix_after %d: limits need at least 2 points (0 = "
+		           "every point)",
+		           in->fix_after);
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "bad fix_after %d", in->fix_after);
+	}
+	if (in->n_rebase_at >= STATS_MDC_MAX_SEGMENTS) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "at most %d rebases, not %zu",
+		                STATS_MDC_MAX_SEGMENTS - 1, in->n_rebase_at);
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	if ((rv = store_measure_meta_get(call->store, spec.measure, &meta))
+	    != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (ns == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec.measure);
+	}
+	Tandem__V1__MdcResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__MdcResponse,
+	              tandem__v1__mdc_response__init);
+	if (out == NULL
+	    || (out->series
+	        = rpc_arena_alloc(call->arena, ns * sizeof(void *)))
+	        == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	out->measure    = rpc_arena_strdup(call->arena, spec.measure);
+	out->direction  = (char *) direction_name(meta.direction);
+	out->has_target = meta.has_target;
+	out->target     = meta.target;
+	out->min_n      = call->cfg->min_n;
+	for (size_t k = 0; k < ns; k++) {
+		const series          *s = &ss[k];
+		Tandem__V1__MdcSeries *o = new_series(call, &spec, s);
+		stats_mdc_opts         opt
+		    = { .direction  = direction_of(meta.direction),
+			.fix_after  = (size_t) in->fix_after,
+			.rebase     = at,
+			.no_screen  = in->no_screen,
+			.has_target = meta.has_target,
+			.target     = meta.target };
+		stats_mdc_result r;
+		char             err[TD_ERRMSG_MAX];
+		if (o == NULL) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		if (!rebases(call, in, &spec, s, at, &opt.n_rebase)) {
+			return call->code;
+		}
+		rv = stats_mdc(s->value, s->n, &opt, &r, err);
+		if (rv != TD_OK) {
+			/* One school without enough data must not sink the
+			 * icon matrix: say why on its row. */
+			if (ns == 1) {
+				return analysis_stats_fail(call, rv, s->unit,
+				                           err);
+			}
+			o->note      = rpc_arena_strdup(call->arena, err);
+			o->icon_note = rpc_arena_strdup(call->arena,
+			                                "no chart: see note");
+		} else {
+			fill(o, &r);
+			o->icon_note
+			    = rpc_arena_strdup(call->arena, r.icon_note);
+			stats_mdc_result_free(&r);
+		}
+		out->suppressed_points += o->suppressed_points;
+		out->series[out->n_series++] = o;
+	}
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
