@@ -16,6 +16,7 @@
 #include "config.h"
 #include "rpc/auth.h"
 #include "rpc/rpc.h"
+#include "services/services.h"
 #include "stats/stats.h"
 #include "store/store.h"
 #include "transport/transport.h"
@@ -320,7 +321,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	stats_init();
-	if (rpc_methods_init() != TD_OK) {
+	size_t                  n_bindings;
+	const services_binding *bindings = services_bindings(&n_bindings);
+	if (rpc_methods_init(bindings, n_bindings) != TD_OK) {
 		return 1;
 	}
 

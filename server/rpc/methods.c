@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT
  * The dispatch table, built from protobuf-c's service descriptors so that
  * Reflection/ListMethods is true by construction; the services layer binds
- * handlers to paths, and a declared method without one is UNIMPLEMENTED.
+ * handlers to paths (rpc_methods_init takes them), and a declared method
+ * without one is UNIMPLEMENTED.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rpc.h"
-#include "services/services.h"
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
@@ -25,7 +25,7 @@ static rpc_method *table;
 static size_t      n_table;
 
 int
-rpc_methods_init(void)
+rpc_methods_init(const rpc_binding *b, size_t nb)
 {
 	size_t n = 0;
 	for (size_t s = 0; s < sizeof(services) / sizeof(services[0]); s++) {
@@ -50,8 +50,6 @@ rpc_methods_init(void)
 			e->service = sd;
 		}
 	}
-	size_t                  nb;
-	const services_binding *b = services_bindings(&nb);
 	for (size_t i = 0; i < nb; i++) {
 		rpc_method *e = (rpc_method *) rpc_find(b[i].path);
 		if (e == NULL) {

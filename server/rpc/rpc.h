@@ -93,11 +93,22 @@ int rpc_fail_err(rpc_call *call, int err, const char *msg);
 int64_t rpc_remaining_ms(const rpc_call *call);
 int64_t rpc_now_us(void);
 
+/* A handler bound to a method path by the layer above (services). */
+typedef struct rpc_binding {
+	const char *path;
+	rpc_handler handler;
+	int         roles; /* RPC_ROLE_* allowed */
+	bool        open; /* callable without a token */
+} rpc_binding;
+
 /* The method table, built once from the protobuf-c service descriptors. */
 const rpc_method *rpc_methods(size_t *count);
 const rpc_method *rpc_find(const char *path);
-/* rpc_methods_init builds the table; call once at start. */
-int rpc_methods_init(void) __attribute__((warn_unused_result));
+/* rpc_methods_init builds the table and binds the n handlers of b (static
+ * storage, e.g. services_bindings); call once at start. The RPC layer
+ * thus never names the services above it. */
+int rpc_methods_init(const rpc_binding *b, size_t nb)
+    __attribute__((warn_unused_result));
 
 /* rpc_handle processes one request message. in/in_len are the bytes
  * received; *out (malloc'd, owned by the caller) gets the packed

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The services layer: each service file binds its handlers to method paths.
- * rpc/methods.c joins these bindings with the declared methods.
+ * rpc/methods.c joins these bindings (handed over by main) with the
+ * declared methods.
  */
 #ifndef TD_SERVICES_H
 #define TD_SERVICES_H
@@ -10,12 +11,7 @@
 
 #include "rpc/rpc.h"
 
-typedef struct services_binding {
-	const char *path;
-	rpc_handler handler;
-	int         roles; /* RPC_ROLE_* allowed */
-	bool        open; /* callable without a token */
-} services_binding;
+typedef rpc_binding services_binding;
 
 /* services_bindings lists every implemented method (static storage). */
 const services_binding *services_bindings(size_t *count);

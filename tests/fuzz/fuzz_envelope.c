@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "rpc/rpc.h"
+#include "services/services.h"
 #include "store/store.h"
 #include "tandem/v1/rpc.pb-c.h"
 
@@ -44,7 +45,9 @@ die(const char *what)
 static void
 setup(void)
 {
-	if (rpc_methods_init() != TD_OK || rpc_arena_create(&arena) != 0
+	size_t                  nb;
+	const services_binding *b = services_bindings(&nb);
+	if (rpc_methods_init(b, nb) != TD_OK || rpc_arena_create(&arena) != 0
 	    || store_open(&dead, DEAD_DB, 0) != TD_OK) {
 		die("setup failed");
 	}
