@@ -12,21 +12,9 @@
 #include <cmocka.h>
 
 #include "stats_agreement.h"
+#include "test_util.h"
 
 #define REL 1e-9
-
-static void
-assert_rel(double actual, double expected, double tol)
-{
-	if (expected == 0.0) {
-		if (!(fabs(actual) <= tol)) {
-			fail_msg("got %.17g, expected 0", actual);
-		}
-	} else if (!(fabs(actual - expected) <= tol * fabs(expected))) {
-		fail_msg("got %.17g, expected %.17g (rel err %.3g)", actual,
-		         expected, fabs(actual - expected) / fabs(expected));
-	}
-}
 
 /* R: a <- c(3, 2, 4, 1, 3, 3, 2, 4, 2, 3, 1, 4, 3, 2, 3)
  *    b <- c(3, 3, 4, 2, 2, 3, 2, 3, 1, 3, 1, 4, 4, 2, 3) */

@@ -13,21 +13,9 @@
 #include <cmocka.h>
 
 #include "stats_compare.h"
+#include "test_util.h"
 
 #define REL 1e-9
-
-static void
-assert_rel(double actual, double expected, double tol)
-{
-	if (expected == 0.0) {
-		if (!(fabs(actual) <= tol)) {
-			fail_msg("got %.17g, expected 0", actual);
-		}
-	} else if (!(fabs(actual - expected) <= tol * fabs(expected))) {
-		fail_msg("got %.17g, expected %.17g (rel err %.3g)", actual,
-		         expected, fabs(actual - expected) / fabs(expected));
-	}
-}
 
 /* R: A <- c(72, 68, 75, 80, 66, 71); B <- c(60, 65, 58, 70, 62);
  *    C <- c(77, 82, 79, 85, 74, 80, 78); D <- 90 */

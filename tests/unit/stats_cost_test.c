@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "stats_cost.h"
+#include "test_util.h"
 
 /* The data set, in R:
  *   yr  <- c(2021, 2021, 2022, 2022, 2022, 2023, 2023)
@@ -45,16 +46,6 @@ static const stats_price_index cpi[] = {
 };
 
 static void
-assert_rel(double got, double want)
-{
-	double tol = 1e-9 * fmax(fabs(want), 1e-300);
-
-	if (!(fabs(got - want) <= tol)) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
-
-static void
 cpi_options(stats_cost_options *o)
 {
 	stats_cost_options_init(o);
@@ -81,45 +72,49 @@ test_cost_adjusted_discounted_totals_match_r(void **state)
 	assert_int_equal(r.n_items, 7);
 	assert_int_equal(r.n_skipped, 1);
 
-	assert_rel(r.total_nominal, 29696.599999999999); /* sum(nom) */
-	assert_rel(r.total_real, 31158.541746686609); /* sum(real) */
-	assert_rel(r.total_pv, 30272.842804202272); /* sum(pv) */
+	assert_rel(r.total_nominal, 29696.599999999999, 1e-9); /* sum(nom) */
+	assert_rel(r.total_real, 31158.541746686609, 1e-9); /* sum(real) */
+	assert_rel(r.total_pv, 30272.842804202272, 1e-9); /* sum(pv) */
 	/* sum(pv[cat == "pers"]) etc. */
-	assert_rel(r.pv_by_category[STATS_COST_PERSONNEL], 17486.584603836422);
-	assert_rel(r.pv_by_category[STATS_COST_FACILITIES],
-	           9704.0575793127973);
-	assert_rel(r.pv_by_category[STATS_COST_MATERIALS], 413.24864376130193);
-	assert_rel(r.pv_by_category[STATS_COST_TRAVEL], 1255.0581135911218);
-	assert_rel(r.pv_by_category[STATS_COST_OTHER], 1413.8938637006315);
+	assert_rel(r.pv_by_category[STATS_COST_PERSONNEL], 17486.584603836422,
+	           1e-9);
+	assert_rel(r.pv_by_category[STATS_COST_FACILITIES], 9704.0575793127973,
+	           1e-9);
+	assert_rel(r.pv_by_category[STATS_COST_MATERIALS], 413.24864376130193,
+	           1e-9);
+	assert_rel(r.pv_by_category[STATS_COST_TRAVEL], 1255.0581135911218,
+	           1e-9);
+	assert_rel(r.pv_by_category[STATS_COST_OTHER], 1413.8938637006315,
+	           1e-9);
 	/* sum(real[cat == "pers"]) */
 	assert_rel(r.real_by_category[STATS_COST_PERSONNEL],
-	           17957.403939234271);
+	           17957.403939234271, 1e-9);
 
 	assert_int_equal(r.n_years, 3);
 	assert_int_equal(r.years[0].year, 2021);
 	assert_int_equal(r.years[2].year, 2023);
-	assert_rel(r.years[0].nominal, 5827.5); /* sum(nom[yr==2021]) */
-	assert_rel(r.years[0].real,
-	           6552.942779643502); /* sum(real[yr==2021]) */
-	assert_rel(r.years[0].present_value,
-	           6552.942779643502); /* sum(pv[yr==2021]) */
-	assert_rel(r.years[1].nominal,
-	           17891.599999999999); /* sum(nom[yr==2022]) */
-	assert_rel(r.years[1].real,
-	           18628.098967043108); /* sum(real[yr==2022]) */
-	assert_rel(r.years[1].present_value,
-	           18085.532977711755); /* sum(pv[yr==2022]) */
-	assert_rel(r.years[2].real, 5977.5); /* sum(real[yr==2023]) */
-	assert_rel(r.years[2].present_value,
-	           5634.3670468470164); /* sum(pv[yr==2023]) */
+	assert_rel(r.years[0].nominal, 5827.5, 1e-9); /* sum(nom[yr==2021]) */
+	assert_rel(r.years[0].real, 6552.942779643502,
+	           1e-9); /* sum(real[yr==2021]) */
+	assert_rel(r.years[0].present_value, 6552.942779643502,
+	           1e-9); /* sum(pv[yr==2021]) */
+	assert_rel(r.years[1].nominal, 17891.599999999999,
+	           1e-9); /* sum(nom[yr==2022]) */
+	assert_rel(r.years[1].real, 18628.098967043108,
+	           1e-9); /* sum(real[yr==2022]) */
+	assert_rel(r.years[1].present_value, 18085.532977711755,
+	           1e-9); /* sum(pv[yr==2022]) */
+	assert_rel(r.years[2].real, 5977.5, 1e-9); /* sum(real[yr==2023]) */
+	assert_rel(r.years[2].present_value, 5634.3670468470164,
+	           1e-9); /* sum(pv[yr==2023]) */
 	/* sum(pv[yr==2022 & cat=="fac"]) */
 	assert_rel(r.years[1].pv_by_category[STATS_COST_FACILITIES],
-	           9704.0575793127973);
+	           9704.0575793127973, 1e-9);
 
 	assert_true(r.has_per_school);
-	assert_rel(r.per_school, 7568.2107010505679); /* sum(pv)/4 */
+	assert_rel(r.per_school, 7568.2107010505679, 1e-9); /* sum(pv)/4 */
 	assert_true(r.has_per_educator);
-	assert_rel(r.per_educator, 1681.8246002334595); /* sum(pv)/18 */
+	assert_rel(r.per_educator, 1681.8246002334595, 1e-9); /* sum(pv)/18 */
 	stats_cost_result_free(&r);
 }
 
@@ -139,9 +134,9 @@ test_cost_without_index_says_unadjusted(void **state)
 	assert_non_null(strstr(r.price_note, "no price adjustment"));
 	assert_true(r.total_real == r.total_nominal);
 	/* sum(nom / 1.05^(yr - 2022)) */
-	assert_rel(r.total_pv, 29703.332142857143);
+	assert_rel(r.total_pv, 29703.332142857143, 1e-9);
 	/* sum((nom / 1.05^(yr - 2022))[yr == 2021]) */
-	assert_rel(r.years[0].present_value, 6118.875);
+	assert_rel(r.years[0].present_value, 6118.875, 1e-9);
 	stats_cost_result_free(&r);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "stats_did.h"
+#include "test_util.h"
 
 /* The data set, in R (the two schools with a missing period are left out
  * of the R vectors, as the code must leave them out):
@@ -53,16 +54,6 @@ static const stats_did_school schools[] = {
 #define N_SCHOOLS (sizeof(schools) / sizeof(schools[0]))
 
 static void
-assert_rel(double got, double want)
-{
-	double tol = 1e-9 * fmax(fabs(want), 1e-300);
-
-	if (!(fabs(got - want) <= tol)) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
-
-static void
 test_did_unweighted_matches_lm_ttest_escalc(void **state)
 {
 	stats_did_result r;
@@ -73,57 +64,59 @@ test_did_unweighted_matches_lm_ttest_escalc(void **state)
 	assert_int_equal(r.n_treated, 6);
 	assert_int_equal(r.n_comparison, 7);
 	assert_int_equal(r.n_skipped, 2);
-	assert_rel(r.mean_pre_treated,
-	           59.649999999999999); /* mean(pre[tr==1]) */
-	assert_rel(r.mean_post_comparison,
-	           61.414285714285718); /* mean(pst[tr==0]) */
-	assert_rel(r.estimate,
-	           3.5285714285714245); /* coef(fit)["treat:post"] */
+	assert_rel(r.mean_pre_treated, 59.649999999999999,
+	           1e-9); /* mean(pre[tr==1]) */
+	assert_rel(r.mean_post_comparison, 61.414285714285718,
+	           1e-9); /* mean(pst[tr==0]) */
+	assert_rel(r.estimate, 3.5285714285714245,
+	           1e-9); /* coef(fit)["treat:post"] */
 
 	/* Stacked OLS: summary(fit)$coefficients["treat:post", ] */
 	assert_true(r.ols.available);
-	assert_rel(r.ols.se, 6.2479614486207273);
-	assert_rel(r.ols.df, 22); /* fit$df.residual */
-	assert_rel(r.ols.p, 0.57795373218693402);
-	assert_rel(r.ols.ci_lo,
-	           -9.428907549025725); /* confint(fit)["treat:post",1] */
-	assert_rel(r.ols.ci_hi,
-	           16.486050406168573); /* confint(fit)["treat:post",2] */
+	assert_rel(r.ols.se, 6.2479614486207273, 1e-9);
+	assert_rel(r.ols.df, 22, 1e-9); /* fit$df.residual */
+	assert_rel(r.ols.p, 0.57795373218693402, 1e-9);
+	assert_rel(r.ols.ci_lo, -9.428907549025725,
+	           1e-9); /* confint(fit)["treat:post",1] */
+	assert_rel(r.ols.ci_hi, 16.486050406168573,
+	           1e-9); /* confint(fit)["treat:post",2] */
 
 	/* Welch on changes, the default headline: tt$stderr, tt$parameter,
 	 * tt$conf.int, tt$p.value, tt$statistic */
 	assert_int_equal(r.se_method, STATS_DID_SE_CHANGE);
 	assert_true(r.change.available);
-	assert_rel(r.change.se, 0.66508656282804501);
-	assert_rel(r.change.df, 8.2357556560499141);
-	assert_rel(r.change.ci_lo, 2.0024875176561685);
-	assert_rel(r.change.ci_hi, 5.0546553394866871);
-	assert_rel(r.change.p, 0.0006577370460599507);
-	assert_rel(r.change.t, 5.3054318426874056);
-	assert_rel(r.se, 0.66508656282804501);
-	assert_rel(r.ci_lo, 2.0024875176561685);
-	assert_rel(r.ci_hi, 5.0546553394866871);
+	assert_rel(r.change.se, 0.66508656282804501, 1e-9);
+	assert_rel(r.change.df, 8.2357556560499141, 1e-9);
+	assert_rel(r.change.ci_lo, 2.0024875176561685, 1e-9);
+	assert_rel(r.change.ci_hi, 5.0546553394866871, 1e-9);
+	assert_rel(r.change.p, 0.0006577370460599507, 1e-9);
+	assert_rel(r.change.t, 5.3054318426874056, 1e-9);
+	assert_rel(r.se, 0.66508656282804501, 1e-9);
+	assert_rel(r.ci_lo, 2.0024875176561685, 1e-9);
+	assert_rel(r.ci_hi, 5.0546553394866871, 1e-9);
 
 	/* Hedges' g: es$yi, es$vi, summary(es)$ci.lb / ci.ub */
-	assert_rel(r.sd_pre_treated, 7.2934902481596549); /* sd(pre[tr==1]) */
-	assert_rel(r.sd_pre_comparison,
-	           7.9751399450327609); /* sd(pre[tr==0]) */
-	assert_rel(r.g_j, 0.92995980997577854); /* metafor:::.cmicalc(11) */
-	assert_rel(r.g, 0.42766986590496164);
-	assert_rel(r.g_v, 0.3165584831470083);
-	assert_rel(r.g_ci_lo, -0.6750750626032711);
-	assert_rel(r.g_ci_hi, 1.5304147944131943);
+	assert_rel(r.sd_pre_treated, 7.2934902481596549,
+	           1e-9); /* sd(pre[tr==1]) */
+	assert_rel(r.sd_pre_comparison, 7.9751399450327609,
+	           1e-9); /* sd(pre[tr==0]) */
+	assert_rel(r.g_j, 0.92995980997577854,
+	           1e-9); /* metafor:::.cmicalc(11) */
+	assert_rel(r.g, 0.42766986590496164, 1e-9);
+	assert_rel(r.g_v, 0.3165584831470083, 1e-9);
+	assert_rel(r.g_ci_lo, -0.6750750626032711, 1e-9);
+	assert_rel(r.g_ci_hi, 1.5304147944131943, 1e-9);
 
 	/* Dose-response: coef(dr), summary(dr)$coefficients[2,2],
 	 * confint(dr)[2, ] */
 	assert_true(r.has_dose);
 	assert_int_equal(r.dose.n, 6);
-	assert_rel(r.dose.slope, 0.22182146077547374);
-	assert_rel(r.dose.intercept, 2.2229936880072092);
-	assert_rel(r.dose.se, 0.032173730418506422);
-	assert_rel(r.dose.df, 4);
-	assert_rel(r.dose.ci_lo, 0.13249286443905822);
-	assert_rel(r.dose.ci_hi, 0.31115005711188926);
+	assert_rel(r.dose.slope, 0.22182146077547374, 1e-9);
+	assert_rel(r.dose.intercept, 2.2229936880072092, 1e-9);
+	assert_rel(r.dose.se, 0.032173730418506422, 1e-9);
+	assert_rel(r.dose.df, 4, 1e-9);
+	assert_rel(r.dose.ci_lo, 0.13249286443905822, 1e-9);
+	assert_rel(r.dose.ci_hi, 0.31115005711188926, 1e-9);
 }
 
 static void
@@ -138,9 +131,9 @@ test_did_ols_headline_when_chosen(void **state)
 	assert_int_equal(stats_did_compute(schools, N_SCHOOLS, &o, &r, err),
 	                 0);
 	assert_int_equal(r.se_method, STATS_DID_SE_OLS);
-	assert_rel(r.se, 6.2479614486207273); /* as above, from lm */
-	assert_rel(r.df, 22);
-	assert_rel(r.ci_lo, -9.428907549025725);
+	assert_rel(r.se, 6.2479614486207273, 1e-9); /* as above, from lm */
+	assert_rel(r.df, 22, 1e-9);
+	assert_rel(r.ci_lo, -9.428907549025725, 1e-9);
 }
 
 /* Weighted, in R (same vectors):
@@ -164,22 +157,22 @@ test_did_weighted_matches_weighted_lm(void **state)
 	o.use_weights = true;
 	assert_int_equal(stats_did_compute(schools, N_SCHOOLS, &o, &r, err),
 	                 0);
-	assert_rel(r.estimate, 3.5621390887290341); /* west */
+	assert_rel(r.estimate, 3.5621390887290341, 1e-9); /* west */
 	/* summary(fw)$coefficients["treat:post",2], confint(fw)[...] */
-	assert_rel(r.ols.se, 6.1516506719080226);
-	assert_rel(r.ols.ci_lo, -9.1956035628947177);
-	assert_rel(r.ols.ci_hi, 16.319881740352788);
-	assert_rel(r.change.se, 0.66384408438411135); /* wse */
-	assert_rel(r.change.df, 7.9394909113915864); /* wdf */
+	assert_rel(r.ols.se, 6.1516506719080226, 1e-9);
+	assert_rel(r.ols.ci_lo, -9.1956035628947177, 1e-9);
+	assert_rel(r.ols.ci_hi, 16.319881740352788, 1e-9);
+	assert_rel(r.change.se, 0.66384408438411135, 1e-9); /* wse */
+	assert_rel(r.change.df, 7.9394909113915864, 1e-9); /* wdf */
 	/* west - qt(0.975, wdf)*wse, west + qt(0.975, wdf)*wse */
-	assert_rel(r.change.ci_lo, 2.0292787311055651);
-	assert_rel(r.change.ci_hi, 5.094999446352503);
-	assert_rel(r.g, 0.43173833299113279); /* ew$yi */
+	assert_rel(r.change.ci_lo, 2.0292787311055651, 1e-9);
+	assert_rel(r.change.ci_hi, 5.094999446352503, 1e-9);
+	assert_rel(r.g, 0.43173833299113279, 1e-9); /* ew$yi */
 	/* coef(dw)[2], summary(dw)$coefficients[2,2], confint(dw)[2, ] */
-	assert_rel(r.dose.slope, 0.21375172376308726);
-	assert_rel(r.dose.se, 0.030950558699988376);
-	assert_rel(r.dose.ci_lo, 0.12781919655736756);
-	assert_rel(r.dose.ci_hi, 0.29968425096880696);
+	assert_rel(r.dose.slope, 0.21375172376308726, 1e-9);
+	assert_rel(r.dose.se, 0.030950558699988376, 1e-9);
+	assert_rel(r.dose.ci_lo, 0.12781919655736756, 1e-9);
+	assert_rel(r.dose.ci_hi, 0.29968425096880696, 1e-9);
 }
 
 static void
@@ -280,8 +273,8 @@ test_did_identical_changes_zero_welch_se(void **state)
 	 * treat=rep(c(1,1,0,0),2), post=rep(0:1, each=4)) coef(lm(y ~
 	 * treat*post, d))["treat:post"], summary(lm(y ~ treat*post,
 	 * d))$coefficients["treat:post",2] */
-	assert_rel(r.estimate, 1.9999999999999896);
-	assert_rel(r.ols.se, 8.2462112512353158);
+	assert_rel(r.estimate, 1.9999999999999896, 1e-9);
+	assert_rel(r.ols.se, 8.2462112512353158, 1e-9);
 }
 
 static void

@@ -40,16 +40,9 @@
 
 #include "stats_mdc.h"
 #include "stats_runchart.h"
+#include "test_util.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-assert_close(double got, double want, double rtol)
-{
-	if (!(fabs(got - want) <= rtol * fmax(fabs(want), 1e-300))) {
-		fail_msg("got %.17g, want %.17g (rtol %g)", got, want, rtol);
-	}
-}
 
 /* y <- c(10.2, 11.1, 9.8, 10.5, 10.9, 9.7, 10.4, 25.0, 10.1, 10.8, 11.6,
  *        11.9, 11.7, 12.1, 11.8, 12.2, 11.9, 12.4, 9.0, 9.1, 9.3, 9.6,
@@ -120,12 +113,12 @@ test_screened_limits_and_rules(void **state)
 
 	run_ok(Y, LEN(Y), &o, &r);
 	assert_int_equal(r.nsegments, 1);
-	assert_close(r.seg[0].mean, 11.263461538461538, 1e-14); /* mean */
-	assert_close(r.seg[0].amr, 0.62826086956521732, 1e-14); /* amr */
-	assert_close(r.seg[0].lpl, 9.5922876254180593, 1e-14); /* lpl */
-	assert_close(r.seg[0].upl, 12.934635451505017, 1e-14); /* upl */
-	assert_close(r.seg[0].nlpl, 10.149345596432553, 1e-14); /* nlpl */
-	assert_close(r.seg[0].nupl, 12.377577480490523, 1e-14); /* nupl */
+	assert_rel(r.seg[0].mean, 11.263461538461538, 1e-14); /* mean */
+	assert_rel(r.seg[0].amr, 0.62826086956521732, 1e-14); /* amr */
+	assert_rel(r.seg[0].lpl, 9.5922876254180593, 1e-14); /* lpl */
+	assert_rel(r.seg[0].upl, 12.934635451505017, 1e-14); /* upl */
+	assert_rel(r.seg[0].nlpl, 10.149345596432553, 1e-14); /* nlpl */
+	assert_rel(r.seg[0].nupl, 12.377577480490523, 1e-14); /* nupl */
 	/* The ranges into and out of 25.0 are screened. */
 	assert_int_equal(r.seg[0].n_mr_screened, 2);
 	assert_int_equal(r.seg[0].n_mr, 23);
@@ -152,8 +145,8 @@ test_unscreened(void **state)
 	stats_mdc_opts   o = { .no_screen = true };
 
 	run_ok(Y, LEN(Y), &o, &r);
-	assert_close(r.seg[0].amr, 1.758, 1e-14);
-	assert_close(r.seg[0].upl, 15.939741538461538, 1e-14);
+	assert_rel(r.seg[0].amr, 1.758, 1e-14);
+	assert_rel(r.seg[0].upl, 15.939741538461538, 1e-14);
 	assert_int_equal(r.seg[0].n_mr_screened, 0);
 	stats_mdc_result_free(&r);
 }
@@ -196,10 +189,10 @@ test_fixed_baseline(void **state)
 		                            "trend" };
 
 	run_ok(Y, LEN(Y), &o, &r);
-	assert_close(r.seg[0].mean, 11.833333333333334, 1e-14);
-	assert_close(r.seg[0].amr, 0.77777777777777801, 1e-14);
-	assert_close(r.seg[0].lpl, 9.7644444444444449, 1e-14);
-	assert_close(r.seg[0].upl, 13.902222222222223, 1e-14);
+	assert_rel(r.seg[0].mean, 11.833333333333334, 1e-14);
+	assert_rel(r.seg[0].amr, 0.77777777777777801, 1e-14);
+	assert_rel(r.seg[0].lpl, 9.7644444444444449, 1e-14);
+	assert_rel(r.seg[0].upl, 13.902222222222223, 1e-14);
 	assert_int_equal(r.seg[0].n_baseline, 12);
 	assert_rules(&r, want, LEN(Y));
 	/* Neutral direction: special causes are neutral_high/low. */
@@ -247,11 +240,11 @@ test_rebase(void **state)
 
 	run_ok(Y, LEN(Y), &o, &r);
 	assert_int_equal(r.nsegments, 2);
-	assert_close(r.seg[0].mean, 11.833333333333334, 1e-14);
-	assert_close(r.seg[1].mean, 10.775, 1e-14);
-	assert_close(r.seg[1].amr, 0.32083333333333303, 1e-13);
-	assert_close(r.seg[1].lpl, 9.9215833333333343, 1e-14);
-	assert_close(r.seg[1].upl, 11.628416666666666, 1e-14);
+	assert_rel(r.seg[0].mean, 11.833333333333334, 1e-14);
+	assert_rel(r.seg[1].mean, 10.775, 1e-14);
+	assert_rel(r.seg[1].amr, 0.32083333333333303, 1e-13);
+	assert_rel(r.seg[1].lpl, 9.9215833333333343, 1e-14);
+	assert_rel(r.seg[1].upl, 11.628416666666666, 1e-14);
 	assert_rules(&r, want, LEN(Y));
 	assert_int_equal(r.segment[11], 0);
 	assert_int_equal(r.segment[12], 1);
@@ -278,9 +271,9 @@ test_two_in_three(void **state)
 	stats_mdc_opts   o = { .fix_after = 12, .direction = STATS_MDC_LOWER };
 
 	run_ok(z, LEN(z), &o, &r);
-	assert_close(r.seg[0].amr, 0.2, 1e-14);
-	assert_close(r.seg[0].nupl, 0.35466666666666669, 1e-14);
-	assert_close(r.seg[0].upl, 0.532, 1e-14);
+	assert_rel(r.seg[0].amr, 0.2, 1e-14);
+	assert_rel(r.seg[0].nupl, 0.35466666666666669, 1e-14);
+	assert_rel(r.seg[0].upl, 0.532, 1e-14);
 	for (size_t i = 0; i < LEN(z); i++) {
 		stats_mdc_rule want = i == 20 ? STATS_MDC_RULE_OUTSIDE
 		    : i == 24 || i == 26      ? STATS_MDC_RULE_TWO_IN_THREE

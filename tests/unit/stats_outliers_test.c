@@ -12,19 +12,10 @@
 #include <cmocka.h>
 
 #include "stats_outliers.h"
+#include "test_util.h"
 
 #define NA     NAN
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
-
-static void
-assert_close(double got, double want, double rtol)
-{
-	double tol = rtol * fmax(fabs(want), 1e-300);
-
-	if (!(fabs(got - want) <= tol)) {
-		fail_msg("got %.17g, want %.17g (rtol %g)", got, want, rtol);
-	}
-}
 
 static void
 score_ok(const double *x, size_t n, double threshold, stats_outliers_result *r)
@@ -73,25 +64,25 @@ test_outliers_catch_mistyped_value(void **state)
 	assert_int_equal(r.n, 13);
 	assert_int_equal(r.n_used, 12);
 	assert_int_equal(r.n_missing, 1);
-	assert_close(r.threshold, 3.0, 0);
-	assert_close(r.mean, 13.766666666666666, 1e-12);
-	assert_close(r.sd, 12.986309807803078, 1e-12);
-	assert_close(r.median, 10.050000000000001, 1e-12);
-	assert_close(r.mad, 0.14999999999999947, 1e-9);
+	assert_rel(r.threshold, 3.0, 0);
+	assert_rel(r.mean, 13.766666666666666, 1e-12);
+	assert_rel(r.sd, 12.986309807803078, 1e-12);
+	assert_rel(r.median, 10.050000000000001, 1e-12);
+	assert_rel(r.mad, 0.14999999999999947, 1e-9);
 	assert_true(r.has_z);
 	assert_true(r.has_mod_z);
 	for (size_t i = 0; i < LEN(typo); i++) {
 		if (i == 10) {
 			assert_true(r.missing[i]);
-			assert_close(r.z[i], 0, 0);
-			assert_close(r.mod_z[i], 0, 0);
+			assert_rel(r.z[i], 0, 0);
+			assert_rel(r.mod_z[i], 0, 0);
 			assert_false(r.flag_z[i]);
 			assert_false(r.flag_mod_z[i]);
 			continue;
 		}
 		assert_false(r.missing[i]);
-		assert_close(r.z[i], z[k], 1e-9);
-		assert_close(r.mod_z[i], mz[k], 1e-9);
+		assert_rel(r.z[i], z[k], 1e-9);
+		assert_rel(r.mod_z[i], mz[k], 1e-9);
 		assert_int_equal(r.flag_z[i], i == 6);
 		assert_int_equal(r.flag_mod_z[i], i == 6);
 		k++;
@@ -111,7 +102,7 @@ test_outliers_custom_threshold(void **state)
 
 	(void) state;
 	score_ok(typo, LEN(typo), 1.5, &r);
-	assert_close(r.threshold, 1.5, 0);
+	assert_rel(r.threshold, 1.5, 0);
 	assert_int_equal(r.n_flag_mod_z, 2);
 	assert_true(r.flag_mod_z[6]);
 	assert_true(r.flag_mod_z[8]);
@@ -133,11 +124,11 @@ test_outliers_two_values(void **state)
 	score_ok(x, LEN(x), 0, &r);
 	assert_true(r.has_z);
 	assert_true(r.has_mod_z);
-	assert_close(r.z[0], -0.70710678118654757, 1e-12);
-	assert_close(r.z[1], 0.70710678118654757, 1e-12);
-	assert_close(r.mad, 1.5, 1e-15);
-	assert_close(r.mod_z[0], -0.67449999999999999, 1e-12);
-	assert_close(r.mod_z[1], 0.67449999999999999, 1e-12);
+	assert_rel(r.z[0], -0.70710678118654757, 1e-12);
+	assert_rel(r.z[1], 0.70710678118654757, 1e-12);
+	assert_rel(r.mad, 1.5, 1e-15);
+	assert_rel(r.mod_z[0], -0.67449999999999999, 1e-12);
+	assert_rel(r.mod_z[1], 0.67449999999999999, 1e-12);
 	assert_int_equal(r.n_flag_z + r.n_flag_mod_z, 0);
 	stats_outliers_result_free(&r);
 }
@@ -153,11 +144,11 @@ test_outliers_one_value_has_no_scores(void **state)
 	assert_int_equal(r.n_used, 1);
 	assert_false(r.has_z);
 	assert_false(r.has_mod_z);
-	assert_close(r.mean, 12.5, 0);
-	assert_close(r.median, 12.5, 0);
-	assert_close(r.sd, 0, 0);
-	assert_close(r.mad, 0, 0);
-	assert_close(r.z[1], 0, 0);
+	assert_rel(r.mean, 12.5, 0);
+	assert_rel(r.median, 12.5, 0);
+	assert_rel(r.sd, 0, 0);
+	assert_rel(r.mad, 0, 0);
+	assert_rel(r.z[1], 0, 0);
 	assert_false(r.flag_z[1]);
 	stats_outliers_result_free(&r);
 }
@@ -176,14 +167,14 @@ test_outliers_zero_mad_marks_modified_z_unavailable(void **state)
 	(void) state;
 	score_ok(x, LEN(x), 0, &r);
 	assert_false(r.has_mod_z);
-	assert_close(r.mad, 0, 0);
+	assert_rel(r.mad, 0, 0);
 	assert_true(r.has_z);
-	assert_close(r.sd, 1.7888543819998317, 1e-12);
-	assert_close(r.z[0], -0.44721359549995787, 1e-12);
-	assert_close(r.z[4], 1.7888543819998319, 1e-12);
+	assert_rel(r.sd, 1.7888543819998317, 1e-12);
+	assert_rel(r.z[0], -0.44721359549995787, 1e-12);
+	assert_rel(r.z[4], 1.7888543819998319, 1e-12);
 	for (size_t i = 0; i < LEN(x); i++) {
 		assert_true(isfinite(r.mod_z[i]));
-		assert_close(r.mod_z[i], 0, 0);
+		assert_rel(r.mod_z[i], 0, 0);
 		assert_false(r.flag_mod_z[i]);
 	}
 	stats_outliers_result_free(&r);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "stats_roi.h"
+#include "test_util.h"
 
 /* Costs, as in stats_cost_test.c, in R:
  *   yr  <- c(2021, 2021, 2022, 2022, 2022, 2023, 2023)
@@ -61,16 +62,6 @@ static const stats_did_school schools[] = {
 #define N_SCHOOLS (sizeof(schools) / sizeof(schools[0]))
 
 static void
-assert_rel(double got, double want)
-{
-	double tol = 1e-9 * fmax(fabs(want), 1e-300);
-
-	if (!(fabs(got - want) <= tol)) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
-
-static void
 activity(stats_roi_activity *a, const stats_did_school *s, size_t n)
 {
 	memset(a, 0, sizeof(*a));
@@ -99,14 +90,15 @@ test_roi_ratios_match_r(void **state)
 	stats_roi_options_init(&o);
 	o.n_boot = 0;
 	assert_int_equal(stats_roi_compute(&a, &o, &r, err), 0);
-	assert_rel(r.cost_per_student, 24.218274243361819); /* cps(0.03) */
-	assert_rel(r.g, 0.42766986590496164); /* es$yi */
+	assert_rel(r.cost_per_student, 24.218274243361819,
+	           1e-9); /* cps(0.03) */
+	assert_rel(r.g, 0.42766986590496164, 1e-9); /* es$yi */
 	assert_false(r.effect_ci_includes_zero);
 	assert_true(r.has_effect_per_1000);
-	assert_rel(r.effect_per_1000,
-	           17.658973616676469); /* g*1000/cps(0.03) */
+	assert_rel(r.effect_per_1000, 17.658973616676469,
+	           1e-9); /* g*1000/cps(0.03) */
 	assert_true(r.has_cost_per_sd);
-	assert_rel(r.cost_per_sd, 56.628432756456334); /* cps(0.03)/g */
+	assert_rel(r.cost_per_sd, 56.628432756456334, 1e-9); /* cps(0.03)/g */
 	assert_false(r.has_boot);
 	assert_non_null(strstr(r.boot_reason, "not requested"));
 	stats_roi_result_free(&r);
@@ -157,16 +149,16 @@ test_roi_sensitivity_table_matches_r(void **state)
 		for (int j = 0; j < STATS_ROI_SENS_NRATE; j++) {
 			const stats_roi_sens_cell *c = &r.sens[i][j];
 
-			assert_rel(c->discount_rate, j / 100.0);
-			assert_rel(c->cost_per_student, sens_r[i][j][0]);
+			assert_rel(c->discount_rate, j / 100.0, 1e-9);
+			assert_rel(c->cost_per_student, sens_r[i][j][0], 1e-9);
 			assert_true(c->has_effect_per_1000);
-			assert_rel(c->effect_per_1000, sens_r[i][j][1]);
+			assert_rel(c->effect_per_1000, sens_r[i][j][1], 1e-9);
 			assert_true(c->has_cost_per_sd);
-			assert_rel(c->cost_per_sd, sens_r[i][j][2]);
+			assert_rel(c->cost_per_sd, sens_r[i][j][2], 1e-9);
 		}
 	}
-	assert_rel(r.sens[0][0].cost_multiplier, 0.8);
-	assert_rel(r.sens[2][7].cost_multiplier, 1.2);
+	assert_rel(r.sens[0][0].cost_multiplier, 0.8, 1e-9);
+	assert_rel(r.sens[2][7].cost_multiplier, 1.2, 1e-9);
 	/* The x1.0, 3% cell is the headline. */
 	assert_true(r.sens[1][3].cost_per_student == r.cost_per_student);
 	stats_roi_result_free(&r);
@@ -206,12 +198,12 @@ test_roi_bootstrap_matches_independent_python(void **state)
 	assert_int_equal(r.seed, 20261122u);
 	assert_int_equal(r.n_boot, 2000);
 	assert_int_equal(r.n_boot_valid, 2000); /* len(gs) */
-	assert_rel(r.boot_g_lo, 0.31950897643852327);
-	assert_rel(r.boot_g_hi, 0.71895079141456231);
+	assert_rel(r.boot_g_lo, 0.31950897643852327, 1e-9);
+	assert_rel(r.boot_g_hi, 0.71895079141456231, 1e-9);
 	assert_true(r.has_boot_effect_per_1000);
 	/* lo*1000/cps, hi*1000/cps with cps = 24.218274243361819 */
-	assert_rel(r.boot_effect_per_1000_lo, 13.192887867561417);
-	assert_rel(r.boot_effect_per_1000_hi, 29.686293258968497);
+	assert_rel(r.boot_effect_per_1000_lo, 13.192887867561417, 1e-9);
+	assert_rel(r.boot_effect_per_1000_hi, 29.686293258968497, 1e-9);
 	stats_roi_result_free(&r);
 
 	stats_roi_options_init(&o);
@@ -219,10 +211,10 @@ test_roi_bootstrap_matches_independent_python(void **state)
 	o.n_boot = 500; /* run(7, 500) */
 	assert_int_equal(stats_roi_compute(&a, &o, &r, err), 0);
 	assert_int_equal(r.seed, 7);
-	assert_rel(r.boot_g_lo, 0.32600569217416664);
-	assert_rel(r.boot_g_hi, 0.74539434412753114);
-	assert_rel(r.boot_effect_per_1000_lo, 13.461144625675555);
-	assert_rel(r.boot_effect_per_1000_hi, 30.778177529798278);
+	assert_rel(r.boot_g_lo, 0.32600569217416664, 1e-9);
+	assert_rel(r.boot_g_hi, 0.74539434412753114, 1e-9);
+	assert_rel(r.boot_effect_per_1000_lo, 13.461144625675555, 1e-9);
+	assert_rel(r.boot_effect_per_1000_hi, 30.778177529798278, 1e-9);
 	stats_roi_result_free(&r);
 }
 
@@ -336,8 +328,8 @@ test_roi_negative_effect_has_no_cost_per_sd(void **state)
 	assert_int_equal(stats_roi_compute(&a, &o, &r, err), 0);
 	assert_false(r.effect_ci_includes_zero);
 	assert_true(r.has_effect_per_1000);
-	assert_rel(r.effect_per_1000,
-	           -17.658973616676469); /* -g*1000/cps(0.03) */
+	assert_rel(r.effect_per_1000, -17.658973616676469,
+	           1e-9); /* -g*1000/cps(0.03) */
 	assert_false(r.has_cost_per_sd);
 	assert_non_null(strstr(r.ratio_reason, "negative"));
 	stats_roi_result_free(&r);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "stats_runchart.h"
+#include "test_util.h"
 
 #define NA     NAN
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -46,16 +47,6 @@
  * R indices are 1-based; the arrays of expected marks below are 0-based
  * (R's minus one).
  */
-
-static void
-assert_close(double got, double want, double rtol)
-{
-	double tol = rtol * fmax(fabs(want), 1e-300);
-
-	if (!(fabs(got - want) <= tol)) {
-		fail_msg("got %.17g, want %.17g (rtol %g)", got, want, rtol);
-	}
-}
 
 /* Every point whose index is in want[] has bit set; no other point. */
 static void
@@ -178,7 +169,7 @@ test_runchart_random_series_has_no_signal(void **state)
 	(void) state;
 	run_ok(y, LEN(y), NULL, &r);
 	assert_int_equal(r.nsegments, 1);
-	assert_close(r.seg[0].centre, 13.5, 1e-15);
+	assert_rel(r.seg[0].centre, 13.5, 1e-15);
 	assert_true(r.seg[0].runs.has_runs);
 	assert_int_equal(r.seg[0].runs.n_useful, 20);
 	assert_int_equal(r.seg[0].runs.longest_run, 2);
@@ -210,7 +201,7 @@ test_runchart_long_run_and_few_crossings(void **state)
 
 	(void) state;
 	run_ok(y3, LEN(y3), NULL, &r);
-	assert_close(r.seg[0].centre, 12, 1e-15);
+	assert_rel(r.seg[0].centre, 12, 1e-15);
 	assert_int_equal(r.pos[1], STATS_POS_ON);
 	assert_int_equal(r.pos[7], STATS_POS_ON);
 	assert_int_equal(r.pos[21], STATS_POS_ON);
@@ -254,7 +245,7 @@ test_runchart_median_points_neither_count_nor_break_and_na_skipped(
 	assert_int_equal(r.n_missing, 1);
 	assert_int_equal(r.pos[22], STATS_POS_MISSING);
 	assert_int_equal(r.signals[22], 0);
-	assert_close(r.seg[0].centre, 7, 1e-15);
+	assert_rel(r.seg[0].centre, 7, 1e-15);
 	assert_int_equal(r.seg[0].n_baseline, 23);
 	assert_int_equal(r.seg[0].runs.n_obs, 23);
 	assert_int_equal(r.seg[0].runs.n_useful, 20);
@@ -278,8 +269,8 @@ test_runchart_freeze_takes_median_of_first_k(void **state)
 	(void) state;
 	run_ok(y3, LEN(y3), &o, &r);
 	assert_int_equal(r.seg[0].n_baseline, 12);
-	assert_close(r.seg[0].centre, 10, 1e-15);
-	assert_close(r.centre[23], 10, 1e-15);
+	assert_rel(r.seg[0].centre, 10, 1e-15);
+	assert_rel(r.centre[23], 10, 1e-15);
 	assert_int_equal(r.seg[0].runs.n_useful, 22);
 	assert_int_equal(r.seg[0].runs.longest_run, 10);
 	assert_int_equal(r.seg[0].runs.n_crossings, 11);
@@ -308,10 +299,10 @@ test_runchart_split_gives_each_segment_its_median(void **state)
 	assert_int_equal(r.seg[0].end, 12);
 	assert_int_equal(r.seg[1].start, 12);
 	assert_int_equal(r.seg[1].end, 24);
-	assert_close(r.seg[0].centre, 10, 1e-15);
-	assert_close(r.seg[1].centre, 14, 1e-15);
-	assert_close(r.centre[11], 10, 1e-15);
-	assert_close(r.centre[12], 14, 1e-15);
+	assert_rel(r.seg[0].centre, 10, 1e-15);
+	assert_rel(r.seg[1].centre, 14, 1e-15);
+	assert_rel(r.centre[11], 10, 1e-15);
+	assert_rel(r.centre[12], 14, 1e-15);
 	assert_int_equal(r.seg[0].runs.n_useful, 10);
 	assert_int_equal(r.seg[0].runs.longest_run, 2);
 	assert_int_equal(r.seg[0].runs.n_crossings, 8);
@@ -337,9 +328,9 @@ test_runchart_freeze_with_split_freezes_first_segment(void **state)
 	(void) state;
 	run_ok(y3, LEN(y3), &o, &r);
 	assert_int_equal(r.seg[0].n_baseline, 6);
-	assert_close(r.seg[0].centre, 10.5, 1e-15);
+	assert_rel(r.seg[0].centre, 10.5, 1e-15);
 	assert_int_equal(r.seg[1].n_baseline, 12);
-	assert_close(r.seg[1].centre, 14, 1e-15);
+	assert_rel(r.seg[1].centre, 14, 1e-15);
 	stats_runchart_result_free(&r);
 }
 
@@ -360,7 +351,7 @@ test_runchart_ihi_shift_and_trend_with_ties(void **state)
 
 	(void) state;
 	run_ok(y4, LEN(y4), &o, &r);
-	assert_close(r.seg[0].centre, 11, 1e-15);
+	assert_rel(r.seg[0].centre, 11, 1e-15);
 	assert_int_equal(r.seg[0].runs.longest_shift, 6);
 	assert_int_equal(r.seg[0].runs.longest_trend, 6);
 	assert_true(r.seg[0].runs.sig_shift);
@@ -410,7 +401,7 @@ test_runchart_nhs_centre_point_breaks_run_and_tie_breaks_trend(void **state)
 
 	(void) state;
 	run_ok(y6, LEN(y6), &o, &r);
-	assert_close(r.seg[0].centre, 19, 1e-15);
+	assert_rel(r.seg[0].centre, 19, 1e-15);
 	assert_int_equal(r.seg[0].runs.longest_shift, 8);
 	assert_int_equal(r.seg[0].runs.longest_trend, 7);
 	assert_true(r.seg[0].runs.sig_shift);
@@ -450,7 +441,7 @@ test_runchart_two_points(void **state)
 
 	(void) state;
 	run_ok(y, LEN(y), NULL, &r);
-	assert_close(r.seg[0].centre, 5.5, 1e-15);
+	assert_rel(r.seg[0].centre, 5.5, 1e-15);
 	assert_int_equal(r.seg[0].runs.n_useful, 2);
 	assert_int_equal(r.seg[0].runs.longest_run, 1);
 	assert_int_equal(r.seg[0].runs.n_crossings, 1);
@@ -468,7 +459,7 @@ test_runchart_one_point_lies_on_its_median_so_no_runs(void **state)
 
 	(void) state;
 	run_ok(y, 1, NULL, &r);
-	assert_close(r.seg[0].centre, 42, 1e-15);
+	assert_rel(r.seg[0].centre, 42, 1e-15);
 	assert_int_equal(r.pos[0], STATS_POS_ON);
 	assert_false(r.seg[0].runs.has_runs);
 	assert_int_equal(r.seg[0].runs.n_useful, 0);

@@ -12,21 +12,9 @@
 #include <cmocka.h>
 
 #include "stats_variance.h"
+#include "test_util.h"
 
 #define REL 1e-9
-
-static void
-assert_rel(double actual, double expected, double tol)
-{
-	if (expected == 0.0) {
-		if (!(fabs(actual) <= tol)) {
-			fail_msg("got %.17g, expected 0", actual);
-		}
-	} else if (!(fabs(actual - expected) <= tol * fabs(expected))) {
-		fail_msg("got %.17g, expected %.17g (rel err %.3g)", actual,
-		         expected, fabs(actual - expected) / fabs(expected));
-	}
-}
 
 /* Unbalanced: five schools of 5, 3, 7, 2 and 1 students.
  * R: y <- c(12, 15, 11, 14, 13,  18, 20, 17,  10, 9, 12, 11, 8, 10, 13,
