@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * tandem list schools and tandem list instruments: what the registry
- * holds, for people checking a define and for scripts (--format csv|json).
+ * tandem list districts|schools|educators|instruments: what the registry
+ * holds, for people checking a define or an import and for scripts
+ * (--format csv|json).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,6 +42,87 @@ list_schools(cli *c, const char *district)
 		}
 		out_str(t, s->locale);
 		out_str(t, s->grades);
+	}
+	out_print_one(stdout, c->format, t);
+	out_table_destroy(t);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	td_status_reset(&st);
+	return 0;
+}
+
+static int
+list_districts(cli *c)
+{
+	Tandem__V1__ListDistrictsRequest req
+	    = TANDEM__V1__LIST_DISTRICTS_REQUEST__INIT;
+	Tandem__V1__ListDistrictsResponse *resp = NULL;
+	td_status                          st   = { 0 };
+	if (td_registry_list_districts(cli_client(c), &req, &resp, &st)
+	    != TD_CODE_OK) {
+		int rv = cli_fail_status("list districts", &st);
+		td_status_reset(&st);
+		return rv;
+	}
+	static const char *cols[]
+	    = { "district", "name", "sourced_id", "active", "implied" };
+	out_table *t = out_table_create("districts", NCOLS(cols), cols);
+	for (size_t i = 0; i < resp->n_districts; i++) {
+		const Tandem__V1__District *d = resp->districts[i];
+		out_str(t, d->district);
+		out_str(t, d->name);
+		out_str(t, d->sourced_id);
+		out_bool(t, !d->inactive);
+		out_bool(t, d->implied);
+	}
+	out_print_one(stdout, c->format, t);
+	out_table_destroy(t);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	td_status_reset(&st);
+	return 0;
+}
+
+/* list_educators prints one row per membership (an educator with none,
+ * one row with empty membership columns). */
+static int
+list_educators(cli *c, const char *school, const char *district, bool all)
+{
+	Tandem__V1__ListEducatorsRequest req
+	    = TANDEM__V1__LIST_EDUCATORS_REQUEST__INIT;
+	Tandem__V1__ListEducatorsResponse *resp = NULL;
+	td_status                          st   = { 0 };
+	req.school           = (char *) (school ? school : "");
+	req.district         = (char *) (district ? district : "");
+	req.include_inactive = all;
+	if (td_registry_list_educators(cli_client(c), &req, &resp, &st)
+	    != TD_CODE_OK) {
+		int rv = cli_fail_status("list educators", &st);
+		td_status_reset(&st);
+		return rv;
+	}
+	static const char *cols[]
+	    = { "educator",       "name",       "active",
+		"primary_school", "sourced_id", "school",
+		"district",       "role",       "membership_active" };
+	out_table *t = out_table_create("educators", NCOLS(cols), cols);
+	for (size_t i = 0; i < resp->n_educators; i++) {
+		const Tandem__V1__Educator *e = resp->educators[i];
+		for (size_t j = 0; j == 0 || j < e->n_memberships; j++) {
+			const Tandem__V1__Membership *m
+			    = j < e->n_memberships ? e->memberships[j] : NULL;
+			out_str(t, e->educator);
+			out_str(t, e->name);
+			out_bool(t, !e->inactive);
+			out_str(t, e->school);
+			out_str(t, e->sourced_id);
+			out_str(t, m ? m->school : "");
+			out_str(t, m ? m->district : "");
+			out_str(t, m ? m->role : e->role);
+			if (m != NULL) {
+				out_bool(t, !m->inactive);
+			} else {
+				out_null(t, "");
+			}
+		}
 	}
 	out_print_one(stdout, c->format, t);
 	out_table_destroy(t);
@@ -147,38 +229,70 @@ cmd_list(cli *c, int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "district", required_argument, NULL, 'd' },
+		{ "school", required_argument, NULL, 's' },
+		{ "all", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *district = NULL;
+	const char *district = NULL, *school = NULL;
+	bool        all = false;
 	int         opt;
 
 	if (cli_wants_help(argc, argv)) {
-		printf("usage: tandem list schools [--district D]\n"
+		printf("usage: tandem list districts\n"
+		       "       tandem list schools [--district D]\n"
+		       "       tandem list educators [--school S] "
+		       "[--district D] [--all]\n"
 		       "       tandem list instruments\n\n"
+		       "districts: every district, its OneRoster sourcedId, "
+		       "whether it is active\nand whether an import implied "
+		       "it for a school that named none.\n"
 		       "schools: every school (or those of district D) with "
 		       "its context; an\nunknown FRL rate or enrollment is "
-		       "empty (null in JSON).\ninstruments: surveys, rubrics, "
-		       "measures and activities.\n");
+		       "empty (null in JSON).\n"
+		       "educators: one row per school (or district) each "
+		       "educator serves, with\nthe role there; --school and "
+		       "--district keep those serving there;\n--all adds "
+		       "inactive educators and memberships (kept for "
+		       "history).\n"
+		       "instruments: surveys, rubrics, measures and "
+		       "activities.\n");
 		return 0;
 	}
 	if (argc < 2) {
-		return cli_usage_error("list", "what: schools or instruments");
+		return cli_usage_error("list",
+		                       "what: districts, schools, "
+		                       "educators or instruments");
 	}
-	bool schools = strcmp(argv[1], "schools") == 0;
-	if (!schools && strcmp(argv[1], "instruments") != 0) {
-		return cli_usage_error("list", "unknown list '%s'", argv[1]);
+	const char *what      = argv[1];
+	bool        schools   = strcmp(what, "schools") == 0;
+	bool        educators = strcmp(what, "educators") == 0;
+	if (!schools && !educators && strcmp(what, "instruments") != 0
+	    && strcmp(what, "districts") != 0) {
+		return cli_usage_error("list", "unknown list '%s'", what);
 	}
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc - 1, argv + 1, ":", lopts, NULL))
 	       != -1) {
-		if (opt != 'd' || !schools) {
+		if (opt == 'd' && (schools || educators)) {
+			district = optarg;
+		} else if (opt == 's' && educators) {
+			school = optarg;
+		} else if (opt == 'a' && educators) {
+			all = true;
+		} else {
 			return cli_option_error("list", opt, argv + 1);
 		}
-		district = optarg;
 	}
 	if (optind != argc - 1) {
 		return cli_usage_error("list", "takes no other arguments");
 	}
-	return schools ? list_schools(c, district) : list_instruments(c);
+	if (schools) {
+		return list_schools(c, district);
+	}
+	if (educators) {
+		return list_educators(c, school, district, all);
+	}
+	return strcmp(what, "districts") == 0 ? list_districts(c)
+	                                      : list_instruments(c);
 }

@@ -18,11 +18,12 @@ static const cli_command commands[] = {
 	{ "define", cmd_define,
 	  "define districts, schools, educators, instruments... from CSV" },
 	{ "import", cmd_import,
-	  "import districts, schools and educators "
-	  "from OneRoster 1.1 CSV" },
+	  "import districts, schools, educators and memberships "
+	  "from OneRoster 1.1/1.2 CSV" },
 	{ "submit", cmd_submit,
 	  "submit surveys, feedback, outcomes, costs... from CSV" },
-	{ "list", cmd_list, "list schools or instruments" },
+	{ "list", cmd_list,
+	  "list districts, schools, educators or instruments" },
 	{ "analyze", cmd_analyze,
 	  "run and control charts, comparisons, reliability, ROI..." },
 	{ "sample", cmd_sample,

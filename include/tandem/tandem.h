@@ -128,6 +128,15 @@ TD_STUB(td_registry_list_instruments, TD_V1("Registry", "ListInstruments"),
         Tandem__V1__ListInstrumentsRequest,
         Tandem__V1__ListInstrumentsResponse,
         tandem__v1__list_instruments_response__descriptor)
+TD_STUB(td_registry_import_roster, TD_V1("Registry", "ImportRoster"),
+        Tandem__V1__ImportRosterRequest, Tandem__V1__ImportRosterResponse,
+        tandem__v1__import_roster_response__descriptor)
+TD_STUB(td_registry_list_districts, TD_V1("Registry", "ListDistricts"),
+        Tandem__V1__ListDistrictsRequest, Tandem__V1__ListDistrictsResponse,
+        tandem__v1__list_districts_response__descriptor)
+TD_STUB(td_registry_list_educators, TD_V1("Registry", "ListEducators"),
+        Tandem__V1__ListEducatorsRequest, Tandem__V1__ListEducatorsResponse,
+        tandem__v1__list_educators_response__descriptor)
 TD_STUB(td_ingest_submit_survey_responses,
         TD_V1("Ingest", "SubmitSurveyResponses"),
         Tandem__V1__SubmitSurveyResponsesRequest, Tandem__V1__SubmitResponse,

@@ -10,18 +10,31 @@
 
 #include "services.h"
 #include "store/store.h"
+#include "store/store_roster.h"
 #include "tandem/v1/registry.pb-c.h"
 #include "validate.h"
 
 static const char *const LOCALES[]
     = { "city", "suburb", "town", "rural", NULL };
-static const char *const ROLES[]
-    = { "teacher",   "teacher_leader",      "coach",
-	"principal", "assistant_principal", NULL };
 static const char *const DIRECTIONS[] = { "higher", "lower", "neutral", NULL };
 static const char *const KINDS[]
     = { "coaching",          "plc",      "nic_convening", "leadership_academy",
 	"video_observation", "workshop", "other",         NULL };
+
+/* Educator roles (memberships take the same): the roster import maps
+ * OneRoster's onto these. */
+const char *const registry_roles[] = {
+	"teacher",
+	"teacher_leader",
+	"coach",
+	"principal",
+	"assistant_principal",
+	"school_administrator",
+	"district_administrator",
+	"aide",
+	"counselor",
+	NULL,
+};
 
 typedef struct tally {
 	int64_t n[3]; /* by store_outcome */
@@ -247,7 +260,7 @@ registry_define_educators(rpc_call *call, const ProtobufCMessage *req,
 			duplicate(call, seen, rec, "educator", e->educator);
 		}
 		validate_code(call, rec, "school", e->school);
-		validate_enum(call, rec, "role", e->role, ROLES);
+		validate_enum(call, rec, "role", e->role, registry_roles);
 	}
 	keyset_destroy(seen);
 	if (call->n_details > 0) {
@@ -280,14 +293,28 @@ registry_define_educators(rpc_call *call, const ProtobufCMessage *req,
 		store_tx_rollback(call->store);
 		return invalid(call, "educators");
 	}
+	/* Where each educator was, so a move retires that membership. */
+	store_resolved was = { 0 };
+	for (size_t i = 0; i < in->n_educators; i++) {
+		codes[i] = in->educators[i]->educator;
+	}
+	if (rv == TD_OK) {
+		rv = store_resolve(call->store, "educators", codes,
+		                   in->n_educators, &was);
+	}
 	tally t = { { 0 } };
 	for (size_t i = 0; rv == TD_OK && i < in->n_educators; i++) {
 		const Tandem__V1__Educator *e = in->educators[i];
 		store_outcome               o;
 		rv = store_define_educator(call->store, e->educator, e->school,
 		                           e->name, e->role, &o);
+		if (rv == TD_OK) {
+			rv = store_educator_serve_only(
+			    call->store, e->educator, e->role, was.aux[i]);
+		}
 		t.n[o] += rv == TD_OK;
 	}
+	store_resolved_free(&was);
 	return rv != TD_OK ? fail_store(call, rv)
 	                   : reply(call, &t, NULL, 0, resp);
 }

@@ -36,6 +36,12 @@ static const services_binding bindings[] = {
 	  false },
 	{ "/tandem.v1.Registry/ListInstruments", registry_list_instruments,
 	  ALL_ROLES, false },
+	REG("ImportRoster", registry_import_roster),
+	{ "/tandem.v1.Registry/ListDistricts", registry_list_districts,
+	  ALL_ROLES, false },
+	/* Personnel: a school client sees its school's, a district its own. */
+	{ "/tandem.v1.Registry/ListEducators", registry_list_educators,
+	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
 #define ING(m, fn)                                                            \
 	{                                                                     \
 		"/tandem.v1.Ingest/" m, fn,                                   \

@@ -37,6 +37,11 @@ TD_HANDLER(registry_define_activities);
 TD_HANDLER(registry_define_price_index);
 TD_HANDLER(registry_list_schools);
 TD_HANDLER(registry_list_instruments);
+TD_HANDLER(registry_import_roster);
+TD_HANDLER(registry_list_districts);
+TD_HANDLER(registry_list_educators);
+/* The educator roles DefineEducators and ImportRoster accept (NULL-ended). */
+extern const char *const registry_roles[];
 TD_HANDLER(ingest_submit_survey_responses);
 TD_HANDLER(ingest_submit_peer_feedback);
 TD_HANDLER(ingest_submit_outcomes);
