@@ -59,9 +59,7 @@ list_districts(cli *c)
 	td_status                          st   = { 0 };
 	if (td_registry_list_districts(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("list districts", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("list districts", &st);
 	}
 	static const char *cols[]
 	    = { "district", "name", "sourced_id", "active", "implied" };
@@ -95,9 +93,7 @@ list_educators(cli *c, const char *school, const char *district, bool all)
 	req.include_inactive = all;
 	if (td_registry_list_educators(cli_client(c), &req, &resp, &st)
 	    != TD_CODE_OK) {
-		int rv = cli_fail_status("list educators", &st);
-		td_status_reset(&st);
-		return rv;
+		return cli_fail("list educators", &st);
 	}
 	static const char *cols[]
 	    = { "educator",       "name",       "active",

@@ -113,6 +113,22 @@ store_exec(store *s, const char *sql, const char *what)
 	return rv;
 }
 
+int
+store_query(store *s, const char *sql, int n, const char *const *params,
+            PGresult **out, const char *what)
+{
+	PGresult *res
+	    = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		int rv = store_result_err(s, res, what);
+		PQclear(res);
+		return rv;
+	}
+	*out = res;
+	return TD_OK;
+}
+
 void
 store_rollback(store *s)
 {

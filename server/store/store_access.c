@@ -43,15 +43,7 @@ static int
 run(store *s, const char *sql, int n, const char *const *p, PGresult **out,
     const char *what)
 {
-	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		int rv = store_result_err(s, res, what);
-		PQclear(res);
-		return rv;
-	}
-	*out = res;
-	return TD_OK;
+	return store_query(s, sql, n, p, out, what);
 }
 
 static void

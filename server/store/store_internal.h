@@ -29,6 +29,12 @@ int store_result_err(store *s, const PGresult *res, const char *what);
 /* store_exec runs a command without parameters; 0 when it succeeded. */
 int store_exec(store *s, const char *sql, const char *what)
     __attribute__((warn_unused_result));
+/* store_query runs sql with n text parameters; on success *out is the
+ * result (the caller clears it), else the td_err with the store's
+ * message set from what. */
+int store_query(store *s, const char *sql, int n, const char *const *params,
+                PGresult **out, const char *what)
+    __attribute__((warn_unused_result));
 int64_t store_now_us(void);
 /* store_rollback ends an open transaction; failure only means the
  * connection is gone, which the next call finds out. */

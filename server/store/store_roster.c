@@ -13,21 +13,6 @@
 /* Any constant both sides agree on: imports wait for each other. */
 #define TD_ROSTER_LOCK_KEY 0x74640019
 
-static int
-run(store *s, const char *sql, int n, const char *const *p, PGresult **out,
-    const char *what)
-{
-	PGresult *res = PQexecParams(s->conn, sql, n, NULL, p, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		int rv = store_result_err(s, res, what);
-		PQclear(res);
-		return rv;
-	}
-	*out = res;
-	return TD_OK;
-}
-
 static const char *
 id_text(char *buf, size_t size, int64_t id)
 {
@@ -50,8 +35,8 @@ store_roster_lock(store *s)
 	char        key[24];
 	const char *p[1] = { id_text(key, sizeof(key), TD_ROSTER_LOCK_KEY) };
 	PGresult   *r;
-	int rv = run(s, "SELECT pg_advisory_xact_lock($1::bigint)", 1, p, &r,
-	             "waiting for another roster import");
+	int rv = store_query(s, "SELECT pg_advisory_xact_lock($1::bigint)", 1,
+	                     p, &r, "waiting for another roster import");
 	if (rv == TD_OK) {
 		PQclear(r);
 	}
@@ -97,7 +82,7 @@ store_roster_find(store *s, const char *table, const char *sid,
 	}
 	const char *p[2] = { nonempty(sid), nonempty(code) };
 	PGresult   *r;
-	int         rv = run(s, sql, 2, p, &r, "looking up the roster");
+	int rv = store_query(s, sql, 2, p, &r, "looking up the roster");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -127,8 +112,8 @@ put(store *s, int64_t id, const char *insert, const char *update, int n,
 	PGresult *r;
 	p[0] = id_text(idbuf, sizeof(idbuf), id);
 	/* An INSERT has no $1 (the id): its parameters start at p[1]. */
-	int rv = id == 0 ? run(s, insert, n - 1, p + 1, &r, what)
-	                 : run(s, update, n, p, &r, what);
+	int rv = id == 0 ? store_query(s, insert, n - 1, p + 1, &r, what)
+	                 : store_query(s, update, n, p, &r, what);
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -242,8 +227,8 @@ store_roster_ident_others(store *s, const char *table, const char *ident,
 	const char *p[3] = { ident, nonempty(sid),
 		             id_text(lim, sizeof(lim), (int64_t) max) };
 	PGresult   *r;
-	int         rv = run(s, sql, 3, p, &r, "looking up identifiers");
-	*n             = 0;
+	int rv = store_query(s, sql, 3, p, &r, "looking up identifiers");
+	*n     = 0;
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -277,7 +262,7 @@ store_roster_deactivate(store *s, const char *table, int64_t id, bool *changed)
 	char        buf[24];
 	const char *p[1] = { id_text(buf, sizeof(buf), id) };
 	PGresult   *r;
-	int         rv = run(s, sql, 1, p, &r, "deactivating a roster row");
+	int rv = store_query(s, sql, 1, p, &r, "deactivating a roster row");
 	if (rv == TD_OK) {
 		*changed = PQntuples(r) > 0;
 		PQclear(r);
@@ -325,7 +310,7 @@ store_membership_put(store *s, int64_t educator_id, int64_t school_id,
 	      "educator_memberships.sourced_id)) "
 	      "RETURNING id, (xmax = 0)";
 	PGresult   *r;
-	int         rv = run(s, sql, 6, p, &r, "storing a membership");
+	int         rv = store_query(s, sql, 6, p, &r, "storing a membership");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -340,11 +325,12 @@ store_membership_put(store *s, int64_t educator_id, int64_t school_id,
 	PQclear(r);
 	/* Unchanged: the row's id is still wanted (to keep it). */
 	*outcome = STORE_UNCHANGED;
-	rv       = run(s,
-	               "SELECT id FROM educator_memberships WHERE educator_id = "
-	                     "$1 AND (school_id = $2 OR (school_id IS NULL AND "
-	                     "district_id = $3))",
-	               3, p, &r, "looking up a membership");
+	rv       = store_query(
+	          s,
+	          "SELECT id FROM educator_memberships WHERE educator_id = "
+	                "$1 AND (school_id = $2 OR (school_id IS NULL AND "
+	                "district_id = $3))",
+	          3, p, &r, "looking up a membership");
 	if (rv == TD_OK) {
 		*membership_id = PQntuples(r) > 0
 		    ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
@@ -359,7 +345,7 @@ count_rows(store *s, const char *sql, int n, const char *const *p,
            int64_t *count, const char *what)
 {
 	PGresult *r;
-	int       rv = run(s, sql, n, p, &r, what);
+	int       rv = store_query(s, sql, n, p, &r, what);
 	if (rv == TD_OK) {
 		*count = PQntuples(r);
 		PQclear(r);
@@ -483,7 +469,7 @@ store_educators_at_schools(store *s, const int64_t *educators,
 	snprintf(b + kb, cap - kb, "}");
 	const char *p[2] = { a, b };
 	PGresult   *r;
-	int         rv = run(
+	int         rv = store_query(
 	            s,
 	            "SELECT EXISTS (SELECT 1 FROM educators e JOIN "
 	                    "educator_memberships m ON m.educator_id = e.id AND m.active "
@@ -524,12 +510,13 @@ int
 store_list_districts(store *s, store_district **out, size_t *n)
 {
 	PGresult *r;
-	int       rv = run(s,
-	                   "SELECT code, name, coalesce(sourced_id, ''), active, "
-	                         "implied FROM districts ORDER BY code",
-	                   0, NULL, &r, "listing districts");
-	*out         = NULL;
-	*n           = 0;
+	int       rv = store_query(
+	          s,
+	          "SELECT code, name, coalesce(sourced_id, ''), active, "
+	                "implied FROM districts ORDER BY code",
+	          0, NULL, &r, "listing districts");
+	*out = NULL;
+	*n   = 0;
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -573,7 +560,7 @@ store_list_educators(store *s, const char *school, const char *district,
 	PGresult   *r;
 	/* One row per membership, educators in code order; an educator
 	 * with none still gets one row (membership columns NULL). */
-	int rv = run(
+	int rv = store_query(
 	    s,
 	    "WITH ed AS (SELECT e.* FROM educators e WHERE ($3::boolean OR "
 	    "e.active) "
