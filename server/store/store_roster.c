@@ -284,33 +284,32 @@ store_membership_put(store *s, int64_t educator_id, int64_t school_id,
 		role,
 		active ? "t" : "f",
 		nonempty(sid) };
+	/* OneRoster has no coach, teacher leader or assistant principal:
+	 * a role set finer with define educators (coach for teacher,
+	 * principal for school_administrator) survives a re-import. */
+#define KEPT_ROLE                                                             \
+	"CASE WHEN (m.role IN ('teacher_leader', 'coach') AND "               \
+	"excluded.role = 'teacher') OR (m.role IN ('principal', "             \
+	"'assistant_principal') AND excluded.role = 'school_administrator') " \
+	"THEN m.role ELSE excluded.role END"
+#define UPSERT(target)                                                        \
+	"INSERT INTO educator_memberships AS m (educator_id, school_id, "     \
+	"district_id, role, active, sourced_id) VALUES ($1, $2, $3, $4, $5, " \
+	"$6) ON CONFLICT " target " DO UPDATE SET role = " KEPT_ROLE          \
+	", active = excluded.active, sourced_id = "                           \
+	"coalesce(excluded.sourced_id, m.sourced_id), updated_at = now() "    \
+	"WHERE (m.role, m.active, m.sourced_id) IS DISTINCT FROM (" KEPT_ROLE \
+	", excluded.active, coalesce(excluded.sourced_id, m.sourced_id)) "    \
+	"RETURNING id, (xmax = 0)"
 	/* The two partial unique indexes need their own conflict targets. */
 	const char *sql = school_id
-	    ? "INSERT INTO educator_memberships (educator_id, school_id, "
-	      "district_id, role, active, sourced_id) VALUES ($1, $2, $3, $4, "
-	      "$5, $6) ON CONFLICT (educator_id, school_id) WHERE school_id "
-	      "IS NOT NULL DO UPDATE SET role = excluded.role, active = "
-	      "excluded.active, sourced_id = coalesce(excluded.sourced_id, "
-	      "educator_memberships.sourced_id), updated_at = now() WHERE "
-	      "(educator_memberships.role, educator_memberships.active, "
-	      "educator_memberships.sourced_id) IS DISTINCT FROM "
-	      "(excluded.role, excluded.active, coalesce(excluded.sourced_id, "
-	      "educator_memberships.sourced_id)) RETURNING id, (xmax = 0)"
-	    : "INSERT INTO educator_memberships (educator_id, school_id, "
-	      "district_id, role, active, sourced_id) VALUES ($1, $2, $3, $4, "
-	      "$5, $6) ON CONFLICT (educator_id, district_id) WHERE "
-	      "district_id IS NOT NULL DO UPDATE SET role = excluded.role, "
-	      "active = excluded.active, sourced_id = "
-	      "coalesce(excluded.sourced_id, "
-	      "educator_memberships.sourced_id), "
-	      "updated_at = now() WHERE (educator_memberships.role, "
-	      "educator_memberships.active, educator_memberships.sourced_id) "
-	      "IS DISTINCT FROM (excluded.role, excluded.active, "
-	      "coalesce(excluded.sourced_id, "
-	      "educator_memberships.sourced_id)) "
-	      "RETURNING id, (xmax = 0)";
-	PGresult   *r;
-	int         rv = store_query(s, sql, 6, p, &r, "storing a membership");
+	    ? UPSERT("(educator_id, school_id) WHERE school_id IS NOT NULL")
+	    : UPSERT("(educator_id, district_id) WHERE "
+	             "district_id IS NOT NULL");
+#undef UPSERT
+#undef KEPT_ROLE
+	PGresult *r;
+	int       rv = store_query(s, sql, 6, p, &r, "storing a membership");
 	if (rv != TD_OK) {
 		return rv;
 	}

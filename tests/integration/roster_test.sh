@@ -105,13 +105,22 @@ has "...inactive too" "^T103,Dev Patel,no" "$W/out"
 run "list districts" T --format json list districts
 has "...implied flag in JSON" '"implied": *true' "$W/out"
 
+# A role OneRoster cannot say (coach), set with define educators, survives
+# a re-import that says teacher.
+printf 'educator,school,name,role\nT101,MESA-EL,Ben Okafor,coach\n' >"$W/e.csv"
+run "define a finer role" T define educators "$W/e.csv"
+before=$(snapshot)
+run "import 1.1 bulk once more" T import oneroster "$FX/v11_bulk"
+eq "a re-import keeps the finer role" "$before" "$(snapshot)"
+eq "...coach at MESA-EL, teacher at the others" "MESA-EL:coach:true MESA-MS:teacher:true s-ridge-north:teacher:true" "$(members T101)"
+
 # ---- 1.1 delta: a new school, a deleted school, a teacher moving, a name
 # change, a deleted and a disabled user, a new user, unknown deletions.
 run "import 1.1 delta" T --format csv import oneroster "$FX/v11_delta"
 cp "$W/err" "$W/d11.err"
 eq "delta schools" "MESA-WEST:MESA:true s-mesa-north:MESA:false" "$(schools "IN ('MESA-WEST', 's-mesa-north')")"
 eq "the itinerant teacher's memberships follow the row" \
-	"MESA-EL:teacher:true MESA-MS:teacher:false MESA-WEST:teacher:true s-ridge-north:teacher:false" "$(members T101)"
+	"MESA-EL:coach:true MESA-MS:teacher:false MESA-WEST:teacher:true s-ridge-north:teacher:false" "$(members T101)"
 eq "changed name" "Ana Ruiz-Soto" "$(sql "SELECT name FROM educators WHERE code = 'u-ana'")"
 eq "tobedeleted and enabledUser=false: inactive, kept" "A200:MESA-EL:school_administrator:false T102:MESA-MS:teacher:false T106:MESA-WEST:teacher:true" "$(educators "IN ('A200', 'T102', 'T106')")"
 has "deleting what was never stored is explained" "users.csv:7:2: skipped: user 'u-zed' is to be deleted but was never stored" "$W/d11.err"
