@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "services.h"
+#include "services/services.h"
 #include "store/store.h"
 #include "store/store_roster.h"
 #include "tandem/v1/registry.pb-c.h"
