@@ -105,6 +105,14 @@ has "...inactive too" "^T103,Dev Patel,no" "$W/out"
 run "list districts" T --format json list districts
 has "...implied flag in JSON" '"implied": *true' "$W/out"
 
+# Educators are personnel data: a school client lists its own school's.
+run "a school client for MESA-MS" T admin client create --name "Mesa Middle office" --role school --school MESA-MS
+ST=$(tail -1 "$W/err")
+run "it lists educators" env TANDEM_TOKEN="$ST" "$BIN/tandem" --server "$URL" --format csv list educators
+eq "...only those serving MESA-MS" "T101 T102" "$(cut -d, -f1 "$W/out" | grep -v '^educator$' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+refused "...not another school's" env TANDEM_TOKEN="$ST" "$BIN/tandem" --server "$URL" list educators --school MESA-EL
+has "...PERMISSION_DENIED" "PERMISSION_DENIED" "$W/err"
+
 # A role OneRoster cannot say (coach), set with define educators, survives
 # a re-import that says teacher.
 printf 'educator,school,name,role\nT101,MESA-EL,Ben Okafor,coach\n' >"$W/e.csv"

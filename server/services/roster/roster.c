@@ -239,12 +239,15 @@ roster_shared_codes(roster *r, const char **ident, const char **sid, size_t n)
 		while (b < n && strcmp(v[b].key, v[a].key) == 0) {
 			b++;
 		}
-		for (size_t k = a; v[a].key[0] != '\0' && k < b; k++) {
-			for (size_t q = a; q < b; q++) {
-				if (strcmp(sid[v[q].i], sid[v[k].i]) != 0) {
-					shared[v[k].i] = true;
-				}
-			}
+		/* With two sourcedIds among them, each has another: linear,
+		 * however many records share one identifier. */
+		bool two = false;
+		for (size_t k = a + 1; v[a].key[0] != '\0' && k < b && !two;
+		     k++) {
+			two = strcmp(sid[v[k].i], sid[v[a].i]) != 0;
+		}
+		for (size_t k = a; two && k < b; k++) {
+			shared[v[k].i] = true;
 		}
 		a = b;
 	}
