@@ -331,11 +331,13 @@ user_memberships(roster *r, size_t a, size_t b, mem *v, bool *at_school)
 }
 
 /* apply_memberships stores v for educator ed and settles its primary
- * school; *moved says whether that changed. */
+ * school (now at school `was`; -1 for a new educator); *moved says
+ * whether that changed. */
 static void
-apply_memberships(roster *r, int64_t ed, const mem *v, size_t n, bool replace,
-                  const char *primary_org, bool *moved)
+apply_memberships(roster *r, int64_t ed, int64_t was, const mem *v, size_t n,
+                  bool replace, const char *primary_org, bool *moved)
 {
+	bool     changed = false;
 	int64_t *keep
 	    = rpc_arena_alloc(r->call->arena, (n ? n : 1) * sizeof(int64_t));
 	size_t  nk     = 0;
@@ -357,6 +359,7 @@ apply_memberships(roster *r, int64_t ed, const mem *v, size_t n, bool replace,
 			           v[i].school, v[i].district, &gone);
 			r->counts[K_MEMBERSHIP].deactivated += gone;
 			r->counts[K_MEMBERSHIP].unchanged += gone == 0;
+			changed |= gone > 0;
 			continue;
 		}
 		store_outcome out;
@@ -365,6 +368,7 @@ apply_memberships(roster *r, int64_t ed, const mem *v, size_t n, bool replace,
 		                             m->sourced_id, &keep[nk], &out);
 		nk += r->rv == TD_OK;
 		roster_tally(r, K_MEMBERSHIP, out);
+		changed |= out != STORE_UNCHANGED;
 		/* The first school, unless another says it is the primary;
 		 * a delta's single roles move the primary only when so. */
 		if (v[i].school && (m->primary || (replace && prefer == 0))) {
@@ -380,8 +384,13 @@ apply_memberships(roster *r, int64_t ed, const mem *v, size_t n, bool replace,
 		r->rv = store_membership_retire_others(r->call->store, ed,
 		                                       keep, nk, &gone);
 		r->counts[K_MEMBERSHIP].deactivated += gone;
+		changed |= gone > 0;
 	}
-	if (r->rv == TD_OK) {
+	/* Nothing moved: the primary settled last time still holds (a
+	 * re-import then costs no query here). */
+	*moved = false;
+	if (r->rv == TD_OK
+	    && (changed || was < 0 || (prefer != 0 && prefer != was))) {
 		r->rv
 		    = store_educator_settle(r->call->store, ed, prefer, moved);
 	}
@@ -454,8 +463,9 @@ put_user(roster *r, size_t j, size_t a, size_t b, const bool *shared)
 	                  r->call->store, row.id, u->sourced_id, u->identifier, code,
             u->name[0] ? u->name : code, first, !u->disabled, &ed, &out);
 	if (r->rv == TD_OK) {
-		apply_memberships(r, ed, v, n, u->replace_memberships,
-		                  u->primary_org, &moved);
+		apply_memberships(r, ed, row.id ? row.parent_id : -1, v, n,
+		                  u->replace_memberships, u->primary_org,
+		                  &moved);
 	}
 	if (moved && out == STORE_UNCHANGED) {
 		out = STORE_UPDATED;
@@ -494,7 +504,8 @@ put_roles(roster *r, size_t a, size_t b)
 	}
 	size_t n = user_memberships(r, a, b, v, &at_school);
 	if (r->rv == TD_OK) {
-		apply_memberships(r, row.id, v, n, false, "", &moved);
+		apply_memberships(r, row.id, row.parent_id, v, n, false, "",
+		                  &moved);
 	}
 	r->counts[K_EDUCATOR].updated += moved;
 }
