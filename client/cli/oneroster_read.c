@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "cli.h"
 #include "oneroster.h"
@@ -465,10 +466,18 @@ read_roles(oneroster_reader *r)
 		{ "sourcedId", true, 0 },     { "status", false, 0 },
 		{ "userSourcedId", true, 0 }, { "roleType", false, 0 },
 		{ "role", true, 0 },          { "orgSourcedId", true, 0 },
+		{ "endDate", false, 0 },
 	};
 	if (open_file(r, F_ROLES, cols, NCOLS(cols))) {
 		return 1;
 	}
+	/* A role whose endDate has passed is over: its membership is made
+	 * (or kept) inactive, as a deleted one is. */
+	char      today[16];
+	time_t    now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	const csvread_table *t = r->f[F_ROLES].t;
 	size_t               n = t ? csvread_nrecords(t) : 0;
 	/* Users with any role row, and with a staff role row. */
@@ -490,11 +499,21 @@ read_roles(oneroster_reader *r)
 		staff[ns++] = user;
 		Tandem__V1__RosterMembership *m
 		    = add_mem(r, csvread_line(t, i));
-		m->sourced_id = (char *) cell(t, i, cols[0].index);
-		m->user       = (char *) user;
-		m->org        = strdup(cell(t, i, cols[5].index));
-		m->role       = (char *) as;
-		m->deleted    = deleted;
+		m->sourced_id   = (char *) cell(t, i, cols[0].index);
+		m->user         = (char *) user;
+		m->org          = strdup(cell(t, i, cols[5].index));
+		m->role         = (char *) as;
+		m->deleted      = deleted;
+		const char *end = cell(t, i, cols[6].index);
+		if (!deleted && end[0] != '\0'
+		    && strncmp(end, today, 10) < 0) {
+			m->deleted = true;
+			fprintf(stderr,
+			        "%s:%zu:%d: note: role ended on %.10s: its "
+			        "membership is inactive\n",
+			        csvread_name(t), csvread_line(t, i),
+			        cols[6].index + 1, end);
+		}
 		m->primary
 		    = strcasecmp(cell(t, i, cols[3].index), "primary") == 0;
 		if (m->org == NULL) {

@@ -149,6 +149,8 @@ eq "1.2 educators: principal, siteAdministrator, districtAdministrator, Counselo
 	"$(educators "LIKE 'L%'")"
 eq "a teacher with roles at two schools; a second role at one is noted" "LAKE-EL:teacher:true LAKE-HS:teacher:true" "$(members L100)"
 has "...the note" "roles.csv:5:6: skipped: a second role (aide) at the same org as teacher" "$W/v12.err"
+eq "a role whose endDate passed gives no active membership" "LAKE-HS:counselor:true" "$(members L300)"
+has "...and a note at its column" "roles.csv:9:8: note: role ended on 2025-06-30" "$W/v12.err"
 has "userProfiles.csv ignored with a note" "userProfiles.csv is not read" "$W/v12.err"
 has "a user with no role is explained" "users.csv:9: skipped: user 'u12-wes' has no role in roles.csv" "$W/v12.err"
 eq "1.2 summary: students" "0,0,0,0,1" "$(counts students)"
