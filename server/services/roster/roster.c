@@ -264,11 +264,18 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
 	store_roster_row by_sid, by_code;
 	const char      *table = TABLE[kind];
 	const char      *cand  = code_usable(ident) && !shared ? ident : NULL;
+	r->rv                  = store_roster_find(r->call->store, table, sid,
+                                  cand ? cand : sid, &by_sid, &by_code);
+	if (r->rv != TD_OK) {
+		return NULL;
+	}
 	/* Shared with a stored record this request does not carry (one it
-	 * carries counts with the identifier it has now)? */
+	 * carries counts with the identifier it has now)? Not asked when
+	 * the record already has it as its code: a re-import stays cheap. */
 	char   others[8][256];
 	size_t n_others = 0;
-	if (cand != NULL) {
+	if (cand != NULL
+	    && !(by_sid.id != 0 && strcmp(by_sid.code, cand) == 0)) {
 		r->rv = store_roster_ident_others(r->call->store, table, cand,
 		                                  sid, others, 8, &n_others);
 		if (r->rv != TD_OK) {
@@ -288,12 +295,12 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
 			    ident, roster_kind[kind], others[i], sid);
 			cand  = NULL;
 			ident = "";
+			r->rv = store_roster_find(r->call->store, table, NULL,
+			                          sid, &by_code, &by_code);
+			if (r->rv != TD_OK) {
+				return NULL;
+			}
 		}
-	}
-	r->rv = store_roster_find(r->call->store, table, sid,
-	                          cand ? cand : sid, &by_sid, &by_code);
-	if (r->rv != TD_OK) {
-		return NULL;
 	}
 	*row = by_sid;
 	if (cand != NULL) {
