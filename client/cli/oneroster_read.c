@@ -163,13 +163,15 @@ status_of(oneroster_reader *r, const csvread_table *t, size_t i, int col,
           bool *deleted)
 {
 	const char *s = cell(t, i, col);
-	*deleted      = strcasecmp(s, "tobedeleted") == 0;
+	/* OneRoster 1.0's "inactive" still turns up in 1.1 exports. */
+	*deleted = strcasecmp(s, "tobedeleted") == 0
+	    || strcasecmp(s, "inactive") == 0;
 	if (*deleted || s[0] == '\0' || strcasecmp(s, "active") == 0) {
 		return true;
 	}
 	complain(r, t, i, col,
 	         "status '%s' is neither active nor tobedeleted: write one "
-	         "of them or leave it empty",
+	         "of them (or inactive) or leave it empty",
 	         s);
 	return false;
 }

@@ -130,7 +130,7 @@ eq "delta schools" "MESA-WEST:MESA:true s-mesa-north:MESA:false" "$(schools "IN 
 eq "the itinerant teacher's memberships follow the row" \
 	"MESA-EL:coach:true MESA-MS:teacher:false MESA-WEST:teacher:true s-ridge-north:teacher:false" "$(members T101)"
 eq "changed name" "Ana Ruiz-Soto" "$(sql "SELECT name FROM educators WHERE code = 'u-ana'")"
-eq "tobedeleted and enabledUser=false: inactive, kept" "A200:MESA-EL:school_administrator:false T102:MESA-MS:teacher:false T106:MESA-WEST:teacher:true" "$(educators "IN ('A200', 'T102', 'T106')")"
+eq "tobedeleted, enabledUser=false and status inactive: inactive, kept" "A200:MESA-EL:school_administrator:false T102:MESA-MS:teacher:false T106:MESA-WEST:teacher:true X300:PINE:aide:false" "$(educators "IN ('A200', 'T102', 'T106', 'X300')")"
 has "deleting what was never stored is explained" "users.csv:7:2: skipped: user 'u-zed' is to be deleted but was never stored" "$W/d11.err"
 before=$(snapshot)
 run "the same delta again" T import oneroster "$FX/v11_delta"
