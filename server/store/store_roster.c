@@ -273,8 +273,7 @@ store_roster_deactivate(store *s, const char *table, int64_t id, bool *changed)
 int
 store_membership_put(store *s, int64_t educator_id, int64_t school_id,
                      int64_t district_id, const char *role, bool active,
-                     const char *sid, int64_t *membership_id,
-                     store_outcome *outcome)
+                     const char *sid, store_outcome *outcome)
 {
 	char        e[24], sc[24], d[24];
 	const char *p[6]
@@ -300,7 +299,7 @@ store_membership_put(store *s, int64_t educator_id, int64_t school_id,
 	"coalesce(excluded.sourced_id, m.sourced_id), updated_at = now() "    \
 	"WHERE (m.role, m.active, m.sourced_id) IS DISTINCT FROM (" KEPT_ROLE \
 	", excluded.active, coalesce(excluded.sourced_id, m.sourced_id)) "    \
-	"RETURNING id, (xmax = 0)"
+	"RETURNING (xmax = 0)"
 	/* The two partial unique indexes need their own conflict targets. */
 	const char *sql = school_id
 	    ? UPSERT("(educator_id, school_id) WHERE school_id IS NOT NULL")
@@ -313,30 +312,30 @@ store_membership_put(store *s, int64_t educator_id, int64_t school_id,
 	if (rv != TD_OK) {
 		return rv;
 	}
-	if (PQntuples(r) > 0) {
-		*membership_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-		*outcome       = strcmp(PQgetvalue(r, 0, 1), "t") == 0
-		          ? STORE_CREATED
-		          : STORE_UPDATED;
-		PQclear(r);
-		return TD_OK;
-	}
+	*outcome = PQntuples(r) == 0                ? STORE_UNCHANGED
+	    : strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? STORE_CREATED
+	                                            : STORE_UPDATED;
 	PQclear(r);
-	/* Unchanged: the row's id is still wanted (to keep it). */
-	*outcome = STORE_UNCHANGED;
-	rv       = store_query(
-	          s,
-	          "SELECT id FROM educator_memberships WHERE educator_id = "
-	                "$1 AND (school_id = $2 OR (school_id IS NULL AND "
-	                "district_id = $3))",
-	          3, p, &r, "looking up a membership");
-	if (rv == TD_OK) {
-		*membership_id = PQntuples(r) > 0
-		    ? strtoll(PQgetvalue(r, 0, 0), NULL, 10)
-		    : 0;
-		PQclear(r);
+	return TD_OK;
+}
+
+/* ids_literal writes ids as a bigint[] literal (malloc'd; NULL when out
+ * of memory). */
+static char *
+ids_literal(const int64_t *ids, size_t n)
+{
+	size_t cap = 3 + n * 22;
+	char  *a   = malloc(cap);
+	if (a == NULL) {
+		return NULL;
 	}
-	return rv;
+	size_t k = (size_t) snprintf(a, cap, "{");
+	for (size_t i = 0; i < n; i++) {
+		k += (size_t) snprintf(a + k, cap - k, "%s%lld", i ? "," : "",
+		                       (long long) ids[i]);
+	}
+	snprintf(a + k, cap - k, "}");
+	return a;
 }
 
 static int
@@ -354,28 +353,28 @@ count_rows(store *s, const char *sql, int n, const char *const *p,
 
 int
 store_membership_retire_others(store *s, int64_t educator_id,
-                               const int64_t *keep, size_t n,
+                               const int64_t *schools, size_t n_schools,
+                               const int64_t *districts, size_t n_districts,
                                int64_t *n_retired)
 {
-	size_t cap = 3 + n * 22;
-	char  *arr = malloc(cap), e[24];
-	if (arr == NULL) {
+	char *a = ids_literal(schools, n_schools);
+	char *b = ids_literal(districts, n_districts), e[24];
+	if (a == NULL || b == NULL) {
+		free(a);
+		free(b);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
-	size_t k = (size_t) snprintf(arr, cap, "{");
-	for (size_t i = 0; i < n; i++) {
-		k += (size_t) snprintf(arr + k, cap - k, "%s%lld",
-		                       i ? "," : "", (long long) keep[i]);
-	}
-	snprintf(arr + k, cap - k, "}");
-	const char *p[2] = { id_text(e, sizeof(e), educator_id), arr };
+	const char *p[3] = { id_text(e, sizeof(e), educator_id), a, b };
 	int         rv   = count_rows(
 	              s,
 	              "UPDATE educator_memberships SET active = false, updated_at = "
-	                        "now() WHERE educator_id = $1 AND active AND NOT (id = "
-	                        "ANY($2::bigint[])) RETURNING id",
-	              2, p, n_retired, "retiring memberships");
-	free(arr);
+	                        "now() WHERE educator_id = $1 AND active AND NOT "
+	                        "(coalesce(school_id = ANY($2::bigint[]), false) OR "
+	                        "coalesce(district_id = ANY($3::bigint[]), false)) "
+	                        "RETURNING id",
+	              3, p, n_retired, "retiring memberships");
+	free(a);
+	free(b);
 	return rv;
 }
 
@@ -448,24 +447,12 @@ int
 store_educators_at_schools(store *s, const int64_t *educators,
                            const int64_t *schools, size_t n, bool *at)
 {
-	size_t cap = 3 + n * 22;
-	char  *a = malloc(cap), *b = malloc(cap);
+	char *a = ids_literal(educators, n), *b = ids_literal(schools, n);
 	if (a == NULL || b == NULL) {
 		free(a);
 		free(b);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
-	size_t ka = (size_t) snprintf(a, cap, "{");
-	size_t kb = (size_t) snprintf(b, cap, "{");
-	for (size_t i = 0; i < n; i++) {
-		ka += (size_t) snprintf(a + ka, cap - ka, "%s%lld",
-		                        i ? "," : "",
-		                        (long long) educators[i]);
-		kb += (size_t) snprintf(b + kb, cap - kb, "%s%lld",
-		                        i ? "," : "", (long long) schools[i]);
-	}
-	snprintf(a + ka, cap - ka, "}");
-	snprintf(b + kb, cap - kb, "}");
 	const char *p[2] = { a, b };
 	PGresult   *r;
 	int         rv = store_query(

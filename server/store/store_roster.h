@@ -67,18 +67,18 @@ int store_roster_deactivate(store *s, const char *table, int64_t id,
                             bool *changed) __attribute__((warn_unused_result));
 
 /* store_membership_put makes educator serve school_id (or, school_id 0,
- * district_id) as role; sid "" keeps the stored one. *membership_id gets
- * the row's id. */
+ * district_id) as role; sid "" keeps the stored one. */
 int store_membership_put(store *s, int64_t educator_id, int64_t school_id,
                          int64_t district_id, const char *role, bool active,
-                         const char *sid, int64_t *membership_id,
-                         store_outcome *outcome)
+                         const char *sid, store_outcome *outcome)
     __attribute__((warn_unused_result));
-/* store_membership_retire_others deactivates educator's memberships but
- * keep[0..n); *n_retired counts them. */
+/* store_membership_retire_others deactivates educator's memberships
+ * other than those at schools[0..n_schools) and districts[0..n_districts);
+ * *n_retired counts them. */
 int store_membership_retire_others(store *s, int64_t educator_id,
-                                   const int64_t *keep, size_t n,
-                                   int64_t *n_retired)
+                                   const int64_t *schools, size_t n_schools,
+                                   const int64_t *districts,
+                                   size_t n_districts, int64_t *n_retired)
     __attribute__((warn_unused_result));
 /* store_membership_retire deactivates the membership whose sourced_id is
  * sid or, sid "" , educator's at school_id (or district_id). */

@@ -337,12 +337,16 @@ static void
 apply_memberships(roster *r, int64_t ed, int64_t was, const mem *v, size_t n,
                   bool replace, const char *primary_org, bool *moved)
 {
-	bool     changed = false;
-	int64_t *keep
+	bool changed = false;
+	/* The orgs kept: a replace retires the user's memberships elsewhere.
+	 */
+	int64_t *ks
 	    = rpc_arena_alloc(r->call->arena, (n ? n : 1) * sizeof(int64_t));
-	size_t  nk     = 0;
+	int64_t *kd
+	    = rpc_arena_alloc(r->call->arena, (n ? n : 1) * sizeof(int64_t));
+	size_t  nks = 0, nkd = 0;
 	int64_t prefer = 0;
-	if (keep == NULL) {
+	if (ks == NULL || kd == NULL) {
 		r->rv = TD_ENOMEM;
 		return;
 	}
@@ -365,8 +369,12 @@ apply_memberships(roster *r, int64_t ed, int64_t was, const mem *v, size_t n,
 		store_outcome out;
 		r->rv = store_membership_put(r->call->store, ed, v[i].school,
 		                             v[i].district, v[i].role, true,
-		                             m->sourced_id, &keep[nk], &out);
-		nk += r->rv == TD_OK;
+		                             m->sourced_id, &out);
+		if (v[i].school) {
+			ks[nks++] = v[i].school;
+		} else {
+			kd[nkd++] = v[i].district;
+		}
 		roster_tally(r, K_MEMBERSHIP, out);
 		changed |= out != STORE_UNCHANGED;
 		/* The first school, unless another says it is the primary;
@@ -381,8 +389,8 @@ apply_memberships(roster *r, int64_t ed, int64_t was, const mem *v, size_t n,
 	}
 	if (r->rv == TD_OK && replace) {
 		int64_t gone = 0;
-		r->rv = store_membership_retire_others(r->call->store, ed,
-		                                       keep, nk, &gone);
+		r->rv = store_membership_retire_others(r->call->store, ed, ks,
+		                                       nks, kd, nkd, &gone);
 		r->counts[K_MEMBERSHIP].deactivated += gone;
 		changed |= gone > 0;
 	}
