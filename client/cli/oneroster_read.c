@@ -378,6 +378,22 @@ split_orgs(oneroster_reader *r, const char *list, const char *user,
 	}
 }
 
+/* other_role_note says, at its line and column, why a role that is
+ * neither staff, student nor guardian is skipped (students and guardians
+ * are only counted: there are many). */
+static void
+other_role_note(const csvread_table *t, size_t i, int col, role_class cls,
+                const char *role)
+{
+	if (cls == R_OTHER) {
+		fprintf(
+		    stderr,
+		    "%s:%zu:%d: skipped: role '%s' is not one of the staff "
+		    "roles Tandem keeps (see README's OneRoster table)\n",
+		    csvread_name(t), csvread_line(t, i), col + 1, role);
+	}
+}
+
 static void
 skip_role(oneroster_reader *r, role_class cls, const char *role)
 {
@@ -429,6 +445,7 @@ read_users(oneroster_reader *r)
 		if (!r->v12 && cls != R_STAFF
 		    && !(deleted && role[0] == '\0')) {
 			skip_role(r, cls, role);
+			other_role_note(t, i, cols[4].index, cls, role);
 			continue;
 		}
 		Tandem__V1__RosterUser *u = &r->users[r->nu];
@@ -496,6 +513,7 @@ read_roles(oneroster_reader *r)
 		role_class  cls  = map_role(role, &as);
 		any[na++]        = user;
 		if (cls != R_STAFF) {
+			other_role_note(t, i, cols[4].index, cls, role);
 			continue;
 		}
 		staff[ns++] = user;

@@ -83,6 +83,7 @@ eq "no students, guardians, proctors or department-only users" "0" "$(sql "SELEC
 has "note: parent-less school at its line and column" "orgs.csv:10:7: note: parentSourcedId is empty: school 'PINE' is attached to an implied district 'implied-PINE'; pass --district CODE" "$W/v11.err"
 has "note: shared identifier" "orgs.csv:7:6: note: identifier 'NORTH' is shared with another school" "$W/v11.err"
 has "note: shared educator identifier" "users.csv:2:12: note: identifier 'T100' is shared" "$W/v11.err"
+has "skipped: a proctor, at its line and column" "users.csv:15:6: skipped: role 'proctor' is not one of the staff roles" "$W/v11.err"
 has "skipped: a user in a department only" "users.csv:16:5: skipped: org 'dept-sci' is a department" "$W/v11.err"
 eq "summary: districts (MESA adopted: updated)" "2,1,0,0,0" "$(counts districts)"
 eq "summary: educators (one skipped without a school, one proctor)" "9,0,0,0,2" "$(counts educators)"
