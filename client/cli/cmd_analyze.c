@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cmd_analyze.h"
+#include "cmd_improve.h"
 
 #define SERIES_OPTS                                                           \
 	(AO(MEASURE) | AO(NETWORK) | AO(DISTRICT) | AO(SCHOOL)                \
@@ -51,7 +52,9 @@
 	"                      and trends of 7, 2 of 3 near a limit)\n"       \
 	"  --baseline K        freeze the centre on the first K points "      \
 	"(default: all)\n"                                                    \
-	"  --split-at PERIOD   a change happened at PERIOD (e.g. 2024-09): "  \
+	"  --split-at PERIOD   a change happened at PERIOD (e.g. 2024-09), "  \
+	"or at the\n"                                                         \
+	"                      start of PDSA cycle CODE (cycle:CODE): "       \
 	"separate\n"                                                          \
 	"                      centres before and after\n"
 
@@ -252,6 +255,16 @@ static const analyze_sub subs[] = {
 	  "The lines above the tables give the price adjustment, base year, "
 	  "discount\nrate, seed and replicates, so a run can be repeated "
 	  "exactly.\n" OUTPUT_HELP },
+	{ "pdsa", AO(MEASURE) | AO(SCHOOL) | AO(GRAIN), AO(MEASURE),
+	  analyze_pdsa, "PDSA cycles: before and after, signals, predictions",
+	  improve_pdsa_help },
+	{ "discover", AO(MEASURE) | AO(PERIOD) | AO(RUBRIC) | AO(DISTRICT),
+	  AO(MEASURE), analyze_discover,
+	  "Positive Deviance Inquiry: what the deviants' observations show",
+	  improve_discover_help },
+	{ "isolation", AO(YEAR) | AO(LEVEL), 0, analyze_isolation,
+	  "professional isolation: the cross-school tie network",
+	  improve_isolation_help },
 };
 
 #define NSUBS (sizeof(subs) / sizeof(subs[0]))
@@ -293,6 +306,9 @@ static const struct option lopts[] = {
 	{ "bootstrap", required_argument, NULL, 256 + AO_BOOTSTRAP },
 	{ "students", required_argument, NULL, 256 + AO_STUDENTS },
 	{ "no-screen", no_argument, NULL, 256 + AO_NO_SCREEN },
+	{ "period", required_argument, NULL, 256 + AO_PERIOD },
+	{ "year", required_argument, NULL, 256 + AO_YEAR },
+	{ "level", required_argument, NULL, 256 + AO_LEVEL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -502,6 +518,30 @@ parse_covariates(analyze_opts *o, const char *arg)
 	return 0;
 }
 
+/* parse_year reads an academic year, 2024-25 (or 2024 for the one that
+ * starts then), into the year it starts (out may be NULL). */
+static int
+parse_year(const analyze_opts *o, const char *opt, const char *arg, long *out)
+{
+	char *end;
+	long  y  = strtol(arg, &end, 10);
+	bool  ok = end == arg + 4 && y >= 1900 && y <= 2198
+	    && (*end == '\0'
+	        || (strlen(end) == 3 && end[0] == '-' && end[1] >= '0'
+	            && end[1] <= '9' && end[2] >= '0' && end[2] <= '9'
+	            && strtol(end + 1, NULL, 10) == (y + 1) % 100));
+	if (!ok) {
+		return analyze_usage(o,
+		                     "--%s takes an academic year such as "
+		                     "2024-25, not '%s'",
+		                     opt, arg);
+	}
+	if (out != NULL) {
+		*out = y;
+	}
+	return 0;
+}
+
 /* set_option stores one option's argument after checking it. */
 static int
 set_option(analyze_opts *o, int id, const char *arg)
@@ -634,6 +674,19 @@ set_option(analyze_opts *o, int id, const char *arg)
 		return parse_count(o, name, arg, 100, 100000, &o->bootstrap);
 	case AO_STUDENTS:
 		return parse_count(o, name, arg, 1, 100000000, &o->students);
+	case AO_PERIOD:
+		o->period = arg;
+		return parse_year(o, name, arg, NULL);
+	case AO_YEAR:
+		return parse_year(o, name, arg, &o->year);
+	case AO_LEVEL:
+		if (strcmp(arg, "school") == 0
+		    || strcmp(arg, "educator") == 0) {
+			o->level = arg[0] == 'e';
+			return 0;
+		}
+		return analyze_usage(
+		    o, "--level is school or educator, not '%s'", arg);
 	default:
 		return analyze_usage(o, "unknown option");
 	}

@@ -51,6 +51,9 @@ enum analyze_opt_id {
 	AO_BOOTSTRAP,
 	AO_STUDENTS,
 	AO_NO_SCREEN,
+	AO_PERIOD,
+	AO_YEAR,
+	AO_LEVEL,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
@@ -92,6 +95,9 @@ typedef struct analyze_opts {
 	uint64_t    seed;
 	long        bootstrap;
 	long        students;
+	const char *period; /* academic year, "2024-25" */
+	long        year; /* academic year starting then; 0 = latest */
+	int         level; /* isolation: 0 school, 1 educator */
 } analyze_opts;
 
 /* analyze_given: whether option x was on the command line. */

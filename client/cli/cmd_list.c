@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_improve.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -233,12 +234,16 @@ cmd_list(cli *c, int argc, char **argv)
 	bool        all = false;
 	int         opt;
 
+	if (argc >= 2 && strcmp(argv[1], "pdsa") == 0) {
+		return list_pdsa(c, argc - 1, argv + 1);
+	}
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: tandem list districts\n"
 		       "       tandem list schools [--district D]\n"
 		       "       tandem list educators [--school S] "
 		       "[--district D] [--all]\n"
-		       "       tandem list instruments\n\n"
+		       "       tandem list instruments\n"
+		       "       tandem list pdsa [--measure M] [--school S]\n\n"
 		       "districts: every district, its OneRoster sourcedId, "
 		       "whether it is active\nand whether an import implied "
 		       "it for a school that named none.\n"
@@ -257,7 +262,7 @@ cmd_list(cli *c, int argc, char **argv)
 	if (argc < 2) {
 		return cli_usage_error("list",
 		                       "what: districts, schools, "
-		                       "educators or instruments");
+		                       "educators, instruments or pdsa");
 	}
 	const char *what      = argv[1];
 	bool        schools   = strcmp(what, "schools") == 0;

@@ -53,6 +53,7 @@ typedef union anyreq {
 	Tandem__V1__SubmitCostsRequest           costs;
 	Tandem__V1__SubmitParticipationRequest   participation;
 	Tandem__V1__SubmitAdministrationsRequest administrations;
+	Tandem__V1__SubmitPdsaCyclesRequest      pdsa;
 } anyreq;
 
 /* Per-batch arrays a request points into (feedback only). */
@@ -546,6 +547,51 @@ prep_administrations(source *s, const opts *o, csvread_errs *e,
 	return 0;
 }
 
+/* PDSA cycles: school empty = a network cycle; predicted_value and end
+ * may be empty. */
+static int
+prep_pdsa(source *s, const opts *o, csvread_errs *e, const char *what)
+{
+	static const Tandem__V1__PdsaCycle init = TANDEM__V1__PDSA_CYCLE__INIT;
+	csvread_col                        cols[] = {
+		                       { "cycle", true, 0 },
+		                       { "school", true, 0 },
+		                       { "measure", true, 0 },
+		                       { "activity", false, 0 },
+		                       { "change_idea", true, 0 },
+		                       { "prediction", false, 0 },
+		                       { "predicted_value", false, 0 },
+		                       { "start", true, 0 },
+		                       { "end", false, 0 },
+		                       { "status", true, 0 },
+		                       { "result", false, 0 },
+	};
+	if (cli_bind(what, s->t, cols, NCOLS(cols), true)
+	    || source_alloc(s, what, sizeof(init), &init)) {
+		return 1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		Tandem__V1__PdsaCycle *r = s->recs[i];
+		S(r->cycle, 0, true);
+		S(r->school, 1, false);
+		S(r->measure, 2, true);
+		S(r->activity, 3, false);
+		S(r->change_idea, 4, true);
+		S(r->prediction, 5, false);
+		if (cols[6].index >= 0
+		    && *csvread_cell(s->t, i, (size_t) cols[6].index)
+		        != '\0') {
+			NUM(r->predicted_value, 6);
+			r->has_predicted_value = true;
+		}
+		S(r->start, 7, true);
+		S(r->end, 8, false);
+		S(r->status, 9, true);
+		S(r->result, 10, false);
+	}
+	return 0;
+}
+
 /* The common fields of the four simple requests, then the records. */
 #define BUILD_SIMPLE(fn, Req, init_fn, field, Rec)                            \
 	static int fn(const source *s, size_t lo, size_t hi, const opts *o,   \
@@ -571,6 +617,9 @@ BUILD_SIMPLE(build_participation, Tandem__V1__SubmitParticipationRequest,
 BUILD_SIMPLE(build_administrations, Tandem__V1__SubmitAdministrationsRequest,
              tandem__v1__submit_administrations_request__init, administrations,
              Tandem__V1__Administration)
+BUILD_SIMPLE(build_pdsa, Tandem__V1__SubmitPdsaCyclesRequest,
+             tandem__v1__submit_pdsa_cycles_request__init, cycles,
+             Tandem__V1__PdsaCycle)
 
 static const kind kinds[] = {
 	{ "surveys", TD_V1("Ingest", "SubmitSurveyResponses"),
@@ -592,6 +641,10 @@ static const kind kinds[] = {
 	{ "administrations", TD_V1("Ingest", "SubmitAdministrations"),
 	  "survey,school,administered_on,invited", prep_administrations,
 	  build_administrations },
+	{ "pdsa", TD_V1("Improvement", "SubmitPdsaCycles"),
+	  "cycle,school,measure,activity,change_idea,prediction,\n"
+	  "                   predicted_value,start,end,status,result",
+	  prep_pdsa, build_pdsa },
 };
 
 static const kind annotations_kind = {

@@ -17,6 +17,7 @@
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
+#include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
 #include "tandem/v1/rpc.pb-c.h"
@@ -202,6 +203,23 @@ TD_STUB(td_admin_audit, TD_V1("Admin", "Audit"), Tandem__V1__AuditRequest,
         Tandem__V1__AuditResponse, tandem__v1__audit_response__descriptor)
 TD_STUB(td_admin_sleep, TD_V1("Admin", "Sleep"), Tandem__V1__SleepRequest,
         Tandem__V1__SleepResponse, tandem__v1__sleep_response__descriptor)
+TD_STUB(td_improvement_submit_pdsa_cycles,
+        TD_V1("Improvement", "SubmitPdsaCycles"),
+        Tandem__V1__SubmitPdsaCyclesRequest, Tandem__V1__SubmitResponse,
+        tandem__v1__submit_response__descriptor)
+TD_STUB(td_improvement_list_pdsa_cycles,
+        TD_V1("Improvement", "ListPdsaCycles"),
+        Tandem__V1__ListPdsaCyclesRequest, Tandem__V1__ListPdsaCyclesResponse,
+        tandem__v1__list_pdsa_cycles_response__descriptor)
+TD_STUB(td_improvement_pdsa, TD_V1("Improvement", "Pdsa"),
+        Tandem__V1__PdsaRequest, Tandem__V1__PdsaResponse,
+        tandem__v1__pdsa_response__descriptor)
+TD_STUB(td_improvement_discover, TD_V1("Improvement", "Discover"),
+        Tandem__V1__DiscoverRequest, Tandem__V1__DiscoverResponse,
+        tandem__v1__discover_response__descriptor)
+TD_STUB(td_improvement_isolation, TD_V1("Improvement", "Isolation"),
+        Tandem__V1__IsolationRequest, Tandem__V1__IsolationResponse,
+        tandem__v1__isolation_response__descriptor)
 
 #ifdef __cplusplus
 }

@@ -12,13 +12,18 @@
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
+#include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
 
 static const ProtobufCServiceDescriptor *const services[] = {
-	&tandem__v1__health__descriptor,   &tandem__v1__reflection__descriptor,
-	&tandem__v1__registry__descriptor, &tandem__v1__ingest__descriptor,
-	&tandem__v1__analysis__descriptor, &tandem__v1__admin__descriptor,
+	&tandem__v1__health__descriptor,
+	&tandem__v1__reflection__descriptor,
+	&tandem__v1__registry__descriptor,
+	&tandem__v1__ingest__descriptor,
+	&tandem__v1__analysis__descriptor,
+	&tandem__v1__admin__descriptor,
+	&tandem__v1__improvement__descriptor,
 };
 
 static rpc_method *table;

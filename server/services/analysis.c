@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "improve.h"
 #include "config.h"
 #include "validate.h"
 
@@ -230,6 +231,9 @@ long
 analysis_period_index(rpc_call *call, const series_spec *spec, const series *s,
                       const char *period)
 {
+	if (strncmp(period, "cycle:", 6) == 0) {
+		return improve_cycle_split(call, s, period + 6);
+	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->pts[i].period, period) == 0
 		    || strcmp(

@@ -196,9 +196,12 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 		char                  err[TD_ERRMSG_MAX];
 		long split = split_index(call, &spec, s, in->split_at);
 		if (split < 0) {
-			return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			                "split_at %s is not a period of %s",
-			                in->split_at, s->unit);
+			/* a cycle:CODE split has said why already */
+			return call->code != TD_CODE_OK
+			    ? call->code
+			    : rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			               "split_at %s is not a period of %s",
+			               in->split_at, s->unit);
 		}
 		o.split                = (size_t) split;
 		Tandem__V1__Series *os = new_series(call, &spec, s, "run");
@@ -325,9 +328,12 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 		}
 		long split = split_index(call, &spec, s, in->split_at);
 		if (split < 0) {
-			return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			                "split_at %s is not a period of %s",
-			                in->split_at, s->unit);
+			/* a cycle:CODE split has said why already */
+			return call->code != TD_CODE_OK
+			    ? call->code
+			    : rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			               "split_at %s is not a period of %s",
+			               in->split_at, s->unit);
 		}
 		stats_control_opts o
 		    = { chart, rules_of(in->rules),

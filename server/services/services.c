@@ -75,6 +75,18 @@ static const services_binding bindings[] = {
 	ANA("Mdc", analysis_mdc),
 	{ "/tandem.v1.Analysis/Roi", analysis_roi,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
+	/* Improvement: cycles are written like other school data; the reads
+	 * limit rows to the caller's scope themselves (improve.h). */
+	{ "/tandem.v1.Improvement/SubmitPdsaCycles",
+	  improve_submit_pdsa_cycles,
+	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
+	{ "/tandem.v1.Improvement/ListPdsaCycles", improve_list_pdsa_cycles,
+	  ALL_ROLES, false },
+	{ "/tandem.v1.Improvement/Pdsa", improve_pdsa, ALL_ROLES, false },
+	{ "/tandem.v1.Improvement/Discover", improve_discover, ALL_ROLES,
+	  false },
+	{ "/tandem.v1.Improvement/Isolation", improve_isolation, ALL_ROLES,
+	  false },
 };
 
 const services_binding *

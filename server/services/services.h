@@ -63,5 +63,10 @@ TD_HANDLER(admin_create_client);
 TD_HANDLER(admin_list_clients);
 TD_HANDLER(admin_revoke_client);
 TD_HANDLER(admin_audit);
+TD_HANDLER(improve_submit_pdsa_cycles);
+TD_HANDLER(improve_list_pdsa_cycles);
+TD_HANDLER(improve_pdsa);
+TD_HANDLER(improve_discover);
+TD_HANDLER(improve_isolation);
 
 #endif /* TD_SERVICES_H */

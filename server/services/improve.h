@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * What the Improvement service's files share: who may read a school's
+ * improvement records, status resets after an inner analysis call, and
+ * the hook that lets run and control charts split at a PDSA cycle.
+ */
+#ifndef TD_IMPROVE_H
+#define TD_IMPROVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analysis.h"
+#include "rpc/rpc.h"
+
+/* improve_may_read: may the caller read records of school (code "" = the
+ * network) in district? Admin, council and evaluator read everything; a
+ * district client its district's schools and the network's; a school
+ * client its own school and the network's. */
+bool improve_may_read(const rpc_call *call, const char *school,
+                      const char *district);
+
+/* improve_clear_status forgets a failure of an inner call (its message
+ * and details), so the outer method can report it as a note instead. */
+void improve_clear_status(rpc_call *call);
+
+/* improve_cycle_split: the index of the point of series s in which PDSA
+ * cycle code starts (the cycle of s's school when the code is shared,
+ * else its earliest start). On failure sets the call's status (NOT_FOUND
+ * for an unknown or unreadable cycle, INVALID_ARGUMENT when the start is
+ * outside the series) and returns -1. */
+long improve_cycle_split(rpc_call *call, const series *s, const char *code);
+
+/* improve_point_of: the index of the last period starting on or before
+ * date (YYYY-MM-DD) among n period starts; 0 when date is before them
+ * all, n when there are none. */
+size_t improve_point_of(const char *const *starts, size_t n, const char *date);
+
+#endif /* TD_IMPROVE_H */

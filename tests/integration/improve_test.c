@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT
+ * The improvement work end to end: the sample network (`tandem sample`)
+ * loaded through the real CLI into a real tandemd, with its PDSA cycles,
+ * then the Improvement methods asked through libtandem by each role.
+ * Each test checks what the generator planted (planted.csv): a network
+ * PDSA cycle followed by a run-chart signal, the rubric criterion on
+ * which the positive deviants' observations score higher, and the two
+ * isolated schools; and who may read what.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char       conninfo[512];
+static char       dir[128];
+static h_server   srv;
+static td_client *cl;
+
+/* What planted.csv names: the deviants, the isolated schools, the
+ * criterion and the cycle followed by a signal. */
+static char deviant[8][16], isolated[8][16], criterion[32], cycle[32];
+static int  n_deviant, n_isolated;
+
+static int
+load(const char *args)
+{
+	return h_run("%s/tandem --server %s %s >>%s/load.log 2>&1",
+	             h_bin_dir(), srv.url, args, dir);
+}
+
+static void
+read_planted(void)
+{
+	char path[200], line[1024];
+	snprintf(path, sizeof(path), "%s/planted.csv", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *kind = line, *code = strchr(line, ',');
+		if (code == NULL) {
+			continue;
+		}
+		*code++   = '\0';
+		char *end = strchr(code, ',');
+		if (end != NULL) {
+			*end = '\0';
+		}
+		if (strcmp(kind, "positive_deviant") == 0 && n_deviant < 8) {
+			snprintf(deviant[n_deviant++], 16, "%s", code);
+		} else if (strcmp(kind, "isolated_school") == 0
+		           && n_isolated < 8) {
+			snprintf(isolated[n_isolated++], 16, "%s", code);
+		} else if (strcmp(kind, "deviant_practice") == 0) {
+			snprintf(criterion, sizeof(criterion), "%s", code);
+		} else if (strcmp(kind, "pdsa_signal") == 0) {
+			snprintf(cycle, sizeof(cycle), "%s", code);
+		}
+	}
+	fclose(f);
+}
+
+static int
+setup(void **state)
+{
+	(void) state;
+	h_db_create("improve", conninfo);
+	h_server_start(&srv, conninfo, NULL);
+	cl = h_client(&srv, 60000);
+	snprintf(dir, sizeof(dir), "/tmp/tdtest-improve-%d", (int) getpid());
+	assert_int_equal(h_run("rm -rf %s && %s/tandem sample --seed 1 %s "
+	                       ">/dev/null",
+	                       dir, h_bin_dir(), dir),
+	                 0);
+	const char *steps[] = {
+		"define districts %s/districts.csv",
+		"define schools %s/schools.csv",
+		"define educators %s/educators.csv",
+		"define measures %s/measures.csv",
+		"define rubric --code practice %s/rubric_practice.csv",
+		"define activities %s/activities.csv",
+		"submit outcomes %s/outcomes.csv",
+		"submit feedback %s/observations.csv --annotations "
+		"%s/annotations.csv",
+		"submit participation %s/participation.csv",
+		"submit pdsa %s/pdsa.csv",
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		char args[400];
+		snprintf(args, sizeof(args), steps[i], dir, dir);
+		if (load(args) != 0) {
+			h_run("tail -20 %s/load.log >&2", dir);
+			fail_msg("tandem %s failed", args);
+		}
+	}
+	read_planted();
+	assert_true(n_deviant > 0 && n_isolated == 2);
+	assert_true(criterion[0] != '\0' && cycle[0] != '\0');
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	td_client_destroy(cl);
+	assert_int_equal(h_server_stop(&srv), 0);
+	h_run("rm -rf %s", dir);
+	return 0;
+}
+
+/* client_as makes an API client of role for school/district and
+ * connects with its token. */
+static td_client *
+client_as(const char *role, const char *school, const char *district)
+{
+	Tandem__V1__CreateClientRequest req
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	Tandem__V1__CreateClientResponse *r  = NULL;
+	td_status                         st = { 0 };
+	req.name                             = (char *) role;
+	req.role                             = (char *) role;
+	req.school                           = (char *) school;
+	req.district                         = (char *) district;
+	assert_int_equal(td_admin_create_client(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	td_client *c = h_client_token(&srv, 60000, r->token);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	return c;
+}
+
+static bool
+is_in(char list[][16], int n, const char *code)
+{
+	for (int i = 0; i < n; i++) {
+		if (strcmp(list[i], code) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+pdsa_cycle_is_followed_by_a_signal(void **state)
+{
+	(void) state;
+	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
+	Tandem__V1__PdsaResponse *r   = NULL;
+	td_status                 st  = { 0 };
+	req.measure                   = "attendance";
+	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st), TD_CODE_OK);
+	const Tandem__V1__PdsaRow *row = NULL;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		if (strcmp(r->rows[i]->cycle->cycle, cycle) == 0) {
+			row = r->rows[i];
+		}
+	}
+	assert_non_null(row);
+	assert_string_equal(row->series, "network");
+	/* The first year (Sep-Jun) is the baseline; the cycle starts with
+	 * the level shift in September of the second. */
+	assert_int_equal(row->before_points, 10);
+	assert_string_equal(row->start_period, "2024-09");
+	assert_true(row->signal_after);
+	assert_string_equal(row->signal_direction, "improvement");
+	assert_true(row->change > 1.0); /* the planted +1.5 points */
+	assert_true(row->has_prediction_met);
+	assert_true(row->prediction_met);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
+static void
+run_chart_splits_at_a_cycle(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	char                        split[64];
+	snprintf(split, sizeof(split), "cycle:%s", cycle);
+	q.measure    = "attendance";
+	q.level      = TANDEM__V1__SCOPE_LEVEL__NETWORK;
+	q.code       = "";
+	req.query    = &q;
+	req.split_at = split;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	const Tandem__V1__Series *s = r->series[0];
+	/* Two centres: the medians before and after the cycle's start. */
+	assert_true(s->points[12]->centre > s->points[2]->centre + 1.0);
+	assert_true(s->points[9]->centre == s->points[0]->centre);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	req.split_at = "cycle:NO-SUCH-CYCLE";
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_NOT_FOUND);
+	assert_non_null(strstr(st.message, "NO-SUCH-CYCLE"));
+	td_status_reset(&st);
+}
+
+static Tandem__V1__DiscoverResponse *
+discover(td_client *c, int expect)
+{
+	Tandem__V1__DiscoverRequest   req = TANDEM__V1__DISCOVER_REQUEST__INIT;
+	Tandem__V1__DiscoverResponse *r   = NULL;
+	td_status                     st  = { 0 };
+	req.measure                       = "ela_scale";
+	req.period                        = "2025-26";
+	assert_int_equal(td_improvement_discover(c, &req, &r, &st), expect);
+	td_status_reset(&st);
+	return r;
+}
+
+static void
+discover_finds_the_planted_criterion(void **state)
+{
+	(void) state;
+	Tandem__V1__DiscoverResponse *r = discover(cl, TD_CODE_OK);
+	assert_string_equal(r->period, "2025-26");
+	assert_string_equal(r->rubric, "practice");
+	assert_true(r->n_deviants > 0);
+	for (size_t i = 0; i < r->n_deviants; i++) {
+		assert_true(is_in(deviant, n_deviant, r->deviants[i]));
+	}
+	assert_true(r->deviant_observations >= 10);
+	/* The planted criterion has the largest g, and its interval lies
+	 * above zero. */
+	const Tandem__V1__CriterionContrast *best = NULL;
+	for (size_t i = 0; i < r->n_criteria; i++) {
+		const Tandem__V1__CriterionContrast *c = r->criteria[i];
+		assert_false(c->suppressed);
+		assert_true(c->available);
+		if (best == NULL || c->hedges_g > best->hedges_g) {
+			best = c;
+		}
+	}
+	assert_non_null(best);
+	assert_string_equal(best->criterion, criterion);
+	assert_true(best->diff_low > 0 && best->g_low > 0);
+	assert_true(best->deviant_n >= 10 && best->rest_n >= 10);
+	/* Admin reads the deviants' note texts, and only theirs. */
+	assert_true(r->n_notes > 0);
+	assert_false(r->notes_withheld);
+	for (size_t i = 0; i < r->n_notes; i++) {
+		assert_true(is_in(deviant, n_deviant, r->notes[i]->school));
+		assert_true(r->notes[i]->note[0] != '\0');
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+static void
+discover_notes_go_to_council_and_the_deviant_school_only(void **state)
+{
+	(void) state;
+	td_client *council              = client_as("council", "", "");
+	td_client *evaluator            = client_as("evaluator", "", "");
+	td_client *own                  = client_as("school", deviant[0], "");
+	Tandem__V1__DiscoverResponse *r = discover(council, TD_CODE_OK);
+	assert_true(r->n_notes > 0);
+	assert_false(r->notes_withheld);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	r = discover(evaluator, TD_CODE_OK);
+	assert_int_equal(r->n_notes, 0);
+	assert_true(r->notes_withheld);
+	assert_true(r->n_criteria > 0); /* the contrasts are not notes */
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+
+	r = discover(own, TD_CODE_OK);
+	for (size_t i = 0; i < r->n_notes; i++) {
+		assert_string_equal(r->notes[i]->school, deviant[0]);
+	}
+	/* A school learns only whether it is a deviant itself. */
+	for (size_t i = 0; i < r->n_deviants; i++) {
+		assert_string_equal(r->deviants[i], deviant[0]);
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_client_destroy(council);
+	td_client_destroy(evaluator);
+	td_client_destroy(own);
+}
+
+static void
+discover_suppresses_a_small_group(void **state)
+{
+	(void) state;
+	/* A min_n above the deviants' observation count: with a server
+	 * restarted at --min-n 1000, every contrast is suppressed for the
+	 * council and no note text leaves. */
+	h_server big;
+	h_server_start(&big, conninfo, "--min-n", "1000", NULL);
+	td_client                      *admin = h_client(&big, 60000);
+	Tandem__V1__CreateClientRequest req
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	Tandem__V1__CreateClientResponse *cr = NULL;
+	td_status                         st = { 0 };
+	req.name = req.role = "council";
+	req.school = req.district = "";
+	assert_int_equal(td_admin_create_client(admin, &req, &cr, &st),
+	                 TD_CODE_OK);
+	td_client *council = h_client_token(&big, 60000, cr->token);
+	Tandem__V1__DiscoverResponse *r  = NULL;
+	Tandem__V1__DiscoverRequest   dq = TANDEM__V1__DISCOVER_REQUEST__INIT;
+	dq.measure                       = "ela_scale";
+	dq.period                        = "2025-26";
+	int code = td_improvement_discover(council, &dq, &r, &st);
+	/* The deviance model itself may find too few units at this min_n;
+	 * either way nothing below min_n is shown. */
+	if (code == TD_CODE_OK) {
+		for (size_t i = 0; i < r->n_criteria; i++) {
+			assert_true(r->criteria[i]->suppressed);
+			assert_true(isnan(r->criteria[i]->deviant_mean));
+		}
+		assert_int_equal(r->n_notes, 0);
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	} else {
+		assert_int_equal(code, TD_CODE_FAILED_PRECONDITION);
+	}
+	td_status_reset(&st);
+	protobuf_c_message_free_unpacked(&cr->base, NULL);
+	td_client_destroy(council);
+	td_client_destroy(admin);
+	assert_int_equal(h_server_stop(&big), 0);
+}
+
+static Tandem__V1__IsolationResponse *
+isolation(td_client *c, Tandem__V1__IsolationLevel level, int expect)
+{
+	Tandem__V1__IsolationRequest req = TANDEM__V1__ISOLATION_REQUEST__INIT;
+	Tandem__V1__IsolationResponse *r = NULL;
+	td_status                      st = { 0 };
+	req.level                         = level;
+	assert_int_equal(td_improvement_isolation(c, &req, &r, &st), expect);
+	td_status_reset(&st);
+	return r;
+}
+
+static void
+isolation_flags_the_planted_schools(void **state)
+{
+	(void) state;
+	Tandem__V1__IsolationResponse *r = isolation(
+	    cl, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL, TD_CODE_OK);
+	assert_string_equal(r->year, "2025-26"); /* the latest */
+	assert_string_equal(r->previous_year, "2024-25");
+	assert_int_equal(r->totals->nodes, 40);
+	assert_int_equal(r->totals->isolated, 2);
+	assert_true(fabs(r->totals->share_isolated - 5.0) < 1e-9);
+	assert_int_equal(r->totals->largest_component, 38);
+	assert_int_equal(r->previous->isolated, 2);
+	int flagged = 0;
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		const Tandem__V1__IsolationNode *n = r->nodes[i];
+		bool planted = is_in(isolated, n_isolated, n->code);
+		assert_int_equal(n->isolated, planted);
+		if (planted) {
+			assert_int_equal(n->degree, 0);
+			assert_int_equal(n->n_tied_to, 0);
+			assert_true(n->was_isolated);
+			flagged++;
+		} else {
+			assert_true(n->degree > 0);
+			assert_int_equal(n->n_tied_to, (size_t) n->degree);
+			assert_int_equal(n->component, 1);
+		}
+	}
+	assert_int_equal(flagged, 2);
+	/* Every edge joins two schools that are not isolated. */
+	for (size_t i = 0; i < r->n_edges; i++) {
+		assert_false(is_in(isolated, n_isolated, r->edges[i]->a));
+		assert_false(is_in(isolated, n_isolated, r->edges[i]->b));
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
+static void
+isolation_of_educators_is_personnel_information(void **state)
+{
+	(void) state;
+	td_client *council = client_as("council", "", "");
+	td_client *school  = client_as("school", isolated[0], "");
+	Tandem__V1__IsolationResponse *r = isolation(
+	    council, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR,
+	    TD_CODE_PERMISSION_DENIED);
+	assert_null(r);
+	r = isolation(school, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR,
+	              TD_CODE_OK);
+	assert_true(r->n_nodes > 0);
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		assert_string_equal(r->nodes[i]->school, isolated[0]);
+		assert_true(r->nodes[i]->isolated);
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	/* At the school level a school client sees its own row. */
+	r = isolation(school, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL,
+	              TD_CODE_OK);
+	assert_int_equal(r->n_nodes, 1);
+	assert_string_equal(r->nodes[0]->code, isolated[0]);
+	assert_int_equal(r->totals->isolated,
+	                 2); /* totals are the network's */
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_client_destroy(council);
+	td_client_destroy(school);
+}
+
+static void
+pdsa_cycles_follow_the_scope_rules(void **state)
+{
+	(void) state;
+	td_client *own = client_as("school", deviant[0], "");
+	/* A school client sees its own cycles and the network's. */
+	Tandem__V1__ListPdsaCyclesRequest lq
+	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__ListPdsaCyclesResponse *lr = NULL;
+	td_status                           st = { 0 };
+	assert_int_equal(td_improvement_list_pdsa_cycles(own, &lq, &lr, &st),
+	                 TD_CODE_OK);
+	assert_true(lr->n_cycles > 0);
+	for (size_t i = 0; i < lr->n_cycles; i++) {
+		const char *s = lr->cycles[i]->school;
+		assert_true(s[0] == '\0' || strcmp(s, deviant[0]) == 0);
+	}
+	protobuf_c_message_free_unpacked(&lr->base, NULL);
+	td_status_reset(&st);
+
+	/* It may not write another school's cycle, nor a network one, and
+	 * a rejected batch stores nothing. */
+	long long before
+	    = h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles");
+	Tandem__V1__PdsaCycle c[2]
+	    = { TANDEM__V1__PDSA_CYCLE__INIT, TANDEM__V1__PDSA_CYCLE__INIT };
+	Tandem__V1__PdsaCycle *cp[2] = { &c[0], &c[1] };
+	for (int k = 0; k < 2; k++) {
+		c[k].cycle       = k ? "T-NET" : "T-OTHER";
+		c[k].school      = k ? "" : (char *) isolated[0];
+		c[k].measure     = "attendance";
+		c[k].change_idea = "Greet every student at the door";
+		c[k].start       = "2025-10-01";
+		c[k].status      = "running";
+	}
+	Tandem__V1__SubmitPdsaCyclesRequest sq
+	    = TANDEM__V1__SUBMIT_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	sq.submission_id               = "improve-scope-1";
+	sq.n_cycles                    = 2;
+	sq.cycles                      = cp;
+	assert_int_equal(td_improvement_submit_pdsa_cycles(own, &sq, &sr, &st),
+	                 TD_CODE_PERMISSION_DENIED);
+	td_status_reset(&st);
+	assert_int_equal(
+	    h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles"), before);
+
+	/* Its own school's cycle is fine; bad rows name field and rule. */
+	c[0].school      = (char *) deviant[0];
+	c[1].school      = (char *) deviant[0];
+	c[1].status      = "finished";
+	c[1].end         = "2025-09-01";
+	sq.submission_id = "improve-scope-2";
+	assert_int_equal(td_improvement_submit_pdsa_cycles(own, &sq, &sr, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	bool status = false, order = false;
+	for (size_t i = 0; i < st.n_details; i++) {
+		status |= st.details[i].record_index == 1
+		    && strcmp(st.details[i].field, "status") == 0;
+		order |= st.details[i].record_index == 1
+		    && strcmp(st.details[i].field, "end") == 0
+		    && strcmp(st.details[i].rule, "order") == 0;
+	}
+	assert_true(status && order);
+	td_status_reset(&st);
+	sq.n_cycles      = 1;
+	sq.submission_id = "improve-scope-3";
+	assert_int_equal(td_improvement_submit_pdsa_cycles(own, &sq, &sr, &st),
+	                 TD_CODE_OK);
+	assert_int_equal(sr->stored, 1);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+	td_status_reset(&st);
+	td_client_destroy(own);
+}
+
+static void
+cli_prints_the_three_analyses(void **state)
+{
+	(void) state;
+	const char *cmds[] = {
+		"list pdsa --measure attendance",
+		"analyze pdsa --measure attendance",
+		"analyze discover --measure ela_scale --period 2025-26",
+		"analyze isolation",
+		"--format json analyze isolation --year 2024-25",
+		"--format csv analyze discover --measure ela_scale",
+	};
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		int rv = h_run("%s/tandem --server %s %s >%s/cli.out 2>&1",
+		               h_bin_dir(), srv.url, cmds[i], dir);
+		if (rv != 0) {
+			h_run("cat %s/cli.out >&2", dir);
+			fail_msg("tandem %s exited %d", cmds[i], rv);
+		}
+	}
+	/* JSON names the isolated schools. */
+	assert_int_equal(h_run("%s/tandem --server %s --format json analyze "
+	                       "isolation | grep -q '\"isolated\": true'",
+	                       h_bin_dir(), srv.url),
+	                 0);
+	assert_int_equal(h_run("%s/tandem --server %s analyze isolation "
+	                       "--year 24-25 2>/dev/null",
+	                       h_bin_dir(), srv.url),
+	                 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pdsa_cycle_is_followed_by_a_signal),
+		cmocka_unit_test(run_chart_splits_at_a_cycle),
+		cmocka_unit_test(discover_finds_the_planted_criterion),
+		cmocka_unit_test(
+		    discover_notes_go_to_council_and_the_deviant_school_only),
+		cmocka_unit_test(discover_suppresses_a_small_group),
+		cmocka_unit_test(isolation_flags_the_planted_schools),
+		cmocka_unit_test(
+		    isolation_of_educators_is_personnel_information),
+		cmocka_unit_test(pdsa_cycles_follow_the_scope_rules),
+		cmocka_unit_test(cli_prints_the_three_analyses),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
