@@ -21,9 +21,11 @@ const char improve_pdsa_help[]
       "Plan-Do-Study-Act: per cycle aimed at measure M, the measure before "
       "the\ncycle started and during/after it, whether a run-chart signal "
       "followed the\nstart (the centre frozen on the points before it, "
-      "Anhoej rules; the signal's\nrule, period and direction), and the "
-      "prediction beside the result. A\nschool's cycle is read on its "
-      "school's series, a network cycle on the\nnetwork's.\n\n"
+      "Anhoej rules; the signal's\nrule, period and direction), whether "
+      "a Making Data Count special cause\nfollowed it (XmR limits from "
+      "the points before it), and the prediction\nbeside the result. A "
+      "school's cycle is read on its school's series, a\nnetwork cycle "
+      "on the network's.\n\n"
       "  --measure M         required: the outcome measure the cycles aim "
       "at\n"
       "  --school S          only S's cycles (and the network's)\n"
@@ -168,12 +170,28 @@ analyze_pdsa(cli *c, const analyze_opts *o)
 	out_str(about,
 	        r->lower_is_better ? "lower is better" : "higher is better");
 	out_int(about, (int64_t) r->n_rows);
-	static const char *cols[]
-	    = { "cycle",         "series",       "start",     "end",
-		"status",        "start_period", "before_n",  "before_mean",
-		"after_n",       "after_mean",   "change",    "signal",
-		"signal_period", "direction",    "predicted", "prediction_met",
-		"note" };
+	static const char *cols[] = {
+		"cycle",
+		"series",
+		"start",
+		"end",
+		"status",
+		"start_period",
+		"before_n",
+		"before_mean",
+		"after_n",
+		"after_mean",
+		"change",
+		"signal",
+		"signal_period",
+		"direction",
+		"mdc",
+		"mdc_period",
+		"mdc_type",
+		"predicted",
+		"prediction_met",
+		"note",
+	};
 	out_table *t = out_table_create("cycles", NCOLS(cols), cols);
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const Tandem__V1__PdsaRow   *w  = r->rows[i];
@@ -192,6 +210,9 @@ analyze_pdsa(cli *c, const analyze_opts *o)
 		out_str(t, w->signal_after ? w->signal_rule : "none");
 		out_str(t, w->signal_period);
 		out_str(t, w->signal_direction);
+		out_str(t, w->mdc_signal ? w->mdc_rule : "none");
+		out_str(t, w->mdc_period);
+		out_str(t, w->mdc_point_type);
 		analyze_num(
 		    t, false,
 		    cy->has_predicted_value ? cy->predicted_value : NAN, 3);
@@ -200,15 +221,21 @@ analyze_pdsa(cli *c, const analyze_opts *o)
 		} else {
 			out_null(t, "-");
 		}
-		out_str(t, w->note);
+		if (w->note[0] != '\0' || w->mdc_note[0] == '\0') {
+			out_str(t, w->note);
+		} else {
+			out_str(t, w->mdc_note);
+		}
 	}
 	char line[320];
-	snprintf(line, sizeof(line),
-	         "PDSA cycles on %s (%s): the measure before and since each "
-	         "start, and\nwhether a run-chart signal followed it (centre "
-	         "frozen on the points before).",
-	         r->measure,
-	         r->lower_is_better ? "lower is better" : "higher is better");
+	snprintf(
+	    line, sizeof(line),
+	    "PDSA cycles on %s (%s): the measure before and since each "
+	    "start, and\nwhether a run-chart signal (centre frozen on the "
+	    "points before) or a\nMaking Data Count special cause "
+	    "(limits from the points before) followed it.",
+	    r->measure,
+	    r->lower_is_better ? "lower is better" : "higher is better");
 	analyze_print(c, line, about, &t, 1);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	return 0;

@@ -3,7 +3,9 @@
  * batch like every Submit*), listing them in the caller's scope, and the
  * Pdsa analysis: per cycle, the measure before and during/after the
  * cycle, whether a run-chart signal followed its start (the centre frozen
- * on the points before it), and the prediction beside the result.
+ * on the points before it) and whether a Making Data Count special cause
+ * did (limits from the points before it), and the prediction beside the
+ * result.
  */
 #include <math.h>
 #include <stdio.h>
@@ -392,6 +394,47 @@ run_chart(rpc_call *call, const char *measure, int level, const char *code,
 	return sr->n_series == 1 ? sr : NULL;
 }
 
+/* mdc_after reads the cycle's series as a Making Data Count XmR chart
+ * with its limits fixed on the k points before the start, and notes the
+ * first special-cause point from k on. */
+static void
+mdc_after(rpc_call *call, Tandem__V1__PdsaRow *row, int level,
+          Tandem__V1__Grain grain, size_t k)
+{
+	const Tandem__V1__PdsaCycle *c   = row->cycle;
+	Tandem__V1__SeriesQuery      q   = TANDEM__V1__SERIES_QUERY__INIT;
+	Tandem__V1__MdcRequest       req = TANDEM__V1__MDC_REQUEST__INIT;
+	ProtobufCMessage            *r   = NULL;
+	q.measure                        = c->measure;
+	q.level                          = (Tandem__V1__ScopeLevel) level;
+	q.code                           = c->school;
+	q.grain                          = grain;
+	req.query                        = &q;
+	req.fix_after                    = (int32_t) k;
+	if (analysis_mdc(call, &req.base, &r) != TD_CODE_OK) {
+		row->mdc_note = rpc_arena_strdup(call->arena, call->message);
+		improve_clear_status(call);
+		return;
+	}
+	const Tandem__V1__MdcResponse *m = (const void *) r;
+	if (m->n_series != 1 || m->series[0]->note[0] != '\0') {
+		row->mdc_note = m->n_series == 1
+		    ? m->series[0]->note
+		    : "no XmR chart of this series";
+		return;
+	}
+	const Tandem__V1__MdcSeries *s = m->series[0];
+	for (size_t i = k; i < s->n_points; i++) {
+		if (s->points[i]->rule[0] != '\0') {
+			row->mdc_signal     = true;
+			row->mdc_rule       = s->points[i]->rule;
+			row->mdc_period     = s->points[i]->period;
+			row->mdc_point_type = s->points[i]->point_type;
+			return;
+		}
+	}
+}
+
 /* pdsa_row fills one cycle's row from its series. */
 static void
 pdsa_row(rpc_call *call, Tandem__V1__PdsaRow *row, bool lower_better,
@@ -463,6 +506,7 @@ pdsa_row(rpc_call *call, Tandem__V1__PdsaRow *row, bool lower_better,
 		            "baseline to test for a signal";
 		return;
 	}
+	mdc_after(call, row, level, grain, k);
 	sr = run_chart(call, c->measure, level, c->school, grain, (int32_t) k);
 	if (sr == NULL) {
 		row->note = rpc_arena_strdup(call->arena, call->message);

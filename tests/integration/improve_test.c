@@ -168,6 +168,9 @@ pdsa_cycle_is_followed_by_a_signal(void **state)
 	assert_string_equal(row->start_period, "2024-09");
 	assert_true(row->signal_after);
 	assert_string_equal(row->signal_direction, "improvement");
+	/* Making Data Count sees it too, with limits from the baseline. */
+	assert_true(row->mdc_signal);
+	assert_string_equal(row->mdc_point_type, "special_cause_improvement");
 	assert_true(row->change > 1.0); /* the planted +1.5 points */
 	assert_true(row->has_prediction_met);
 	assert_true(row->prediction_met);
