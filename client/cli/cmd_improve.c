@@ -297,8 +297,10 @@ analyze_discover(cli *c, const analyze_opts *o)
 	out_str(about, r->period);
 	out_str(about, r->rubric);
 	out_str(about, devs ? devs : "");
-	out_int(about, r->deviant_observations);
-	out_int(about, r->rest_observations);
+	analyze_n(about, r->deviant_observations_suppressed,
+	          r->deviant_observations);
+	analyze_n(about, r->rest_observations_suppressed,
+	          r->rest_observations);
 	out_int(about, r->min_n);
 	out_bool(about, r->notes_withheld);
 
@@ -345,18 +347,22 @@ analyze_discover(cli *c, const analyze_opts *o)
 		out_int(nt, d->t_seconds);
 		out_str(nt, d->note);
 	}
-	char line[512];
+	char line[512], nd[32], nr[32];
+	snprintf(nd, sizeof(nd), "%lld", (long long) r->deviant_observations);
+	snprintf(nr, sizeof(nr), "%lld", (long long) r->rest_observations);
 	snprintf(line, sizeof(line),
 	         "Discover, %s %s: rubric %s in the positive deviants' "
-	         "schools (%s)\nagainst the other schools; %lld and %lld "
+	         "schools (%s)\nagainst the other schools; %s and %s "
 	         "observations.%s",
 	         r->measure, r->period, r->rubric,
 	         devs && devs[0] ? devs : "none flagged",
-	         (long long) r->deviant_observations,
-	         (long long) r->rest_observations,
-	         r->notes_withheld ? " The deviants' note texts are "
-	                             "withheld from this client."
-	                           : "");
+	         r->deviant_observations_suppressed ? "fewer than min_n" : nd,
+	         r->rest_observations_suppressed ? "fewer than min_n" : nr,
+	         r->notes_withheld
+	             ? " The deviants' note texts are withheld (this client "
+	               "may not read them, or\nthey come from fewer than "
+	               "min_n observations)."
+	             : "");
 	out_table *tables[2] = { t, nt };
 	analyze_print(c, line, about, tables, r->n_notes > 0 ? 2 : 1);
 	if (r->n_notes == 0) {

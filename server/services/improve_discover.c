@@ -54,7 +54,7 @@ deviants(rpc_call *call, const Tandem__V1__DiscoverRequest *in,
 	Tandem__V1__SeriesQuery             q = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__PositiveDevianceRequest req
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
-	char to[16];
+	char to[24];
 	q.measure = (char *) in->measure;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.code    = (char *) district;
@@ -134,7 +134,7 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 		                "positive deviance answered period %s",
 		                pd->period);
 	}
-	char from[16], to[16], rubric[72];
+	char from[24], to[24], rubric[72];
 	snprintf(from, sizeof(from), "%04d-08-01", year);
 	snprintf(to, sizeof(to), "%04d-07-31", year + 1);
 	const char *dist = district[0] ? district : NULL;
@@ -220,8 +220,9 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 		}
 	}
 	for (size_t j = 0; j < k; j++) {
-		const char *crit = rb.items[j].code;
-		size_t      nx = 0, ny = 0;
+		const char *crit
+		    = rpc_arena_strdup(call->arena, rb.items[j].code);
+		size_t nx = 0, ny = 0;
 		for (size_t i = 0; i < sc.rows; i++) {
 			if (strcmp(store_cell(&sc, i, 3), crit) != 0) {
 				continue;
@@ -326,6 +327,15 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 		out->notes[out->n_notes++] = d;
 	}
 	out->notes_withheld |= small && n_dev > 0 && nt.rows > 0;
+	/* A group under min_n shows no exact count either. */
+	if (out->deviant_observations < (int64_t) min_n) {
+		out->deviant_observations            = 0;
+		out->deviant_observations_suppressed = true;
+	}
+	if (out->rest_observations < (int64_t) min_n) {
+		out->rest_observations            = 0;
+		out->rest_observations_suppressed = true;
+	}
 	call->records = (int64_t) sc.rows;
 	*resp         = &out->base;
 	code          = TD_CODE_OK;

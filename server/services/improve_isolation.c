@@ -56,7 +56,7 @@ static int
 load_year(rpc_call *call, char level, int year, char *const *codes, size_t n,
           year_graph *y)
 {
-	char from[16], to[16], err[TD_ERRMSG_MAX];
+	char from[24], to[24], err[TD_ERRMSG_MAX];
 	memset(y, 0, sizeof(*y));
 	snprintf(from, sizeof(from), "%04d-08-01", year);
 	snprintf(to, sizeof(to), "%04d-07-31", year + 1);
@@ -189,7 +189,7 @@ reply(rpc_call *call, const store_strtab *nodes, char *const *codes,
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	char label[16];
+	char label[24];
 	snprintf(label, sizeof(label), "%04d-%02d", year, (year + 1) % 100);
 	out->year   = rpc_arena_strdup(call->arena, label);
 	out->level  = level;

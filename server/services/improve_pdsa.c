@@ -96,10 +96,12 @@ check_cycle(rpc_call *call, int64_t rec, const Tandem__V1__PdsaCycle *c)
 	int32_t d0 = 0, d1 = 0;
 	bool    ok = validate_code(call, rec, "cycle", c->cycle);
 	ok &= validate_enum(call, rec, "status", c->status, STATUSES);
-	ok &= validate_date(call, rec, "start", c->start, &d0);
+	bool dates = validate_date(call, rec, "start", c->start, &d0);
+	ok &= dates;
 	if (c->end[0] != '\0') {
-		ok &= validate_date(call, rec, "end", c->end, &d1);
-		if (ok && d1 < d0) {
+		dates &= validate_date(call, rec, "end", c->end, &d1);
+		ok &= dates;
+		if (dates && d1 < d0) {
 			rpc_detail(call, rec, "end", "order",
 			           "end %s is before start %s", c->end,
 			           c->start);
@@ -516,7 +518,10 @@ pdsa_row(rpc_call *call, Tandem__V1__PdsaRow *row, bool lower_better,
 	s = sr->series[0];
 	for (size_t j = 0; j < s->n_signals; j++) {
 		const Tandem__V1__Signal *g = s->signals[j];
-		if (g->last_point < (int32_t) k) {
+		/* Too few crossings is a property of the whole series, not
+		 * a moment: it cannot follow a start. */
+		if (g->last_point < (int32_t) k
+		    || strcmp(g->rule, "few_crossings") == 0) {
 			continue;
 		}
 		size_t first      = g->first_point < (int32_t) k

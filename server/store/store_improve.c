@@ -175,14 +175,14 @@ store_isolation_nodes(store *s, char level, store_strtab *out)
 		return fetch(s,
 		             "SELECT e.code, sc.code, d.code FROM educators e "
 		             "JOIN schools sc ON sc.id = e.school_id JOIN "
-		             "districts d ON d.id = sc.district_id ORDER BY 1 "
-		             "COLLATE \"C\"",
+		             "districts d ON d.id = sc.district_id ORDER BY "
+		             "e.code COLLATE \"C\"",
 		             0, NULL, out, "listing educators");
 	}
 	return fetch(s,
 	             "SELECT sc.code, sc.code, d.code FROM schools sc JOIN "
-	             "districts d ON d.id = sc.district_id ORDER BY 1 "
-	             "COLLATE \"C\"",
+	             "districts d ON d.id = sc.district_id ORDER BY "
+	             "sc.code COLLATE \"C\"",
 	             0, NULL, out, "listing schools");
 }
 
@@ -215,8 +215,7 @@ static const char SCHOOL_TIES[]
       "SELECT least(na.code COLLATE \"C\", nb.code COLLATE \"C\"), "
       "greatest(na.code COLLATE \"C\", nb.code COLLATE \"C\"), t.kind, "
       "count(DISTINCT t.item) FROM t JOIN schools na ON na.id = t.x JOIN "
-      "schools nb ON nb.id = t.y GROUP BY 1, 2, 3 ORDER BY 1 COLLATE \"C\", 2 "
-      "COLLATE \"C\", 3 LIMIT "
+      "schools nb ON nb.id = t.y GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 LIMIT "
       "$3::bigint";
 
 /* The same between educators: a whole-school participation row stands
@@ -246,8 +245,7 @@ static const char EDUCATOR_TIES[]
       "SELECT least(na.code COLLATE \"C\", nb.code COLLATE \"C\"), "
       "greatest(na.code COLLATE \"C\", nb.code COLLATE \"C\"), t.kind, "
       "count(DISTINCT t.item) FROM t JOIN educators na ON na.id = t.x "
-      "JOIN educators nb ON nb.id = t.y GROUP BY 1, 2, 3 ORDER BY 1 COLLATE "
-      "\"C\", 2 COLLATE \"C\", 3 "
+      "JOIN educators nb ON nb.id = t.y GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 "
       "LIMIT $3::bigint";
 
 int
