@@ -100,7 +100,11 @@ string_limit(const char *field)
 {
 	if (strcmp(field, "text") == 0 || strcmp(field, "notes") == 0
 	    || strcmp(field, "note") == 0
-	    || strcmp(field, "description") == 0) {
+	    || strcmp(field, "description") == 0
+	    /* a PDSA cycle's change idea, prediction and result */
+	    || strcmp(field, "change_idea") == 0
+	    || strcmp(field, "prediction") == 0
+	    || strcmp(field, "result") == 0) {
 		return TD_MAX_TEXT;
 	}
 	return TD_MAX_STRING;

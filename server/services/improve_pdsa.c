@@ -21,10 +21,6 @@
 static const char *const STATUSES[]
     = { "planned", "running", "done", "abandoned", NULL };
 
-/* Free-text fields of a cycle: the server's general string limit applies
- * on the wire; these are the notes limit of DESIGN.md's free text. */
-#define PDSA_TEXT_MAX 65536
-
 bool
 improve_may_read(const rpc_call *call, const char *school,
                  const char *district)
@@ -118,16 +114,6 @@ check_cycle(rpc_call *call, int64_t rec, const Tandem__V1__PdsaCycle *c)
 		    call, rec, "change_idea", "required",
 		    "change_idea is empty: a cycle tests a change idea");
 		ok = false;
-	}
-	const char *texts[] = { c->change_idea, c->prediction, c->result };
-	const char *names[] = { "change_idea", "prediction", "result" };
-	for (int k = 0; k < 3; k++) {
-		if (strlen(texts[k]) > PDSA_TEXT_MAX) {
-			rpc_detail(call, rec, names[k], "max_length",
-			           "%s is over %d bytes", names[k],
-			           PDSA_TEXT_MAX);
-			ok = false;
-		}
 	}
 	if (c->has_predicted_value && !isfinite(c->predicted_value)) {
 		rpc_detail(call, rec, "predicted_value", "finite",

@@ -17,6 +17,7 @@
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
+#include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
 #include "tandem/v1/rpc.pb-c.h"
@@ -26,9 +27,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The same order as methods.c, so a seed's first byte keeps naming the
  * same request type as long as the .proto files only grow at the end. */
 static const ProtobufCServiceDescriptor *const services[] = {
-	&tandem__v1__health__descriptor,   &tandem__v1__reflection__descriptor,
-	&tandem__v1__registry__descriptor, &tandem__v1__ingest__descriptor,
-	&tandem__v1__analysis__descriptor, &tandem__v1__admin__descriptor,
+	&tandem__v1__health__descriptor,
+	&tandem__v1__reflection__descriptor,
+	&tandem__v1__registry__descriptor,
+	&tandem__v1__ingest__descriptor,
+	&tandem__v1__analysis__descriptor,
+	&tandem__v1__admin__descriptor,
+	&tandem__v1__improvement__descriptor,
 };
 
 #define MAX_TYPES 256
@@ -123,7 +128,8 @@ static size_t
 limit_of(const char *field)
 {
 	static const char *const text[]
-	    = { "text", "notes", "note", "description" };
+	    = { "text",        "notes",      "note",  "description",
+		"change_idea", "prediction", "result" };
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
 		if (strcmp(field, text[i]) == 0) {
 			return TD_MAX_TEXT;
