@@ -521,6 +521,24 @@ cli_prints_the_three_analyses(void **state)
 	                       "--year 24-25 2>/dev/null",
 	                       h_bin_dir(), srv.url),
 	                 2);
+	/* A bad cycle is reported at its file and line; nothing is stored. */
+	long long before
+	    = h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles");
+	assert_int_equal(
+	    h_run("printf 'cycle,school,measure,activity,change_idea,"
+	          "prediction,predicted_value,start,end,status,result\\n"
+	          "X-1,S001,attendance,,Idea,,,2025-09-01,,running,\\n"
+	          "X-2,S001,attendance,,Idea,,,2025-09-01,2025-08-01,done,"
+	          "\\n' >%s/bad.csv && %s/tandem --server %s submit pdsa "
+	          "%s/bad.csv 2>%s/bad.err",
+	          dir, h_bin_dir(), srv.url, dir, dir),
+	    1);
+	assert_int_equal(h_run("grep -q 'bad.csv:3: end 2025-08-01 is before "
+	                       "start' %s/bad.err",
+	                       dir),
+	                 0);
+	assert_int_equal(
+	    h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles"), before);
 }
 
 int
