@@ -179,6 +179,35 @@ write_planted(gen *g)
 	sample_cw_str(&w, g->s[g->out_school].code);
 	sample_cw_str(&w, detail);
 	sample_cw_end(&w);
+	for (int k = 0; k < g->niso; k++) {
+		sample_cw_str(&w, "isolated_school");
+		sample_cw_str(&w, g->s[g->iso[k]].code);
+		sample_cw_str(&w,
+		              "no shared activity, cross-school observation "
+		              "or PDSA cycle in any year");
+		sample_cw_end(&w);
+	}
+	if (g->npd > 0) {
+		snprintf(
+		    detail, sizeof detail,
+		    "observations in the positive deviants' schools score "
+		    "+%s (latent) on %s",
+		    fx(b1, PD_PRACTICE, 1), PD_CRITERION_CODE);
+		sample_cw_str(&w, "deviant_practice");
+		sample_cw_str(&w, PD_CRITERION_CODE);
+		sample_cw_str(&w, detail);
+		sample_cw_end(&w);
+	}
+	if (ny >= 2) {
+		snprintf(detail, sizeof detail,
+		         "network cycle on attendance from %d-09-01, with the "
+		         "level shift: a run-chart signal follows its start",
+		         TD_SAMPLE_FIRST_YEAR + 1);
+		sample_cw_str(&w, "pdsa_signal");
+		sample_cw_str(&w, sample_pdsa_signal());
+		sample_cw_str(&w, detail);
+		sample_cw_end(&w);
+	}
 	if ((rv = sample_gen_close(g, &w, "planted.csv")) != 0) {
 		return rv;
 	}
@@ -270,9 +299,33 @@ write_planted(gen *g)
 	fprintf(f,
 	        "5. **A mistyped value**: %s `attendance` for %d-%02d is "
 	        "written as %s instead of %s (decimal point slipped); the "
-	        "outlier screen should catch it before it moves a chart.\n\n",
+	        "outlier screen should catch it before it moves a chart.\n",
 	        g->s[g->out_school].code, cy, cm, fx(b1, g->out_written, 1),
 	        fx(b2, g->out_true, 1));
+	fprintf(f,
+	        "6. **A practice to discover**: observations in the positive "
+	        "deviants' schools score +%s (latent) on `%s`, so Positive "
+	        "Deviance Inquiry's discover step (`tandem analyze discover`) "
+	        "should point the coaches at it.\n",
+	        fx(b1, PD_PRACTICE, 1), PD_CRITERION_CODE);
+	fprintf(f, "7. **Isolated schools** (");
+	for (int k = 0; k < g->niso; k++) {
+		fprintf(f, "%s%s", k ? ", " : "", g->s[g->iso[k]].code);
+	}
+	fprintf(f,
+	        "%s): they take part in no activity, observe no one "
+	        "elsewhere and share no PDSA cycle, so `tandem analyze "
+	        "isolation` flags them; every other school is tied through "
+	        "the network's shared activities.\n",
+	        g->niso == 0 ? "none: fewer than 8 schools" : "");
+	fprintf(f,
+	        "8. **PDSA cycles** (pdsa.csv): %s, a network cycle on "
+	        "`attendance` starting %d-09-01 with the level shift, so a "
+	        "signal follows it and its prediction (%s) is met; a cycle "
+	        "two deviant schools ran together; a running and an "
+	        "abandoned school cycle.\n\n",
+	        sample_pdsa_signal(), TD_SAMPLE_FIRST_YEAR + 1,
+	        fx(b1, sample_pdsa_predicted(g), 1));
 	fprintf(f,
 	        "## Files\n\n"
 	        "districts, schools, educators, measures, activities "
@@ -285,7 +338,8 @@ write_planted(gen *g)
 	        "observations + annotations; participation (educator empty = "
 	        "the whole school; then hours are the school's meeting "
 	        "hours); costs (nominal dollars of that year) + price_index "
-	        "(base 100 in %d).\n",
+	        "(base 100 in %d); pdsa (PDSA cycles; school empty = the "
+	        "network).\n",
 	        TD_SAMPLE_FIRST_YEAR);
 	return sample_gen_close(g, &w, "PLANTED.md");
 }
@@ -366,7 +420,8 @@ td_sample_generate(const td_sample_opts *opts, const char *outdir,
 	    && (rv = sample_write_surveys(&g)) == 0
 	    && (rv = sample_write_observations(&g)) == 0
 	    && (rv = sample_write_activities(&g)) == 0
-	    && (rv = sample_write_costs(&g)) == 0) {
+	    && (rv = sample_write_costs(&g)) == 0
+	    && (rv = sample_write_pdsa(&g)) == 0) {
 		rv = write_planted(&g);
 	}
 	if (rv == TD_ENOMEM) {

@@ -75,6 +75,9 @@ sample_write_activities(gen *g)
 	for (int i = 0; i < g->ns; i++) {
 		const school *s = &g->s[i];
 		rng           r;
+		if (s->iso) {
+			continue; /* takes part in nothing shared */
+		}
 		sample_rng_init(&r, g->o.seed, ST_PARTICIPATE,
 		                (uint64_t) i + 1);
 		for (int y = 0; y < ny; y++) {

@@ -71,7 +71,14 @@ enum activity {
 #define PD_SDS         3.0 /* positive deviants: school effect in SDs */
 #define COACH_EFFECT   0.4 /* planted coaching effect, SDs */
 #define ATT_SHIFT      1.5 /* network attendance level shift, points */
-#define MISSING_RATE   0.03 /* survey item non-response */
+/* Positive Deviance Inquiry: the deviants' observations score this much
+ * higher (latent, rubric points) on one criterion, the practice their
+ * coaches should find. */
+#define PD_PRACTICE       0.9
+#define PD_CRITERION      1 /* its index in the rubric */
+#define PD_CRITERION_CODE "questioning"
+#define N_ISOLATED        2 /* schools with no cross-school tie */
+#define MISSING_RATE      0.03 /* survey item non-response */
 
 typedef struct name_pair {
 	const char *name; /* as written, UTF-8 */
@@ -101,6 +108,7 @@ typedef struct school {
 	int    cohort; /* students per surveyed grade */
 	int    coaching, workshop, video;
 	double coach_intensity; /* hours per coached educator per year */
+	int    iso; /* professionally isolated: no shared activity */
 } school;
 
 typedef struct educator {
@@ -131,6 +139,8 @@ typedef struct gen {
 	double         sd_pre, mean_h, coach_mean_effect;
 	int            n_coach, n_workshop;
 	int            pd[3], npd;
+	int            iso[N_ISOLATED], niso;
+	double         att_base; /* network attendance, first year */
 	int            out_school, out_year, out_month;
 	double         out_true, out_written;
 	double         index[TD_SAMPLE_MAX_YEARS];
@@ -204,5 +214,11 @@ int sample_write_observations(gen *g);
 /* sample_activities.c */
 int sample_write_activities(gen *g);
 int sample_write_costs(gen *g);
+
+/* sample_pdsa.c: PDSA cycles; the network cycle followed by a signal is
+ * sample_pdsa_signal(), its predicted value sample_pdsa_predicted(g). */
+int         sample_write_pdsa(gen *g);
+const char *sample_pdsa_signal(void);
+double      sample_pdsa_predicted(const gen *g);
 
 #endif /* TANDEM_SAMPLE_INTERNAL_H */

@@ -375,6 +375,27 @@ sample_build_plan(gen *g)
 		s->video           = sample_rng_bern(&r, 0.3);
 		s->coach_intensity = sample_rng_range(&r, 6.0, 30.0);
 	}
+	/* Isolated schools: no shared activity, no cross-school observation,
+	 * no shared PDSA cycle. Chosen without the random stream, from the
+	 * last school backwards, among schools that are not deviants, take
+	 * up no coaching, workshop or video and are outside the leadership
+	 * academy's district, so no other plant moves; only with 8 or more
+	 * schools, so a network remains. */
+	for (int pass = 0; pass < 2 && ns >= 8 && g->niso < N_ISOLATED;
+	     pass++) {
+		for (int i = ns - 1; i >= 0 && g->niso < N_ISOLATED; i--) {
+			school *s = &g->s[i];
+			if (s->pd || s->iso
+			    || (pass == 0
+			        && (s->coaching || s->workshop || s->video
+			            || s->district == 0))) {
+				continue;
+			}
+			s->iso      = 1;
+			s->coaching = s->workshop = s->video = 0;
+			g->iso[g->niso++]                    = i;
+		}
+	}
 	if (ns >= 2) {
 		/* Both arms must exist for the impact analysis. */
 		int nc = 0, nw = 0;

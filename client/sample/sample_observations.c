@@ -198,6 +198,9 @@ sample_write_observations(gen *g)
 					    + criterion_mu[j]
 					    + 0.4 * sample_rng_norm(&r);
 				}
+				if (s->pd) {
+					x[PD_CRITERION] += PD_PRACTICE;
+				}
 				obs_row(g, &wo, &r, code, o, o->o1, x);
 				if (o->o2 >= 0) {
 					obs_row(g, &wo, &r, code, o, o->o2, x);

@@ -286,6 +286,7 @@ sample_write_outcomes(gen *g)
 		return rv;
 	}
 	/* Network-wide year effects, the same for every school. */
+	double base_sum = 0.0, base_n = 0.0;
 	rng    r;
 	double year_ela[TD_SAMPLE_MAX_YEARS];
 	sample_rng_init(&r, g->o.seed, ST_OUTCOMES, 0);
@@ -356,6 +357,10 @@ sample_write_outcomes(gen *g)
 				}
 				outcome_row(&w, s, "attendance", start, end,
 				            att_w, 1, enrolled, NULL);
+				if (y == 0) {
+					base_sum += att * enrolled;
+					base_n += enrolled;
+				}
 				outcome_row(&w, s, "chronic_absence", start,
 				            end, ca, 1, enrolled, NULL);
 			}
@@ -373,5 +378,6 @@ sample_write_outcomes(gen *g)
 			            100.0 * kept / t, 1, t, NULL);
 		}
 	}
+	g->att_base = base_n > 0 ? base_sum / base_n : 0.0;
 	return sample_gen_close(g, &w, "outcomes.csv");
 }

@@ -5,6 +5,7 @@
  * computations over the files.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -64,6 +65,9 @@ static const struct {
 	  "activity,year,ingredient,category,quantity,unit_cost" },
 	{ "price_index.csv", "year,index" },
 	{ "planted.csv", "kind,code,detail" },
+	{ "pdsa.csv",
+	  "cycle,school,measure,activity,change_idea,prediction,"
+	  "predicted_value,start,end,status,result" },
 };
 #define N_FILES (sizeof files / sizeof files[0])
 
@@ -1066,6 +1070,80 @@ test_large_network_in_seconds(void **state)
 	remove_tree(d);
 }
 
+/* The improvement plants: the isolated schools take part in nothing,
+ * the deviants' observations score higher on the planted criterion only,
+ * and pdsa.csv holds the network cycle planted.csv names. */
+static void
+test_planted_isolation_practice_and_cycles(void **state)
+{
+	(void) state;
+	char  d[64];
+	table p, part, obs, cyc;
+	make_tmpdir(d, sizeof d);
+	generate(d, 1, 40, 3);
+	load(d, "planted.csv", &p);
+	load(d, "participation.csv", &part);
+	load(d, "observations.csv", &obs);
+	load(d, "pdsa.csv", &cyc);
+	int  iso[41] = { 0 }, pd[41] = { 0 }, n_iso = 0;
+	char crit[32] = "", cycle[32] = "";
+	for (size_t r = 1; r < p.nrow; r++) {
+		const char *k = cell(&p, r, 0);
+		if (strcmp(k, "isolated_school") == 0) {
+			iso[atoi(cell(&p, r, 1) + 1)] = 1;
+			n_iso++;
+		} else if (strcmp(k, "positive_deviant") == 0) {
+			pd[atoi(cell(&p, r, 1) + 1)] = 1;
+		} else if (strcmp(k, "deviant_practice") == 0) {
+			snprintf(crit, sizeof crit, "%s", cell(&p, r, 1));
+		} else if (strcmp(k, "pdsa_signal") == 0) {
+			snprintf(cycle, sizeof cycle, "%s", cell(&p, r, 1));
+		}
+	}
+	assert_int_equal(n_iso, 2);
+	assert_string_equal(crit, "questioning");
+	for (size_t r = 1; r < part.nrow; r++) {
+		assert_false(iso[atoi(cell(&part, r, 1) + 1)]);
+	}
+	/* mean score per criterion column (6..10), deviants vs the rest */
+	double sum[2][5] = { { 0 } };
+	int    n[2]      = { 0 };
+	for (size_t r = 1; r < obs.nrow; r++) {
+		int side = pd[atoi(cell(&obs, r, 1) + 1)];
+		n[side]++;
+		for (int j = 0; j < 5; j++) {
+			sum[side][j] += atof(cell(&obs, r, 6 + (size_t) j));
+		}
+	}
+	for (int j = 0; j < 5; j++) {
+		double diff = sum[1][j] / n[1] - sum[0][j] / n[0];
+		if (strcmp(cell(&obs, 0, 6 + (size_t) j), crit) == 0) {
+			assert_true(diff > 0.5);
+		} else {
+			assert_true(fabs(diff) < 0.3);
+		}
+	}
+	/* the cycle is the network's, on attendance, from 2024-09-01 */
+	bool found = false;
+	for (size_t r = 1; r < cyc.nrow; r++) {
+		const char *school = cell(&cyc, r, 1);
+		if (strcmp(cell(&cyc, r, 0), cycle) == 0) {
+			found = true;
+			assert_string_equal(school, "");
+			assert_string_equal(cell(&cyc, r, 2), "attendance");
+			assert_string_equal(cell(&cyc, r, 7), "2024-09-01");
+		} else if (school[0] != '\0') {
+			assert_false(iso[atoi(school + 1)]);
+		}
+	}
+	assert_true(found);
+	table_free(&p);
+	table_free(&part);
+	table_free(&obs);
+	table_free(&cyc);
+	remove_tree(d);
+}
+
 int
 main(void)
 {
@@ -1078,6 +1156,7 @@ main(void)
 		    test_outcome_periods_and_suppressible_subgroups),
 		cmocka_unit_test(test_planted_activity_effect_visible),
 		cmocka_unit_test(test_planted_shift_outlier_and_deviants),
+		cmocka_unit_test(test_planted_isolation_practice_and_cycles),
 		cmocka_unit_test(test_survey_responses_realistic),
 		cmocka_unit_test(
 		    test_double_scored_observations_agree_realistically),

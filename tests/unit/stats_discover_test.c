@@ -13,21 +13,9 @@
 #include <cmocka.h>
 
 #include "stats_discover.h"
+#include "test_util.h"
 
 #define REL 1e-9
-
-static void
-assert_rel(double actual, double expected, double tol)
-{
-	if (expected == 0.0) {
-		if (!(fabs(actual) <= tol)) {
-			fail_msg("got %.17g, expected 0", actual);
-		}
-	} else if (!(fabs(actual - expected) <= tol * fabs(expected))) {
-		fail_msg("got %.17g, expected %.17g (rel err %.3g)", actual,
-		         expected, fabs(actual - expected) / fabs(expected));
-	}
-}
 
 /* x: the deviants' observations, y: the rest (one criterion, scale 1-4);
  * a NaN is a criterion left unscored and must be skipped. */

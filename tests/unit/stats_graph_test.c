@@ -13,21 +13,9 @@
 #include <cmocka.h>
 
 #include "stats_graph.h"
+#include "test_util.h"
 
 #define REL 1e-12
-
-static void
-assert_rel(double actual, double expected, double tol)
-{
-	if (expected == 0.0) {
-		if (!(fabs(actual) <= tol)) {
-			fail_msg("got %.17g, expected 0", actual);
-		}
-	} else if (!(fabs(actual - expected) <= tol * fabs(expected))) {
-		fail_msg("got %.17g, expected %.17g (rel err %.3g)", actual,
-		         expected, fabs(actual - expected) / fabs(expected));
-	}
-}
 
 /* el <- matrix(c(1,2, 1,3, 2,4, 3,4, 4,5, 5,6, 5,7, 6,8, 7,8, 8,9,
  *                10,11), ncol = 2, byrow = TRUE)
