@@ -46,6 +46,7 @@ tandem submit feedback "$S/observations.csv" --annotations "$S/annotations.csv"
 tandem submit participation "$S/participation.csv"
 tandem submit costs "$S/costs.csv"
 tandem submit administrations "$S/administrations.csv"
+tandem submit pdsa "$S/pdsa.csv"
 echo "submitting outcomes.csv again stores nothing new:"
 tandem submit outcomes "$S/outcomes.csv"
 
@@ -72,6 +73,15 @@ tandem analyze agreement --rubric practice
 step "tandem analyze roi of every activity on ELA"
 tandem analyze roi --measure ela_scale --all --pre 2023-08-01..2024-07-31 \
 	--post 2024-08-01..2026-07-31 --svg "$DEMO/charts/roi-plane.svg"
+
+step "tandem analyze pdsa: did attendance move after each cycle's change idea?"
+tandem analyze pdsa --measure attendance
+
+step "tandem analyze discover: what the positive deviants' lessons show"
+tandem analyze discover --measure ela_scale --period 2025-26
+
+step "tandem analyze isolation: schools with no tie to another school"
+tandem analyze isolation
 
 if command -v rsvg-convert >/dev/null; then
 	for f in "$DEMO"/charts/*.svg; do rsvg-convert -o "${f%.svg}.png" "$f"; done
