@@ -232,7 +232,7 @@ analysis_period_index(rpc_call *call, const series_spec *spec, const series *s,
                       const char *period)
 {
 	if (strncmp(period, "cycle:", 6) == 0) {
-		return improve_cycle_split(call, s, period + 6);
+		return improve_cycle_split(call, spec->grain, s, period + 6);
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		if (strcmp(s->pts[i].period, period) == 0

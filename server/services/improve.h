@@ -23,16 +23,20 @@ bool improve_may_read(const rpc_call *call, const char *school,
  * and details), so the outer method can report it as a note instead. */
 void improve_clear_status(rpc_call *call);
 
-/* improve_cycle_split: the index of the point of series s in which PDSA
- * cycle code starts (the cycle of s's school when the code is shared,
- * else its earliest start). On failure sets the call's status (NOT_FOUND
- * for an unknown or unreadable cycle, INVALID_ARGUMENT when the start is
- * outside the series) and returns -1. */
-long improve_cycle_split(rpc_call *call, const series *s, const char *code);
+/* improve_cycle_split: the index of the point of series s (of grain 'w',
+ * 'm', 't' or 'y') whose period holds the start of PDSA cycle code (the
+ * cycle of s's school when the code is shared, else its earliest start).
+ * On failure sets the call's status (NOT_FOUND for an unknown or
+ * unreadable cycle, INVALID_ARGUMENT when the start is outside the
+ * series) and returns -1. */
+long improve_cycle_split(rpc_call *call, char grain, const series *s,
+                         const char *code);
 
-/* improve_point_of: the index of the last period starting on or before
- * date (YYYY-MM-DD) among n period starts; 0 when date is before them
- * all, n when there are none. */
-size_t improve_point_of(const char *const *starts, size_t n, const char *date);
+/* improve_start_index: among n period starts (ascending), the index of
+ * the first period at or after the one of grain that holds date; n when
+ * the date is past them all, 0 when it is before them all. On a store
+ * failure sets the call's status and returns false. */
+bool improve_start_index(rpc_call *call, char grain, const char *const *starts,
+                         size_t n, const char *date, size_t *k);
 
 #endif /* TD_IMPROVE_H */

@@ -48,16 +48,31 @@ improve_clear_status(rpc_call *call)
 	call->details_omitted = 0;
 }
 
-size_t
-improve_point_of(const char *const *starts, size_t n, const char *date)
+bool
+improve_start_index(rpc_call *call, char grain, const char *const *starts,
+                    size_t n, const char *date, size_t *k)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(starts[i], date) <= 0) {
-			k = i;
-		}
+	char first[16];
+	int  rv = store_period_start(call->store, grain, date, first);
+	if (rv != TD_OK) {
+		analysis_db_fail(call, rv);
+		return false;
 	}
-	return k;
+	*k = 0;
+	while (*k < n && strcmp(starts[*k], first) < 0) {
+		(*k)++;
+	}
+	return true;
+}
+
+/* grain_of: the rollups' letter for a grain. */
+static char
+grain_of(Tandem__V1__Grain g)
+{
+	return g == TANDEM__V1__GRAIN__WEEK         ? 'w'
+	    : g == TANDEM__V1__GRAIN__TERM          ? 't'
+	    : g == TANDEM__V1__GRAIN__ACADEMIC_YEAR ? 'y'
+	                                            : 'm';
 }
 
 /* ---- submit ---- */
@@ -302,10 +317,11 @@ improve_list_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 /* ---- split a chart at a cycle ---- */
 
 long
-improve_cycle_split(rpc_call *call, const series *s, const char *code)
+improve_cycle_split(rpc_call *call, char grain, const series *s,
+                    const char *code)
 {
 	Tandem__V1__PdsaCycle **cs;
-	size_t                  n;
+	size_t                  n, k;
 	if (cycles_read(call, code, NULL, NULL, &cs, &n) != TD_CODE_OK) {
 		return -1;
 	}
@@ -324,17 +340,26 @@ improve_cycle_split(rpc_call *call, const series *s, const char *code)
 	}
 	const char **starts
 	    = rpc_arena_alloc(call->arena, (s->n + 1) * sizeof(char *));
-	for (size_t i = 0; starts && i < s->n; i++) {
+	if (starts == NULL) {
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
 		starts[i] = s->pts[i].period;
 	}
-	if (starts == NULL || s->n == 0 || strcmp(start, starts[0]) < 0) {
+	if (!improve_start_index(call, grain, starts, s->n, start, &k)) {
+		return -1;
+	}
+	/* The start must fall in a period of the series: a split before
+	 * the first point or after the last splits nothing. */
+	if (k == s->n || (k == 0 && strcmp(start, starts[0]) < 0)) {
 		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		         "PDSA cycle %s starts on %s, outside the series of "
 		         "%s",
 		         code, start, s->unit);
 		return -1;
 	}
-	return (long) improve_point_of(starts, s->n, start);
+	return (long) k;
 }
 
 /* ---- the Pdsa analysis ---- */
@@ -447,13 +472,18 @@ pdsa_row(rpc_call *call, Tandem__V1__PdsaRow *row, bool lower_better,
 	const Tandem__V1__Series *s = sr->series[0];
 	const char              **starts
 	    = rpc_arena_alloc(call->arena, (s->n_points + 1) * sizeof(char *));
+	size_t k = 0;
 	for (size_t i = 0; starts && i < s->n_points; i++) {
 		starts[i] = s->points[i]->period_start;
 	}
-	size_t k         = s->n_points > 0 && strcmp(c->start, starts[0]) >= 0
-	            ? improve_point_of(starts, s->n_points, c->start)
-	            : 0;
-	row->start_point = (int32_t) k;
+	if (starts == NULL
+	    || !improve_start_index(call, grain_of(grain), starts, s->n_points,
+	                            c->start, &k)) {
+		row->note = "cannot place the start in the series";
+		improve_clear_status(call);
+		return;
+	}
+	row->start_point       = (int32_t) k;
 	row->suppressed_points = s->suppressed_points;
 	if (k < s->n_points) {
 		row->start_period = s->points[k]->period;
@@ -489,6 +519,10 @@ pdsa_row(rpc_call *call, Tandem__V1__PdsaRow *row, bool lower_better,
 	 * reaches past it is a change the cycle may have made. */
 	row->signal_source = "run chart, centre frozen on the points before "
 	                     "the start (Anhoej rules)";
+	if (k == s->n_points) {
+		row->note = "the cycle starts after the last period with data";
+		return;
+	}
 	if (row->before_points < 2) {
 		row->note = "fewer than 2 points before the start: no "
 		            "baseline to test for a signal";

@@ -98,6 +98,21 @@ store_pdsa_list(store *s, const char *code, const char *measure,
 	    3, p, out, "listing PDSA cycles");
 }
 
+int
+store_period_start(store *s, char grain, const char *date, char out[16])
+{
+	char         g[2] = { grain, '\0' };
+	const char  *p[2] = { g, date };
+	store_strtab t;
+	int rv = fetch(s, "SELECT td_period_start($1::char, $2::date)::text",
+	               2, p, &t, "finding a date's period");
+	if (rv == TD_OK) {
+		snprintf(out, 16, "%s", t.rows ? store_cell(&t, 0, 0) : "");
+		store_strtab_free(&t);
+	}
+	return rv;
+}
+
 /* The observations Positive Deviance Inquiry reads: one rubric's, in a
  * date range, optionally in one district. */
 #define DISCOVER_FROM                                                         \
@@ -281,7 +296,8 @@ store_isolation_years(store *s, int y, int *latest, bool *has_data)
 	    "SELECT coalesce(extract(year FROM (SELECT max(d) FROM (SELECT "
 	    "max(observed_on) AS d FROM observations UNION ALL SELECT "
 	    "max(period_start) FROM participation UNION ALL SELECT "
-	    "max(start_on) FROM pdsa_cycles) x) - interval '7 months')::int, "
+	    "max(start_on) FROM pdsa_cycles WHERE status <> 'planned') x) - "
+	    "interval '7 months')::int, "
 	    "0), EXISTS (SELECT 1 FROM observations, b WHERE observed_on "
 	    "BETWEEN b.f AND b.t) OR EXISTS (SELECT 1 FROM participation, b "
 	    "WHERE period_start <= b.t AND period_end >= b.f) OR EXISTS "

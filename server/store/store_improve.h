@@ -35,6 +35,11 @@ int store_pdsa_list(store *s, const char *code, const char *measure,
                     const char *school, store_strtab *out)
     __attribute__((warn_unused_result));
 
+/* store_period_start: the start (YYYY-MM-DD) of the period of grain
+ * ('w', 'm', 't', 'y') that holds date, by the rollups' own rule. */
+int store_period_start(store *s, char grain, const char *date, char out[16])
+    __attribute__((warn_unused_result));
+
 /* store_discover_rubric: the code of the rubric with the most observations
  * between from and to (dates, inclusive); TD_ENOTFOUND when none. */
 int store_discover_rubric(store *s, const char *from, const char *to,
@@ -74,9 +79,10 @@ int store_isolation_ties(store *s, char level, const char *from,
                          const char *to, size_t limit, store_strtab *out)
     __attribute__((warn_unused_result));
 
-/* store_isolation_latest_year: the academic year (its starting calendar
- * year) of the newest observation, participation or cycle; 0 when none.
- * *has_data (may be NULL) says whether year y holds any such record. */
+/* store_isolation_years: *latest gets the academic year (the calendar year
+ * it starts in) of the newest observation, participation or cycle under
+ * way (a planned cycle does not count), 0 when none; *has_data (may be
+ * NULL) says whether year y holds any such record. */
 int store_isolation_years(store *s, int y, int *latest, bool *has_data)
     __attribute__((warn_unused_result));
 

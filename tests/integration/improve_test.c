@@ -179,6 +179,56 @@ pdsa_cycle_is_followed_by_a_signal(void **state)
 }
 
 static void
+pdsa_places_each_start_in_its_period(void **state)
+{
+	(void) state;
+	/* A cycle planned after the last data has nothing after its start;
+	 * one starting mid-month starts in that month. */
+	Tandem__V1__PdsaCycle  c     = TANDEM__V1__PDSA_CYCLE__INIT;
+	Tandem__V1__PdsaCycle *cp[1] = { &c };
+	c.cycle                      = "LATER-1";
+	c.school                     = deviant[1];
+	c.measure                    = "attendance";
+	c.change_idea                = "Morning greeting at the gate";
+	c.start                      = "2027-01-11";
+	c.status                     = "planned";
+	Tandem__V1__SubmitPdsaCyclesRequest sq
+	    = TANDEM__V1__SUBMIT_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	td_status                   st = { 0 };
+	sq.submission_id               = "improve-later-1";
+	sq.n_cycles                    = 1;
+	sq.cycles                      = cp;
+	assert_int_equal(td_improvement_submit_pdsa_cycles(cl, &sq, &sr, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
+	Tandem__V1__PdsaResponse *r   = NULL;
+	req.measure                   = "attendance";
+	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st), TD_CODE_OK);
+	bool later = false, mid = false;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const Tandem__V1__PdsaRow *w = r->rows[i];
+		if (strcmp(w->cycle->cycle, "LATER-1") == 0) {
+			later = true;
+			assert_int_equal(w->after_points, 0);
+			assert_int_equal(w->before_points, 30);
+			assert_false(w->signal_after);
+			assert_false(w->has_prediction_met);
+			assert_non_null(
+			    strstr(w->note, "after the last period"));
+		} else if (strcmp(w->cycle->start, "2025-10-06") == 0) {
+			mid = true;
+			assert_string_equal(w->start_period, "2025-10");
+			assert_int_equal(w->before_points, 21);
+		}
+	}
+	assert_true(later && mid);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
+static void
 run_chart_splits_at_a_cycle(void **state)
 {
 	(void) state;
@@ -546,6 +596,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pdsa_cycle_is_followed_by_a_signal),
+		cmocka_unit_test(pdsa_places_each_start_in_its_period),
 		cmocka_unit_test(run_chart_splits_at_a_cycle),
 		cmocka_unit_test(discover_finds_the_planted_criterion),
 		cmocka_unit_test(
