@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
-#include "improve.h"
+#include "improve/improve.h"
 #include "config.h"
 #include "validate.h"
 

@@ -76,7 +76,7 @@ static const services_binding bindings[] = {
 	{ "/tandem.v1.Analysis/Roi", analysis_roi,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 	/* Improvement: cycles are written like other school data; the reads
-	 * limit rows to the caller's scope themselves (improve.h). */
+	 * limit rows to the caller's scope themselves (improve/improve.h). */
 	{ "/tandem.v1.Improvement/SubmitPdsaCycles",
 	  improve_submit_pdsa_cycles,
 	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },

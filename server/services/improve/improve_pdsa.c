@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "services/batch.h"
 #include "improve.h"
-#include "services.h"
+#include "services/services.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
 

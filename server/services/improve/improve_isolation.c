@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "improve.h"
-#include "services.h"
+#include "services/services.h"
 #include "stats/stats_graph.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"

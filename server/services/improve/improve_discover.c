@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "improve.h"
-#include "services.h"
+#include "services/services.h"
 #include "stats/stats_discover.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
