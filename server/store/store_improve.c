@@ -163,7 +163,7 @@ store_discover_scores(store *s, const char *rubric, const char *from,
 	    "u(v, k) JOIN rubric_criteria rc ON rc.rubric_id = "
 	    "o.rubric_id AND rc.position = u.k - 1 "
 	    "WHERE " DISCOVER_WHERE "AND u.v IS NOT NULL "
-	    "GROUP BY sc.code, o.observation, rc.code ORDER BY 2, 4",
+	    "GROUP BY sc.code, o.observation, rc.code ORDER BY 1, 2, 4",
 	    4, p, out, "reading observation scores");
 }
 

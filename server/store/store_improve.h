@@ -49,7 +49,7 @@ int store_discover_rubric(store *s, const char *from, const char *to,
 /* store_discover_scores: per observation (the mean over its scorings) and
  * criterion code, of every version of rubric, observed between from and to,
  * optionally in one district. Columns: school, observation, observed_on,
- * criterion, score. Ordered by observation, criterion. */
+ * criterion, score. Ordered by school, observation, criterion. */
 int store_discover_scores(store *s, const char *rubric, const char *from,
                           const char *to, const char *district,
                           store_strtab *out)

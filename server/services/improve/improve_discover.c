@@ -204,7 +204,7 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 	size_t min_n
 	    = call->who.role == RPC_ROLE_ADMIN ? 0 : (size_t) call->cfg->min_n;
 	out->min_n = (int32_t) min_n;
-	/* Observations per side (rows are ordered by observation). */
+	/* Observations per side (rows are ordered by school, observation). */
 	for (size_t i = 0; i < sc.rows; i++) {
 		if (i > 0
 		    && strcmp(store_cell(&sc, i, 1), store_cell(&sc, i - 1, 1))
