@@ -13,8 +13,10 @@
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* How many partner schools a table cell lists before "... (+N)". */
-#define TIED_SHOWN 6
+/* How many partner schools a table cell lists before "... (+N)", and
+ * how many of the deviants' notes a table shows. */
+#define TIED_SHOWN  6
+#define NOTES_SHOWN 20
 
 const char improve_pdsa_help[]
     = "usage: tandem analyze pdsa --measure M [--school S] [--grain G]\n\n"
@@ -338,7 +340,11 @@ analyze_discover(cli *c, const analyze_opts *o)
 	    = { "school",    "observation", "observed_on",
 		"criterion", "t_seconds",   "note" };
 	out_table *nt = out_table_create("notes", NCOLS(ncols), ncols);
-	for (size_t i = 0; i < r->n_notes; i++) {
+	/* A table shows the first notes; CSV and JSON list them all. */
+	size_t shown = c->format == OUT_TABLE && r->n_notes > NOTES_SHOWN
+	    ? NOTES_SHOWN
+	    : r->n_notes;
+	for (size_t i = 0; i < shown; i++) {
 		const Tandem__V1__DeviantNote *d = r->notes[i];
 		out_str(nt, d->school);
 		out_str(nt, d->observation);
@@ -346,6 +352,16 @@ analyze_discover(cli *c, const analyze_opts *o)
 		out_str(nt, d->criterion);
 		out_int(nt, d->t_seconds);
 		out_str(nt, d->note);
+	}
+	if (shown < r->n_notes) {
+		char more[96];
+		snprintf(more, sizeof(more),
+		         "... %zu more (--format csv or json lists them all)",
+		         r->n_notes - shown);
+		for (int col = 0; col < 5; col++) {
+			out_str(nt, "");
+		}
+		out_str(nt, more);
 	}
 	char line[512], nd[32], nr[32];
 	snprintf(nd, sizeof(nd), "%lld", (long long) r->deviant_observations);
