@@ -543,6 +543,64 @@ pdsa_cycles_follow_the_scope_rules(void **state)
 }
 
 static void
+roles_are_checked_on_every_improvement_method(void **state)
+{
+	(void) state;
+	td_client *council  = client_as("council", "", "");
+	td_client *district = client_as("district", "", "D01");
+	td_status  st       = { 0 };
+	/* The council reads, but writes no school's cycles. */
+	Tandem__V1__PdsaCycle  c     = TANDEM__V1__PDSA_CYCLE__INIT;
+	Tandem__V1__PdsaCycle *cp[1] = { &c };
+	c.cycle                      = "C-COUNCIL";
+	c.school                     = "S001";
+	c.measure                    = "attendance";
+	c.change_idea                = "Idea";
+	c.start                      = "2025-09-01";
+	c.status                     = "running";
+	Tandem__V1__SubmitPdsaCyclesRequest sq
+	    = TANDEM__V1__SUBMIT_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	sq.submission_id               = "improve-roles-1";
+	sq.n_cycles                    = 1;
+	sq.cycles                      = cp;
+	assert_int_equal(
+	    td_improvement_submit_pdsa_cycles(council, &sq, &sr, &st),
+	    TD_CODE_PERMISSION_DENIED);
+	td_status_reset(&st);
+	/* A district client's discover is its own district's; another
+	 * district is refused. */
+	Tandem__V1__DiscoverRequest   dq = TANDEM__V1__DISCOVER_REQUEST__INIT;
+	Tandem__V1__DiscoverResponse *dr = NULL;
+	dq.measure                       = "ela_scale";
+	dq.district                      = "D02";
+	assert_int_equal(td_improvement_discover(district, &dq, &dr, &st),
+	                 TD_CODE_PERMISSION_DENIED);
+	td_status_reset(&st);
+	/* Its isolation rows are its district's schools only. */
+	Tandem__V1__IsolationResponse *r = isolation(
+	    district, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL,
+	    TD_CODE_OK);
+	assert_true(r->n_nodes > 0 && r->n_nodes < 40);
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		assert_string_equal(r->nodes[i]->district, "D01");
+	}
+	assert_int_equal(r->totals->nodes, 40);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	assert_null(isolation(district,
+	                      TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR,
+	                      TD_CODE_PERMISSION_DENIED));
+	/* Without a token nothing is answered. */
+	td_client *anon = h_client_token(&srv, 60000, NULL);
+	assert_null(isolation(anon,
+	                      TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL,
+	                      TD_CODE_UNAUTHENTICATED));
+	td_client_destroy(anon);
+	td_client_destroy(council);
+	td_client_destroy(district);
+}
+
+static void
 cli_prints_the_three_analyses(void **state)
 {
 	(void) state;
@@ -606,6 +664,8 @@ main(void)
 		cmocka_unit_test(
 		    isolation_of_educators_is_personnel_information),
 		cmocka_unit_test(pdsa_cycles_follow_the_scope_rules),
+		cmocka_unit_test(
+		    roles_are_checked_on_every_improvement_method),
 		cmocka_unit_test(cli_prints_the_three_analyses),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
