@@ -23,7 +23,7 @@ static const cli_command commands[] = {
 	{ "submit", cmd_submit,
 	  "submit surveys, feedback, outcomes, costs... from CSV" },
 	{ "list", cmd_list,
-	  "list districts, schools, educators or instruments" },
+	  "list districts, schools, educators, instruments or PDSA cycles" },
 	{ "analyze", cmd_analyze,
 	  "run and control charts, comparisons, reliability, ROI..." },
 	{ "sample", cmd_sample,
