@@ -649,6 +649,122 @@ cli_prints_the_three_analyses(void **state)
 	    h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles"), before);
 }
 
+/* one_code: the first educator code of school with role (SQL). */
+static void
+one_code(char *out, size_t cap, const char *school, const char *role)
+{
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+	         "SELECT e.code FROM educators e JOIN schools s ON s.id = "
+	         "e.school_id WHERE s.code = '%s' AND e.role = '%s' ORDER BY "
+	         "e.code LIMIT 1",
+	         school, role);
+	snprintf(out, cap, "%s", h_sql_text(conninfo, sql));
+	assert_true(out[0] != '\0');
+}
+
+static void
+cross_school_observations_tie_and_bridge(void **state)
+{
+	(void) state;
+	/* The first isolated school's principal observes a teacher of the
+	 * second, whose principal observes a teacher of S001: the chain
+	 * iso0 - iso1 - S001 joins the two to the network, and every path
+	 * from them runs through iso1 and S001. */
+	char p0[32], t1[32], p1[32], t2[32];
+	one_code(p0, sizeof(p0), isolated[0], "principal");
+	one_code(t1, sizeof(t1), isolated[1], "teacher");
+	one_code(p1, sizeof(p1), isolated[1], "principal");
+	one_code(t2, sizeof(t2), "S001", "teacher");
+	Tandem__V1__Observation o[2]
+	    = { TANDEM__V1__OBSERVATION__INIT, TANDEM__V1__OBSERVATION__INIT };
+	Tandem__V1__Observation *op[2]     = { &o[0], &o[1] };
+	int32_t                  scores[5] = { 3, 3, 3, 3, 3 };
+	char *crit[5] = { "environment", "questioning", "feedback", "rigor",
+		          "discourse" };
+	const char *who[2][4] = {
+		{ "X-OBS-1", isolated[1], p0, t1 },
+		{ "X-OBS-2", "S001", p1, t2 },
+	};
+	for (int k = 0; k < 2; k++) {
+		o[k].observation = (char *) who[k][0];
+		o[k].school      = (char *) who[k][1];
+		o[k].observer    = (char *) who[k][2];
+		o[k].observed    = (char *) who[k][3];
+		o[k].observed_on = k ? "2025-10-16" : "2025-10-15";
+		o[k].n_scores    = 5;
+		o[k].scores      = scores;
+	}
+	Tandem__V1__SubmitPeerFeedbackRequest fq
+	    = TANDEM__V1__SUBMIT_PEER_FEEDBACK_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *fr = NULL;
+	td_status                   st = { 0 };
+	fq.submission_id               = "improve-bridge-1";
+	fq.rubric                      = "practice";
+	fq.n_criteria                  = 5;
+	fq.criteria                    = crit;
+	fq.n_observations              = 2;
+	fq.observations                = op;
+	assert_int_equal(td_ingest_submit_peer_feedback(cl, &fq, &fr, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&fr->base, NULL);
+	td_status_reset(&st);
+
+	Tandem__V1__IsolationResponse *r = isolation(
+	    cl, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL, TD_CODE_OK);
+	assert_int_equal(r->totals->isolated, 0);
+	assert_int_equal(r->totals->largest_component, 40);
+	assert_int_equal(r->totals->components, 1);
+	int checked = 0;
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		const Tandem__V1__IsolationNode *n = r->nodes[i];
+		if (strcmp(n->code, isolated[0]) == 0) {
+			assert_int_equal(n->degree, 1);
+			assert_true(n->was_isolated && !n->isolated);
+			assert_int_equal(n->degree_change, 1);
+			assert_true(n->betweenness == 0);
+			checked++;
+		} else if (strcmp(n->code, isolated[1]) == 0) {
+			/* on every path from iso0 to the 38 others */
+			assert_int_equal(n->degree, 2);
+			assert_true(fabs(n->betweenness - 38.0) < 1e-9);
+			checked++;
+		} else if (strcmp(n->code, "S001") == 0) {
+			/* on every path from iso0 and iso1 to the other 37 */
+			assert_int_equal(n->degree, 38);
+			assert_true(fabs(n->betweenness - 74.0) < 1e-9);
+			checked++;
+		} else {
+			assert_true(n->betweenness == 0);
+		}
+	}
+	assert_int_equal(checked, 3);
+	bool edge = false;
+	for (size_t i = 0; i < r->n_edges; i++) {
+		const Tandem__V1__IsolationEdge *e = r->edges[i];
+		if ((strcmp(e->a, isolated[0]) == 0
+		     && strcmp(e->b, isolated[1]) == 0)
+		    || (strcmp(e->b, isolated[0]) == 0
+		        && strcmp(e->a, isolated[1]) == 0)) {
+			edge = true;
+			assert_int_equal(e->observations, 1);
+			assert_int_equal(e->activities, 0);
+		}
+	}
+	assert_true(edge);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	/* At the educator level the two educators are tied. */
+	r = isolation(cl, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR,
+	              TD_CODE_OK);
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		if (strcmp(r->nodes[i]->code, p0) == 0) {
+			assert_int_equal(r->nodes[i]->degree, 1);
+			assert_string_equal(r->nodes[i]->tied_to[0], t1);
+		}
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
 int
 main(void)
 {
@@ -667,6 +783,8 @@ main(void)
 		cmocka_unit_test(
 		    roles_are_checked_on_every_improvement_method),
 		cmocka_unit_test(cli_prints_the_three_analyses),
+		/* last: it joins the isolated schools to the network */
+		cmocka_unit_test(cross_school_observations_tie_and_bridge),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
