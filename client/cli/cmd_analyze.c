@@ -518,30 +518,6 @@ parse_covariates(analyze_opts *o, const char *arg)
 	return 0;
 }
 
-/* parse_year reads an academic year, 2024-25 (or 2024 for the one that
- * starts then), into the year it starts (out may be NULL). */
-static int
-parse_year(const analyze_opts *o, const char *opt, const char *arg, long *out)
-{
-	char *end;
-	long  y  = strtol(arg, &end, 10);
-	bool  ok = end == arg + 4 && y >= 1900 && y <= 2198
-	    && (*end == '\0'
-	        || (strlen(end) == 3 && end[0] == '-' && end[1] >= '0'
-	            && end[1] <= '9' && end[2] >= '0' && end[2] <= '9'
-	            && strtol(end + 1, NULL, 10) == (y + 1) % 100));
-	if (!ok) {
-		return analyze_usage(o,
-		                     "--%s takes an academic year such as "
-		                     "2024-25, not '%s'",
-		                     opt, arg);
-	}
-	if (out != NULL) {
-		*out = y;
-	}
-	return 0;
-}
-
 /* set_option stores one option's argument after checking it. */
 static int
 set_option(analyze_opts *o, int id, const char *arg)
@@ -674,11 +650,12 @@ set_option(analyze_opts *o, int id, const char *arg)
 		return parse_count(o, name, arg, 100, 100000, &o->bootstrap);
 	case AO_STUDENTS:
 		return parse_count(o, name, arg, 1, 100000000, &o->students);
-	case AO_PERIOD:
+	case AO_PERIOD: /* academic years: the server's rule */
 		o->period = arg;
-		return parse_year(o, name, arg, NULL);
+		break;
 	case AO_YEAR:
-		return parse_year(o, name, arg, &o->year);
+		o->year = arg;
+		break;
 	case AO_LEVEL:
 		if (strcmp(arg, "school") == 0
 		    || strcmp(arg, "educator") == 0) {

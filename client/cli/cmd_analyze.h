@@ -96,7 +96,7 @@ typedef struct analyze_opts {
 	long        bootstrap;
 	long        students;
 	const char *period; /* academic year, "2024-25" */
-	long        year; /* academic year starting then; 0 = latest */
+	const char *year; /* academic year, "2024-25" */
 	int         level; /* isolation: 0 school, 1 educator */
 } analyze_opts;
 

@@ -413,7 +413,7 @@ analyze_isolation(cli *c, const analyze_opts *o)
 	Tandem__V1__IsolationRequest req = TANDEM__V1__ISOLATION_REQUEST__INIT;
 	Tandem__V1__IsolationResponse *r = NULL;
 	int                            rv;
-	req.year  = (int32_t) o->year;
+	req.year  = (char *) (o->year ? o->year : "");
 	req.level = o->level ? TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR
 	                     : TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL;
 	if ((rv

@@ -626,9 +626,13 @@ cli_prints_the_three_analyses(void **state)
 	                       h_bin_dir(), srv.url),
 	                 0);
 	assert_int_equal(h_run("%s/tandem --server %s analyze isolation "
-	                       "--year 24-25 2>/dev/null",
-	                       h_bin_dir(), srv.url),
-	                 2);
+	                       "--year 24-25 2>%s/year.err",
+	                       h_bin_dir(), srv.url, dir),
+	                 1);
+	assert_int_equal(h_run("grep -q \"INVALID_ARGUMENT: year '24-25' is "
+	                       "not an academic year\" %s/year.err",
+	                       dir),
+	                 0);
 	/* A bad cycle is reported at its file and line; nothing is stored. */
 	long long before
 	    = h_sql_int(conninfo, "SELECT count(*) FROM pdsa_cycles");

@@ -19,6 +19,11 @@
 bool improve_may_read(const rpc_call *call, const char *school,
                       const char *district);
 
+/* improve_academic_year reads an academic year, "2024-25" (or "2024"
+ * for the one starting then), into the calendar year it starts in. The
+ * one parser of academic years: the CLI passes them through. */
+bool improve_academic_year(const char *s, int *y);
+
 /* improve_clear_status forgets a failure of an inner call (its message
  * and details), so the outer method can report it as a note instead. */
 void improve_clear_status(rpc_call *call);

@@ -18,29 +18,6 @@
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
 
-/* academic_year reads "2024-25" or "2024" into the year it starts. */
-static bool
-academic_year(const char *s, int *y)
-{
-	char *end;
-	long  v = strtol(s, &end, 10);
-	if (end != s + 4 || v < 1900 || v > 2199) {
-		return false;
-	}
-	if (*end == '\0') {
-		*y = (int) v;
-		return true;
-	}
-	long next = (v + 1) % 100;
-	if (end[0] == '-' && strlen(end) == 3 && end[1] >= '0' && end[1] <= '9'
-	    && end[2] >= '0' && end[2] <= '9'
-	    && strtol(end + 1, NULL, 10) == next) {
-		*y = (int) v;
-		return true;
-	}
-	return false;
-}
-
 /* deviants runs the positive-deviance analysis of the measure over the
  * academic years up to year (0 = the latest) and keeps the flagged
  * schools. The model needs every school's data, so a school client's
@@ -117,7 +94,8 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "measure is required");
 	}
-	if (in->period[0] != '\0' && !academic_year(in->period, &year)) {
+	if (in->period[0] != '\0'
+	    && !improve_academic_year(in->period, &year)) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "period '%s' is not an academic year such as "
 		                "2024-25",
@@ -129,7 +107,7 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 	if ((code = deviants(call, in, district, year, &pd)) != TD_CODE_OK) {
 		return code;
 	}
-	if (!academic_year(pd->period, &year)) {
+	if (!improve_academic_year(pd->period, &year)) {
 		return rpc_fail(call, TD_CODE_INTERNAL,
 		                "positive deviance answered period %s",
 		                pd->period);

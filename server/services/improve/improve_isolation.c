@@ -287,11 +287,13 @@ improve_isolation(rpc_call *call, const ProtobufCMessage *req,
 		                "information: only the admin and the "
 		                "educators' own school may read it");
 	}
-	if (in->year != 0 && (in->year < 1900 || in->year > 2199)) {
+	int year = 0, latest = 0, rv;
+	if (in->year[0] != '\0' && !improve_academic_year(in->year, &year)) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-		                "year %d is outside 1900..2199", in->year);
+		                "year '%s' is not an academic year such as "
+		                "2024-25",
+		                in->year);
 	}
-	int  year = in->year, latest = 0, rv;
 	bool has_prev = false;
 	if ((rv = store_begin_request(call->store, rpc_remaining_ms(call)))
 	        != TD_OK

@@ -39,6 +39,28 @@ improve_may_read(const rpc_call *call, const char *school,
 	}
 }
 
+bool
+improve_academic_year(const char *s, int *y)
+{
+	char *end;
+	long  v = strtol(s, &end, 10);
+	if (end != s + 4 || v < 1900 || v > 2199) {
+		return false;
+	}
+	if (*end == '\0') {
+		*y = (int) v;
+		return true;
+	}
+	long next = (v + 1) % 100;
+	if (end[0] == '-' && strlen(end) == 3 && end[1] >= '0' && end[1] <= '9'
+	    && end[2] >= '0' && end[2] <= '9'
+	    && strtol(end + 1, NULL, 10) == next) {
+		*y = (int) v;
+		return true;
+	}
+	return false;
+}
+
 void
 improve_clear_status(rpc_call *call)
 {
