@@ -189,15 +189,15 @@ reply(rpc_call *call, const store_strtab *nodes, char *const *codes,
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	char label[24];
-	snprintf(label, sizeof(label), "%04d-%02d", year, (year + 1) % 100);
-	out->year   = rpc_arena_strdup(call->arena, label);
+	/* Labels as every analysis writes academic years. */
+	char start[24];
+	snprintf(start, sizeof(start), "%04d-08-01", year);
+	out->year   = (char *) analysis_label(call, 'y', start);
 	out->level  = level;
 	out->totals = totals(call, &cur->g);
 	if (prev->ok) {
-		snprintf(label, sizeof(label), "%04d-%02d", year - 1,
-		         year % 100);
-		out->previous_year = rpc_arena_strdup(call->arena, label);
+		snprintf(start, sizeof(start), "%04d-08-01", year - 1);
+		out->previous_year = (char *) analysis_label(call, 'y', start);
 		out->previous      = totals(call, &prev->g);
 	}
 	/* Per node: partners and tie events from the tie rows. */
