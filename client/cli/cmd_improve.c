@@ -59,7 +59,9 @@ const char improve_isolation_help[]
       "Professional isolation: the network of an academic year in which "
       "schools\n(or educators) are tied by cross-school observation, "
       "taking part in one\nactivity in overlapping periods, or sharing a "
-      "PDSA cycle. Per node: degree\n(distinct partners), tie events, "
+      "PDSA cycle; schools also by an\neducator the roster says serves "
+      "both (an itinerant teacher). Per node:\ndegree (distinct partners), "
+      "tie events, "
       "the partners, betweenness (Brandes,\nunnormalised), isolated (no "
       "cross-school tie) and the change from the year\nbefore; totals: "
       "ties, density, share isolated, the largest component.\nEducator "
@@ -480,7 +482,8 @@ analyze_isolation(cli *c, const analyze_opts *o)
 	}
 	/* The edges are for programs (and the report's diagram). */
 	static const char *ecols[]
-	    = { "a", "b", "observations", "activities", "cycles" };
+	    = { "a",          "b",      "observations",
+		"activities", "cycles", "shared_staff" };
 	out_table *et = out_table_create("ties", NCOLS(ecols), ecols);
 	for (size_t i = 0; i < r->n_edges; i++) {
 		out_str(et, r->edges[i]->a);
@@ -488,6 +491,7 @@ analyze_isolation(cli *c, const analyze_opts *o)
 		out_int(et, r->edges[i]->observations);
 		out_int(et, r->edges[i]->activities);
 		out_int(et, r->edges[i]->cycles);
+		out_int(et, r->edges[i]->shared_staff);
 	}
 	char                               line[400], prev[64] = "";
 	const Tandem__V1__IsolationTotals *x = r->totals;

@@ -190,14 +190,15 @@ store_isolation_nodes(store *s, char level, store_strtab *out)
 		return fetch(s,
 		             "SELECT e.code, sc.code, d.code FROM educators e "
 		             "JOIN schools sc ON sc.id = e.school_id JOIN "
-		             "districts d ON d.id = sc.district_id ORDER BY "
-		             "e.code COLLATE \"C\"",
+		             "districts d ON d.id = sc.district_id WHERE "
+		             "e.active AND sc.active ORDER BY e.code COLLATE "
+		             "\"C\"",
 		             0, NULL, out, "listing educators");
 	}
 	return fetch(s,
 	             "SELECT sc.code, sc.code, d.code FROM schools sc JOIN "
-	             "districts d ON d.id = sc.district_id ORDER BY "
-	             "sc.code COLLATE \"C\"",
+	             "districts d ON d.id = sc.district_id WHERE sc.active "
+	             "ORDER BY sc.code COLLATE \"C\"",
 	             0, NULL, out, "listing schools");
 }
 
@@ -226,7 +227,13 @@ static const char SCHOOL_TIES[]
       "p2.activity_id AND p1.school_id < p2.school_id AND p1.s <= p2.e "
       "AND p2.s <= p1.e "
       "UNION ALL SELECT c1.school_id, c2.school_id, 'c', c1.code FROM c "
-      "c1 JOIN c c2 ON c1.code = c2.code AND c1.school_id < c2.school_id) "
+      "c1 JOIN c c2 ON c1.code = c2.code AND c1.school_id < c2.school_id "
+      /* one educator serving both schools (the roster's memberships,
+       * which are current: they carry no dates) */
+      "UNION ALL SELECT m1.school_id, m2.school_id, 's', "
+      "m1.educator_id::text FROM educator_memberships m1 JOIN "
+      "educator_memberships m2 ON m1.educator_id = m2.educator_id AND "
+      "m1.school_id < m2.school_id WHERE m1.active AND m2.active) "
       "SELECT least(na.code COLLATE \"C\", nb.code COLLATE \"C\"), "
       "greatest(na.code COLLATE \"C\", nb.code COLLATE \"C\"), t.kind, "
       "count(DISTINCT t.item) FROM t JOIN schools na ON na.id = t.x JOIN "

@@ -63,16 +63,18 @@ int store_discover_notes(store *s, const char *rubric, const char *from,
                          store_strtab *out)
     __attribute__((warn_unused_result));
 
-/* store_isolation_nodes: level 's' schools (code, school, district) or
- * 'e' educators (code, school, district), ordered by code. */
+/* store_isolation_nodes: level 's' the active schools (code, school,
+ * district) or 'e' the active educators of active schools (code, primary
+ * school, district), ordered by code. */
 int store_isolation_nodes(store *s, char level, store_strtab *out)
     __attribute__((warn_unused_result));
 
 /* store_isolation_ties: the cross-school ties between from and to, one
  * row per pair of nodes (a < b by code) and kind. Columns: a, b, kind
  * ('o' observed one another, 'a' took part in one activity in
- * overlapping periods, 'c' shared a PDSA cycle), count (observations,
- * activities or cycles). A participation row without an educator stands
+ * overlapping periods, 'c' shared a PDSA cycle, 's' at level 's' only:
+ * one educator serves both schools), count (observations, activities,
+ * cycles or shared educators). A participation row without an educator stands
  * for every educator of its school; at level 'e' a shared cycle ties the
  * two schools' educators. At most limit rows (TD_ETOOBIG past it). */
 int store_isolation_ties(store *s, char level, const char *from,

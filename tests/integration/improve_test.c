@@ -769,6 +769,44 @@ cross_school_observations_tie_and_bridge(void **state)
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
+static void
+shared_staff_tie_schools_and_inactive_schools_drop_out(void **state)
+{
+	(void) state;
+	/* The roster says an S002 teacher also serves S003 (an itinerant
+	 * teacher); and the first planted school has closed. */
+	h_sql_exec(
+	    conninfo,
+	    "INSERT INTO educator_memberships (educator_id, school_id, "
+	    "role) SELECT e.id, (SELECT id FROM schools WHERE code = "
+	    "'S003'), 'teacher' FROM educators e JOIN schools s ON s.id "
+	    "= e.school_id WHERE s.code = 'S002' AND e.role = 'teacher' "
+	    "ORDER BY e.code LIMIT 1");
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+	         "UPDATE schools SET active = false WHERE code = '%s'",
+	         isolated[0]);
+	h_sql_exec(conninfo, sql);
+	Tandem__V1__IsolationResponse *r = isolation(
+	    cl, TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL, TD_CODE_OK);
+	assert_int_equal(r->totals->nodes, 39);
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		assert_string_not_equal(r->nodes[i]->code, isolated[0]);
+	}
+	bool shared = false;
+	for (size_t i = 0; i < r->n_edges; i++) {
+		const Tandem__V1__IsolationEdge *e = r->edges[i];
+		if (strcmp(e->a, "S002") == 0 && strcmp(e->b, "S003") == 0) {
+			shared = true;
+			assert_int_equal(e->shared_staff, 1);
+		} else {
+			assert_int_equal(e->shared_staff, 0);
+		}
+	}
+	assert_true(shared);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+}
+
 int
 main(void)
 {
@@ -789,6 +827,8 @@ main(void)
 		cmocka_unit_test(cli_prints_the_three_analyses),
 		/* last: it joins the isolated schools to the network */
 		cmocka_unit_test(cross_school_observations_tie_and_bridge),
+		cmocka_unit_test(
+		    shared_staff_tie_schools_and_inactive_schools_drop_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

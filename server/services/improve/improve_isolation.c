@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Improvement service, professional isolation: per academic year, the
  * graph of schools (or educators) tied by cross-school observation,
- * co-participation in an activity in overlapping periods and shared PDSA
- * cycles; per node degree, ties, partners, betweenness and whether it is
- * isolated, against the year before; totals for the network. Educator
- * rows are personnel information: admin and the educator's own school.
+ * co-participation in an activity in overlapping periods, shared PDSA
+ * cycles and (schools) an educator serving both, from the roster; per node
+ * degree, ties, partners, betweenness and whether it is isolated, against the
+ * year before; totals for the network. Educator rows are personnel
+ * information: admin and the educator's own school.
  */
 #include <math.h>
 #include <stdio.h>
@@ -248,11 +249,14 @@ reply(rpc_call *call, const store_strtab *nodes, char *const *codes,
 			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 			                "out of memory");
 		}
-		bool fresh = e->observations + e->activities + e->cycles == 0;
-		*(kind[0] == 'o'       ? &e->observations
-		      : kind[0] == 'a' ? &e->activities
-		                       : &e->cycles)
-		    += cnt;
+		bool fresh = e->observations + e->activities + e->cycles
+		        + e->shared_staff
+		    == 0;
+		int32_t *slot = kind[0] == 'o' ? &e->observations
+		    : kind[0] == 'a'           ? &e->activities
+		    : kind[0] == 's'           ? &e->shared_staff
+		                               : &e->cycles;
+		*slot += cnt;
 		size_t ends[2] = { a, b };
 		for (int s = 0; s < 2; s++) {
 			Tandem__V1__IsolationNode *r = row[ends[s]];
