@@ -9,6 +9,9 @@
 #include <stdint.h>
 
 #define TD_MAX_LISTEN 8
+/* Shortest pseudonym (HMAC) key accepted: 256 bits, HMAC-SHA256's block
+ * strength. */
+#define TD_HMAC_KEY_MIN 32
 
 typedef struct td_config {
 	const char *listen[TD_MAX_LISTEN];
@@ -17,6 +20,7 @@ typedef struct td_config {
 	int         workers;
 	int         migrate; /* apply migrations at start */
 	int         migrate_only; /* apply and exit */
+	const char *migrate_db; /* owner conninfo for migrations, or NULL */
 	size_t      max_message; /* application limit, bytes */
 	int         min_n; /* small-cell suppression threshold */
 	const char *hmac_key; /* respondent pseudonym key */

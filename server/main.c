@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,10 @@ usage(FILE *f)
 	    "  --migrate             apply pending migrations from sql/ "
 	    "at start\n"
 	    "  --migrate-only        apply pending migrations and exit\n"
+	    "  --migrate-db CONNINFO apply migrations as this (owner) "
+	    "role, grant the\n"
+	    "                        --db role only what it serves with; "
+	    "implies --migrate\n"
 	    "  --max-message-bytes N largest request or reply (default "
 	    "%u)\n"
 	    "  --min-n N             small-cell suppression threshold "
@@ -64,7 +69,8 @@ usage(FILE *f)
 	    "  --version             print the version\n"
 	    "\n"
 	    "Respondent ids are pseudonymised with the key in "
-	    "TANDEM_HMAC_KEY or the\nfile named by TANDEM_HMAC_KEY_FILE.\n",
+	    "TANDEM_HMAC_KEY or the\nfile named by TANDEM_HMAC_KEY_FILE "
+	    "(at least 32 bytes).\n",
 	    TD_DEFAULT_URL, TD_DEFAULT_MAX_MESSAGE);
 }
 
@@ -149,7 +155,8 @@ run_migrations(const td_config *cfg)
 {
 	store *s;
 	int    applied = 0, version = 0, rv = TD_EUNAVAIL;
-	if (store_open(&s, cfg->db, -1) != TD_OK) {
+	if (store_open(&s, cfg->migrate_db ? cfg->migrate_db : cfg->db, -1)
+	    != TD_OK) {
 		fprintf(stderr, "tandemd: out of memory\n");
 		return 1;
 	}
@@ -158,6 +165,11 @@ run_migrations(const td_config *cfg)
 		rv = store_begin_request(s, INT64_MAX);
 		if (rv == TD_OK) {
 			rv = store_migrate(s, &applied, &version);
+		}
+		/* least privilege: the serving role owns nothing and may
+		 * not alter, update or delete the audit log */
+		if (rv == TD_OK && cfg->migrate_db) {
+			rv = store_grant_serving(s, cfg->db);
 		}
 		if (rv != TD_EUNAVAIL) {
 			break;
@@ -188,6 +200,7 @@ main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "migrate", no_argument, NULL, 'm' },
 		{ "migrate-only", no_argument, NULL, 'M' },
+		{ "migrate-db", required_argument, NULL, 'D' },
 		{ "bootstrap-admin", required_argument, NULL, 'B' },
 		{ "max-message-bytes", required_argument, NULL, 'x' },
 		{ "min-n", required_argument, NULL, 'n' },
@@ -247,6 +260,10 @@ main(int argc, char **argv)
 			break;
 		case 'M':
 			cfg.migrate = cfg.migrate_only = 1;
+			break;
+		case 'D':
+			cfg.migrate    = 1;
+			cfg.migrate_db = optarg;
 			break;
 		case 'B':
 			bootstrap = optarg;
@@ -309,6 +326,30 @@ main(int argc, char **argv)
 	} else if (getenv("TANDEM_HMAC_KEY")) {
 		cfg.hmac_key     = getenv("TANDEM_HMAC_KEY");
 		cfg.hmac_key_len = strlen(cfg.hmac_key);
+	}
+	/* A short key can be brute-forced, and with it every student's
+	 * pseudonym reversed from a list of ids. */
+	if (cfg.hmac_key != NULL && cfg.hmac_key_len < TD_HMAC_KEY_MIN) {
+		fprintf(stderr,
+		        "tandemd: the pseudonym key (TANDEM_HMAC_KEY or "
+		        "TANDEM_HMAC_KEY_FILE) holds %zu bytes; at least %d "
+		        "are needed (e.g. head -c 32 /dev/urandom | base64)\n",
+		        cfg.hmac_key_len, TD_HMAC_KEY_MIN);
+		return 2;
+	}
+	/* TLS options that no listener uses are a mistake, not a default. */
+	if (cfg.tls_cert != NULL || cfg.tls_key != NULL) {
+		bool any_tls = false;
+		for (int i = 0; i < cfg.n_listen; i++) {
+			any_tls |= strncmp(cfg.listen[i], "tls+", 4) == 0;
+		}
+		if (!any_tls) {
+			fprintf(stderr,
+			        "tandemd: --tls-cert/--tls-key given but no "
+			        "tls+tcp:// listener; add --listen "
+			        "tls+tcp://HOST:PORT or drop them\n");
+			return 2;
+		}
 	}
 
 	if (cfg.migrate && run_migrations(&cfg) != 0) {

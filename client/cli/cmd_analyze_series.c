@@ -144,7 +144,14 @@ points_table(const Tandem__V1__SeriesResponse *r, bool control,
 			} else {
 				analyze_num(t, p->suppressed, p->value, d);
 			}
-			analyze_n(t, p->suppressed, p->n);
+			if (p->suppressed) {
+				/* no exact n for a hidden cell */
+				char lt[24];
+				snprintf(lt, sizeof(lt), "< %d", r->min_n);
+				out_null(t, lt);
+			} else {
+				analyze_n(t, false, p->n);
+			}
 			if (rate) {
 				analyze_num(t, p->suppressed, p->denominator,
 				            2);
@@ -434,10 +441,13 @@ series_command(cli *c, const analyze_opts *o, bool control)
 		len += snprintf(line + len, sizeof(line) - (size_t) len,
 		                ", split at %s", o->split_at);
 	}
+	const Tandem__V1__Disclosure *dc = r->disclosure;
 	snprintf(line + len, sizeof(line) - (size_t) len,
-	         ": %zu series. %d suppressed points (n < %d) are left "
-	         "out.",
-	         r->n_series, r->suppressed_points, r->min_n);
+	         ": %zu series. %d suppressed points (%d with n < %d, %d "
+	         "more so that they cannot be recovered by subtraction) "
+	         "are left out.",
+	         r->n_series, r->suppressed_points, dc ? dc->primary : 0,
+	         r->min_n, dc ? dc->complementary : 0);
 
 	out_table *tables[3] = {
 		points_table(r, control, chart, o->split_at),

@@ -361,16 +361,47 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
  * who, what, when, how many, and how it ended. A database that is down
  * cannot take the row; the log line on stderr still has it. */
 static void
-audit(rpc_call *call, int64_t start_us)
+audit(rpc_call *call, int64_t start_us, const char *peer)
 {
 	const rpc_method *m = rpc_find(call->method);
 	if (m != NULL && m->open) {
 		return;
 	}
-	if (store_audit_append(call->store, call->who.client_id, call->method,
-	                       td_code_name(call->code), call->request_id,
-	                       call->records, rpc_now_us() - start_us,
-	                       call->code == TD_CODE_OK ? "" : call->message)
+	/* Calls without a known client, or refused, are what a flood is
+	 * made of: their rows commit without waiting for the disk, and past
+	 * a budget per peer and second they are counted, not written. */
+	bool denied = call->who.client_id[0] == '\0'
+	    || call->code == TD_CODE_UNAUTHENTICATED
+	    || call->code == TD_CODE_PERMISSION_DENIED;
+	long skipped = 0;
+	if (denied && !rpc_audit_budget(peer, rpc_now_us(), &skipped)) {
+		return;
+	}
+	/* caller-given strings are stored escaped (no control characters)
+	 * and bounded */
+	char emethod[200], erid[128], summary[160];
+	log_escape(emethod, sizeof(emethod), call->method);
+	log_escape(erid, sizeof(erid), call->request_id);
+	if (skipped > 0) {
+		snprintf(summary, sizeof(summary),
+		         "%ld denied call(s) from %s were not audited one by "
+		         "one (rate limit)",
+		         skipped, peer);
+		if (store_audit_append(call->store, NULL, "(rate-limited)",
+		                       "PERMISSION_DENIED", "", skipped, 0,
+		                       summary, true)
+		    != TD_OK) {
+			fprintf(stderr,
+			        "level=warn msg=\"audit summary not written\" "
+			        "skipped=%ld\n",
+			        skipped);
+		}
+	}
+	if (store_audit_append(call->store, call->who.client_id, emethod,
+	                       td_code_name(call->code), erid, call->records,
+	                       rpc_now_us() - start_us,
+	                       call->code == TD_CODE_OK ? "" : call->message,
+	                       denied)
 	    != TD_OK) {
 		char method[300], rid[300], err[600];
 		fprintf(
@@ -458,7 +489,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	}
 	run_call(&call, env, &resp);
 	store_end_request(call.store);
-	audit(&call, start);
+	audit(&call, start, w->peer);
 
 reply:;
 	int rv = pack_reply(&call, resp, out, out_len);

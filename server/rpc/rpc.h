@@ -118,7 +118,15 @@ typedef struct rpc_worker_ctx {
 	struct store           *store;
 	rpc_arena              *arena;
 	const struct td_config *cfg;
+	char peer[64]; /* the request's remote address ("" = unknown), set
+	                * by the transport before rpc_handle */
 } rpc_worker_ctx;
+
+/* rpc_audit_budget: may a denied call from peer have its own audit row
+ * now? false when the peer's budget for this second is spent (the call is
+ * counted); *skipped gets the count from the peer's previous second, to be
+ * written as one summary row. */
+bool rpc_audit_budget(const char *peer, int64_t now_us, long *skipped);
 
 int rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
                size_t *out_len) __attribute__((warn_unused_result));

@@ -296,20 +296,29 @@ analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		    = rpc_arena_alloc(call->arena, x->n * sizeof(double));
 		x->suppressed
 		    = rpc_arena_alloc(call->arena, x->n * sizeof(bool));
-		if (!x->value || !x->people || !x->suppressed) {
+		x->reason = rpc_arena_alloc(call->arena, x->n);
+		if (!x->value || !x->people || !x->suppressed || !x->reason) {
 			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 			                "out of memory");
 		}
+		i = j;
+	}
+	if (s == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	/* Every value passes through disclosure control. */
+	int code = analysis_disclose(call, q, spec, s, k);
+	if (code != TD_CODE_OK) {
+		return code;
+	}
+	for (size_t u = 0; u < k; u++) {
+		series *x = &s[u];
 		for (size_t t = 0; t < x->n; t++) {
-			x->people[t] = analysis_people(spec, &x->pts[t]);
-			x->suppressed[t]
-			    = analysis_suppress(call, x->people[t]);
 			x->value[t] = x->suppressed[t]
 			    ? NAN
 			    : analysis_value(spec, &x->pts[t]);
-			x->n_suppressed += x->suppressed[t];
 		}
-		i = j;
 	}
 	*out      = s;
 	*n_series = k;

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rpc/rpc.h"
 #include "store/store.h"
@@ -32,7 +33,9 @@ typedef struct series {
 	double            *value; /* NaN when suppressed */
 	double            *people;
 	bool              *suppressed;
+	uint8_t           *reason; /* enum stats_disc_state per point */
 	size_t             n_suppressed;
+	size_t             n_primary, n_complementary;
 } series;
 
 /* analysis_spec checks the query (measure exists, grain fits it, scope
@@ -51,6 +54,22 @@ double analysis_people(const series_spec *spec, const store_point *p);
 /* analysis_suppress: true when people < min_n for a caller who is not an
  * admin. */
 bool analysis_suppress(const rpc_call *call, double people);
+/* analysis_disclose applies disclosure control to the loaded series: it
+ * reads every cell of the measure (all units, periods and groups, whatever
+ * was asked), chooses the suppressed cells with stats_disclose, and marks
+ * each point with its disclosure n (people), suppressed and reason. An
+ * admin sees every value, with the same n. Sets the status on failure. */
+int analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
+                      const series_spec *spec, series *ss, size_t ns);
+/* analysis_disclosure_msg: the answer's Disclosure summary for primary and
+ * complementary counts (arena memory; NULL when out of memory). */
+Tandem__V1__Disclosure *analysis_disclosure_msg(rpc_call *call,
+                                                size_t    primary,
+                                                size_t    complementary);
+/* analysis_series_disclosure sums the counts of ns series. */
+Tandem__V1__Disclosure *analysis_series_disclosure(rpc_call     *call,
+                                                   const series *ss,
+                                                   size_t        ns);
 /* analysis_label writes the period label for a period start. */
 const char *analysis_label(rpc_call *call, char grain, const char *start);
 /* analysis_period_index: the index of the point of s whose label or start

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats/stats_control.h"
+#include "stats/stats_disclosure.h"
 #include "stats/stats_outliers.h"
 #include "stats/stats_runchart.h"
 
@@ -58,8 +59,13 @@ new_series(rpc_call *call, const series_spec *spec, const series *s,
 		p->period       = (char *) analysis_label(call, spec->grain,
 		                                          s->pts[i].period);
 		p->period_start = (char *) s->pts[i].period;
-		p->n            = (int64_t) llround(s->people[i]);
-		p->suppressed   = s->suppressed[i];
+		/* a suppressed cell shows no exact n either */
+		p->n          = s->suppressed[i] ? 0 : llround(s->people[i]);
+		p->suppressed = s->suppressed[i];
+		p->suppression
+		    = s->reason[i] == STATS_DISC_PRIMARY ? "primary"
+		    : s->reason[i] == STATS_DISC_COMPLEMENTARY ? "complementary"
+		                                              : "";
 		p->value        = s->suppressed[i] ? 0 : s->value[i];
 		out->points[out->n_points++] = p;
 	}
@@ -158,10 +164,12 @@ load_series(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 }
 
 static int
-reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out, size_t ns,
-             ProtobufCMessage **resp)
+reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out,
+             const series *ss, size_t ns, ProtobufCMessage **resp)
 {
-	if (out == NULL) {
+	if (out == NULL
+	    || (out->disclosure = analysis_series_disclosure(call, ss, ns))
+	           == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
@@ -237,7 +245,7 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 		out->suppressed_points += os->suppressed_points;
 		out->series[out->n_series++] = os;
 	}
-	return reply_series(call, out, ns, resp);
+	return reply_series(call, out, ss, ns, resp);
 }
 
 static bool
@@ -385,7 +393,7 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 		out->suppressed_points += os->suppressed_points;
 		out->series[out->n_series++] = os;
 	}
-	return reply_series(call, out, ns, resp);
+	return reply_series(call, out, ss, ns, resp);
 }
 
 int
@@ -470,6 +478,11 @@ analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
 		out->rows[out->n_rows++] = o;
 	}
 	stats_outliers_result_free(&r);
+	out->disclosure = analysis_series_disclosure(call, ss, ns);
+	if (out->disclosure == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
 	call->records = (int64_t) m;
 	*resp         = &out->base;
 	return TD_CODE_OK;

@@ -173,8 +173,13 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 		                "survey %s has no construct %s", in->survey,
 		                in->construct);
 	}
-	call->records = (int64_t) nr;
-	*resp         = &out->base;
+	size_t hidden = 0;
+	for (size_t i = 0; i < out->n_constructs; i++) {
+		hidden += out->constructs[i]->suppressed;
+	}
+	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
+	call->records   = (int64_t) nr;
+	*resp           = &out->base;
 	return TD_CODE_OK;
 }
 
@@ -262,8 +267,13 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 	free(a);
 	free(b);
 	store_instrument_free(&rb);
-	call->records = (int64_t) np;
-	*resp         = &out->base;
+	size_t hidden = 0;
+	for (size_t i = 0; i < out->n_criteria; i++) {
+		hidden += out->criteria[i]->suppressed;
+	}
+	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
+	call->records   = (int64_t) np;
+	*resp           = &out->base;
 	return TD_CODE_OK;
 }
 
@@ -366,7 +376,12 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 	}
 	free(rep);
 	free(rr);
-	call->records = (int64_t) (n + nrr);
-	*resp         = &out->base;
+	size_t hidden = 0;
+	for (size_t i = 0; i < out->n_response_rates; i++) {
+		hidden += out->response_rates[i]->suppressed;
+	}
+	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
+	call->records   = (int64_t) (n + nrr);
+	*resp           = &out->base;
 	return TD_CODE_OK;
 }

@@ -13,8 +13,26 @@
 #include "config.h"
 #include "services.h"
 #include "stats/stats_compare.h"
+#include "stats/stats_disclosure.h"
 #include "stats/stats_pdev.h"
 #include "stats/stats_variance.h"
+
+/* why_hidden: the reason of unit s's point of period (or of any point
+ * when period is NULL: a primary one wins). */
+static uint8_t
+why_hidden(const series *s, const char *period)
+{
+	uint8_t why = STATS_DISC_COMPLEMENTARY;
+	for (size_t i = 0; i < s->n; i++) {
+		if (period != NULL && strcmp(s->pts[i].period, period) != 0) {
+			continue;
+		}
+		if (s->reason[i] == STATS_DISC_PRIMARY) {
+			return STATS_DISC_PRIMARY;
+		}
+	}
+	return why;
+}
 
 /* ---- positive deviance ---- */
 
@@ -344,6 +362,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		out->coefficients[out->n_coefficients++] = c;
 	}
 	out->rows = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
+	size_t n_prim = 0, n_comp = 0;
 	for (size_t u = 0; u < ns; u++) {
 		const stats_pdev_unit *pu = &last->res.units[u];
 		if (!pu->used && !last->supp[u]) {
@@ -356,6 +375,12 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		r->name       = (char *) ss[u].unit;
 		r->suppressed = last->supp[u];
 		out->suppressed += last->supp[u];
+		if (last->supp[u]) {
+			bool prim
+			    = why_hidden(&ss[u], last->period) == STATS_DISC_PRIMARY;
+			n_prim += prim;
+			n_comp += !prim;
+		}
 		if (pu->used) {
 			r->n         = (int64_t) llround(last->w[u]);
 			r->actual    = pu->actual;
@@ -381,6 +406,11 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 			stats_pdev_result_free(&pp[t].res);
 		}
 	}
+	if ((out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp))
+	    == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
 	call->records = (int64_t) ns;
 	*resp         = &out->base;
 	return TD_CODE_OK;
@@ -402,6 +432,12 @@ group_summaries(rpc_call *call, const series_spec *spec, const series *ss,
 		double        n = 0, sum = 0, sumsq = 0, ppl = 0;
 		size_t        k = 0;
 		for (size_t i = 0; i < s->n; i++) {
+			/* A unit's summary is made of its shown cells only:
+			 * a hidden period must not come back as the
+			 * difference of two date ranges. */
+			if (s->suppressed[i]) {
+				continue;
+			}
 			if (spec->survey && !spec->favourable) {
 				n += s->pts[i].n_sum;
 				sum += s->pts[i].wsum;
@@ -460,10 +496,14 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	/* Suppression goes by the people behind a group (respondents, or
 	 * students per period), not by the observations the test uses. */
 	bool *supp = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(bool));
+	size_t n_prim = 0, n_comp = 0;
 	for (size_t u = 0; supp && u < ns; u++) {
 		supp[u] = analysis_suppress(call, people[u]);
 		if (supp[u]) {
 			g[u].n = 0;
+			bool prim = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			n_prim += prim;
+			n_comp += !prim;
 		}
 	}
 	stats_compare_options opt;
@@ -544,6 +584,11 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 		out->design_effect = r.design_effect;
 	}
 	stats_compare_result_free(&r);
+	if ((out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp))
+	    == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
 	call->records = (int64_t) ns;
 	*resp         = &out->base;
 	return TD_CODE_OK;
@@ -582,10 +627,14 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 		                "out of memory");
 	}
 	int32_t suppressed = 0;
+	size_t  n_prim = 0, n_comp = 0;
 	for (size_t u = 0; u < ns; u++) {
 		if (analysis_suppress(call, people[u])) {
 			g[u].n = 0; /* left out */
 			suppressed++;
+			bool prim = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			n_prim += prim;
+			n_comp += !prim;
 		}
 	}
 	stats_icc1_result r;
@@ -606,6 +655,7 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 	out->groups     = (int32_t) r.k;
 	out->n          = (int64_t) r.n_total;
 	out->suppressed = suppressed;
+	out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp);
 	call->records   = (int64_t) ns;
 	*resp           = &out->base;
 	return TD_CODE_OK;

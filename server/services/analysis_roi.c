@@ -386,7 +386,12 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		return code;
 	}
 	out->measure  = in->measure;
-	call->records = (int64_t) na;
+	size_t hidden = 0;
+	for (size_t i = 0; i < out->n_rows; i++) {
+		hidden += out->rows[i]->suppressed;
+	}
+	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
+	call->records   = (int64_t) na;
 	*resp         = &out->base;
 	return TD_CODE_OK;
 }

@@ -125,6 +125,35 @@ batch_resolve(batch *b, const void *req, code_of get, const char *table,
 	return true;
 }
 
+bool
+batch_at_school(batch *b, const store_resolved *ed, const store_resolved *sc,
+                const void *req, code_of educator, code_of school,
+                const char *field, int *rv)
+{
+	bool *at = rpc_arena_alloc(b->call->arena, (b->n + 1) * sizeof(bool));
+	if (at == NULL) {
+		*rv = TD_ENOMEM;
+		return false;
+	}
+	*rv = store_educators_at_schools(b->call->store, ed->ids, sc->ids,
+	                                 b->n, at);
+	if (*rv != TD_OK) {
+		return false;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		if (ed->ids[i] != 0 && sc->ids[i] != 0 && !at[i]) {
+			rpc_detail(b->call, (int64_t) i, field, "scope",
+			           "%s '%s' is not registered at school '%s': "
+			           "a record names only its own school's "
+			           "educators",
+			           field, educator(req, i), school(req, i));
+			b->denied |= b->call->who.role == RPC_ROLE_SCHOOL
+			    || b->call->who.role == RPC_ROLE_DISTRICT;
+		}
+	}
+	return true;
+}
+
 /* finish stores the rows and builds the reply. */
 int
 batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)

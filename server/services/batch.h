@@ -39,6 +39,15 @@ int batch_invalid(rpc_call *call);
 typedef const char *(*code_of)(const void *req, size_t i);
 bool batch_resolve(batch *b, const void *req, code_of get, const char *table,
                    const char *field, store_resolved *out, int *rv);
+/* batch_at_school requires educator ed.ids[i] (where non-zero) to be
+ * registered at school sc.ids[i]: a record names only its own school's
+ * educators. A mismatch is a scope detail on field naming both codes; an
+ * educator of another school is never confirmed beyond "not at S". On
+ * false *rv is the store's error. */
+bool batch_at_school(batch *b, const store_resolved *ed,
+                     const store_resolved *sc, const void *req,
+                     code_of educator, code_of school, const char *field,
+                     int *rv);
 /* batch_finish stores the rows (unless there are details) and replies. */
 int batch_finish(batch *b, const store_ingest_spec *spec,
                  ProtobufCMessage **resp);

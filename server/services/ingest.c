@@ -265,9 +265,12 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 			           "cannot pseudonymise the respondent");
 			continue;
 		}
-		char key[PSEUDONYM_LEN + sizeof(day)];
+		/* natural keys are scoped per school */
+		char key[PSEUDONYM_LEN + sizeof(day) + sizeof(int64_t)];
 		memcpy(key, pn, PSEUDONYM_LEN);
 		memcpy(key + PSEUDONYM_LEN, &day, sizeof(day));
+		memcpy(key + PSEUDONYM_LEN + sizeof(day), &sc.ids[i],
+		       sizeof(int64_t));
 		batch_unique_key(&b, rec, "respondent", "respondent and date",
 		                 key, sizeof(key));
 		store_row_begin(b.rows);
@@ -315,7 +318,7 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 	    = { "/tandem.v1.Ingest/SubmitSurveyResponses", "survey_responses",
 		"survey_id, school_id, respondent, administered_on, grade, "
 		"answers",
-		"survey_id,respondent,administered_on" };
+		"survey_id,school_id,respondent,administered_on" };
 	code = batch_finish(&b, &spec, resp);
 out:
 	keyset_destroy(cl.index);
@@ -562,7 +565,9 @@ ingest_submit_participation(rpc_call *call, const ProtobufCMessage *req,
 	    || !batch_resolve(&b, in, part_school, "schools", "school", &sc,
 	                      &rv)
 	    || !batch_resolve(&b, in, part_educator, "educators", "educator",
-	                      &ed, &rv)) {
+	                      &ed, &rv)
+	    || !batch_at_school(&b, &ed, &sc, in, part_educator, part_school,
+	                        "educator", &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}

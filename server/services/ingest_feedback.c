@@ -85,7 +85,12 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	    || !batch_resolve(&b, in, obs_observer, "educators", "observer",
 	                      &ob, &rv)
 	    || !batch_resolve(&b, in, obs_observed, "educators", "observed",
-	                      &od, &rv)) {
+	                      &od, &rv)
+	    /* the observer may come from any school of the network (peer
+	     * observation across schools); the observed belongs to the
+	     * record's school */
+	    || !batch_at_school(&b, &od, &sc, in, obs_observed, obs_school,
+	                        "observed", &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
@@ -137,7 +142,8 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 			continue;
 		}
 		char key[160];
-		int  kl = snprintf(key, sizeof(key), "%s/%lld", o->observation,
+		int  kl = snprintf(key, sizeof(key), "%lld/%s/%lld",
+		                   (long long) sc.ids[i], o->observation,
 		                   (long long) ob.ids[i]);
 		batch_unique_key(&b, rec, "observation",
 		                 "observation and observer", key, (size_t) kl);
@@ -158,7 +164,7 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	    = { "/tandem.v1.Ingest/SubmitPeerFeedback", "observations",
 		"observation, observer_id, observed_id, rubric_id, school_id, "
 		"observed_on, scores, notes",
-		"observation,observer_id" };
+		"school_id,observation,observer_id" };
 	code = batch_finish(&b, &spec, resp);
 out:
 	store_resolved_free(&sc);
@@ -192,8 +198,11 @@ annotations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 		codes[i]     = in->annotations[i]->observation;
 		observers[i] = in->annotations[i]->observer;
 	}
-	if ((rv = store_resolve_observations(call->store, codes, observers,
-	                                     b.n, ids))
+	const rpc_principal *who = &call->who;
+	if ((rv = store_resolve_observations(
+	         call->store, codes, observers, b.n,
+	         who->role == RPC_ROLE_SCHOOL ? who->school : NULL,
+	         who->role == RPC_ROLE_DISTRICT ? who->district : NULL, ids))
 	    != TD_OK) {
 		code = batch_db_fail(call, rv);
 		goto out;

@@ -213,9 +213,11 @@ int store_instrument_save(store *s, const char *kind, store_instrument *in,
 /* store_resolve_observations finds observation ids by (observation code,
  * observer code); observer "" means the lesson itself: a double-scored
  * observation's annotations attach to its first scoring. ids[i] = 0 when
- * not found. */
+ * not found. Only observations of school (a code) or of district's
+ * schools count (NULL = any). */
 int store_resolve_observations(store *s, const char *const *codes,
                                const char *const *observers, size_t n,
+                               const char *school, const char *district,
                                int64_t *ids)
     __attribute__((warn_unused_result));
 
@@ -386,11 +388,14 @@ typedef struct store_audit_row {
 	int64_t records, duration_us;
 	char    detail[256];
 } store_audit_row;
-/* store_audit_append adds one row in its own transaction. */
+/* store_audit_append adds one row in its own transaction. async: the
+ * commit does not wait for the disk (denied and unauthenticated calls, so
+ * that a flood of them costs no fsync each). */
 int store_audit_append(store *s, const char *client_id, const char *method,
                        const char *status, const char *request_id,
                        int64_t records, int64_t duration_us,
-                       const char *detail) __attribute__((warn_unused_result));
+                       const char *detail, bool async)
+    __attribute__((warn_unused_result));
 int store_audit_query(store *s, const char *since, const char *client,
                       int limit, store_audit_row **out, size_t *n)
     __attribute__((warn_unused_result));
@@ -412,6 +417,43 @@ void store_schools_free(store_school *v, size_t n);
 int store_list_rows(store *s, const char *what, char ***rows, size_t *n)
     __attribute__((warn_unused_result));
 void store_rows_list_free(char **rows, size_t n);
+
+/* store_grant_serving, on the owner's store after store_migrate: grants
+ * the role of serving_conninfo what tandemd serves with (SELECT, INSERT,
+ * UPDATE, DELETE on the tables; no UPDATE, DELETE or TRUNCATE on the
+ * audit log; it owns nothing, so it cannot ALTER or disable triggers).
+ * Nothing to do when both are the same role. */
+int store_grant_serving(store *s, const char *serving_conninfo)
+    __attribute__((warn_unused_result));
+
+/* ---- scope of writes ---- */
+
+/* store_educators_at_schools: at[i] = educator educators[i] is registered
+ * at school schools[i] (ids; 0 never is). */
+int store_educators_at_schools(store *s, const int64_t *educators,
+                               const int64_t *schools, size_t n, bool *at)
+    __attribute__((warn_unused_result));
+
+/* ---- disclosure control ---- */
+
+/* One cell of a measure's lattice: a unit, a period, a group. */
+typedef struct store_cell {
+	char   level; /* 's', 'd', 'n' */
+	char   grain; /* 'w', 'm', 't', 'y' */
+	char   unit[72]; /* school or district code; "network" */
+	char   district[72]; /* a school's district code */
+	char   period[12]; /* period start YYYY-MM-DD */
+	char   group[72]; /* subgroup (outcomes) or grade (surveys); "" all */
+	double n; /* outcomes: submitted n of the period; surveys: distinct
+	           * respondents who answered the construct */
+} store_cell;
+
+/* store_disclosure_cells reads every cell of a measure (an outcome code or
+ * survey:CODE/CONSTRUCT), every level, grain and group, whatever is asked,
+ * so that suppression is chosen on the whole lattice. The caller frees
+ * *out with free(). */
+int store_disclosure_cells(store *s, const char *measure, store_cell **out,
+                           size_t *n) __attribute__((warn_unused_result));
 
 /* The embedded migrations (generated from sql/ at build time). */
 typedef struct store_migration {

@@ -240,15 +240,17 @@ store_double_scored(store *s, const char *rubric, const char *school,
 	snprintf(id, sizeof(id), "%lld", (long long) inst->id);
 	rv = query(
 	    s,
-	    "WITH o AS (SELECT o.observation, o.scores, row_number() "
-	    "OVER (PARTITION BY o.observation ORDER BY o.id) AS rn FROM "
+	    /* an observation is its school's: codes pair per school */
+	    "WITH o AS (SELECT o.school_id, o.observation, o.scores, "
+	    "row_number() OVER (PARTITION BY o.school_id, o.observation "
+	    "ORDER BY o.id) AS rn FROM "
 	    "observations o JOIN schools sc ON sc.id = o.school_id WHERE "
 	    "o.rubric_id = $1::bigint AND ($2::text IS NULL OR sc.code = "
 	    "$2) AND ($3::date IS NULL OR o.observed_on >= $3::date) AND "
 	    "($4::date IS NULL OR o.observed_on <= $4::date)) "
 	    "SELECT x.scores, y.scores FROM o x JOIN o y ON "
-	    "y.observation = x.observation AND x.rn = 1 AND y.rn = 2 "
-	    "ORDER BY x.observation",
+	    "y.school_id = x.school_id AND y.observation = x.observation "
+	    "AND x.rn = 1 AND y.rn = 2 ORDER BY x.school_id, x.observation",
 	    4, p, &r, "reading double-scored observations");
 	if (rv != TD_OK) {
 		return rv;

@@ -182,13 +182,16 @@ static int
 lookup(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
        store_ingest_result *res, bool *found)
 {
-	const char *p[1] = { b->submission_id };
+	/* submission ids are the client's own: another client's id is
+	 * another submission */
+	const char *p[2] = { b->submission_id, b->client_id };
 	PGresult   *r    = NULL;
 	int         rv   = exec_params(
 	              s,
 	              "SELECT method, payload_sha256, records, stored, corrected "
-	                        "FROM submissions WHERE id = $1",
-	              1, p, PGRES_TUPLES_OK, &r, "looking up the submission");
+	                        "FROM submissions WHERE id = $1 AND client_id IS NOT "
+	                        "DISTINCT FROM $2",
+	              2, p, PGRES_TUPLES_OK, &r, "looking up the submission");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -348,11 +351,11 @@ store_ingest(store *s, const store_ingest_spec *spec,
 	}
 	/* Retries of one submission (nng resends, CLI retries) queue here
 	 * instead of racing. */
-	const char *p1[1] = { b->submission_id };
+	const char *p1[2] = { b->submission_id, b->client_id };
 	if ((rv = exec_params(s,
 	                      "SELECT pg_advisory_xact_lock(7450, "
-	                      "hashtext($1))",
-	                      1, p1, PGRES_TUPLES_OK, NULL,
+	                      "hashtext(coalesce($2, '') || '/' || $1))",
+	                      2, p1, PGRES_TUPLES_OK, NULL,
 	                      "locking the submission"))
 	        != TD_OK
 	    || (rv = lookup(s, spec, b, res, &found)) != TD_OK || found) {

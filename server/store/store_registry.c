@@ -578,6 +578,7 @@ store_rows_list_free(char **rows, size_t n)
 int
 store_resolve_observations(store *s, const char *const *codes,
                            const char *const *observers, size_t n,
+                           const char *school, const char *district,
                            int64_t *ids)
 {
 	char *a = store_text_array(codes, n);
@@ -587,17 +588,21 @@ store_resolve_observations(store *s, const char *const *codes,
 		free(b);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
-	const char *p[2] = { a, b };
+	const char *p[4] = { a, b, school, district };
 	PGresult   *r;
-	int         rv = query(
-	            s,
-	            "SELECT coalesce(min(o.id), 0) FROM unnest($1::text[], "
-	                    "$2::text[]) WITH "
-	                    "ORDINALITY AS c(code, observer, i) LEFT JOIN educators e ON "
-	                    "e.code = c.observer LEFT JOIN observations o ON o.observation = "
-	                    "c.code AND (c.observer = '' OR o.observer_id = e.id) GROUP BY "
-	                    "c.i ORDER BY c.i",
-	            2, p, &r, "looking up observations");
+	/* only observations of schools the caller may write: another
+	 * school's observation is "not stored" */
+	int rv = query(
+	    s,
+	    "SELECT coalesce(min(o.id), 0) FROM unnest($1::text[], "
+	    "$2::text[]) WITH "
+	    "ORDINALITY AS c(code, observer, i) LEFT JOIN educators e ON "
+	    "e.code = c.observer LEFT JOIN (observations o JOIN schools sc "
+	    "ON sc.id = o.school_id JOIN districts d ON d.id = "
+	    "sc.district_id) ON o.observation = c.code AND (c.observer = '' "
+	    "OR o.observer_id = e.id) AND ($3::text IS NULL OR sc.code = $3) "
+	    "AND ($4::text IS NULL OR d.code = $4) GROUP BY c.i ORDER BY c.i",
+	    4, p, &r, "looking up observations");
 	free(a);
 	free(b);
 	if (rv != TD_OK) {

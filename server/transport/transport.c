@@ -2,6 +2,7 @@
  * nng rep0 server loop. Worker threads block in nng_aio_wait (never in an
  * nng callback), so each may use its own PGconn freely.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -39,11 +40,32 @@ struct transport {
 	atomic_bool      stopping;
 };
 
+/* transport_peer names the remote address of msg's pipe (an IP address,
+ * or the transport for ipc), for per-peer limits. */
+static void
+transport_peer(nng_msg *msg, char *out, size_t cap)
+{
+	nng_sockaddr sa;
+	snprintf(out, cap, "unknown");
+	if (nng_pipe_get_addr(nng_msg_get_pipe(msg), NNG_OPT_REMADDR, &sa)
+	    != 0) {
+		return;
+	}
+	if (sa.s_family == NNG_AF_INET) {
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, out, (socklen_t) cap);
+	} else if (sa.s_family == NNG_AF_INET6) {
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, out, (socklen_t) cap);
+	} else if (sa.s_family == NNG_AF_IPC) {
+		snprintf(out, cap, "ipc");
+	}
+}
+
 static void
 serve_one(worker *w, nng_msg *msg)
 {
 	void  *out     = NULL;
 	size_t out_len = 0;
+	transport_peer(msg, w->rpc.peer, sizeof(w->rpc.peer));
 	if (rpc_handle(&w->rpc, nng_msg_body(msg), nng_msg_len(msg), &out,
 	               &out_len)
 	    != TD_OK) {

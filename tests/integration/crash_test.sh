@@ -27,7 +27,7 @@ trap cleanup EXIT
 C=$("$SRC/scripts/pg" start "$W/pg" auto)
 sql() { psql "$C" -qtAc "$1"; }
 start_td() {
-	TANDEM_HMAC_KEY=crash "$BIN/tandemd" --db "$C" --listen "$URL" --quiet \
+	TANDEM_HMAC_KEY=crash-test-key-0123456789abcdef012345678 "$BIN/tandemd" --db "$C" --listen "$URL" --quiet \
 		--migrate --workers 2 >>"$W/td.log" 2>&1 &
 	TD=$!
 }

@@ -123,6 +123,20 @@ wait_serving(h_server *s, int ms)
 }
 
 void
+h_serving_conninfo(const char *conninfo, char *out, size_t cap)
+{
+	char role[64], sql[256];
+	snprintf(role, sizeof(role), "tdsrv_%d", (int) getpid());
+	snprintf(sql, sizeof(sql),
+	         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+	         "rolname = '%s') THEN CREATE ROLE %s LOGIN; END IF; END $$",
+	         role, role);
+	h_sql_exec(conninfo, sql);
+	/* a later keyword wins in a libpq conninfo */
+	snprintf(out, cap, "%s user=%s", conninfo, role);
+}
+
+void
 h_server_start(h_server *s, const char *conninfo, ...)
 {
 	const char *argv[40];
@@ -136,13 +150,17 @@ h_server_start(h_server *s, const char *conninfo, ...)
 	snprintf(s->log, sizeof(s->log), "/tmp/tdtest-%d-%d.log",
 	         (int) getpid(), server_seq);
 	snprintf(s->conninfo, sizeof(s->conninfo), "%s", conninfo);
+	h_serving_conninfo(conninfo, s->serving, sizeof(s->serving));
 	snprintf(bin, sizeof(bin), "%s/tandemd", h_bin_dir());
 	argv[n++] = bin;
 	argv[n++] = "--listen";
 	argv[n++] = s->url;
+	/* least privilege, as in production: migrations as the owner,
+	 * serving through a role that owns nothing */
 	argv[n++] = "--db";
+	argv[n++] = s->serving;
+	argv[n++] = "--migrate-db";
 	argv[n++] = s->conninfo;
-	argv[n++] = "--migrate";
 	argv[n++] = "--workers";
 	argv[n++] = "4";
 	va_start(ap, conninfo);
@@ -156,7 +174,8 @@ h_server_start(h_server *s, const char *conninfo, ...)
 	if (pid == 0) {
 		FILE *f = freopen(s->log, "w", stderr);
 		(void) f;
-		setenv("TANDEM_HMAC_KEY", "test-key-not-secret", 0);
+		setenv("TANDEM_HMAC_KEY",
+		       "test-key-not-secret-0123456789abcdef", 0);
 		execv(bin, (char *const *) argv);
 		_exit(127);
 	}
@@ -176,7 +195,8 @@ h_bootstrap_admin(const h_server *s, char *token, size_t cap)
 	char cmd[1200];
 	snprintf(cmd, sizeof(cmd),
 	         "%s/tandemd --db '%s' --bootstrap-admin test 2>>%s",
-	         h_bin_dir(), s->conninfo, s->log);
+	         h_bin_dir(), s->serving[0] ? s->serving : s->conninfo,
+	         s->log);
 	FILE *f = popen(cmd, "r");
 	if (f == NULL || fgets(token, (int) cap, f) == NULL) {
 		fail_msg("tandemd --bootstrap-admin gave no token");

@@ -20,7 +20,8 @@ typedef struct h_server {
 	pid_t pid;
 	char  url[160];
 	char  log[200];
-	char  conninfo[512];
+	char  conninfo[512]; /* the owner's (migrations, inspection) */
+	char  serving[600]; /* tandemd's: a role that owns nothing */
 	char  token[80]; /* an admin token made by --bootstrap-admin */
 } h_server;
 
@@ -31,6 +32,9 @@ void h_db_create(const char *name, char *conninfo);
  * (NULL-terminated), waits until Health answers SERVING, and makes an admin
  * token (s->token, also exported as TANDEM_TOKEN for CLI runs). */
 void h_server_start(h_server *s, const char *conninfo, ...);
+/* h_serving_conninfo makes (once per test program) a login role that owns
+ * nothing and writes conninfo as that role into out. */
+void h_serving_conninfo(const char *conninfo, char *out, size_t cap);
 /* h_server_stop sends SIGTERM and waits (SIGKILL after 10 s); returns the
  * exit status. */
 int h_server_stop(h_server *s);

@@ -331,6 +331,7 @@ survey_validation_rules_name_record_field_and_rule(void **state)
 	b.vals[1 * ITEMS + 0]  = 0; /* q1 below range */
 	b.r[2].administered_on = "2024-13-01"; /* bad date */
 	b.r[3].respondent      = b.r[4].respondent; /* duplicate */
+	b.r[3].school          = b.r[4].school; /* keys are per school */
 	b.r[5].respondent      = ""; /* empty respondent */
 	b.r[6].n_values        = ITEMS - 1; /* wrong value count */
 	uint32_t bad_missing[] = { 7 };
@@ -414,7 +415,7 @@ existing_record_needs_a_correction(void **state)
 	b.vals[2 * ITEMS]   = b.vals[2 * ITEMS] == 1 ? 2 : 1;
 	assert_int_equal(submit(&b, &st, NULL), TD_CODE_ALREADY_EXISTS);
 	assert_int_equal(st.n_details, 10);
-	assert_detail(&st, 2, "survey_id,respondent,administered_on",
+	assert_detail(&st, 2, "survey_id,school_id,respondent,administered_on",
 	              "exists");
 	assert_int_equal(count("survey_responses"), before);
 	/* As a correction they replace the old ones. */

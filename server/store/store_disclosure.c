@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT
+ * Reads for disclosure control: every cell of a measure's lattice with the
+ * number of distinct people behind it. Outcomes: the submitted n from the
+ * rollups. Survey constructs: distinct respondents (by pseudonym) who
+ * answered at least one item of the construct, counted from the responses
+ * themselves, since a student answering twice in a period is one person.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_internal.h"
+
+static const char OUTCOME_CELLS[]
+    = "SELECT r.level, r.grain, CASE r.level WHEN 's' THEN sc.code "
+      "WHEN 'd' THEN d.code ELSE 'network' END, "
+      "CASE r.level WHEN 's' THEN coalesce(d.code, '') ELSE '' END, "
+      "r.period_start, r.subgroup, r.n_sum "
+      "FROM rollups r LEFT JOIN schools sc ON r.level = 's' AND sc.id = "
+      "r.unit_id LEFT JOIN districts d ON d.id = CASE r.level WHEN 'd' "
+      "THEN r.unit_id WHEN 's' THEN sc.district_id END "
+      "WHERE r.measure = $1 AND r.cnt > 0";
+
+/* Grouping sets give school, district and network, with and without the
+ * grade, in one pass; a grade-less response counts only in "all grades",
+ * as in the rollups. */
+static const char SURVEY_CELLS[]
+    = "WITH resp AS ("
+      " SELECT r.school_id, sc.district_id, r.respondent,"
+      "  r.administered_on, r.grade"
+      " FROM survey_responses r JOIN surveys v ON v.id = r.survey_id"
+      " JOIN schools sc ON sc.id = r.school_id"
+      " WHERE v.code = $1 AND EXISTS (SELECT 1 FROM survey_items it"
+      "  WHERE it.survey_id = r.survey_id AND it.construct = $2"
+      "  AND r.answers[it.position + 1] IS NOT NULL)"
+      "), g AS ("
+      " SELECT resp.*, gr.grain,"
+      "  td_period_start(gr.grain, resp.administered_on) AS ps"
+      " FROM resp CROSS JOIN (VALUES ('w'::char), ('m'), ('t'), ('y'))"
+      "  gr(grain)"
+      "), a AS ("
+      " SELECT grain, ps, school_id, district_id, grade,"
+      "  GROUPING(school_id) AS gs, GROUPING(district_id) AS gd,"
+      "  GROUPING(grade) AS gg, count(DISTINCT respondent) AS people"
+      " FROM g GROUP BY GROUPING SETS ("
+      "  (grain, ps, district_id, school_id, grade),"
+      "  (grain, ps, district_id, school_id), (grain, ps, district_id, grade),"
+      "  (grain, ps, district_id), (grain, ps, grade), (grain, ps))"
+      " HAVING GROUPING(grade) = 1 OR grade <> ''"
+      ") SELECT CASE WHEN a.gs = 0 THEN 's' WHEN a.gd = 0 THEN 'd'"
+      "  ELSE 'n' END, a.grain, coalesce(sc.code, d.code, 'network'),"
+      "  CASE WHEN a.gs = 0 THEN d.code ELSE '' END, a.ps,"
+      "  CASE WHEN a.gg = 1 THEN '' ELSE a.grade END, a.people"
+      " FROM a LEFT JOIN schools sc ON a.gs = 0 AND sc.id = a.school_id"
+      " LEFT JOIN districts d ON a.gd = 0 AND d.id = a.district_id";
+
+static void
+copy(char *dst, size_t cap, const PGresult *r, int row, int col)
+{
+	snprintf(dst, cap, "%s", PQgetvalue(r, row, col));
+}
+
+int
+store_disclosure_cells(store *s, const char *measure, store_cell **out,
+                       size_t *n)
+{
+	char        survey[200] = "", construct[200] = "";
+	const char *p[2]        = { measure, NULL };
+	const char *sql         = OUTCOME_CELLS;
+	int         np          = 1;
+	*out                    = NULL;
+	*n                      = 0;
+	if (strncmp(measure, "survey:", 7) == 0) {
+		const char *slash = strchr(measure + 7, '/');
+		size_t      len = slash ? (size_t) (slash - measure - 7) : 0;
+		if (slash == NULL || len >= sizeof(survey)) {
+			return store_fail(s, TD_EINVAL, "bad survey measure");
+		}
+		memcpy(survey, measure + 7, len);
+		snprintf(construct, sizeof(construct), "%s", slash + 1);
+		p[0] = survey;
+		p[1] = construct;
+		sql  = SURVEY_CELLS;
+		np   = 2;
+	}
+	PGresult *r = PQexecParams(s->conn, sql, np, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		int rv = store_result_err(s, r, "reading the disclosure cells");
+		PQclear(r);
+		return rv;
+	}
+	size_t      rows = (size_t) PQntuples(r);
+	store_cell *c    = calloc(rows ? rows : 1, sizeof(*c));
+	if (c == NULL) {
+		PQclear(r);
+		return store_fail(s, TD_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < rows; i++) {
+		int k        = (int) i;
+		c[i].level   = PQgetvalue(r, k, 0)[0];
+		c[i].grain   = PQgetvalue(r, k, 1)[0];
+		copy(c[i].unit, sizeof(c[i].unit), r, k, 2);
+		copy(c[i].district, sizeof(c[i].district), r, k, 3);
+		copy(c[i].period, sizeof(c[i].period), r, k, 4);
+		copy(c[i].group, sizeof(c[i].group), r, k, 5);
+		c[i].n = strtod(PQgetvalue(r, k, 6), NULL);
+	}
+	PQclear(r);
+	*out = c;
+	*n   = rows;
+	return TD_OK;
+}
