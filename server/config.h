@@ -23,6 +23,7 @@ typedef struct td_config {
 	const char *migrate_db; /* owner conninfo for migrations, or NULL */
 	size_t      max_message; /* application limit, bytes */
 	int         min_n; /* small-cell suppression threshold */
+	int         horizon_days; /* dates later than today + this refused */
 	const char *hmac_key; /* respondent pseudonym key */
 	size_t      hmac_key_len;
 	const char *tls_cert;

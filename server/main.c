@@ -60,6 +60,9 @@ usage(FILE *f)
 	    "  --min-n N             small-cell suppression threshold "
 	    "(default 10;\n"
 	    "                        env TANDEM_MIN_N)\n"
+	    "  --horizon-days N      refuse data dated more than N days "
+	    "after today\n"
+	    "                        (default 366)\n"
 	    "  --tls-cert FILE       certificate (PEM) for tls+tcp "
 	    "listeners\n"
 	    "  --tls-key FILE        private key (PEM) for tls+tcp "
@@ -204,6 +207,7 @@ main(int argc, char **argv)
 		{ "bootstrap-admin", required_argument, NULL, 'B' },
 		{ "max-message-bytes", required_argument, NULL, 'x' },
 		{ "min-n", required_argument, NULL, 'n' },
+		{ "horizon-days", required_argument, NULL, 'H' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -219,6 +223,7 @@ main(int argc, char **argv)
 	cfg.db           = getenv("TANDEM_DB") ? getenv("TANDEM_DB") : "";
 	cfg.max_message  = TD_DEFAULT_MAX_MESSAGE;
 	cfg.min_n        = 10;
+	cfg.horizon_days = 366;
 	cfg.log_requests = 1;
 	v                = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg.workers      = v > 0 ? (int) v : 2;
@@ -282,6 +287,13 @@ main(int argc, char **argv)
 				return 2;
 			}
 			cfg.min_n = (int) v;
+			break;
+		case 'H':
+			if (parse_positive("--horizon-days", optarg, 36600, &v)
+			    != 0) {
+				return 2;
+			}
+			cfg.horizon_days = (int) v;
 			break;
 		case 'c':
 			cfg.tls_cert = optarg;

@@ -214,7 +214,9 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		bool                              ok
 		    = validate_code(call, rec, "respondent", r->respondent);
 		ok &= validate_date(call, rec, "administered_on",
-		                    r->administered_on, &day);
+		                    r->administered_on, &day)
+		    && validate_horizon(call, rec, "administered_on",
+		                        r->administered_on, day);
 		if (strlen(r->grade) > 16) {
 			rpc_detail(call, rec, "grade", "max_length",
 			           "grade is over 16 bytes");
@@ -388,11 +390,10 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		int32_t                    d0 = 0, d1 = 0;
 		bool ok = period(call, rec, o->period_start, o->period_end,
 		                 &d0, &d1);
-		if (!isfinite(o->value)) {
-			rpc_detail(call, rec, "value", "finite",
-			           "value is not a finite number");
-			ok = false;
-		}
+		ok &= validate_value(call, rec, "value",
+		                     ms.ids[i] ? ms.aux[i] : NULL, o->value);
+		ok &= validate_horizon(call, rec, "period_start",
+		                       o->period_start, d0);
 		if (o->n < 0 || o->n > INT32_MAX) {
 			rpc_detail(call, rec, "n", "range",
 			           "n %lld is outside 0..%d", (long long) o->n,

@@ -104,7 +104,9 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 		bool                           ok
 		    = validate_code(call, rec, "observation", o->observation);
 		ok &= validate_date(call, rec, "observed_on", o->observed_on,
-		                    &day);
+		                    &day)
+		    && validate_horizon(call, rec, "observed_on",
+		                        o->observed_on, day);
 		if (o->n_scores != in->n_criteria) {
 			rpc_detail(call, rec, "scores", "count",
 			           "%zu scores for %zu criterion columns",

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * See validate.h.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -257,5 +259,66 @@ pseudonym(const td_config *cfg, const char *district, const char *respondent,
 		return false;
 	}
 	memcpy(out, mac, PSEUDONYM_LEN);
+	return true;
+}
+
+bool
+validate_value(rpc_call *call, int64_t rec, const char *field,
+               const char *unit, double value)
+{
+	const char *u = unit ? unit : "";
+	if (!isfinite(value)) {
+		rpc_detail(call, rec, field, "finite",
+		           "%s is not a finite number", field);
+		return false;
+	}
+	if (strcmp(u, "proportion") == 0 && !(value >= 0 && value <= 1)) {
+		rpc_detail(call, rec, field, "range",
+		           "%s %g is outside 0..1 (the measure is a "
+		           "proportion)",
+		           field, value);
+		return false;
+	}
+	if (strcmp(u, "percent") == 0 && !(value >= 0 && value <= 100)) {
+		rpc_detail(call, rec, field, "range",
+		           "%s %g is outside 0..100 (the measure is a percent)",
+		           field, value);
+		return false;
+	}
+	if (strcmp(u, "count") == 0
+	    && !(value >= 0 && value <= VALIDATE_VALUE_MAX
+	         && value == floor(value))) {
+		rpc_detail(call, rec, field, "range",
+		           "%s %g is not a non-negative whole number (the "
+		           "measure is a count)",
+		           field, value);
+		return false;
+	}
+	if (strcmp(u, "rate") == 0 && !(value >= 0)) {
+		rpc_detail(call, rec, field, "range",
+		           "%s %g is negative (the measure is a rate)", field,
+		           value);
+		return false;
+	}
+	if (fabs(value) > VALIDATE_VALUE_MAX) {
+		rpc_detail(call, rec, field, "range",
+		           "%s %g is beyond +-%g", field, value,
+		           VALIDATE_VALUE_MAX);
+		return false;
+	}
+	return true;
+}
+
+bool
+validate_horizon(rpc_call *call, int64_t rec, const char *field,
+                 const char *value, int32_t days)
+{
+	int64_t today = (int64_t) time(NULL) / 86400;
+	if (days > today + call->cfg->horizon_days) {
+		rpc_detail(call, rec, field, "horizon",
+		           "%s %s is more than %d days after today",
+		           field, value, call->cfg->horizon_days);
+		return false;
+	}
 	return true;
 }

@@ -27,6 +27,16 @@ bool validate_date(rpc_call *call, int64_t rec, const char *field,
 /* validate_enum: value is one of the NULL-terminated list. */
 bool validate_enum(rpc_call *call, int64_t rec, const char *field,
                    const char *value, const char *const *allowed);
+/* validate_value: a measure's value within its unit's range: proportion
+ * 0..1, percent 0..100, count a non-negative integer, rate >= 0; any unit
+ * at most VALIDATE_VALUE_MAX in magnitude. The detail names the rule. */
+#define VALIDATE_VALUE_MAX 1e9
+bool validate_value(rpc_call *call, int64_t rec, const char *field,
+                    const char *unit, double value);
+/* validate_horizon: a date no later than the server's horizon
+ * (--horizon-days) after today: data about the future is a typo. */
+bool validate_horizon(rpc_call *call, int64_t rec, const char *field,
+                      const char *value, int32_t days);
 /* date_parse: the parsing half of validate_date, without a detail. */
 bool date_parse(const char *s, int32_t *days);
 

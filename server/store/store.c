@@ -70,11 +70,21 @@ store_result_err(store *s, const PGresult *res, const char *what)
 
 	snprintf(buf, sizeof(buf), "%s", msg ? msg : PQerrorMessage(s->conn));
 	trim_newline(buf);
+	/* PostgreSQL's own words go to the operator's log, never to a
+	 * client: they can name tables, values and other schools' keys. */
+	for (char *q = buf; *q; q++) {
+		if (*q == '"' || *q == '\n' || *q == '\r') {
+			*q = '\'';
+		}
+	}
+	fprintf(stderr,
+	        "level=warn msg=\"database error\" while=\"%s\" "
+	        "sqlstate=%s worker=%d error=\"%s\"\n",
+	        what, state ? state : "none", s->worker, buf);
 	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL) {
 		s->timeout_ms = -1;
 		return store_fail(s, TD_EUNAVAIL,
-		                  "database unavailable while %s: %s", what,
-		                  buf);
+		                  "database unavailable while %s", what);
 	}
 	if (strcmp(state, "57014") == 0) {
 		err = TD_ETIMEDOUT; /* query_canceled: statement_timeout */
@@ -97,7 +107,8 @@ store_result_err(store *s, const PGresult *res, const char *what)
 	} else {
 		err = TD_EINTERNAL;
 	}
-	return store_fail(s, err, "%s: %s (SQLSTATE %s)", what, buf, state);
+	return store_fail(s, err, "the database refused %s (SQLSTATE %s)",
+	                  what, state);
 }
 
 int

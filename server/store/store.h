@@ -133,7 +133,8 @@ int store_ingest(store *s, const store_ingest_spec *spec,
  * strings, caller frees each and the array... see store_resolve_free). */
 typedef struct store_resolved {
 	int64_t *ids;
-	char   **aux; /* schools: district code; educators: school code */
+	char   **aux; /* schools: district code; educators: school code;
+	                * measures: unit */
 	size_t   n;
 } store_resolved;
 int store_resolve(store *s, const char *table, const char *const *codes,
