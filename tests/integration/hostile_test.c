@@ -54,7 +54,9 @@ setup(void **state)
 	    h_run(
 	        "mkdir -p %s && cd %s && printf 'district,school,name\\n"
 	        "D1,S1,One\\nD1,S2,Two\\n' >schools.csv && printf "
-	        "'measure,name,unit,direction\\nm1,M,pct,higher\\n' "
+	        "'measure,name,unit,direction\\nm1,M,pct,higher\\n"
+	        "mp,P,percent,higher\\nmq,Q,proportion,higher\\n"
+	        "mc,C,count,lower\\n' "
 	        ">measures.csv && printf 'item,construct,min,max,"
 	        "reverse_coded,favourable_at_least,text\\nq1,c,1,5,false,4,"
 	        "A\\nq2,c,1,5,false,4,B\\n' >survey.csv && %s/tandem "
@@ -326,6 +328,114 @@ typed_records_get_clear_errors(void **state)
 	assert_int_equal(facts(), before);
 }
 
+/* Each measure's unit gives its values a range; a value outside it, or a
+ * period far in the future, is INVALID_ARGUMENT naming the record and the
+ * rule, and no PostgreSQL text comes back. */
+static void
+values_outside_their_unit_are_refused(void **state)
+{
+	(void) state;
+	static const struct {
+		const char *name, *measure, *start, *field, *rule;
+		double      value;
+	} cases[] = {
+		{ "attendance 1e150", "mp", "2024-09-01", "value", "range",
+		  1e150 },
+		{ "percent -1e308", "mp", "2024-09-01", "value", "range",
+		  -1e308 },
+		{ "percent 100.5", "mp", "2024-09-01", "value", "range",
+		  100.5 },
+		{ "proportion 1.5", "mq", "2024-09-01", "value", "range", 1.5 },
+		{ "count 2.5", "mc", "2024-09-01", "value", "range", 2.5 },
+		{ "count -1", "mc", "2024-09-01", "value", "range", -1 },
+		{ "scale 1e12", "m1", "2024-09-01", "value", "range", 1e12 },
+		{ "year 2199", "mp", "2199-09-01", "period_start", "horizon",
+		  50 },
+	};
+	long long before = facts();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Tandem__V1__Outcome  o[2];
+		Tandem__V1__Outcome *op[2];
+		for (int k = 0; k < 2; k++) {
+			tandem__v1__outcome__init(&o[k]);
+			o[k].school       = "S1";
+			o[k].measure      = (char *) cases[i].measure;
+			o[k].period_start = k ? (char *) cases[i].start
+			                      : "2024-08-01";
+			o[k].period_end   = k ? (char *) cases[i].start
+			                      : "2024-08-31";
+			o[k].value        = k ? cases[i].value : 0.5;
+			o[k].n            = 100;
+			op[k]             = &o[k];
+		}
+		char id[64];
+		snprintf(id, sizeof(id), "hostile-%d", ++seq);
+		Tandem__V1__SubmitOutcomesRequest q
+		    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
+		q.submission_id                = id;
+		q.outcomes                     = op;
+		q.n_outcomes                   = 2;
+		Tandem__V1__SubmitResponse *r  = NULL;
+		td_status                   st = { 0 };
+		int  code  = td_ingest_submit_outcomes(cl, &q, &r, &st);
+		bool named = false;
+		for (size_t d = 0; d < st.n_details; d++) {
+			named |= st.details[d].record_index == 1
+			    && strcmp(st.details[d].field, cases[i].field) == 0
+			    && strcmp(st.details[d].rule, cases[i].rule) == 0;
+		}
+		if (code != TD_CODE_INVALID_ARGUMENT || !named
+		    || strstr(st.message, "SQLSTATE") != NULL) {
+			fail_msg("%s: got %s '%s' (%zu details)",
+			         cases[i].name, td_code_name(code), st.message,
+			         st.n_details);
+		}
+		td_status_reset(&st);
+		still_serving();
+	}
+	assert_int_equal(facts(), before);
+}
+
+/* Cells a spreadsheet would run as formulas (OWASP CSV injection) come
+ * out of the CLI's CSV as text: a school's name, and a method name an
+ * unauthenticated caller planted in the audit log. */
+static void
+csv_outputs_neutralise_formulas(void **state)
+{
+	(void) state;
+	assert_int_equal(
+	    h_run("cd %s && printf 'district,school,name\\nD1,S9,"
+	          "\"=HYPERLINK(\"\"x\"\")\"\\n' >evil.csv && %s/tandem "
+	          "--server %s define schools evil.csv >/dev/null",
+	          dir, h_bin_dir(), srv.url),
+	    0);
+	Tandem__V1__HealthCheckRequest q
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	td_status         st   = { 0 };
+	td_client        *anon = h_client_token(&srv, 10000, NULL);
+	assert_int_equal(
+	    td_call(anon, "@SUM(1+1)", &q.base,
+	            &tandem__v1__health_check_response__descriptor, &resp, &st),
+	    TD_CODE_UNIMPLEMENTED);
+	td_status_reset(&st);
+	td_client_destroy(anon);
+	assert_int_equal(
+	    h_run("cd %s && %s/tandem --server %s --format csv list schools "
+	          ">list.csv && %s/tandem --server %s --format csv admin "
+	          "audit --limit 50 >audit.csv",
+	          dir, h_bin_dir(), srv.url, h_bin_dir(), srv.url),
+	    0);
+	/* the cells are there, as text */
+	assert_int_equal(h_run("grep -q \"'=HYPERLINK\" %s/list.csv", dir), 0);
+	assert_int_equal(h_run("grep -q \"'@SUM\" %s/audit.csv", dir), 0);
+	/* and no field starts with a formula character */
+	assert_int_not_equal(
+	    h_run("grep -qE '(^|,)\"?[=+@]' %s/list.csv %s/audit.csv", dir,
+	          dir),
+	    0);
+}
+
 static void
 a_million_records_are_refused_by_size(void **state)
 {
@@ -454,6 +564,8 @@ main(void)
 		cmocka_unit_test(wire_inputs_get_clear_errors),
 		cmocka_unit_test(payloads_get_clear_errors),
 		cmocka_unit_test(typed_records_get_clear_errors),
+		cmocka_unit_test(values_outside_their_unit_are_refused),
+		cmocka_unit_test(csv_outputs_neutralise_formulas),
 		cmocka_unit_test(a_million_records_are_refused_by_size),
 		cmocka_unit_test(csv_files_are_handled),
 	};
