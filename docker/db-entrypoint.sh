@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Entry point of the db image. On first start (an empty $PGDATA) creates the
-# cluster, a login role and a database for Tandem, with the password read
+# cluster, a login role owning a database for Tandem and a second role,
+# ${TANDEM_DB_USER}_serve, that tandemd serves through and that owns
+# nothing (least privilege; tandemd --migrate-db grants it its rights),
+# with the password read
 # from a file (a secret) or the environment; then runs postgres in the
 # foreground, so that docker's signals reach it. Arguments go to postgres.
 #   TANDEM_DB_NAME, TANDEM_DB_USER    default tandem, tandem
@@ -48,6 +51,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	# half-made cluster is removed, or the next start would keep it.
 	log=$(postgres --single -D "$PGDATA" postgres 2>&1 >/dev/null <<-EOF
 		CREATE ROLE "$DB_USER" LOGIN PASSWORD '$quoted'
+		CREATE ROLE "${DB_USER}_serve" LOGIN PASSWORD '$quoted'
 		CREATE DATABASE "$DB_NAME" OWNER "$DB_USER"
 	EOF
 	) || log="$log

@@ -15,7 +15,7 @@
 /* Enough for a busy legitimate client that mistypes a token, far below
  * what a flood sends. */
 #define RPC_DENIED_AUDIT_PER_SEC 20
-#define RPC_PEER_SLOTS 1024
+#define RPC_PEER_SLOTS           1024
 
 typedef struct peer_slot {
 	char    peer[64];
@@ -42,7 +42,7 @@ rpc_audit_budget(const char *peer, int64_t now_us, long *skipped)
 	const char *p   = peer && peer[0] ? peer : "unknown";
 	int64_t     sec = now_us / 1000000;
 	bool        ok;
-	*skipped        = 0;
+	*skipped = 0;
 	pthread_mutex_lock(&slots_mu);
 	peer_slot *s = &slots[hash(p) % RPC_PEER_SLOTS];
 	if (strcmp(s->peer, p) != 0) {

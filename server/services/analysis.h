@@ -63,13 +63,11 @@ int analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
                       const series_spec *spec, series *ss, size_t ns);
 /* analysis_disclosure_msg: the answer's Disclosure summary for primary and
  * complementary counts (arena memory; NULL when out of memory). */
-Tandem__V1__Disclosure *analysis_disclosure_msg(rpc_call *call,
-                                                size_t    primary,
-                                                size_t    complementary);
+Tandem__V1__Disclosure *analysis_disclosure_msg(rpc_call *call, size_t primary,
+                                                size_t complementary);
 /* analysis_series_disclosure sums the counts of ns series. */
-Tandem__V1__Disclosure *analysis_series_disclosure(rpc_call     *call,
-                                                   const series *ss,
-                                                   size_t        ns);
+Tandem__V1__Disclosure *
+analysis_series_disclosure(rpc_call *call, const series *ss, size_t ns);
 /* analysis_label writes the period label for a period start. */
 const char *analysis_label(rpc_call *call, char grain, const char *start);
 /* analysis_period_index: the index of the point of s whose label or start

@@ -60,13 +60,13 @@ new_series(rpc_call *call, const series_spec *spec, const series *s,
 		                                          s->pts[i].period);
 		p->period_start = (char *) s->pts[i].period;
 		/* a suppressed cell shows no exact n either */
-		p->n          = s->suppressed[i] ? 0 : llround(s->people[i]);
-		p->suppressed = s->suppressed[i];
-		p->suppression
-		    = s->reason[i] == STATS_DISC_PRIMARY ? "primary"
-		    : s->reason[i] == STATS_DISC_COMPLEMENTARY ? "complementary"
-		                                              : "";
-		p->value        = s->suppressed[i] ? 0 : s->value[i];
+		p->n           = s->suppressed[i] ? 0 : llround(s->people[i]);
+		p->suppressed  = s->suppressed[i];
+		p->suppression = s->reason[i] == STATS_DISC_PRIMARY ? "primary"
+		    : s->reason[i] == STATS_DISC_COMPLEMENTARY
+		    ? "complementary"
+		    : "";
+		p->value       = s->suppressed[i] ? 0 : s->value[i];
 		out->points[out->n_points++] = p;
 	}
 	return out->points && out->signals ? out : NULL;
@@ -164,12 +164,12 @@ load_series(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 }
 
 static int
-reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out,
-             const series *ss, size_t ns, ProtobufCMessage **resp)
+reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out, const series *ss,
+             size_t ns, ProtobufCMessage **resp)
 {
 	if (out == NULL
 	    || (out->disclosure = analysis_series_disclosure(call, ss, ns))
-	           == NULL) {
+	        == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}

@@ -55,8 +55,8 @@ lookup(const lattice *L, char level, const char *unit, char grain,
 	size_t lo = 0, hi = L->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int    c   = cell_cmp(&L->cells[L->order[mid]], level, unit,
-		                      grain, period, group);
+		int c = cell_cmp(&L->cells[L->order[mid]], level, unit, grain,
+		                 period, group);
 		if (c == 0) {
 			return L->order[mid];
 		}
@@ -96,14 +96,14 @@ lattice_load(rpc_call *call, const series_spec *spec, lattice *L)
 	for (size_t i = 0; i < L->n; i++) {
 		const store_cell *c = &L->cells[i];
 		L->dc[i]            = (stats_disc_cell) {
-                        .level    = c->level,
-                        .unit     = c->unit,
-                        .district = c->level == 's' ? c->district : NULL,
-                        .grain    = c->grain,
-                        .period   = c->period,
-                        .group    = c->group,
-                        .n        = fmax(0, c->n),
-                };
+			           .level    = c->level,
+			           .unit     = c->unit,
+			           .district = c->level == 's' ? c->district : NULL,
+			           .grain    = c->grain,
+			           .period   = c->period,
+			           .group    = c->group,
+			           .n        = fmax(0, c->n),
+		};
 		L->order[i] = i;
 	}
 	stats_disc_opts opt = {
@@ -137,13 +137,15 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 	for (size_t u = 0; u < ns; u++) {
 		series *x = &ss[u];
 		for (size_t t = 0; t < x->n; t++) {
-			size_t  i = lookup(&L, spec->level, x->unit, spec->grain,
-			                   x->pts[t].period, group);
+			size_t i
+			    = lookup(&L, spec->level, x->unit, spec->grain,
+			             x->pts[t].period, group);
 			uint8_t st;
 			if (i == (size_t) -1) {
 				/* not in the lattice: never shown */
-				x->people[t] = analysis_people(spec, &x->pts[t]);
-				st           = STATS_DISC_PRIMARY;
+				x->people[t]
+				    = analysis_people(spec, &x->pts[t]);
+				st = STATS_DISC_PRIMARY;
 			} else {
 				x->people[t] = L.dc[i].people;
 				st           = L.dc[i].state;
@@ -163,8 +165,8 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 Tandem__V1__Disclosure *
 analysis_disclosure_msg(rpc_call *call, size_t primary, size_t complementary)
 {
-	Tandem__V1__Disclosure *d = RPC_NEW(call->arena, Tandem__V1__Disclosure,
-	                                    tandem__v1__disclosure__init);
+	Tandem__V1__Disclosure *d = RPC_NEW(
+	    call->arena, Tandem__V1__Disclosure, tandem__v1__disclosure__init);
 	if (d == NULL) {
 		return NULL;
 	}

@@ -376,8 +376,8 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		r->suppressed = last->supp[u];
 		out->suppressed += last->supp[u];
 		if (last->supp[u]) {
-			bool prim
-			    = why_hidden(&ss[u], last->period) == STATS_DISC_PRIMARY;
+			bool prim = why_hidden(&ss[u], last->period)
+			    == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
 		}
@@ -495,13 +495,14 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	}
 	/* Suppression goes by the people behind a group (respondents, or
 	 * students per period), not by the observations the test uses. */
-	bool *supp = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(bool));
+	bool  *supp   = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(bool));
 	size_t n_prim = 0, n_comp = 0;
 	for (size_t u = 0; supp && u < ns; u++) {
 		supp[u] = analysis_suppress(call, people[u]);
 		if (supp[u]) {
 			g[u].n = 0;
-			bool prim = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			bool prim
+			    = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
 		}
@@ -632,7 +633,8 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 		if (analysis_suppress(call, people[u])) {
 			g[u].n = 0; /* left out */
 			suppressed++;
-			bool prim = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			bool prim
+			    = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
 		}

@@ -392,6 +392,6 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 	}
 	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
 	call->records   = (int64_t) na;
-	*resp         = &out->base;
+	*resp           = &out->base;
 	return TD_CODE_OK;
 }

@@ -280,9 +280,10 @@ validate_value(rpc_call *call, int64_t rec, const char *field,
 		return false;
 	}
 	if (strcmp(u, "percent") == 0 && !(value >= 0 && value <= 100)) {
-		rpc_detail(call, rec, field, "range",
-		           "%s %g is outside 0..100 (the measure is a percent)",
-		           field, value);
+		rpc_detail(
+		    call, rec, field, "range",
+		    "%s %g is outside 0..100 (the measure is a percent)",
+		    field, value);
 		return false;
 	}
 	if (strcmp(u, "count") == 0
@@ -301,9 +302,8 @@ validate_value(rpc_call *call, int64_t rec, const char *field,
 		return false;
 	}
 	if (fabs(value) > VALIDATE_VALUE_MAX) {
-		rpc_detail(call, rec, field, "range",
-		           "%s %g is beyond +-%g", field, value,
-		           VALIDATE_VALUE_MAX);
+		rpc_detail(call, rec, field, "range", "%s %g is beyond +-%g",
+		           field, value, VALIDATE_VALUE_MAX);
 		return false;
 	}
 	return true;
@@ -316,8 +316,8 @@ validate_horizon(rpc_call *call, int64_t rec, const char *field,
 	int64_t today = (int64_t) time(NULL) / 86400;
 	if (days > today + call->cfg->horizon_days) {
 		rpc_detail(call, rec, field, "horizon",
-		           "%s %s is more than %d days after today",
-		           field, value, call->cfg->horizon_days);
+		           "%s %s is more than %d days after today", field,
+		           value, call->cfg->horizon_days);
 		return false;
 	}
 	return true;

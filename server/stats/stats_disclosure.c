@@ -64,8 +64,8 @@ static int
 idx_cmp(const void *a, const void *b, void *ctx)
 {
 	const stats_disc_cell *cells = ctx;
-	key ka = cell_key(&cells[*(const size_t *) a]);
-	key kb = cell_key(&cells[*(const size_t *) b]);
+	key                    ka    = cell_key(&cells[*(const size_t *) a]);
+	key                    kb    = cell_key(&cells[*(const size_t *) b]);
 	return key_cmp(&ka, &kb);
 }
 
@@ -89,8 +89,7 @@ edge_cmp(const void *a, const void *b, void *ctx)
 }
 
 static size_t
-find(const size_t *order, size_t n, const stats_disc_cell *cells,
-     const key *k)
+find(const size_t *order, size_t n, const stats_disc_cell *cells, const key *k)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -187,7 +186,8 @@ hide_one(lattice *L, const rel *r, stats_disc_summary *sum)
 	size_t best = NONE;
 	for (size_t j = 0; j < r->count; j++) {
 		size_t c = L->edges[r->first + j].child;
-		if (!is_hidden(&L->cells[c]) && better_pick(L->cells, c, best)) {
+		if (!is_hidden(&L->cells[c])
+		    && better_pick(L->cells, c, best)) {
 			best = c;
 		}
 	}
@@ -240,7 +240,8 @@ peel(lattice *L)
 		}
 		L->known[x]        = true;
 		L->derived_from[x] = r;
-		for (size_t k = L->member_at[x]; k < L->member_at[x + 1]; k++) {
+		for (size_t k = L->member_at[x]; k < L->member_at[x + 1];
+		     k++) {
 			size_t r2 = L->member_of[k];
 			if (--L->unk[r2] == 1 && tail < L->n_rels) {
 				L->queue[tail++] = r2;
@@ -260,7 +261,8 @@ protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
 {
 	size_t derived = NONE;
 	for (size_t j = 0; j <= R->count; j++) {
-		size_t c = j < R->count ? L->edges[R->first + j].child : R->agg;
+		size_t c
+		    = j < R->count ? L->edges[R->first + j].child : R->agg;
 		if (c != except && is_hidden(&L->cells[c]) && L->known[c]
 		    && L->derived_from[c] != NONE
 		    && &L->rels[L->derived_from[c]] != R
@@ -306,7 +308,8 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 			if (!L->known[c]) {
 				double p = L->cells[c].people;
 				any      = true;
-				cover    = R->union_max ? fmax(cover, p) : cover + p;
+				cover    = R->union_max ? fmax(cover, p)
+				                        : cover + p;
 			}
 		}
 		/* one change per pass: what is known must be worked out
@@ -343,10 +346,10 @@ month_minimum(stats_disc_cell *cells, size_t n, const size_t *order,
 		if (c->grain != 'm') {
 			continue;
 		}
-		size_t t = up(order, n, cells, c, c->level, c->unit, 't', tp[i],
-		              c->group);
-		size_t y = up(order, n, cells, c, c->level, c->unit, 'y', yp[i],
-		              c->group);
+		size_t t = up(order, n, cells, c, c->level, c->unit, 't',
+		              tp[i], c->group);
+		size_t y = up(order, n, cells, c, c->level, c->unit, 'y',
+		              yp[i], c->group);
 		if (t != NONE && !(cells[t].people <= c->n)) {
 			cells[t].people = c->n;
 		}
@@ -369,11 +372,11 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	size_t *order = NULL;
 	edge   *edges = NULL;
 	char(*tp)[11] = NULL, (*yp)[11] = NULL;
-	size_t ne = 0, nr = 0;
-	rel   *rels  = NULL;
+	size_t  ne = 0, nr = 0;
+	rel    *rels = NULL;
 	size_t *at = NULL, *fill = NULL, *of = NULL, *from = NULL, *unk = NULL,
 	       *queue = NULL;
-	bool *known = NULL;
+	bool *known   = NULL;
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < n; i++) {
@@ -382,9 +385,10 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 		    || !strchr("wmty", c->grain) || c->grain == '\0'
 		    || (c->level != 'n' && c->unit == NULL) || !(c->n >= 0)) {
 			if (errmsg) {
-				snprintf(errmsg, TD_ERRMSG_MAX,
-				         "cell %zu: bad level, grain, unit or n",
-				         i + 1);
+				snprintf(
+				    errmsg, TD_ERRMSG_MAX,
+				    "cell %zu: bad level, grain, unit or n",
+				    i + 1);
 			}
 			return TD_EINVAL;
 		}
@@ -442,30 +446,30 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 		}
 		/* week and month < term < academic year */
 		if (c->grain == 'm' || c->grain == 'w') {
-			p = up(order, n, cells, c, c->level, c->unit, 't', tp[i],
-			       grp);
+			p = up(order, n, cells, c, c->level, c->unit, 't',
+			       tp[i], grp);
 		} else if (c->grain == 't') {
-			p = up(order, n, cells, c, c->level, c->unit, 'y', yp[i],
-			       grp);
+			p = up(order, n, cells, c, c->level, c->unit, 'y',
+			       yp[i], grp);
 		} else {
 			p = NONE;
 		}
 		if (p != NONE) {
-			edges[ne++] = (edge) { p, i,
-				               c->grain == 'm'   ? K_MONTHS
-				               : c->grain == 'w' ? K_WEEKS
-				                                 : K_TERMS };
+			edges[ne++]
+			    = (edge) { p, i,
+				       c->grain == 'm'       ? K_MONTHS
+				           : c->grain == 'w' ? K_WEEKS
+				                             : K_TERMS };
 		}
 		/* group < all students */
 		if (grp[0] != '\0') {
 			p = up(order, n, cells, c, c->level, c->unit, c->grain,
 			       c->period, "");
 			if (p != NONE) {
-				edges[ne++] = (edge) {
-					p, i,
-					opt->groups_partition ? K_GRADES
-					                      : K_SUBGROUP
-				};
+				edges[ne++] = (edge) { p, i,
+					               opt->groups_partition
+					                   ? K_GRADES
+					                   : K_SUBGROUP };
 			}
 		}
 	}

@@ -37,8 +37,8 @@ typedef struct stats_disc_cell {
 	double      n; /* people behind the cell: distinct respondents, or
 	                * the submitted n of a month */
 	/* Out. */
-	double  people; /* disclosure n: n, or for a term or year of
-	                 * per-month data the smallest n of its months */
+	double people; /* disclosure n: n, or for a term or year of
+	                * per-month data the smallest n of its months */
 	uint8_t state; /* enum stats_disc_state */
 } stats_disc_cell;
 

@@ -134,8 +134,8 @@ int store_ingest(store *s, const store_ingest_spec *spec,
 typedef struct store_resolved {
 	int64_t *ids;
 	char   **aux; /* schools: district code; educators: school code;
-	                * measures: unit */
-	size_t   n;
+	               * measures: unit */
+	size_t n;
 } store_resolved;
 int store_resolve(store *s, const char *table, const char *const *codes,
                   size_t n, store_resolved *out)

@@ -215,13 +215,15 @@ store_audit_append(store *s, const char *client_id, const char *method,
 		    s,
 		    "INSERT INTO audit_log (client_id, method, status, "
 		    "request_id, records, duration_us, detail) VALUES ($1, "
-		    "left($2, 200), $3, left($4, 128), $5::bigint, $6::bigint, "
+		    "left($2, 200), $3, left($4, 128), $5::bigint, "
+		    "$6::bigint, "
 		    "left($7, 500))",
 		    7, p, &r, "writing the audit log");
 	}
-	if (async && store_exec(s, "SET synchronous_commit TO on",
-	                        "restoring the commit mode")
-	                 != TD_OK) {
+	if (async
+	    && store_exec(s, "SET synchronous_commit TO on",
+	                  "restoring the commit mode")
+	        != TD_OK) {
 		rv = rv == TD_OK ? TD_EUNAVAIL : rv;
 	}
 	if (rv == TD_OK) {

@@ -65,14 +65,14 @@ store_disclosure_cells(store *s, const char *measure, store_cell **out,
                        size_t *n)
 {
 	char        survey[200] = "", construct[200] = "";
-	const char *p[2]        = { measure, NULL };
-	const char *sql         = OUTCOME_CELLS;
-	int         np          = 1;
-	*out                    = NULL;
-	*n                      = 0;
+	const char *p[2] = { measure, NULL };
+	const char *sql  = OUTCOME_CELLS;
+	int         np   = 1;
+	*out             = NULL;
+	*n               = 0;
 	if (strncmp(measure, "survey:", 7) == 0) {
 		const char *slash = strchr(measure + 7, '/');
-		size_t      len = slash ? (size_t) (slash - measure - 7) : 0;
+		size_t      len   = slash ? (size_t) (slash - measure - 7) : 0;
 		if (slash == NULL || len >= sizeof(survey)) {
 			return store_fail(s, TD_EINVAL, "bad survey measure");
 		}
@@ -85,7 +85,8 @@ store_disclosure_cells(store *s, const char *measure, store_cell **out,
 	}
 	PGresult *r = PQexecParams(s->conn, sql, np, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		int rv = store_result_err(s, r, "reading the disclosure cells");
+		int rv
+		    = store_result_err(s, r, "reading the disclosure cells");
 		PQclear(r);
 		return rv;
 	}
@@ -96,9 +97,9 @@ store_disclosure_cells(store *s, const char *measure, store_cell **out,
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < rows; i++) {
-		int k        = (int) i;
-		c[i].level   = PQgetvalue(r, k, 0)[0];
-		c[i].grain   = PQgetvalue(r, k, 1)[0];
+		int k      = (int) i;
+		c[i].level = PQgetvalue(r, k, 0)[0];
+		c[i].grain = PQgetvalue(r, k, 1)[0];
 		copy(c[i].unit, sizeof(c[i].unit), r, k, 2);
 		copy(c[i].district, sizeof(c[i].district), r, k, 3);
 		copy(c[i].period, sizeof(c[i].period), r, k, 4);

@@ -41,8 +41,8 @@ store_grant_serving(store *s, const char *serving_conninfo)
 	if (rv != TD_OK) {
 		return rv;
 	}
-	PGresult *r = PQexec(s->conn, "SELECT current_user");
-	bool same = PQresultStatus(r) == PGRES_TUPLES_OK
+	PGresult *r    = PQexec(s->conn, "SELECT current_user");
+	bool      same = PQresultStatus(r) == PGRES_TUPLES_OK
 	    && strcmp(PQgetvalue(r, 0, 0), role) == 0;
 	PQclear(r);
 	if (same) {
@@ -53,14 +53,15 @@ store_grant_serving(store *s, const char *serving_conninfo)
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
 	char sql[1024];
-	snprintf(sql, sizeof(sql),
-	         "GRANT USAGE ON SCHEMA public TO %s; "
-	         "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN "
-	         "SCHEMA public TO %s; "
-	         "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %s; "
-	         "REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON "
-	         "audit_log FROM %s",
-	         id, id, id, id);
+	snprintf(
+	    sql, sizeof(sql),
+	    "GRANT USAGE ON SCHEMA public TO %s; "
+	    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN "
+	    "SCHEMA public TO %s; "
+	    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %s; "
+	    "REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON "
+	    "audit_log FROM %s",
+	    id, id, id, id);
 	PQfreemem(id);
 	return store_exec(s, sql, "granting the serving role its rights");
 }

@@ -88,7 +88,8 @@ store_resolve(store *s, const char *table, const char *const *codes, size_t n,
 	} else if (strcmp(table, "measures") == 0) {
 		/* aux: the unit, which gives a value its valid range */
 		sql = "SELECT t.id, t.unit FROM unnest($1::text[]) WITH "
-		      "ORDINALITY AS c(code, i) LEFT JOIN measures t ON t.code "
+		      "ORDINALITY AS c(code, i) LEFT JOIN measures t ON "
+		      "t.code "
 		      "= c.code ORDER BY c.i";
 	} else if (strcmp(table, "districts") == 0
 	           || strcmp(table, "activities") == 0) {

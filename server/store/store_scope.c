@@ -40,11 +40,11 @@ store_educators_at_schools(store *s, const int64_t *educators,
 	}
 	const char *p[2] = { a, b };
 	PGresult   *r    = PQexecParams(
-            s->conn,
-            "SELECT coalesce(bool_or(e.school_id = c.s), false) FROM "
-                  "unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(e, s, i) "
-                  "LEFT JOIN educators e ON e.id = c.e GROUP BY c.i ORDER BY c.i",
-            2, NULL, p, NULL, NULL, 0);
+	         s->conn,
+	         "SELECT coalesce(bool_or(e.school_id = c.s), false) FROM "
+	              "unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(e, s, i) "
+	              "LEFT JOIN educators e ON e.id = c.e GROUP BY c.i ORDER BY c.i",
+	         2, NULL, p, NULL, NULL, 0);
 	free(a);
 	free(b);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {

@@ -21,7 +21,7 @@
 
 #include "harness.h"
 
-#define MIN_N 10
+#define MIN_N     10
 #define MAX_CELLS 2000
 
 static char       conninfo[512];
@@ -71,7 +71,8 @@ write_outcomes(void)
 	FILE *f;
 	snprintf(path, sizeof(path), "%s/outcomes.csv", dir);
 	assert_non_null(f = fopen(path, "w"));
-	fprintf(f, "school,measure,period_start,period_end,value,n,subgroup\n");
+	fprintf(f,
+	        "school,measure,period_start,period_end,value,n,subgroup\n");
 	static const int all_n[N_SCHOOLS] = { 40, 12, 7, 30, 25 };
 	static const int ell_n[N_SCHOOLS] = { 4, 11, 0, 3, 20 };
 	for (int s = 0; s < N_SCHOOLS; s++) {
@@ -101,8 +102,8 @@ respond(FILE *f, const char *school, int count, const char *grade,
         const char *date, int seed)
 {
 	for (int i = 0; i < count; i++) {
-		fprintf(f, "%s,%s-g%s-%03d,%s,%s,%d,%d\n", school, school, grade,
-		        i, date, grade, 1 + (i * 7 + seed) % 5,
+		fprintf(f, "%s,%s-g%s-%03d,%s,%s,%d,%d\n", school, school,
+		        grade, i, date, grade, 1 + (i * 7 + seed) % 5,
 		        1 + (i * 3 + seed) % 5);
 	}
 }
@@ -136,11 +137,11 @@ make_client(const char *role, const char *dist)
 {
 	Tandem__V1__CreateClientRequest req
 	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
-	req.name                            = (char *) role;
-	req.role                            = (char *) role;
-	req.school                          = (char *) "";
-	req.district                        = (char *) dist;
-	Tandem__V1__CreateClientResponse *r = NULL;
+	req.name                             = (char *) role;
+	req.role                             = (char *) role;
+	req.school                           = (char *) "";
+	req.district                         = (char *) dist;
+	Tandem__V1__CreateClientResponse *r  = NULL;
 	td_status                         st = { 0 };
 	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
 	                 TD_CODE_OK);
@@ -252,7 +253,7 @@ ask(int role, const char *measure, Tandem__V1__ScopeLevel level,
     const char *code, Tandem__V1__Grain grain, char g, const char *group,
     bool survey)
 {
-	td_client *c[N_ROLES]           = { admin, council, district };
+	td_client                  *c[N_ROLES] = { admin, council, district };
 	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
 	q.measure                       = (char *) measure;
@@ -269,26 +270,27 @@ ask(int role, const char *measure, Tandem__V1__ScopeLevel level,
 	if (rc != TD_CODE_OK) {
 		return rc;
 	}
-	char lv = level == TANDEM__V1__SCOPE_LEVEL__NETWORK ? 'n'
-	    : level == TANDEM__V1__SCOPE_LEVEL__DISTRICT
-	        || level == TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT
-	    ? 'd'
-	    : 's';
-	int hidden = 0;
+	char lv     = level == TANDEM__V1__SCOPE_LEVEL__NETWORK ? 'n'
+	        : level == TANDEM__V1__SCOPE_LEVEL__DISTRICT
+                || level == TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT
+	        ? 'd'
+	        : 's';
+	int  hidden = 0;
 	for (size_t k = 0; k < r->n_series; k++) {
 		const Tandem__V1__Series *s = r->series[k];
 		for (size_t i = 0; i < s->n_points; i++) {
 			const Tandem__V1__Point *p = s->points[i];
-			long x = add_cell(lv, s->unit, g, p->period_start, group);
-			int  st_now = p->suppressed ? 1 : 0;
+			long                     x
+			    = add_cell(lv, s->unit, g, p->period_start, group);
+			int st_now = p->suppressed ? 1 : 0;
 			if (p->suppressed) {
 				hidden++;
 				/* no value and no exact n */
 				assert_true(p->value == 0 && p->n == 0);
-				assert_true(strcmp(p->suppression, "primary") == 0
-				            || strcmp(p->suppression,
-				                      "complementary")
-				                   == 0);
+				assert_true(
+				    strcmp(p->suppression, "primary") == 0
+				    || strcmp(p->suppression, "complementary")
+				        == 0);
 			}
 			if (role == R_ADMIN) {
 				assert_false(p->suppressed);
@@ -296,9 +298,10 @@ ask(int role, const char *measure, Tandem__V1__ScopeLevel level,
 			}
 			if (cells[x].state[role] >= 0
 			    && cells[x].state[role] != st_now) {
-				fail_msg("%c %s %c %s %s: shown by one call and "
-				         "hidden by another",
-				         lv, s->unit, g, p->period_start, group);
+				fail_msg(
+				    "%c %s %c %s %s: shown by one call and "
+				    "hidden by another",
+				    lv, s->unit, g, p->period_start, group);
 			}
 			cells[x].state[role] = st_now;
 		}
@@ -328,8 +331,8 @@ ask_all(int role, const char *measure, bool survey)
 	size_t             ng     = survey ? 3 : 2;
 	for (size_t gi = survey ? 0 : 1; gi < 4; gi++) {
 		for (size_t k = 0; k < ng; k++) {
-			Tandem__V1__Grain G = grains[gi].g;
-			char              c = grains[gi].c;
+			Tandem__V1__Grain G  = grains[gi].g;
+			char              c  = grains[gi].c;
 			const char       *gr = groups[k];
 			if (role != R_DISTRICT) {
 				ask(role, measure,
@@ -447,7 +450,7 @@ rref(system_t *S)
 {
 	size_t r = 0;
 	for (size_t c = 0; c < n_cells && r < S->rows; c++) {
-		size_t piv = r;
+		size_t piv  = r;
 		double best = 0;
 		for (size_t i = r; i < S->rows; i++) {
 			double v = fabs(S->a[i * n_cells + c]);
@@ -460,9 +463,9 @@ rref(system_t *S)
 			continue;
 		}
 		for (size_t j = 0; j < n_cells; j++) {
-			double t                 = S->a[r * n_cells + j];
-			S->a[r * n_cells + j]    = S->a[piv * n_cells + j];
-			S->a[piv * n_cells + j]  = t;
+			double t                = S->a[r * n_cells + j];
+			S->a[r * n_cells + j]   = S->a[piv * n_cells + j];
+			S->a[piv * n_cells + j] = t;
 		}
 		double d = S->a[r * n_cells + c];
 		for (size_t j = 0; j < n_cells; j++) {
@@ -474,7 +477,8 @@ rref(system_t *S)
 				continue;
 			}
 			for (size_t j = 0; j < n_cells; j++) {
-				S->a[i * n_cells + j] -= f * S->a[r * n_cells + j];
+				S->a[i * n_cells + j]
+				    -= f * S->a[r * n_cells + j];
 			}
 		}
 		r++;
@@ -494,8 +498,9 @@ attack(int role, bool survey, const char *who)
 	for (size_t i = 0; i < base_cells; i++) {
 		comp[i] = all_of[i] = -1;
 		if (!survey && cells[i].group[0] != '\0') {
-			all_of[i] = find_cell(cells[i].level, cells[i].unit,
-			                      cells[i].grain, cells[i].period, "");
+			all_of[i]
+			    = find_cell(cells[i].level, cells[i].unit,
+			                cells[i].grain, cells[i].period, "");
 		}
 		if (all_of[i] >= 0) {
 			comp[i] = add_cell('c', cells[i].unit, cells[i].grain,
@@ -506,14 +511,14 @@ attack(int role, bool survey, const char *who)
 	}
 	for (size_t i = 0; i < base_cells; i++) {
 		if (comp[i] >= 0) {
-			double *row     = new_row(&S);
-			row[i]          = unknown(&cells[i], role);
-			row[comp[i]]    = 1;
-			row[all_of[i]]  = -(double) unknown(&cells[all_of[i]],
-			                                    role);
+			double *row  = new_row(&S);
+			row[i]       = unknown(&cells[i], role);
+			row[comp[i]] = 1;
+			row[all_of[i]]
+			    = -(double) unknown(&cells[all_of[i]], role);
 		}
 	}
-	const char kinds[] = { 'u', 'm', 'w', 't', 'g' };
+	const char kinds[]      = { 'u', 'm', 'w', 't', 'g' };
 	size_t     small_groups = 0, hidden_small = 0;
 	for (size_t x = 0; x < base_cells; x++) {
 		for (size_t k = 0; k < sizeof(kinds); k++) {
@@ -549,22 +554,21 @@ attack(int role, bool survey, const char *who)
 			if (!unknown(&cells[x], role) && unknown_parts > 0
 			    && cover < MIN_N) {
 				small_groups++;
-				print_message("%s recovers %zu hidden part(s) of "
-				              "%c %s %c %s %s: %g people\n",
-				              who, unknown_parts, cells[x].level,
-				              cells[x].unit, cells[x].grain,
-				              cells[x].period, cells[x].group,
-				              cover);
+				print_message(
+				    "%s recovers %zu hidden part(s) of "
+				    "%c %s %c %s %s: %g people\n",
+				    who, unknown_parts, cells[x].level,
+				    cells[x].unit, cells[x].grain,
+				    cells[x].period, cells[x].group, cover);
 			}
 		}
 	}
 	if (getenv("TD_DEBUG") != NULL) {
 		for (size_t i = 0; i < n_cells; i++) {
-			print_message("%c %s %c %s [%s] n=%g state=%d\n",
-			              cells[i].level, cells[i].unit,
-			              cells[i].grain, cells[i].period,
-			              cells[i].group, cells[i].n,
-			              cells[i].state[role]);
+			print_message(
+			    "%c %s %c %s [%s] n=%g state=%d\n", cells[i].level,
+			    cells[i].unit, cells[i].grain, cells[i].period,
+			    cells[i].group, cells[i].n, cells[i].state[role]);
 		}
 	}
 	rref(&S);
@@ -584,9 +588,10 @@ attack(int role, bool survey, const char *who)
 				recovered++;
 				print_message("%s solves %c %s %c %s %s (%g "
 				              "people)\n",
-				              who, cells[x].level, cells[x].unit,
-				              cells[x].grain, cells[x].period,
-				              cells[x].group, cells[x].n);
+				              who, cells[x].level,
+				              cells[x].unit, cells[x].grain,
+				              cells[x].period, cells[x].group,
+				              cells[x].n);
 			}
 		}
 	}

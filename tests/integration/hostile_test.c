@@ -345,7 +345,8 @@ values_outside_their_unit_are_refused(void **state)
 		  -1e308 },
 		{ "percent 100.5", "mp", "2024-09-01", "value", "range",
 		  100.5 },
-		{ "proportion 1.5", "mq", "2024-09-01", "value", "range", 1.5 },
+		{ "proportion 1.5", "mq", "2024-09-01", "value", "range",
+		  1.5 },
 		{ "count 2.5", "mc", "2024-09-01", "value", "range", 2.5 },
 		{ "count -1", "mc", "2024-09-01", "value", "range", -1 },
 		{ "scale 1e12", "m1", "2024-09-01", "value", "range", 1e12 },
@@ -358,15 +359,15 @@ values_outside_their_unit_are_refused(void **state)
 		Tandem__V1__Outcome *op[2];
 		for (int k = 0; k < 2; k++) {
 			tandem__v1__outcome__init(&o[k]);
-			o[k].school       = "S1";
-			o[k].measure      = (char *) cases[i].measure;
-			o[k].period_start = k ? (char *) cases[i].start
-			                      : "2024-08-01";
-			o[k].period_end   = k ? (char *) cases[i].start
-			                      : "2024-08-31";
-			o[k].value        = k ? cases[i].value : 0.5;
-			o[k].n            = 100;
-			op[k]             = &o[k];
+			o[k].school  = "S1";
+			o[k].measure = (char *) cases[i].measure;
+			o[k].period_start
+			    = k ? (char *) cases[i].start : "2024-08-01";
+			o[k].period_end
+			    = k ? (char *) cases[i].start : "2024-08-31";
+			o[k].value = k ? cases[i].value : 0.5;
+			o[k].n     = 100;
+			op[k]      = &o[k];
 		}
 		char id[64];
 		snprintf(id, sizeof(id), "hostile-%d", ++seq);
@@ -416,7 +417,8 @@ csv_outputs_neutralise_formulas(void **state)
 	td_client        *anon = h_client_token(&srv, 10000, NULL);
 	assert_int_equal(
 	    td_call(anon, "@SUM(1+1)", &q.base,
-	            &tandem__v1__health_check_response__descriptor, &resp, &st),
+	            &tandem__v1__health_check_response__descriptor, &resp,
+	            &st),
 	    TD_CODE_UNIMPLEMENTED);
 	td_status_reset(&st);
 	td_client_destroy(anon);

@@ -62,11 +62,11 @@ make_token(const char *name, const char *school, char *out)
 {
 	Tandem__V1__CreateClientRequest req
 	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
-	req.name                            = (char *) name;
-	req.role                            = (char *) "school";
-	req.school                          = (char *) school;
-	req.district                        = (char *) "";
-	Tandem__V1__CreateClientResponse *r = NULL;
+	req.name                             = (char *) name;
+	req.role                             = (char *) "school";
+	req.school                           = (char *) school;
+	req.district                         = (char *) "";
+	Tandem__V1__CreateClientResponse *r  = NULL;
 	td_status                         st = { 0 };
 	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
 	                 TD_CODE_OK);
@@ -136,10 +136,12 @@ colliding_survey_key_neither_replaces_nor_reveals(void **state)
 {
 	(void) state;
 	char args[300];
-	write_file("s2.csv", "school,respondent,administered_on,grade,q1,q2\n"
-	                     "S2,STU-1,2024-10-07,4,5,5\n");
-	write_file("s1.csv", "school,respondent,administered_on,grade,q1,q2\n"
-	                     "S1,STU-1,2024-10-07,4,1,1\n");
+	write_file("s2.csv",
+	           "school,respondent,administered_on,grade,q1,q2\n"
+	           "S2,STU-1,2024-10-07,4,5,5\n");
+	write_file("s1.csv",
+	           "school,respondent,administered_on,grade,q1,q2\n"
+	           "S1,STU-1,2024-10-07,4,1,1\n");
 	snprintf(args, sizeof(args), "submit surveys --survey clim %s/s2.csv",
 	         dir);
 	assert_int_equal(cli(tok_s2, args), 0);
@@ -147,8 +149,9 @@ colliding_survey_key_neither_replaces_nor_reveals(void **state)
 	         dir);
 	assert_int_equal(cli(tok_s1, args), 0); /* not ALREADY_EXISTS */
 	assert_false(out_has("ALREADY_EXISTS"));
-	write_file("s1.csv", "school,respondent,administered_on,grade,q1,q2\n"
-	                     "S1,STU-1,2024-10-07,4,2,2\n");
+	write_file("s1.csv",
+	           "school,respondent,administered_on,grade,q1,q2\n"
+	           "S1,STU-1,2024-10-07,4,2,2\n");
 	snprintf(args, sizeof(args),
 	         "submit surveys --survey clim --correction %s/s1.csv", dir);
 	assert_int_equal(cli(tok_s1, args), 0);
@@ -164,9 +167,8 @@ colliding_survey_key_neither_replaces_nor_reveals(void **state)
 	              "s ON s.id = r.school_id WHERE s.code = 'S1' AND "
 	              "r.answers = '{2,2}'"),
 	    1);
-	assert_int_equal(h_sql_int(conninfo,
-	                           "SELECT count(*) FROM survey_responses"),
-	                 2);
+	assert_int_equal(
+	    h_sql_int(conninfo, "SELECT count(*) FROM survey_responses"), 2);
 }
 
 /* S2's observation code reused by S1, with a correction: S2's scoring is
@@ -177,12 +179,14 @@ colliding_observation_code_stays_in_its_school(void **state)
 {
 	(void) state;
 	char args[300];
-	write_file("o2.csv", "observation,school,observer,observed,rubric,"
-	                     "observed_on,c1,notes\n"
-	                     "OBS-1,S2,E3,E3,prac,2024-10-08,4,fine\n");
-	write_file("o1.csv", "observation,school,observer,observed,rubric,"
-	                     "observed_on,c1,notes\n"
-	                     "OBS-1,S1,E3,E1,prac,2024-10-08,1,mine\n");
+	write_file("o2.csv",
+	           "observation,school,observer,observed,rubric,"
+	           "observed_on,c1,notes\n"
+	           "OBS-1,S2,E3,E3,prac,2024-10-08,4,fine\n");
+	write_file("o1.csv",
+	           "observation,school,observer,observed,rubric,"
+	           "observed_on,c1,notes\n"
+	           "OBS-1,S1,E3,E1,prac,2024-10-08,1,mine\n");
 	snprintf(args, sizeof(args), "submit feedback %s/o2.csv", dir);
 	assert_int_equal(cli(tok_s2, args), 0);
 	snprintf(args, sizeof(args), "submit feedback --correction %s/o1.csv",
@@ -194,13 +198,14 @@ colliding_observation_code_stays_in_its_school(void **state)
 	              "s.id = o.school_id WHERE s.code = 'S2' AND o.scores = "
 	              "'{4}' AND o.notes = 'fine'"),
 	    1);
-	assert_int_equal(
-	    h_sql_int(conninfo, "SELECT count(*) FROM observations WHERE "
-	                        "observation = 'OBS-1'"),
-	    2);
+	assert_int_equal(h_sql_int(conninfo,
+	                           "SELECT count(*) FROM observations WHERE "
+	                           "observation = 'OBS-1'"),
+	                 2);
 	/* annotations of S1 attach to S1's observation only */
-	write_file("a1.csv", "observation,t_seconds,criterion,note\n"
-	                     "OBS-1,30,c1,seen\n");
+	write_file("a1.csv",
+	           "observation,t_seconds,criterion,note\n"
+	           "OBS-1,30,c1,seen\n");
 	snprintf(args, sizeof(args),
 	         "submit feedback %s/o1.csv --annotations %s/a1.csv", dir,
 	         dir);
@@ -220,32 +225,36 @@ educators_named_must_belong_to_the_school(void **state)
 {
 	(void) state;
 	char      args[300];
-	long long obs = h_sql_int(conninfo, "SELECT count(*) FROM observations");
-	write_file("o3.csv", "observation,school,observer,observed,rubric,"
-	                     "observed_on,c1,notes\n"
-	                     "OBS-2,S1,E1,E3,prac,2024-10-09,3,\n");
+	long long obs
+	    = h_sql_int(conninfo, "SELECT count(*) FROM observations");
+	write_file("o3.csv",
+	           "observation,school,observer,observed,rubric,"
+	           "observed_on,c1,notes\n"
+	           "OBS-2,S1,E1,E3,prac,2024-10-09,3,\n");
 	snprintf(args, sizeof(args), "submit feedback %s/o3.csv", dir);
 	assert_int_not_equal(cli(tok_s1, args), 0);
 	assert_true(out_has("PERMISSION_DENIED"));
 	assert_true(out_has("not registered at school 'S1'"));
-	write_file("o4.csv", "observation,school,observer,observed,rubric,"
-	                     "observed_on,c1,notes\n"
-	                     "OBS-3,S1,NOBODY,E1,prac,2024-10-09,3,\n");
+	write_file("o4.csv",
+	           "observation,school,observer,observed,rubric,"
+	           "observed_on,c1,notes\n"
+	           "OBS-3,S1,NOBODY,E1,prac,2024-10-09,3,\n");
 	snprintf(args, sizeof(args), "submit feedback %s/o4.csv", dir);
 	assert_int_not_equal(cli(tok_s1, args), 0);
 	assert_true(out_has("INVALID_ARGUMENT"));
 	/* a coach of another district observes: fine */
-	write_file("o5.csv", "observation,school,observer,observed,rubric,"
-	                     "observed_on,c1,notes\n"
-	                     "OBS-4,S1,E4,E2,prac,2024-10-09,3,\n");
+	write_file("o5.csv",
+	           "observation,school,observer,observed,rubric,"
+	           "observed_on,c1,notes\n"
+	           "OBS-4,S1,E4,E2,prac,2024-10-09,3,\n");
 	snprintf(args, sizeof(args), "submit feedback %s/o5.csv", dir);
 	assert_int_equal(cli(tok_s1, args), 0);
 	assert_int_equal(
-	    h_sql_int(conninfo, "SELECT count(*) FROM observations"),
-	    obs + 1);
-	write_file("p1.csv", "activity,school,educator,period_start,"
-	                     "period_end,hours\n"
-	                     "A1,S1,E3,2024-09-01,2024-09-30,4\n");
+	    h_sql_int(conninfo, "SELECT count(*) FROM observations"), obs + 1);
+	write_file("p1.csv",
+	           "activity,school,educator,period_start,"
+	           "period_end,hours\n"
+	           "A1,S1,E3,2024-09-01,2024-09-30,4\n");
 	snprintf(args, sizeof(args), "submit participation %s/p1.csv", dir);
 	assert_int_not_equal(cli(tok_s1, args), 0);
 	assert_true(out_has("PERMISSION_DENIED"));
@@ -259,28 +268,29 @@ static void
 submission_ids_are_per_client(void **state)
 {
 	(void) state;
-	td_client                  *c1 = h_client_token(&srv, 30000, tok_s1);
-	td_client                  *c2 = h_client_token(&srv, 30000, tok_s2);
-	Tandem__V1__Outcome         o  = TANDEM__V1__OUTCOME__INIT;
-	Tandem__V1__Outcome        *po = &o;
+	td_client           *c1 = h_client_token(&srv, 30000, tok_s1);
+	td_client           *c2 = h_client_token(&srv, 30000, tok_s2);
+	Tandem__V1__Outcome  o  = TANDEM__V1__OUTCOME__INIT;
+	Tandem__V1__Outcome *po = &o;
 	Tandem__V1__SubmitOutcomesRequest req
 	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
 	Tandem__V1__SubmitResponse *r  = NULL;
 	td_status                   st = { 0 };
-	write_file("m.csv", "measure,name,unit,direction\n"
-	                    "att,Attendance,percent,higher\n");
+	write_file("m.csv",
+	           "measure,name,unit,direction\n"
+	           "att,Attendance,percent,higher\n");
 	char args[200];
 	snprintf(args, sizeof(args), "define measures %s/m.csv", dir);
 	assert_int_equal(cli(srv.token, args), 0);
-	o.measure          = (char *) "att";
-	o.period_start     = (char *) "2024-09-01";
-	o.period_end       = (char *) "2024-09-30";
-	o.value            = 90;
-	o.n                = 30;
-	req.submission_id  = (char *) "squatted-id";
-	req.n_outcomes     = 1;
-	req.outcomes       = &po;
-	o.school           = (char *) "S1";
+	o.measure         = (char *) "att";
+	o.period_start    = (char *) "2024-09-01";
+	o.period_end      = (char *) "2024-09-30";
+	o.value           = 90;
+	o.n               = 30;
+	req.submission_id = (char *) "squatted-id";
+	req.n_outcomes    = 1;
+	req.outcomes      = &po;
+	o.school          = (char *) "S1";
 	assert_int_equal(td_ingest_submit_outcomes(c1, &req, &r, &st),
 	                 TD_CODE_OK);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
@@ -324,9 +334,11 @@ serving_role_cannot_touch_the_audit_log(void **state)
 	must_fail(c, "DROP TABLE audit_log");
 	must_fail(c, "ALTER TABLE survey_responses DROP COLUMN answers");
 	PQfinish(c);
-	assert_int_equal(h_sql_int(conninfo, "SELECT count(*) FROM audit_log "
-	                                     "WHERE id IS NOT NULL"),
-	                 h_sql_int(conninfo, "SELECT count(*) FROM audit_log"));
+	assert_int_equal(
+	    h_sql_int(conninfo,
+	              "SELECT count(*) FROM audit_log "
+	              "WHERE id IS NOT NULL"),
+	    h_sql_int(conninfo, "SELECT count(*) FROM audit_log"));
 	assert_true(h_sql_int(conninfo, "SELECT count(*) FROM audit_log")
 	            >= rows);
 }
@@ -357,7 +369,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(
 		    colliding_survey_key_neither_replaces_nor_reveals),
-		cmocka_unit_test(colliding_observation_code_stays_in_its_school),
+		cmocka_unit_test(
+		    colliding_observation_code_stays_in_its_school),
 		cmocka_unit_test(educators_named_must_belong_to_the_school),
 		cmocka_unit_test(submission_ids_are_per_client),
 		cmocka_unit_test(serving_role_cannot_touch_the_audit_log),

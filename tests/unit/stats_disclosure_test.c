@@ -31,9 +31,18 @@ disclose(stats_disc_cell *c, size_t n, const stats_disc_opts *o,
 	}
 }
 
-#define SCHOOL(u, d, g, p, grp, n) { 's', u, d, g, p, grp, n, 0, 0 }
-#define DISTRICT(u, g, p, grp, n)  { 'd', u, NULL, g, p, grp, n, 0, 0 }
-#define NETWORK(g, p, grp, n)      { 'n', NULL, NULL, g, p, grp, n, 0, 0 }
+#define SCHOOL(u, d, g, p, grp, n)                                            \
+	{                                                                     \
+		's', u, d, g, p, grp, n, 0, 0                                 \
+	}
+#define DISTRICT(u, g, p, grp, n)                                             \
+	{                                                                     \
+		'd', u, NULL, g, p, grp, n, 0, 0                              \
+	}
+#define NETWORK(g, p, grp, n)                                                 \
+	{                                                                     \
+		'n', NULL, NULL, g, p, grp, n, 0, 0                           \
+	}
 
 /* The issue's term: months n = 12, 12, 12, 12, 5. The term's people is 5
  * (the smallest month, never the average), so it is suppressed itself;
@@ -255,9 +264,9 @@ bad_cells_are_refused(void **state)
 {
 	(void) state;
 	char            err[TD_ERRMSG_MAX] = "";
-	stats_disc_cell c[] = {
-		SCHOOL("a", "d1", 'm', "2024-09-01", "", 12),
-		SCHOOL("a", "d1", 'x', "2024-09-01", "", 12),
+	stats_disc_cell c[]                = {
+		               SCHOOL("a", "d1", 'm', "2024-09-01", "", 12),
+		               SCHOOL("a", "d1", 'x', "2024-09-01", "", 12),
 	};
 	stats_disc_summary s;
 	assert_int_equal(stats_disclose(c, LEN(c), &OUTCOMES, &s, err),
@@ -272,14 +281,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(term_of_months_is_as_small_as_its_smallest_month),
+		cmocka_unit_test(
+		    term_of_months_is_as_small_as_its_smallest_month),
 		cmocka_unit_test(a_derivable_term_is_not_a_hiding_place),
 		cmocka_unit_test(district_hides_the_smallest_other_school),
 		cmocka_unit_test(
 		    a_district_of_one_small_school_takes_a_second_district),
-		cmocka_unit_test(subgroup_is_hidden_when_its_complement_is_small),
+		cmocka_unit_test(
+		    subgroup_is_hidden_when_its_complement_is_small),
 		cmocka_unit_test(grade_remainder_counts_as_hidden),
-		cmocka_unit_test(weeks_and_months_each_checked_against_the_term),
+		cmocka_unit_test(
+		    weeks_and_months_each_checked_against_the_term),
 		cmocka_unit_test(order_of_cells_does_not_change_the_choice),
 		cmocka_unit_test(bad_cells_are_refused),
 	};
