@@ -33,7 +33,7 @@ has() { # has NAME PATTERN FILE: grep -q, without touching the files
 }
 C=$("$SRC/scripts/pg" start "$W/pg" auto)
 sql() { psql "$C" -qtAc "$1"; }
-TANDEM_HMAC_KEY=cli-test-key-0123456789abcdef0123456789 "$BIN/tandemd" --db "$C" --listen "$URL" --migrate --quiet >"$W/td.log" 2>&1 &
+TANDEM_HMAC_KEY=cli-test-key-0123456789abcdef0123456789 "$BIN/tandemd" --db "$C" --listen "$URL" --migrate --quiet --horizon-days 36600 >"$W/td.log" 2>&1 &
 TD=$!
 for _ in $(seq 100); do "$BIN/tandem" --server "$URL" health >/dev/null 2>&1 && break; sleep 0.1; done
 export TANDEM_TOKEN
