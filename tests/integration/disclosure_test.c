@@ -53,12 +53,7 @@ static const char *const SCHOOLS[][2] = {
 static void
 write_file(const char *name, const char *text)
 {
-	char  path[256];
-	FILE *f;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	h_write_file(dir, name, text);
 }
 
 /* Outcomes, Aug 2024 - Jul 2025. Planted: A2 has 12 students a month but

@@ -304,3 +304,16 @@ h_run(const char *fmt, ...)
 	int st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
+
+void
+h_write_file(const char *dir, const char *name, const char *text)
+{
+	char  path[512];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "w")) == NULL) {
+		fail_msg("cannot write %s", path);
+	}
+	fputs(text, f);
+	fclose(f);
+}

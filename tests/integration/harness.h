@@ -51,6 +51,8 @@ long long h_sql_int(const char *conninfo, const char *sql);
 const char *h_sql_text(const char *conninfo, const char *sql);
 /* h_sql_exec runs a command; fails the test on error. */
 void h_sql_exec(const char *conninfo, const char *sql);
+/* h_write_file writes text to dir/name; fails the test if it cannot. */
+void h_write_file(const char *dir, const char *name, const char *text);
 /* h_run runs a command line with /bin/sh and returns its exit status. */
 int h_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Paths from the environment ctest sets. */

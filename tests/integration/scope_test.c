@@ -27,12 +27,7 @@ static char       tok_s1[80], tok_s2[80];
 static void
 write_file(const char *name, const char *text)
 {
-	char  path[256];
-	FILE *f;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	h_write_file(dir, name, text);
 }
 
 /* cli runs the tandem CLI with a token; output to dir/out.txt. */
