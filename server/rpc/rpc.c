@@ -400,7 +400,8 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 	if (store_audit_append(call->store, call->who.client_id, emethod,
 	                       td_code_name(call->code), erid, call->records,
 	                       rpc_now_us() - start_us,
-	                       call->code == TD_CODE_OK ? "" : call->message,
+	                       call->code == TD_CODE_OK ? call->audit_note
+	                                                : call->message,
 	                       denied)
 	    != TD_OK) {
 		char method[300], rid[300], err[600];

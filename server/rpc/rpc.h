@@ -61,6 +61,7 @@ typedef struct rpc_call {
 	size_t             cap_details;
 	int                details_omitted;
 	int64_t            records; /* for the log and the audit */
+	char audit_note[512]; /* the audit row's detail on success */
 } rpc_call;
 
 /* A service method. Returns a TD_CODE_*; on OK sets *resp to a reply

@@ -207,10 +207,17 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 	out->records       = res.records;
 	out->stored        = res.replayed ? 0 : res.stored;
 	out->corrected     = res.corrected;
-	out->replayed      = res.replayed;
-	out->dry_run       = b->dry_run;
-	call->records      = (int64_t) b->n;
-	*resp              = &out->base;
+	if (res.corrected > 0 && !res.replayed && !b->dry_run) {
+		/* corrections are audited as corrections, with the keys of
+		 * what they replaced */
+		snprintf(call->audit_note, sizeof(call->audit_note),
+		         "correction: replaced %lld %s record(s): %s",
+		         (long long) res.corrected, spec->table, res.replaced);
+	}
+	out->replayed = res.replayed;
+	out->dry_run  = b->dry_run;
+	call->records = (int64_t) b->n;
+	*resp         = &out->base;
 	return TD_CODE_OK;
 }
 

@@ -112,6 +112,9 @@ typedef struct store_ingest_result {
 	int64_t  corrected;
 	int64_t *conflicts; /* record indexes whose key exists (malloc'd) */
 	size_t   n_conflicts;
+	/* a correction: the natural keys of the records it replaced, as
+	 * stored (respondents are pseudonyms), bounded; "" otherwise */
+	char replaced[400];
 } store_ingest_result;
 
 /* store_ingest stores a batch in one transaction: the same submission id

@@ -130,15 +130,37 @@ staged(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 	}
 	key_join(spec->key, join, sizeof(join));
 	if (b->correction) {
-		snprintf(sql, sizeof(sql),
-		         "DELETE FROM %s t USING td_stage s WHERE %s",
-		         spec->table, join);
-		if ((rv = exec_params(s, sql, 0, NULL, PGRES_COMMAND_OK, &r,
+		/* what was replaced goes to the audit log: the old rows' keys
+		 * (pseudonyms, ids and dates, never a student's id) */
+		char   cols[256];
+		size_t cl = 0;
+		for (const char *k = spec->key; *k && cl + 4 < sizeof(cols);
+		     k++) {
+			if (k == spec->key || k[-1] == ',') {
+				cols[cl++] = 't';
+				cols[cl++] = '.';
+			}
+			cols[cl++] = *k;
+		}
+		cols[cl] = '\0';
+		snprintf(
+		    sql, sizeof(sql),
+		    "DELETE FROM %s t USING td_stage s WHERE %s RETURNING "
+		    "row(%s)::text",
+		    spec->table, join, cols);
+		if ((rv = exec_params(s, sql, 0, NULL, PGRES_TUPLES_OK, &r,
 		                      "replacing corrected records"))
 		    != TD_OK) {
 			return rv;
 		}
-		res->corrected = strtoll(PQcmdTuples(r), NULL, 10);
+		res->corrected = PQntuples(r);
+		size_t k       = 0;
+		for (int i = 0;
+		     i < PQntuples(r) && k + 2 < sizeof(res->replaced); i++) {
+			k += (size_t) snprintf(
+			    res->replaced + k, sizeof(res->replaced) - k,
+			    "%s%s", i ? " " : "", PQgetvalue(r, i, 0));
+		}
 		PQclear(r);
 		snprintf(sql, sizeof(sql),
 		         "INSERT INTO %s (submission_seq, %s) SELECT "

@@ -164,6 +164,14 @@ colliding_survey_key_neither_replaces_nor_reveals(void **state)
 	    1);
 	assert_int_equal(
 	    h_sql_int(conninfo, "SELECT count(*) FROM survey_responses"), 2);
+	/* the correction is audited as one, with the replaced record's key
+	 * pseudonymised */
+	assert_int_equal(
+	    h_sql_int(conninfo,
+	              "SELECT count(*) FROM audit_log WHERE detail LIKE "
+	              "'correction: replaced 1 survey_responses record(s): "
+	              "(%2024-10-07)' AND detail NOT LIKE '%STU-1%'"),
+	    1);
 }
 
 /* S2's observation code reused by S1, with a correction: S2's scoring is
