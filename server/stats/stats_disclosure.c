@@ -161,8 +161,10 @@ typedef struct lattice {
 	size_t          *member_of; /* relations of each cell (CSR) */
 	size_t          *member_at; /* n + 1 offsets */
 	bool            *known; /* released, or derivable from released */
-	size_t          *derived_from; /* relation that gave it away */
-	size_t          *unk, *queue;
+	bool            *touched; /* hidden in this pass: what is known
+	                           * around it must be worked out again */
+	size_t *derived_from; /* relation that gave it away */
+	size_t *unk, *queue;
 } lattice;
 
 static bool
@@ -198,6 +200,7 @@ hide_one(lattice *L, const rel *r, stats_disc_summary *sum)
 		return false;
 	}
 	L->cells[best].state = STATS_DISC_COMPLEMENTARY;
+	L->touched[best]     = true;
 	sum->complementary++;
 	return true;
 }
@@ -256,10 +259,23 @@ peel(lattice *L)
  * smallest released part goes, else the aggregate, else the aggregate's
  * own derivation is broken. */
 static bool
+touched(const lattice *L, const rel *R)
+{
+	bool t = L->touched[R->agg];
+	for (size_t j = 0; !t && j < R->count; j++) {
+		t = L->touched[L->edges[R->first + j].child];
+	}
+	return t;
+}
+
+static bool
 protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
         int depth)
 {
 	size_t derived = NONE;
+	if (touched(L, R)) {
+		return false; /* stale: next pass */
+	}
 	for (size_t j = 0; j <= R->count; j++) {
 		size_t c
 		    = j < R->count ? L->edges[R->first + j].child : R->agg;
@@ -270,10 +286,15 @@ protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
 			derived = c;
 		}
 	}
-	if (derived != NONE && depth < 8
-	    && protect(L, &L->rels[L->derived_from[derived]], derived, sum,
-	               depth + 1)) {
-		return true;
+	if (derived != NONE && depth < 8) {
+		const rel *D = &L->rels[L->derived_from[derived]];
+		if (touched(L, D)) {
+			return false; /* what D gives away changed: next pass
+			               */
+		}
+		if (protect(L, D, derived, sum, depth + 1)) {
+			return true;
+		}
 	}
 	if (hide_one(L, R, sum)) {
 		return true;
@@ -292,6 +313,8 @@ protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
 static bool
 fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 {
+	bool changed = false;
+	memset(L->touched, 0, L->n * sizeof(*L->touched));
 	for (size_t r = 0; r < L->n_rels; r++) {
 		const rel *R = &L->rels[r];
 		if (!L->known[R->agg]) {
@@ -312,10 +335,11 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 				                        : cover + p;
 			}
 		}
-		/* one change per pass: what is known must be worked out
-		 * again before the next choice */
-		if (any && cover < min_n && protect(L, R, NONE, sum, 0)) {
-			return true;
+		/* several changes per pass, but none next to another: what
+		 * is known around a hidden cell is worked out again first */
+		if (any && cover < min_n && !touched(L, R)
+		    && protect(L, R, NONE, sum, 0)) {
+			changed = true;
 		}
 	}
 	for (size_t k = 0; k < L->n; k++) {
@@ -323,10 +347,10 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 		if (L->cells[i].state == STATS_DISC_PRIMARY && L->known[i]
 		    && L->derived_from[i] != NONE
 		    && protect(L, &L->rels[L->derived_from[i]], i, sum, 0)) {
-			return true;
+			changed = true;
 		}
 	}
-	return false;
+	return changed;
 }
 
 /* month_minimum: a term's or year's people is the smallest n among its
@@ -376,7 +400,7 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	rel    *rels = NULL;
 	size_t *at = NULL, *fill = NULL, *of = NULL, *from = NULL, *unk = NULL,
 	       *queue = NULL;
-	bool *known   = NULL;
+	bool *known = NULL, *touch = NULL;
 
 	memset(sum, 0, sizeof(*sum));
 	for (size_t i = 0; i < n; i++) {
@@ -403,11 +427,12 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	fill     = malloc(m * sizeof(*fill));
 	of       = malloc(6 * m * sizeof(*of));
 	known    = malloc(m * sizeof(*known));
+	touch    = malloc(m * sizeof(*touch));
 	from     = malloc(m * sizeof(*from));
 	unk      = malloc(3 * m * sizeof(*unk));
 	queue    = malloc(3 * m * sizeof(*queue));
 	if (!order || !edges || !tp || !yp || !rels || !at || !fill || !of
-	    || !known || !from || !unk || !queue) {
+	    || !known || !touch || !from || !unk || !queue) {
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -529,8 +554,8 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 			cells[i].state = STATS_DISC_RELEASED;
 		}
 	}
-	lattice L = { cells, n,  order, edges, rels, nr,
-		      of,    at, known, from,  unk,  queue };
+	lattice L = { cells, n,     order, edges, rels, nr,   of,
+		      at,    known, touch, from,  unk,  queue };
 	do {
 		sum->passes++;
 		peel(&L);
@@ -546,6 +571,7 @@ out:
 	free(fill);
 	free(of);
 	free(known);
+	free(touch);
 	free(from);
 	free(unk);
 	free(queue);
