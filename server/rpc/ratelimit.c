@@ -3,8 +3,8 @@
  * unauthenticated peer must not be able to make every call cost a row and
  * a commit. Each peer may have RPC_DENIED_AUDIT_PER_SEC rows a second;
  * the rest are counted and reported in one summary row when the peer's
- * next second begins. Local (ipc) peers are not limited. Peers share a fixed table (hash slots), so memory
- * stays bounded whatever the number of peers.
+ * next second begins. Local (ipc) peers are not limited. Peers share a fixed
+ * table (hash slots), so memory stays bounded whatever the number of peers.
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -366,6 +366,64 @@ weak_key_and_stray_tls_options_refuse_to_start(void **state)
 	assert_true(out_has("no tls+tcp:// listener"));
 }
 
+/* Calls without a valid token from one network peer cost at most 20
+ * audit rows a second; the rest are counted in a summary row, so every
+ * call is still accounted for. */
+static void
+denied_calls_are_audited_within_a_budget_per_peer(void **state)
+{
+	(void) state;
+	h_server tcp;
+	char     url[64];
+	snprintf(url, sizeof(url), "tcp://127.0.0.1:%d",
+	         20000 + (int) getpid() % 20000);
+	h_server_start(&tcp, conninfo, "--listen", url, "--quiet", NULL);
+	td_client_opts o      = { 0 };
+	const char    *urls[] = { url };
+	o.urls                = urls;
+	o.n_urls              = 1;
+	o.timeout_ms          = 10000;
+	td_client *c          = NULL;
+	char       err[TD_ERRMSG_MAX];
+	assert_int_equal(td_client_create(&c, &o, err), TD_OK);
+	long long                      before = h_sql_int(conninfo,
+	                                                  "SELECT count(*) FROM audit_log "
+	                                                                       "WHERE status = "
+	                                                                       "'UNAUTHENTICATED'");
+	Tandem__V1__ListSchoolsRequest q
+	    = TANDEM__V1__LIST_SCHOOLS_REQUEST__INIT;
+	for (int i = 0; i < 100; i++) {
+		Tandem__V1__ListSchoolsResponse *r  = NULL;
+		td_status                        st = { 0 };
+		assert_int_equal(td_registry_list_schools(c, &q, &r, &st),
+		                 TD_CODE_UNAUTHENTICATED);
+		td_status_reset(&st);
+	}
+	long long rows = h_sql_int(conninfo,
+	                           "SELECT count(*) FROM audit_log "
+	                           "WHERE status = "
+	                           "'UNAUTHENTICATED'")
+	    - before;
+	usleep(1100000); /* the next second: the summary is written */
+	Tandem__V1__ListSchoolsResponse *r  = NULL;
+	td_status                        st = { 0 };
+	assert_int_equal(td_registry_list_schools(c, &q, &r, &st),
+	                 TD_CODE_UNAUTHENTICATED);
+	td_status_reset(&st);
+	long long counted
+	    = h_sql_int(conninfo,
+	                "SELECT coalesce(sum(records), 0) FROM "
+	                "audit_log WHERE method = '(rate-limited)' "
+	                "AND detail LIKE '%127.0.0.1%'");
+	print_message("100 denied calls: %lld audit rows, %lld counted in "
+	              "summaries\n",
+	              rows, counted);
+	assert_true(rows < 100);
+	assert_int_equal(rows + counted, 100);
+	td_client_destroy(c);
+	assert_int_equal(h_server_stop(&tcp), 0);
+}
+
 int
 main(void)
 {
@@ -379,6 +437,8 @@ main(void)
 		cmocka_unit_test(serving_role_cannot_touch_the_audit_log),
 		cmocka_unit_test(
 		    weak_key_and_stray_tls_options_refuse_to_start),
+		cmocka_unit_test(
+		    denied_calls_are_audited_within_a_budget_per_peer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
