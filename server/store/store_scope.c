@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Questions of scope that ingest asks the registry: is an educator
- * registered at a school? One function, so that when educators may belong
- * to several schools only this answer changes.
+ * registered at a school (its own school, or an active membership there)?
+ * One function, so that the rule lives in one place.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -39,12 +39,16 @@ store_educators_at_schools(store *s, const int64_t *educators,
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
 	const char *p[2] = { a, b };
-	PGresult   *r    = PQexecParams(
-	         s->conn,
-	         "SELECT coalesce(bool_or(e.school_id = c.s), false) FROM "
-	              "unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(e, s, i) "
-	              "LEFT JOIN educators e ON e.id = c.e GROUP BY c.i ORDER BY c.i",
-	         2, NULL, p, NULL, NULL, 0);
+	/* registered at S: S is the educator's school, or the educator has
+	 * an active membership there (a teacher may serve several) */
+	static const char sql[]
+	    = "SELECT coalesce(bool_or(e.school_id = c.s OR EXISTS (SELECT 1 "
+	      "FROM educator_memberships m WHERE m.educator_id = c.e AND "
+	      "m.school_id = c.s AND m.active)), false) FROM "
+	      "unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(e, s, "
+	      "i) "
+	      "LEFT JOIN educators e ON e.id = c.e GROUP BY c.i ORDER BY c.i";
+	PGresult *r = PQexecParams(s->conn, sql, 2, NULL, p, NULL, NULL, 0);
 	free(a);
 	free(b);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {

@@ -41,7 +41,7 @@ has() { # has NAME PATTERN FILE
 C=$("$SRC/scripts/pg" start "$W/pg" auto)
 [ -n "$C" ] || { echo "FAIL: no PostgreSQL"; exit 1; }
 sql() { psql "$C" -qtAc "$1"; }
-TANDEM_HMAC_KEY=roster "$BIN/tandemd" --db "$C" --listen "$URL" --migrate --quiet >"$W/td.log" 2>&1 &
+TANDEM_HMAC_KEY=roster-test-key-0123456789abcdef012345 "$BIN/tandemd" --db "$C" --listen "$URL" --migrate --quiet >"$W/td.log" 2>&1 &
 TD=$!
 for _ in $(seq 100); do "$BIN/tandem" --server "$URL" health >/dev/null 2>&1 && break; sleep 0.1; done
 export TANDEM_TOKEN
