@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "store/store.h"
+#include "store/store_roster.h"
 #include "tandem/v1/ingest.pb-c.h"
 
 bool

@@ -430,14 +430,6 @@ void store_rows_list_free(char **rows, size_t n);
 int store_grant_serving(store *s, const char *serving_conninfo)
     __attribute__((warn_unused_result));
 
-/* ---- scope of writes ---- */
-
-/* store_educators_at_schools: at[i] = educator educators[i] is registered
- * at school schools[i] (ids; 0 never is). */
-int store_educators_at_schools(store *s, const int64_t *educators,
-                               const int64_t *schools, size_t n, bool *at)
-    __attribute__((warn_unused_result));
-
 /* ---- disclosure control ---- */
 
 /* One cell of a measure's lattice: a unit, a period, a group. */
