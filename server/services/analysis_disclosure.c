@@ -16,14 +16,14 @@
 #include "stats_disclosure.h"
 
 typedef struct lattice {
-	store_cell      *cells;
+	store_disc_cell *cells;
 	stats_disc_cell *dc;
 	size_t          *order;
 	size_t           n;
 } lattice;
 
 static int
-cell_cmp(const store_cell *a, char level, const char *unit, char grain,
+cell_cmp(const store_disc_cell *a, char level, const char *unit, char grain,
          const char *period, const char *group)
 {
 	int c = a->level - level;
@@ -42,8 +42,8 @@ cell_cmp(const store_cell *a, char level, const char *unit, char grain,
 static int
 order_cmp(const void *x, const void *y, void *ctx)
 {
-	const store_cell *cells = ctx;
-	const store_cell *b     = &cells[*(const size_t *) y];
+	const store_disc_cell *cells = ctx;
+	const store_disc_cell *b     = &cells[*(const size_t *) y];
 	return cell_cmp(&cells[*(const size_t *) x], b->level, b->unit,
 	                b->grain, b->period, b->group);
 }
@@ -94,15 +94,15 @@ lattice_load(rpc_call *call, const series_spec *spec, lattice *L)
 		                "out of memory");
 	}
 	for (size_t i = 0; i < L->n; i++) {
-		const store_cell *c = &L->cells[i];
-		L->dc[i]            = (stats_disc_cell) {
-			           .level    = c->level,
-			           .unit     = c->unit,
-			           .district = c->level == 's' ? c->district : NULL,
-			           .grain    = c->grain,
-			           .period   = c->period,
-			           .group    = c->group,
-			           .n        = fmax(0, c->n),
+		const store_disc_cell *c = &L->cells[i];
+		L->dc[i]                 = (stats_disc_cell) {
+			                .level    = c->level,
+			                .unit     = c->unit,
+			                .district = c->level == 's' ? c->district : NULL,
+			                .grain    = c->grain,
+			                .period   = c->period,
+			                .group    = c->group,
+			                .n        = fmax(0, c->n),
 		};
 		L->order[i] = i;
 	}

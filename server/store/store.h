@@ -433,7 +433,7 @@ int store_grant_serving(store *s, const char *serving_conninfo)
 /* ---- disclosure control ---- */
 
 /* One cell of a measure's lattice: a unit, a period, a group. */
-typedef struct store_cell {
+typedef struct store_disc_cell {
 	char   level; /* 's', 'd', 'n' */
 	char   grain; /* 'w', 'm', 't', 'y' */
 	char   unit[72]; /* school or district code; "network" */
@@ -442,14 +442,15 @@ typedef struct store_cell {
 	char   group[72]; /* subgroup (outcomes) or grade (surveys); "" all */
 	double n; /* outcomes: submitted n of the period; surveys: distinct
 	           * respondents who answered the construct */
-} store_cell;
+} store_disc_cell;
 
 /* store_disclosure_cells reads every cell of a measure (an outcome code or
  * survey:CODE/CONSTRUCT), every level, grain and group, whatever is asked,
  * so that suppression is chosen on the whole lattice. The caller frees
  * *out with free(). */
-int store_disclosure_cells(store *s, const char *measure, store_cell **out,
-                           size_t *n) __attribute__((warn_unused_result));
+int store_disclosure_cells(store *s, const char *measure,
+                           store_disc_cell **out, size_t *n)
+    __attribute__((warn_unused_result));
 
 /* The embedded migrations (generated from sql/ at build time). */
 typedef struct store_migration {

@@ -61,7 +61,7 @@ copy(char *dst, size_t cap, const PGresult *r, int row, int col)
 }
 
 int
-store_disclosure_cells(store *s, const char *measure, store_cell **out,
+store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
                        size_t *n)
 {
 	char        survey[200] = "", construct[200] = "";
@@ -90,8 +90,8 @@ store_disclosure_cells(store *s, const char *measure, store_cell **out,
 		PQclear(r);
 		return rv;
 	}
-	size_t      rows = (size_t) PQntuples(r);
-	store_cell *c    = calloc(rows ? rows : 1, sizeof(*c));
+	size_t           rows = (size_t) PQntuples(r);
+	store_disc_cell *c    = calloc(rows ? rows : 1, sizeof(*c));
 	if (c == NULL) {
 		PQclear(r);
 		return store_fail(s, TD_ENOMEM, "out of memory");
