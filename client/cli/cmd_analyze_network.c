@@ -163,11 +163,12 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 	}
 	int d = analyze_decimals(m);
 
-	static const char *acols[] = { "measure",     "period",
-		                       "units",       "r_squared",
-		                       "tau_squared", "sigma_squared",
-		                       "threshold",   "persistence_periods",
-		                       "flagged",     "suppressed" };
+	static const char *acols[] = { "measure",        "period",
+		                       "units",          "r_squared",
+		                       "tau_squared",    "sigma_squared",
+		                       "threshold",      "persistence_periods",
+		                       "flagged",        "suppressed",
+		                       "variance_source" };
 	out_table *about = out_table_create("about", NCOLS(acols), acols);
 	out_str(about, o->measure);
 	out_str(about, r->period);
@@ -179,6 +180,7 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 	out_int(about, k);
 	out_int(about, (int64_t) flagged);
 	out_int(about, r->suppressed);
+	out_str(about, r->variance_source);
 
 	static const char *mcols[] = { "term", "estimate", "std_error" };
 	out_table *model = out_table_create("model", NCOLS(mcols), mcols);
@@ -205,6 +207,7 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 		ucols[nc++] = "pi_low";
 		ucols[nc++] = "pi_high";
 	}
+	ucols[nc++] = "lambda";
 	ucols[nc++] = "shrunken";
 	ucols[nc++] = "flagged";
 	if (c->format == OUT_TABLE) {
@@ -244,6 +247,7 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 			analyze_num(units, s, w->pi_low, d);
 			analyze_num(units, s, w->pi_high, d);
 		}
+		analyze_num(units, s, w->lambda, 3);
 		analyze_num(units, s, w->shrunken, d);
 		out_bool(units, w->flagged && !s);
 		if (c->format == OUT_TABLE) {

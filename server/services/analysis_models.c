@@ -15,6 +15,7 @@
 #include "stats/stats_compare.h"
 #include "stats/stats_disclosure.h"
 #include "stats/stats_pdev.h"
+#include "stats/stats_units.h"
 #include "stats/stats_variance.h"
 
 /* why_hidden: the reason of unit s's point of period (or of any point
@@ -42,6 +43,7 @@ typedef struct context {
 	const char *code;
 	double      frl, enrollment;
 	const char *locale;
+	const char *name;
 } context;
 
 static int
@@ -62,11 +64,14 @@ load_context(rpc_call *call, const char *district, context **out, size_t *n)
 	}
 	*out = rpc_arena_alloc(call->arena, (*n + 1) * sizeof(context));
 	for (size_t i = 0; *out && i < *n; i++) {
-		(*out)[i]
-		    = (context) { rpc_arena_strdup(call->arena, v[i].code),
-			          v[i].frl_rate < 0 ? NAN : v[i].frl_rate,
-			          v[i].enrollment <= 0 ? NAN : v[i].enrollment,
-			          rpc_arena_strdup(call->arena, v[i].locale) };
+		(*out)[i] = (context) {
+			rpc_arena_strdup(call->arena, v[i].code),
+			v[i].frl_rate < 0 ? NAN : v[i].frl_rate,
+			v[i].enrollment <= 0 ? NAN : v[i].enrollment,
+			rpc_arena_strdup(call->arena, v[i].locale),
+			rpc_arena_strdup(call->arena,
+			                 v[i].name ? v[i].name : "")
+		};
 	}
 	store_schools_free(v, *n);
 	if (*out != NULL) {
@@ -124,6 +129,7 @@ typedef struct pd_period {
 	size_t            n_units;
 	double           *y, *w, *wv, *x;
 	bool             *supp;
+	const char       *source; /* where the sampling variance came from */
 	stats_pdev_result res;
 	bool              ok;
 	char              err[TD_ERRMSG_MAX];
@@ -246,8 +252,14 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	stats_pdev_options_init(&opt);
 	opt.threshold = in->threshold > 0 ? in->threshold : 1.645;
 	opt.min_n = call->who.role == RPC_ROLE_ADMIN ? 0 : call->cfg->min_n;
-	opt.direction = spec.lower_better ? STATS_LOWER_IS_BETTER
-	                                  : STATS_HIGHER_IS_BETTER;
+	store_measure_meta meta;
+	int mrv = store_measure_meta_get(call->store, spec.measure, &meta);
+	if (mrv != TD_OK) {
+		return analysis_db_fail(call, mrv);
+	}
+	stats_unit unit = stats_unit_of(meta.unit);
+	opt.direction   = spec.lower_better ? STATS_LOWER_IS_BETTER
+	                                    : STATS_HIGHER_IS_BETTER;
 	for (size_t t = 0; pp && t < nper; t++) {
 		pd_period *P = &pp[t];
 		P->period    = per[first + t];
@@ -285,36 +297,47 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 				}
 				P->y[u] = s->value[i];
 				P->w[u] = s->people[i];
-				/* Within-school variance per person: the
+				/* Per-person variance, so that v = var / n is
+				 * the sampling variance of the value: the
 				 * spread of respondents' scores (surveys), or
-				 * of the monthly means times the people behind
-				 * each (outcomes). */
-				double var = pt->n_sum > 1
-				    ? (pt->wsumsq
-				       - pt->wsum * pt->wsum / pt->n_sum)
-				        / (pt->n_sum - 1)
-				    : NAN;
-				if (!spec.survey && !isnan(var)) {
-					var = pt->wsumsq / pt->n_sum
-					    - pow(pt->wsum / pt->n_sum, 2);
-					var *= s->people[i];
+				 * what the measure's unit implies. */
+				double var = NAN;
+				if (spec.survey) {
+					var = pt->n_sum > 1
+					    ? (pt->wsumsq
+					       - pt->wsum * pt->wsum
+					           / pt->n_sum)
+					        / (pt->n_sum - 1)
+					    : NAN;
+				} else {
+					var = stats_unit_sampling_var(
+					          unit, s->value[i],
+					          s->people[i])
+					    * s->people[i];
 				}
-				if (isfinite(var) && var > 0) {
+				if (isfinite(var) && var >= 0) {
 					P->wv[u] = var;
 					wv_sum += var;
 					wv_n++;
 				}
 			}
 		}
-		/* Schools without their own estimate get the average. */
-		for (size_t u = 0; u < ns; u++) {
+		/* Units without their own estimate get the pooled one; with
+		 * none at all (a scale score without SDs) the model's
+		 * residual variance stands in. */
+		P->source = spec.survey        ? "respondents"
+		    : unit == STATS_UNIT_SCALE ? "residual"
+		                               : stats_unit_name(unit);
+		for (size_t u = 0; wv_n > 0 && u < ns; u++) {
 			if (!isnan(P->y[u]) && isnan(P->wv[u])) {
-				P->wv[u] = wv_n ? wv_sum / wv_n : 1.0;
+				P->wv[u] = wv_sum / (double) wv_n;
 			}
 		}
-		int rv = stats_pdev(P->y, P->w, P->x, ns, width, P->wv, &opt,
-		                    &P->res, P->err);
-		P->ok  = rv == TD_OK;
+		opt.within_from_residual = wv_n == 0;
+		double *wv               = wv_n > 0 ? P->wv : NULL;
+		int     rv = stats_pdev(P->y, P->w, P->x, ns, width, wv, &opt,
+		                        &P->res, P->err);
+		P->ok      = rv == TD_OK;
 		if (!P->ok && t + 1 == nper) {
 			for (size_t q = 0; q + 1 < nper; q++) {
 				if (pp[q].ok) {
@@ -331,10 +354,11 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	              tandem__v1__positive_deviance_response__init);
 	out->measure = rpc_arena_strdup(call->arena, spec.measure);
 	out->period  = (char *) analysis_label(call, spec.grain, last->period);
-	out->r_squared     = last->res.r2;
-	out->units         = (int32_t) last->res.n_used;
-	out->tau_squared   = last->res.tau2;
-	out->sigma_squared = last->res.sigma2;
+	out->r_squared       = last->res.r2;
+	out->units           = (int32_t) last->res.n_used;
+	out->tau_squared     = last->res.tau2;
+	out->sigma_squared   = last->res.sigma2;
+	out->variance_source = (char *) last->source;
 	out->coefficients
 	    = rpc_arena_alloc(call->arena, (width + 1) * sizeof(void *));
 	static const char *const locale_names[]
@@ -371,8 +395,9 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		Tandem__V1__DeviantRow *r
 		    = RPC_NEW(call->arena, Tandem__V1__DeviantRow,
 		              tandem__v1__deviant_row__init);
-		r->school     = (char *) ss[u].unit;
-		r->name       = (char *) ss[u].unit;
+		r->school         = (char *) ss[u].unit;
+		const context *cx = find_context(ctx, nc, ss[u].unit);
+		r->name = (char *) (cx && cx->name[0] ? cx->name : ss[u].unit);
 		r->suppressed = last->supp[u];
 		out->suppressed += last->supp[u];
 		if (last->supp[u]) {
@@ -391,6 +416,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 			r->pi_low   = pu->pi_lower;
 			r->pi_high  = pu->pi_upper;
 			r->shrunken = pu->shrunken;
+			r->lambda   = pu->lambda;
 			r->flagged  = pu->flagged;
 		}
 		for (size_t t = 0; t < nper; t++) {

@@ -42,11 +42,12 @@ set_err(char *errmsg, const char *fmt, ...)
 void
 stats_pdev_options_init(stats_pdev_options *opt)
 {
-	opt->threshold  = 1.645;
-	opt->min_n      = 0.0;
-	opt->direction  = STATS_HIGHER_IS_BETTER;
-	opt->level      = 0.95;
-	opt->within_var = NAN;
+	opt->threshold            = 1.645;
+	opt->min_n                = 0.0;
+	opt->direction            = STATS_HIGHER_IS_BETTER;
+	opt->level                = 0.95;
+	opt->within_var           = NAN;
+	opt->within_from_residual = false;
 }
 
 static int
@@ -73,7 +74,7 @@ check_options(const stats_pdev_options *opt, const double *within_var,
 		        opt->level);
 		return TD_EINVAL;
 	}
-	if (within_var == NULL
+	if (within_var == NULL && !opt->within_from_residual
 	    && !(opt->within_var >= 0.0 && isfinite(opt->within_var))) {
 		set_err(
 		    errmsg,
@@ -320,9 +321,11 @@ weighted_r2(const stats_pdev_result *out, const double *n, const pdev_fit *f,
 
 static double
 unit_within_var(const double *within_var, const stats_pdev_options *opt,
-                size_t unit)
+                size_t unit, double sigma2)
 {
-	return within_var != NULL ? within_var[unit] : opt->within_var;
+	return within_var != NULL       ? within_var[unit]
+	    : opt->within_from_residual ? sigma2
+	                                : opt->within_var;
 }
 
 static void
@@ -342,6 +345,64 @@ flag_units(stats_pdev_result *out, const stats_pdev_options *opt,
 	}
 }
 
+/* DerSimonian-Laird tau2 of the mixed-effects meta-regression of y on
+ * [1 x] with known sampling variances v[u] (metafor's rma(method = "DL")):
+ * WLS with w = 1/v, Q_E = sum w r^2, tr(P) = sum w - sum w^2 q, tau2 =
+ * max(0, (Q_E - (k - p)) / tr(P)). Units with v = 0 carry no noise to
+ * weigh and are left out of the estimate; too few units give tau2 0. */
+static int
+dl_tau2(const double *y, const double *x, size_t n_cov, const size_t *rows,
+        size_t nn, const double *v, double *w, double *tau2, char *errmsg)
+{
+	pdev_fit f = { 0 };
+	size_t   p = n_cov + 1, k = 0, i, j;
+	double   q = 0.0, sw = 0.0, sw2q = 0.0;
+	int      rv;
+
+	*tau2 = 0.0;
+	if (pdev_fit_alloc(&f, nn, p) != TD_OK) {
+		set_err(errmsg, "out of memory for %zu units", nn);
+		pdev_fit_free(&f);
+		return TD_ENOMEM;
+	}
+	for (i = 0; i < nn; i++) {
+		if (v[rows[i]] > 0.0) {
+			w[rows[i]] = 1.0 / v[rows[i]];
+			f.row[k++] = rows[i];
+		}
+	}
+	if (k <= p) {
+		pdev_fit_free(&f);
+		return TD_OK;
+	}
+	rv = solve_wls(&f, y, w, x, k, n_cov, errmsg);
+	if (rv == TD_ESINGULAR) {
+		/* The subset with sampling noise cannot carry the model. */
+		pdev_fit_free(&f);
+		return TD_OK;
+	}
+	if (rv != TD_OK) {
+		pdev_fit_free(&f);
+		return rv;
+	}
+	for (i = 0; i < k; i++) {
+		size_t u = f.row[i];
+		double r = y[u];
+
+		for (j = 0; j < p; j++) {
+			r -= f.beta[j] * design(x, n_cov, u, j);
+		}
+		q += w[u] * r * r;
+		sw += w[u];
+		sw2q += w[u] * w[u] * f.q[i];
+	}
+	if (sw - sw2q > 0.0) {
+		*tau2 = fmax(0.0, (q - (double) (k - p)) / (sw - sw2q));
+	}
+	pdev_fit_free(&f);
+	return TD_OK;
+}
+
 int
 stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
            size_t n_cov, const double *within_var,
@@ -353,7 +414,7 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 	pdev_fit           f = { 0 };
 	size_t             p = n_cov + 1, nn = 0, i;
 	double             rss = 0.0, tss = 0.0, sw = 0.0, ybar = 0.0;
-	double             df, sigma2, tq, num = 0.0, den = 0.0;
+	double             df, sigma2, tq, *vw                  = NULL;
 	int                rv;
 
 	if (y == NULL || n == NULL || out == NULL || n_units == 0
@@ -458,7 +519,6 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 	for (i = 0; i < nn; i++) {
 		size_t           u  = f.row[i];
 		stats_pdev_unit *pu = &r.units[u];
-		double           s2 = unit_within_var(within_var, &opt, u);
 		double hw    = tq * sqrt(sigma2 / n[u] + sigma2 * f.q[i]);
 		double ew    = sqrt(n[u]) * pu->residual;
 		double one_h = 1.0 - pu->hat;
@@ -475,17 +535,30 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 				pu->studentized     = ew / sqrt(s2i * one_h);
 			}
 		}
-		num += n[u] * pu->residual * pu->residual - one_h * s2;
-		den += n[u] * one_h;
 	}
-	r.tau2 = den > 0.0 && num > 0.0 ? num / den : 0.0;
+	/* The sampling variance of unit u's value: within-unit variance per
+	 * person over its n. vw holds v first, then the DL weights. */
+	vw = malloc(2 * n_units * sizeof(*vw));
+	if (vw == NULL) {
+		set_err(errmsg, "out of memory for %zu units", n_units);
+		rv = TD_ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < nn; i++) {
+		size_t u = f.row[i];
+
+		vw[u] = unit_within_var(within_var, &opt, u, sigma2) / n[u];
+	}
+	rv = dl_tau2(y, x, n_cov, f.row, nn, vw, vw + n_units, &r.tau2,
+	             errmsg);
+	if (rv != TD_OK) {
+		goto done;
+	}
 	for (i = 0; i < nn; i++) {
 		size_t           u  = f.row[i];
 		stats_pdev_unit *pu = &r.units[u];
-		double           s2 = unit_within_var(within_var, &opt, u);
 
-		pu->lambda
-		    = r.tau2 > 0.0 ? r.tau2 / (r.tau2 + s2 / n[u]) : 0.0;
+		pu->lambda   = r.tau2 > 0.0 ? r.tau2 / (r.tau2 + vw[u]) : 0.0;
 		pu->shrunken = pu->lambda * pu->residual;
 	}
 	flag_units(&r, &opt, n);
@@ -496,6 +569,7 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 	rv = TD_OK;
 
 done:
+	free(vw);
 	pdev_fit_free(&f);
 	if (rv != TD_OK) {
 		stats_pdev_result_free(&r);

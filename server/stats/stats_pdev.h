@@ -29,6 +29,10 @@ typedef struct stats_pdev_options {
 	 * every unit when the per-unit within_var array is NULL. NaN by
 	 * default. See stats_pdev for why it is needed. */
 	double within_var;
+	/* With no within-unit variance at all (a scale score submitted
+	 * without SDs): use the fit's residual variance sigma2 for every
+	 * unit, so v_i = sigma2 / n_i (ANALYSES.md's last resort). */
+	bool within_from_residual;
 } stats_pdev_options;
 
 /* stats_pdev_options_init fills the defaults described above. */
@@ -45,7 +49,8 @@ typedef struct stats_pdev_unit {
 	/* Prediction interval for a new observation of this unit's weight:
 	 * predicted +- t(df) * sqrt(sigma2 / n_i + x' Cov(beta) x). */
 	double pi_lower, pi_upper;
-	double lambda; /* tau2 / (tau2 + within_var_i / n_i); 0 if tau2 = 0 */
+	double lambda; /* tau2 / (tau2 + v_i), v_i = within_var_i / n_i; 0 if
+	                * tau2 = 0 */
 	double shrunken; /* lambda * residual */
 	bool   flagged;
 } stats_pdev_unit;
@@ -74,10 +79,12 @@ typedef struct stats_pdev_result {
  * a proportion): from the regression alone, sigma2 already absorbs the
  * between-unit variance and the moment estimate of tau2 would be 0 by
  * construction. within_var may be NULL, then opt->within_var is used.
- * tau2 is the generalized method-of-moments estimate with weights n
- * (DerSimonian & Kacker 2007; DerSimonian-Laird when within_var is
- * pooled), truncated at 0:
- *   tau2 = max(0, (sum n_i e_i^2 - sum (1 - h_i) s_i^2) / sum n_i (1 - h_i))
+ * With v_i = within_var_i / n_i the sampling variance of unit i's value,
+ * tau2 is the DerSimonian-Laird estimate of the meta-regression of y on
+ * [1 x] with known variances v_i (ANALYSES.md; metafor's rma(yi, vi,
+ * mods, method = "DL")): weights w_i = 1/v_i, Q_E = sum w_i r_i^2 of that
+ * fit, tau2 = max(0, (Q_E - (k - p)) / tr(P)); units with v_i = 0 are
+ * left out of it. lambda_i = tau2 / (tau2 + v_i).
  * A unit is flagged when (flipped for STATS_LOWER_IS_BETTER) studentized >
  * threshold, shrunken > 0 and n_i >= min_n.
  *

@@ -147,12 +147,16 @@ outlier_screen_catches_the_mistyped_value(void **state)
 	td_status_reset(&st);
 }
 
+/* Positive deviance of attendance (a percent: binomial sampling variance
+ * 1e4 p(1-p)/n per school) finds the planted deviants, shrunk by a
+ * lambda that differs by school (it was ~1 for every school when the
+ * within-school variance came from one value per school). */
 static void
 positive_deviance_flags_the_planted_schools(void **state)
 {
 	(void) state;
 	Tandem__V1__SeriesQuery q
-	    = query("ela_scale", TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "",
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "",
 	            TANDEM__V1__GRAIN__ACADEMIC_YEAR);
 	Tandem__V1__PositiveDevianceRequest req
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
@@ -163,16 +167,25 @@ positive_deviance_flags_the_planted_schools(void **state)
 	                 TD_CODE_OK);
 	assert_int_equal(r->units, 40);
 	assert_true(r->n_coefficients == 6); /* intercept, frl, log enr, 3 */
-	/* The frl coefficient has the planted sign (-70 per unit). */
-	assert_true(r->coefficients[1]->estimate < -30);
+	assert_string_equal(r->variance_source, "percent");
+	assert_true(r->tau_squared > 0);
+	/* The frl coefficient has the planted sign (-5 per unit). */
+	assert_true(r->coefficients[1]->estimate < 0);
 	const char *planted[] = { "S017", "S019", "S032" };
 	int         flagged = 0, others = 0;
+	double      lo = 1, hi = 0;
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const Tandem__V1__DeviantRow *d          = r->rows[i];
 		bool                          is_planted = false;
 		for (int k = 0; k < 3; k++) {
 			is_planted |= strcmp(d->school, planted[k]) == 0;
 		}
+		lo         = d->lambda < lo ? d->lambda : lo;
+		hi         = d->lambda > hi ? d->lambda : hi;
+		double gap = d->shrunken - d->lambda * d->residual;
+		assert_true(gap < 1e-9 && gap > -1e-9);
+		/* the name column names the school, not its code again */
+		assert_string_not_equal(d->name, d->school);
 		if (is_planted) {
 			flagged += d->flagged;
 			assert_true(d->shrunken > 0);
@@ -182,8 +195,21 @@ positive_deviance_flags_the_planted_schools(void **state)
 			others += d->flagged;
 		}
 	}
+	assert_true(hi < 0.99);
+	assert_true(hi - lo > 0.05);
 	assert_int_equal(flagged, 3);
 	assert_true(others <= 2);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+
+	/* A scale score submitted without SDs: the residual variance stands
+	 * in, which leaves no between-school variance to find (DL's tau2
+	 * is 0 by construction), and the answer says so. */
+	q.measure = "ela_scale";
+	assert_int_equal(td_analysis_positive_deviance(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	assert_string_equal(r->variance_source, "residual");
+	assert_true(r->tau_squared < 1e-9);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 }
