@@ -15,6 +15,7 @@
 #include "stats/stats_disclosure.h"
 #include "stats/stats_outliers.h"
 #include "stats/stats_runchart.h"
+#include "stats/stats_units.h"
 
 static stats_rules
 rules_of(Tandem__V1__RuleSet r)
@@ -267,6 +268,70 @@ chart_of(const char *name, stats_chart *c)
 	return false;
 }
 
+/* chart_fits_unit refuses a chart that does not fit the measure's unit
+ * (ANALYSES.md): p and p' need proportions (a proportion or percent
+ * measure, or a survey's percent favourable), u and u' a rate, c a
+ * count; i and MR fit any value. */
+static int
+chart_fits_unit(rpc_call *call, const series_spec *spec, stats_chart chart,
+                stats_unit *unit)
+{
+	store_measure_meta meta;
+	int                rv;
+	const char        *need = NULL;
+	*unit                   = STATS_UNIT_SCALE;
+	if (chart == STATS_CHART_I || chart == STATS_CHART_MR) {
+		return TD_CODE_OK;
+	}
+	if (spec->survey) {
+		if ((chart == STATS_CHART_P || chart == STATS_CHART_PP)
+		    && spec->favourable) {
+			*unit = STATS_UNIT_PROPORTION;
+			return TD_CODE_OK;
+		}
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "a %s chart does not fit %s: a survey "
+		                "construct gives a p chart of :favourable, "
+		                "or an i chart of :mean",
+		                stats_chart_name(chart), spec->measure);
+	}
+	if ((rv = store_measure_meta_get(call->store, spec->measure, &meta))
+	    != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	*unit = stats_unit_of(meta.unit);
+	switch (chart) {
+	case STATS_CHART_P:
+	case STATS_CHART_PP:
+		if (*unit != STATS_UNIT_PROPORTION
+		    && *unit != STATS_UNIT_PERCENT) {
+			need = "a proportion or percent";
+		}
+		break;
+	case STATS_CHART_U:
+	case STATS_CHART_UP:
+		if (*unit != STATS_UNIT_RATE) {
+			need = "a rate (events per unit of exposure n)";
+		}
+		break;
+	case STATS_CHART_C:
+		if (*unit != STATS_UNIT_COUNT) {
+			need = "a count";
+		}
+		break;
+	default:
+		break;
+	}
+	if (need != NULL) {
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "a %s chart needs %s measure: %s's unit is "
+		                "'%s'; an i chart fits any measure",
+		                stats_chart_name(chart), need, spec->measure,
+		                meta.unit[0] ? meta.unit : "(none)");
+	}
+	return TD_CODE_OK;
+}
+
 int
 analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
                        ProtobufCMessage **resp)
@@ -293,6 +358,11 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 	    != TD_CODE_OK) {
 		return code;
 	}
+	stats_unit unit;
+	if ((code = chart_fits_unit(call, &spec, chart, &unit))
+	    != TD_CODE_OK) {
+		return code;
+	}
 	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
 	for (size_t k = 0; out && k < ns; k++) {
 		const series *s = &ss[k];
@@ -303,15 +373,15 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 		for (size_t i = 0; y && den && i < s->n; i++) {
 			const store_point *p = &s->pts[i];
 			/* p charts count favourable answers of all answers (a
-			 * survey) or the share of n people in a percent
-			 * measure; u charts a rate per person. */
-			if (proportion) {
-				y[i]   = spec.favourable ? (double) p->fav
-				                         : p->wsum / 100.0;
-				den[i] = spec.favourable ? (double) p->items
-				                         : p->n_sum;
-			} else if (rate) {
-				y[i]   = p->wsum;
+			 * survey) or the events the unit implies among n
+			 * people; u charts events per unit of exposure. */
+			if (proportion && spec.favourable) {
+				y[i]   = (double) p->fav;
+				den[i] = (double) p->items;
+			} else if (proportion || rate) {
+				y[i]   = p->n_sum > 0 ? stats_unit_events(
+				             unit, p->wsum / p->n_sum, p->n_sum)
+				                      : NAN;
 				den[i] = p->n_sum;
 			} else {
 				y[i]   = s->value[i];
@@ -327,9 +397,8 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 					return rpc_fail(
 					    call, TD_CODE_FAILED_PRECONDITION,
 					    "a p chart needs a proportion: %s "
-					    "is not a percent (value above "
-					    "100 "
-					    "at %s)",
+					    "has a value above its unit's "
+					    "maximum at %s",
 					    spec.measure, s->pts[i].period);
 				}
 			}

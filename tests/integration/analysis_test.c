@@ -581,6 +581,89 @@ mdc_icon_matrix_needs_twelve_points(void **state)
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 }
 
+/* A p chart reads the measure's unit: a proportion (0..1) counts
+ * value * n events (its centre was 100x too small when every measure was
+ * read as a percent); a chart that does not fit the unit is refused. */
+static void
+p_chart_reads_the_unit_and_refuses_misfits(void **state)
+{
+	(void) state;
+	Tandem__V1__Measure               m     = TANDEM__V1__MEASURE__INIT;
+	Tandem__V1__Measure              *ms[1] = { &m };
+	Tandem__V1__DefineMeasuresRequest dreq
+	    = TANDEM__V1__DEFINE_MEASURES_REQUEST__INIT;
+	Tandem__V1__DefineResponse *dr = NULL;
+	td_status                   st = { 0 };
+	m.measure = "on_track", m.name = "On track to graduate";
+	m.unit = "proportion", m.direction = "higher";
+	dreq.measures = ms, dreq.n_measures = 1;
+	assert_int_equal(td_registry_define_measures(cl, &dreq, &dr, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&dr->base, NULL);
+	td_status_reset(&st);
+
+	/* 12 months of S001: value 0.80 or 0.70 of 50 students. */
+	Tandem__V1__Outcome               o[12], *op[12];
+	char                              start[12][11], end[12][11];
+	Tandem__V1__SubmitOutcomesRequest sreq
+	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	for (int i = 0; i < 12; i++) {
+		int y = 2023 + (8 + i) / 12, mo = (8 + i) % 12 + 1;
+		snprintf(start[i], sizeof(start[i]), "%d-%02d-01", y, mo);
+		snprintf(end[i], sizeof(end[i]), "%d-%02d-28", y, mo);
+		tandem__v1__outcome__init(&o[i]);
+		o[i].school = "S001", o[i].measure = "on_track";
+		o[i].period_start = start[i], o[i].period_end = end[i];
+		o[i].value = i % 2 ? 0.70 : 0.80, o[i].n = 50;
+		op[i] = &o[i];
+	}
+	sreq.submission_id = "analysis-on-track-1";
+	sreq.outcomes = op, sreq.n_outcomes = 12;
+	assert_int_equal(td_ingest_submit_outcomes(cl, &sreq, &sr, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+	td_status_reset(&st);
+
+	Tandem__V1__SeriesQuery q
+	    = query("on_track", TANDEM__V1__SCOPE_LEVEL__SCHOOL, "S001",
+	            TANDEM__V1__GRAIN__MONTH);
+	Tandem__V1__ControlChartRequest req
+	    = TANDEM__V1__CONTROL_CHART_REQUEST__INIT;
+	Tandem__V1__SeriesResponse *r = NULL;
+	req.query                     = &q;
+	req.chart                     = "p";
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	const Tandem__V1__Point *p0 = r->series[0]->points[0];
+	/* pbar = (6 * 40 + 6 * 35) / 600 = 0.75; limits
+	 * 0.75 -+ 3 sqrt(0.75 * 0.25 / 50), R: sprintf("%.17g",
+	 * sqrt(0.75 * 0.25 / 50)) = 0.061237243569579451 */
+	double gap = p0->centre - 0.75;
+	assert_true(gap < 1e-12 && gap > -1e-12);
+	gap = p0->ucl - (0.75 + 3 * 0.061237243569579451);
+	assert_true(gap < 1e-12 && gap > -1e-12);
+	gap = p0->value - 0.80;
+	assert_true(gap < 1e-12 && gap > -1e-12);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+
+	/* A scale score has no p chart, a proportion no c or u chart. */
+	q.measure = "ela_scale";
+	q.level   = TANDEM__V1__SCOPE_LEVEL__NETWORK;
+	q.code    = "";
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(st.message, "scale_score"));
+	td_status_reset(&st);
+	q.measure = "on_track";
+	req.chart = "u";
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(st.message, "rate"));
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -601,6 +684,7 @@ main(void)
 		cmocka_unit_test(unknown_measure_is_not_found),
 		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
+		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
