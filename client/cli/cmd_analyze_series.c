@@ -176,65 +176,92 @@ points_table(const Tandem__V1__SeriesResponse *r, bool control,
 static out_table *
 signals_table(const Tandem__V1__SeriesResponse *r)
 {
-	static const char *cols[]
-	    = { "unit", "rule", "description", "first", "last", "points" };
-	out_table *t = out_table_create("signals", NCOLS(cols), cols);
-	char       b1[24], b2[24];
+	static const char *cols[] = { "unit",  "rule", "side",  "description",
+		                      "first", "last", "points" };
+	out_table         *t = out_table_create("signals", NCOLS(cols), cols);
+	char               b1[24], b2[24];
 	for (size_t i = 0; i < r->n_series; i++) {
 		const Tandem__V1__Series *s = r->series[i];
 		for (size_t j = 0; j < s->n_signals; j++) {
 			const Tandem__V1__Signal *g = s->signals[j];
 			out_str(t, s->unit);
 			out_str(t, g->rule);
+			out_str(t, g->side);
 			out_str(t, g->description);
 			out_str(t,
 			        period_at(s, g->first_point, b1, sizeof(b1)));
 			out_str(t,
 			        period_at(s, g->last_point, b2, sizeof(b2)));
-			out_int(t,
-			        g->last_point >= g->first_point
-			            ? g->last_point - g->first_point + 1
-			            : 0);
+			out_int(t, g->length);
 		}
 	}
 	return t;
 }
 
-/* summary_table: one line per series. Run limits exist for the Anhoj
- * rules only (IHI and NHS use fixed run lengths), so other rule sets show
- * them as not available. */
+/* summary_table: one line per part of each series (two with
+ * --split-at). Run limits exist for the Anhoj rules only (IHI and NHS
+ * use fixed run lengths), so other rule sets show them as not
+ * available. */
 static out_table *
 summary_table(const Tandem__V1__SeriesResponse *r, int rules)
 {
-	static const char *cols[] = { "unit",        "label",
-		                      "points",      "useful",
-		                      "longest_run", "longest_run_limit",
-		                      "crossings",   "crossings_limit",
-		                      "suppressed",  "signals",
+	static const char *cols[] = { "unit",
+		                      "label",
+		                      "part",
+		                      "first",
+		                      "last",
+		                      "points",
+		                      "useful",
+		                      "longest_run",
+		                      "longest_run_limit",
+		                      "crossings",
+		                      "crossings_limit",
+		                      "suppressed",
+		                      "signals",
 		                      "note" };
 	out_table         *t = out_table_create("summary", NCOLS(cols), cols);
 	bool               anhoj = rules == TANDEM__V1__RULE_SET__ANHOJ;
+	char               b1[24], b2[24];
 	for (size_t i = 0; i < r->n_series; i++) {
 		const Tandem__V1__Series *s = r->series[i];
-		out_str(t, s->unit);
-		out_str(t, s->label);
-		out_int(t, (int64_t) s->n_points);
-		out_int(t, s->useful_points);
-		out_int(t, s->longest_run);
-		if (anhoj) {
-			out_int(t, s->longest_run_limit);
-		} else {
-			analyze_na(t, false);
+		size_t nparts               = s->n_parts > 0 ? s->n_parts : 1;
+		for (size_t k = 0; k < nparts; k++) {
+			const Tandem__V1__RunPart *p
+			    = s->n_parts > 0 ? s->parts[k] : NULL;
+			out_str(t, s->unit);
+			out_str(t, s->label);
+			out_int(t, (int64_t) k + 1);
+			out_str(
+			    t,
+			    p ? period_at(s, p->first_point, b1, sizeof(b1))
+			      : "");
+			out_str(t,
+			        p ? period_at(s, p->last_point, b2, sizeof(b2))
+			          : "");
+			out_int(t,
+			        p ? p->last_point - p->first_point + 1
+			          : (int64_t) s->n_points);
+			out_int(t, p ? p->useful_points : s->useful_points);
+			out_int(t, p ? p->longest_run : s->longest_run);
+			if (anhoj) {
+				out_int(t,
+				        p ? p->longest_run_limit
+				          : s->longest_run_limit);
+			} else {
+				analyze_na(t, false);
+			}
+			out_int(t, p ? p->crossings : s->crossings);
+			if (anhoj) {
+				out_int(t,
+				        p ? p->crossings_limit
+				          : s->crossings_limit);
+			} else {
+				analyze_na(t, false);
+			}
+			out_int(t, s->suppressed_points);
+			out_int(t, (int64_t) s->n_signals);
+			out_str(t, s->note);
 		}
-		out_int(t, s->crossings);
-		if (anhoj) {
-			out_int(t, s->crossings_limit);
-		} else {
-			analyze_na(t, false);
-		}
-		out_int(t, s->suppressed_points);
-		out_int(t, (int64_t) s->n_signals);
-		out_str(t, s->note);
 	}
 	return t;
 }

@@ -49,8 +49,7 @@ new_series(rpc_call *call, const series_spec *spec, const series *s,
 	out->label             = (char *) s->unit;
 	out->chart             = (char *) chart;
 	out->suppressed_points = (int32_t) s->n_suppressed;
-	out->points  = rpc_arena_alloc(call->arena, s->n * sizeof(void *));
-	out->signals = rpc_arena_alloc(call->arena, 8 * sizeof(void *));
+	out->points = rpc_arena_alloc(call->arena, s->n * sizeof(void *));
 	for (size_t i = 0; out->points && i < s->n; i++) {
 		Tandem__V1__Point *p = RPC_NEW(call->arena, Tandem__V1__Point,
 		                               tandem__v1__point__init);
@@ -70,52 +69,172 @@ new_series(rpc_call *call, const series_spec *spec, const series *s,
 		p->value       = s->suppressed[i] ? 0 : s->value[i];
 		out->points[out->n_points++] = p;
 	}
-	return out->points && out->signals ? out : NULL;
+	return out->points ? out : NULL;
 }
 
-/* add_signal reports one rule with the span of points that carry bit. */
+/* One signal row per run: the points of v that carry bit, consecutive
+ * among the points with a value (a gap, and a point on the centre that is
+ * not part of the run, neither break nor count), on one side (limits and
+ * runs) or in one direction (trends). */
+typedef struct run_scan {
+	rpc_call           *call;
+	Tandem__V1__Series *out;
+	size_t              cap;
+	const char         *rule, *desc;
+	long                first, last;
+	int                 side; /* +1 above/up, -1 below/down, 0 unknown */
+	size_t              len;
+	bool                trend;
+} run_scan;
+
 static void
-add_signal(rpc_call *call, Tandem__V1__Series *out, const unsigned *sig,
-           size_t n, unsigned bit, const char *rule, const char *desc)
+run_flush(run_scan *r)
 {
-	long first = -1, last = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (sig[i] & bit) {
-			first = first < 0 ? (long) i : first;
-			last  = (long) i;
-		}
-	}
-	if (first < 0 || out->n_signals >= 8) {
+	if (r->first < 0 || r->out->n_signals >= r->cap) {
+		r->first = -1;
 		return;
 	}
-	Tandem__V1__Signal *s = RPC_NEW(call->arena, Tandem__V1__Signal,
+	Tandem__V1__Signal *g = RPC_NEW(r->call->arena, Tandem__V1__Signal,
 	                                tandem__v1__signal__init);
-	if (s == NULL) {
-		return;
+	if (g != NULL) {
+		g->rule        = (char *) r->rule;
+		g->description = (char *) r->desc;
+		g->first_point = (int32_t) r->first;
+		g->last_point  = (int32_t) r->last;
+		g->length      = (int32_t) r->len;
+		g->side
+		    = (char *) (r->side == 0   ? ""
+		                    : r->trend ? (r->side > 0 ? "up" : "down")
+		                    : r->side > 0 ? "above"
+		                                  : "below");
+		r->out->signals[r->out->n_signals++] = g;
 	}
-	s->rule                        = (char *) rule;
-	s->description                 = (char *) desc;
-	s->first_point                 = (int32_t) first;
-	s->last_point                  = (int32_t) last;
-	out->signals[out->n_signals++] = s;
+	r->first = -1;
+}
+
+static void
+add_runs(run_scan *r, const unsigned *sig, const stats_point_pos *pos,
+         const double *v, size_t n, unsigned bit)
+{
+	r->first = -1;
+	r->trend = bit == STATS_SIG_TREND;
+	for (size_t i = 0; i < n; i++) {
+		if (pos[i] == STATS_POS_MISSING
+		    || (!(sig[i] & bit) && pos[i] == STATS_POS_ON)) {
+			continue;
+		}
+		if (!(sig[i] & bit)) {
+			run_flush(r);
+			continue;
+		}
+		int side = pos[i] == STATS_POS_ABOVE ? 1
+		    : pos[i] == STATS_POS_BELOW      ? -1
+		                                     : 0;
+		if (r->trend && r->first >= 0) {
+			double d = v[i] - v[r->last];
+			side     = d > 0 ? 1 : d < 0 ? -1 : r->side;
+			if (r->side != 0 && side != r->side) {
+				/* A turn: the peak ends one trend and starts
+				 * the next. */
+				long peak = r->last;
+				run_flush(r);
+				r->first = peak;
+				r->len   = 1;
+			} else if (r->side == 0) {
+				r->side = side;
+			}
+			r->side = side;
+			r->last = (long) i;
+			r->len++;
+			continue;
+		}
+		if (r->first >= 0 && (r->trend || side == r->side)) {
+			r->last = (long) i;
+			r->len++;
+			continue;
+		}
+		run_flush(r);
+		r->first = r->last = (long) i;
+		r->len             = 1;
+		r->side            = r->trend ? 0 : side;
+	}
+	run_flush(r);
 }
 
 static void
 add_signals(rpc_call *call, Tandem__V1__Series *out, const unsigned *sig,
-            size_t n)
+            const stats_point_pos *pos, const double *v, size_t n)
 {
-	add_signal(call, out, sig, n, STATS_SIG_LONG_RUN, "long_run",
-	           "unusually long run on one side of the centre (Anhoej)");
-	add_signal(call, out, sig, n, STATS_SIG_FEW_CROSSINGS, "few_crossings",
-	           "too few crossings of the centre (Anhoej)");
-	add_signal(call, out, sig, n, STATS_SIG_SHIFT, "shift",
-	           "shift: a run of points on one side of the centre");
-	add_signal(call, out, sig, n, STATS_SIG_TREND, "trend",
-	           "trend: consecutive points rising or falling");
-	add_signal(call, out, sig, n, STATS_SIG_OUTSIDE, "outside_limits",
-	           "points outside the 3-sigma limits");
-	add_signal(call, out, sig, n, STATS_SIG_TWO_OF_THREE, "two_of_three",
-	           "two of three points beyond two-thirds of the limits");
+	static const struct {
+		unsigned    bit;
+		const char *rule, *desc;
+	} rules[] = {
+		{ STATS_SIG_LONG_RUN, "long_run",
+		  "unusually long run on one side of the centre (Anhoej)" },
+		{ STATS_SIG_SHIFT, "shift",
+		  "shift: a run of points on one side of the centre" },
+		{ STATS_SIG_TREND, "trend",
+		  "trend: consecutive points rising or falling" },
+		{ STATS_SIG_OUTSIDE, "outside_limits",
+		  "points outside the limits" },
+		{ STATS_SIG_TWO_OF_THREE, "two_of_three",
+		  "two of three points beyond two-thirds of the limits" },
+	};
+	run_scan r = { call, out, 4 * n + 2, NULL, NULL, -1, -1, 0, 0, false };
+	out->signals = rpc_arena_alloc(call->arena, r.cap * sizeof(void *));
+	if (out->signals == NULL) {
+		return;
+	}
+	/* Too few crossings is about the whole part, not a run. */
+	long first = -1, last = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (sig[i] & STATS_SIG_FEW_CROSSINGS) {
+			first = first < 0 ? (long) i : first;
+			last  = (long) i;
+			r.len++;
+		}
+	}
+	if (first >= 0) {
+		r.rule  = "few_crossings";
+		r.desc  = "too few crossings of the centre (Anhoej)";
+		r.first = first;
+		r.last  = last;
+		r.side  = 0;
+		run_flush(&r);
+	}
+	for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
+		r.rule = rules[k].rule;
+		r.desc = rules[k].desc;
+		add_runs(&r, sig, pos, v, n, rules[k].bit);
+	}
+}
+
+/* run_parts reports the run statistics of every part of the series. */
+static void
+run_parts(rpc_call *call, Tandem__V1__Series *out, size_t nseg,
+          const size_t *start, const size_t *end, const double *centre,
+          const stats_run_summary *rs)
+{
+	out->parts = rpc_arena_alloc(call->arena, nseg * sizeof(void *));
+	for (size_t k = 0; out->parts && k < nseg; k++) {
+		Tandem__V1__RunPart *p
+		    = RPC_NEW(call->arena, Tandem__V1__RunPart,
+		              tandem__v1__run_part__init);
+		if (p == NULL) {
+			return;
+		}
+		p->first_point             = (int32_t) start[k];
+		p->last_point              = (int32_t) end[k] - 1;
+		p->centre                  = centre[k];
+		p->useful_points           = (int32_t) rs[k].n_useful;
+		p->longest_run             = (int32_t) rs[k].longest_run;
+		p->longest_run_limit       = (int32_t) rs[k].longest_run_max;
+		p->crossings               = (int32_t) rs[k].n_crossings;
+		p->crossings_limit         = (int32_t) rs[k].n_crossings_min;
+		p->longest_shift           = (int32_t) rs[k].longest_shift;
+		p->longest_trend           = (int32_t) rs[k].longest_trend;
+		out->parts[out->n_parts++] = p;
+	}
 }
 
 static void
@@ -239,8 +358,19 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 				p->baseline = in->baseline > 0
 				    && i < (size_t) in->baseline;
 			}
-			add_signals(call, os, rr.signals, s->n);
+			add_signals(call, os, rr.signals, rr.pos, s->value,
+			            s->n);
 			run_summary(os, &rr.seg[rr.nsegments - 1].runs);
+			size_t            st[2], en[2];
+			double            ce[2];
+			stats_run_summary rs[2];
+			for (size_t g = 0; g < rr.nsegments; g++) {
+				st[g] = rr.seg[g].start;
+				en[g] = rr.seg[g].end;
+				ce[g] = rr.seg[g].centre;
+				rs[g] = rr.seg[g].runs;
+			}
+			run_parts(call, os, rr.nsegments, st, en, ce, rs);
 			stats_runchart_result_free(&rr);
 		}
 		out->suppressed_points += os->suppressed_points;
@@ -455,8 +585,19 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 				p->baseline = in->baseline > 0
 				    && i < (size_t) in->baseline;
 			}
-			add_signals(call, os, cr.signals, s->n);
+			add_signals(call, os, cr.signals, cr.pos, cr.value,
+			            s->n);
 			run_summary(os, &cr.seg[cr.nsegments - 1].runs);
+			size_t            st[2], en[2];
+			double            ce[2];
+			stats_run_summary rs[2];
+			for (size_t g = 0; g < cr.nsegments; g++) {
+				st[g] = cr.seg[g].start;
+				en[g] = cr.seg[g].end;
+				ce[g] = cr.seg[g].cl;
+				rs[g] = cr.seg[g].runs;
+			}
+			run_parts(call, os, cr.nsegments, st, en, ce, rs);
 			stats_control_result_free(&cr);
 		}
 		out->suppressed_points += os->suppressed_points;

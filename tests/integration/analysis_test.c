@@ -664,6 +664,103 @@ p_chart_reads_the_unit_and_refuses_misfits(void **state)
 	td_status_reset(&st);
 }
 
+/* submit_on_track writes n months of the proportion measure on_track
+ * for one school from 2023-09 on. */
+static void
+submit_on_track(const char *school, const double *v, int n, const char *id)
+{
+	Tandem__V1__Outcome               o[48], *op[48];
+	char                              start[48][11], end[48][11];
+	Tandem__V1__SubmitOutcomesRequest sreq
+	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	td_status                   st = { 0 };
+	for (int i = 0; i < n; i++) {
+		int y = 2023 + (8 + i) / 12, mo = (8 + i) % 12 + 1;
+		snprintf(start[i], sizeof(start[i]), "%d-%02d-01", y, mo);
+		snprintf(end[i], sizeof(end[i]), "%d-%02d-28", y, mo);
+		tandem__v1__outcome__init(&o[i]);
+		o[i].school = (char *) school, o[i].measure = "on_track";
+		o[i].period_start = start[i], o[i].period_end = end[i];
+		o[i].value = v[i], o[i].n = 50;
+		op[i] = &o[i];
+	}
+	sreq.submission_id = (char *) id;
+	sreq.outcomes = op, sreq.n_outcomes = (size_t) n;
+	assert_int_equal(td_ingest_submit_outcomes(cl, &sreq, &sr, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&sr->base, NULL);
+	td_status_reset(&st);
+}
+
+/* Ten months below the median, twelve above, two below: each long run is
+ * its own signal row with its side and length (they were merged into one
+ * 22-point row); with --split-at every part has its run statistics (only
+ * the last part had them). Median (0.81 + 0.82) / 2; n = 24, longest run
+ * allowed round(log2(24)) + 3 = 8. */
+static void
+run_chart_reports_each_run_and_each_part(void **state)
+{
+	(void) state;
+	double v[24];
+	for (int i = 0; i < 10; i++) {
+		v[i] = 0.50 + 0.01 * i;
+	}
+	for (int i = 0; i < 12; i++) {
+		v[10 + i] = 0.82 + 0.01 * i;
+	}
+	v[22] = 0.80, v[23] = 0.81;
+	submit_on_track("S002", v, 24, "analysis-on-track-2");
+	Tandem__V1__SeriesQuery q
+	    = query("on_track", TANDEM__V1__SCOPE_LEVEL__SCHOOL, "S002",
+	            TANDEM__V1__GRAIN__MONTH);
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	req.query                       = &q;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	const Tandem__V1__Series *s = r->series[0];
+	assert_int_equal(s->n_points, 24);
+	int runs = 0;
+	for (size_t i = 0; i < s->n_signals; i++) {
+		const Tandem__V1__Signal *g = s->signals[i];
+		if (strcmp(g->rule, "long_run") != 0) {
+			continue;
+		}
+		if (runs++ == 0) {
+			assert_string_equal(g->side, "below");
+			assert_int_equal(g->first_point, 0);
+			assert_int_equal(g->last_point, 9);
+			assert_int_equal(g->length, 10);
+		} else {
+			assert_string_equal(g->side, "above");
+			assert_int_equal(g->first_point, 10);
+			assert_int_equal(g->last_point, 21);
+			assert_int_equal(g->length, 12);
+		}
+	}
+	assert_int_equal(runs, 2);
+	assert_int_equal(s->n_parts, 1);
+	assert_int_equal(s->parts[0]->longest_run, 12);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+
+	req.split_at = "2024-07";
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	s = r->series[0];
+	assert_int_equal(s->n_parts, 2);
+	assert_int_equal(s->parts[0]->first_point, 0);
+	assert_int_equal(s->parts[0]->last_point, 9);
+	assert_int_equal(s->parts[1]->first_point, 10);
+	assert_int_equal(s->parts[1]->last_point, 23);
+	/* Part 1 is ten rising points around their own median. */
+	assert_int_equal(s->parts[0]->useful_points, 10);
+	assert_int_equal(s->parts[0]->longest_run, 5);
+	assert_int_equal(s->parts[1]->useful_points, 14);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -685,6 +782,7 @@ main(void)
 		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),
+		cmocka_unit_test(run_chart_reports_each_run_and_each_part),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
