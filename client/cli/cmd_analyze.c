@@ -56,7 +56,10 @@
 	"or at the\n"                                                         \
 	"                      start of PDSA cycle CODE (cycle:CODE): "       \
 	"separate\n"                                                          \
-	"                      centres before and after\n"
+	"                      centres before and after\n"                    \
+	"  --exclude P1,P2     leave these periods out of the centre (and "   \
+	"limits),\n"                                                          \
+	"                      but draw them and test them against it\n"
 
 #define SVG_SERIES_HELP                                                       \
 	"  --svg FILE          also draw the chart as SVG; with several "     \
@@ -81,7 +84,8 @@ typedef struct analyze_sub {
 
 static const analyze_sub subs[] = {
 	{ "run-chart",
-	  SERIES_OPTS | AO(RULES) | AO(BASELINE) | AO(SPLIT_AT) | AO(SVG),
+	  SERIES_OPTS | AO(RULES) | AO(BASELINE) | AO(SPLIT_AT) | AO(EXCLUDE)
+	      | AO(SVG),
 	  AO(MEASURE), analyze_run_chart,
 	  "a run chart of a measure, with run rules",
 	  "usage: tandem analyze run-chart --measure M [options]\n\n"
@@ -92,7 +96,7 @@ static const analyze_sub subs[] = {
 	  "\nRun chart options:\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
 	{ "control-chart",
 	  SERIES_OPTS | AO(CHART) | AO(RULES) | AO(BASELINE) | AO(SPLIT_AT)
-	      | AO(SVG),
+	      | AO(EXCLUDE) | AO(SVG),
 	  AO(MEASURE), analyze_control_chart,
 	  "a Shewhart control chart (i, mr, p, p', u, u', c)",
 	  "usage: tandem analyze control-chart --measure M [--chart C] "
@@ -309,6 +313,7 @@ static const struct option lopts[] = {
 	{ "period", required_argument, NULL, 256 + AO_PERIOD },
 	{ "year", required_argument, NULL, 256 + AO_YEAR },
 	{ "level", required_argument, NULL, 256 + AO_LEVEL },
+	{ "exclude", required_argument, NULL, 256 + AO_EXCLUDE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -518,6 +523,38 @@ parse_covariates(analyze_opts *o, const char *arg)
 	return 0;
 }
 
+/* parse_exclude splits --exclude P1,P2 into periods. */
+static int
+parse_exclude(analyze_opts *o, const char *arg)
+{
+	if (strlen(arg) >= sizeof(o->exclbuf)) {
+		return analyze_usage(o,
+		                     "--exclude is longer than %zu characters",
+		                     sizeof(o->exclbuf) - 1);
+	}
+	strcpy(o->exclbuf, arg);
+	for (char *p = o->exclbuf;;) {
+		char *comma = strchr(p, ',');
+		if (comma != NULL) {
+			*comma = '\0';
+		}
+		if (*p == '\0') {
+			return analyze_usage(
+			    o, "--exclude '%s' has an empty period", arg);
+		}
+		if (o->n_exclude == ANALYZE_MAX_EXCLUDE) {
+			return analyze_usage(
+			    o, "--exclude takes at most %d periods",
+			    ANALYZE_MAX_EXCLUDE);
+		}
+		o->exclude[o->n_exclude++] = p;
+		if (comma == NULL) {
+			return 0;
+		}
+		p = comma + 1;
+	}
+}
+
 /* set_option stores one option's argument after checking it. */
 static int
 set_option(analyze_opts *o, int id, const char *arg)
@@ -614,6 +651,8 @@ set_option(analyze_opts *o, int id, const char *arg)
 	}
 	case AO_COVARIATES:
 		return parse_covariates(o, arg);
+	case AO_EXCLUDE:
+		return parse_exclude(o, arg);
 	case AO_PERSISTENCE:
 		return parse_count(o, name, arg, 1, 20, &o->persistence);
 	case AO_REFERENCE:

@@ -54,11 +54,13 @@ enum analyze_opt_id {
 	AO_PERIOD,
 	AO_YEAR,
 	AO_LEVEL,
+	AO_EXCLUDE,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
 
 #define ANALYZE_MAX_COVARIATES 16
+#define ANALYZE_MAX_EXCLUDE    64
 #define ANALYZE_DATE_LEN       11 /* "YYYY-MM-DD" and its NUL */
 
 typedef struct analyze_opts {
@@ -98,6 +100,9 @@ typedef struct analyze_opts {
 	const char *period; /* academic year, "2024-25" */
 	const char *year; /* academic year, "2024-25" */
 	int         level; /* isolation: 0 school, 1 educator */
+	size_t      n_exclude;
+	char       *exclude[ANALYZE_MAX_EXCLUDE]; /* into exclbuf */
+	char        exclbuf[1024];
 } analyze_opts;
 
 /* analyze_given: whether option x was on the command line. */

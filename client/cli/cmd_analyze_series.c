@@ -125,6 +125,7 @@ points_table(const Tandem__V1__SeriesResponse *r, bool control,
 	cols[k++]    = "run";
 	cols[k++]    = "suppressed";
 	cols[k++]    = "baseline";
+	cols[k++]    = "excluded";
 	out_table *t = out_table_create("points", k, cols);
 	int        d = analyze_decimals(max_abs_value(r));
 	for (size_t i = 0; i < r->n_series; i++) {
@@ -167,6 +168,7 @@ points_table(const Tandem__V1__SeriesResponse *r, bool control,
 			out_bool(t, p->run_signal);
 			out_bool(t, p->suppressed);
 			out_bool(t, p->baseline);
+			out_bool(t, p->excluded);
 		}
 		free(known);
 	}
@@ -413,20 +415,24 @@ series_command(cli *c, const analyze_opts *o, bool control)
 		return rv;
 	}
 	if (control) {
-		creq.query    = &q;
-		creq.chart    = (char *) chart;
-		creq.rules    = (Tandem__V1__RuleSet) o->rules;
-		creq.baseline = (int32_t) o->baseline;
-		creq.split_at = (char *) (o->split_at ? o->split_at : "");
+		creq.query     = &q;
+		creq.chart     = (char *) chart;
+		creq.rules     = (Tandem__V1__RuleSet) o->rules;
+		creq.baseline  = (int32_t) o->baseline;
+		creq.split_at  = (char *) (o->split_at ? o->split_at : "");
+		creq.exclude   = (char **) o->exclude;
+		creq.n_exclude = o->n_exclude;
 		rv = analyze_call(c, o, TD_V1("Analysis", "ControlChart"),
 		                  &creq.base,
 		                  &tandem__v1__series_response__descriptor,
 		                  (ProtobufCMessage **) &r);
 	} else {
-		rreq.query    = &q;
-		rreq.rules    = (Tandem__V1__RuleSet) o->rules;
-		rreq.baseline = (int32_t) o->baseline;
-		rreq.split_at = (char *) (o->split_at ? o->split_at : "");
+		rreq.query     = &q;
+		rreq.rules     = (Tandem__V1__RuleSet) o->rules;
+		rreq.baseline  = (int32_t) o->baseline;
+		rreq.split_at  = (char *) (o->split_at ? o->split_at : "");
+		rreq.exclude   = (char **) o->exclude;
+		rreq.n_exclude = o->n_exclude;
 		rv = analyze_call(c, o, TD_V1("Analysis", "RunChart"),
 		                  &rreq.base,
 		                  &tandem__v1__series_response__descriptor,

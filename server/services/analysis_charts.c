@@ -36,6 +36,38 @@ split_index(rpc_call *call, const series_spec *spec, const series *s,
 	    : analysis_period_index(call, spec, s, split_at);
 }
 
+/* exclusions marks the points of s named in periods (NULL when none);
+ * false (status set) when a period is not in the series. */
+static bool
+exclusions(rpc_call *call, const series_spec *spec, const series *s,
+           char **periods, size_t n_periods, bool **out)
+{
+	*out = NULL;
+	if (n_periods == 0) {
+		return true;
+	}
+	*out = rpc_arena_alloc(call->arena, s->n * sizeof(bool));
+	if (*out == NULL) {
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+		return false;
+	}
+	memset(*out, 0, s->n * sizeof(bool));
+	for (size_t k = 0; k < n_periods; k++) {
+		long i = analysis_period_index(call, spec, s, periods[k]);
+		if (i < 0) {
+			rpc_detail(call, -1, "exclude", "period",
+			           "exclude %s is not a period of %s",
+			           periods[k], s->unit);
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "exclude %s is not a period of %s",
+			         periods[k], s->unit);
+			return false;
+		}
+		(*out)[i] = true;
+	}
+	return true;
+}
+
 static Tandem__V1__Series *
 new_series(rpc_call *call, const series_spec *spec, const series *s,
            const char *chart)
@@ -319,7 +351,14 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 		const series       *s = &ss[k];
 		stats_runchart_opts o
 		    = { rules_of(in->rules),
-			(size_t) (in->baseline > 0 ? in->baseline : 0), 0 };
+			(size_t) (in->baseline > 0 ? in->baseline : 0), 0,
+			NULL };
+		bool *ex;
+		if (!exclusions(call, &spec, s, in->exclude, in->n_exclude,
+		                &ex)) {
+			return call->code;
+		}
+		o.exclude = ex;
 		stats_runchart_result rr;
 		char                  err[TD_ERRMSG_MAX];
 		long split = split_index(call, &spec, s, in->split_at);
@@ -357,6 +396,7 @@ analysis_run_chart(rpc_call *call, const ProtobufCMessage *req,
 				    != 0;
 				p->baseline = in->baseline > 0
 				    && i < (size_t) in->baseline;
+				p->excluded = ex != NULL && ex[i];
 			}
 			add_signals(call, os, rr.signals, rr.pos, s->value,
 			            s->n);
@@ -543,9 +583,18 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 			               in->split_at, s->unit);
 		}
 		stats_control_opts o
-		    = { chart, rules_of(in->rules),
+		    = { chart,
+			rules_of(in->rules),
 			(size_t) (in->baseline > 0 ? in->baseline : 0),
-			(size_t) split, false };
+			(size_t) split,
+			false,
+			NULL };
+		bool *ex;
+		if (!exclusions(call, &spec, s, in->exclude, in->n_exclude,
+		                &ex)) {
+			return call->code;
+		}
+		o.exclude = ex;
 		stats_control_result cr;
 		char                 err[TD_ERRMSG_MAX];
 		Tandem__V1__Series  *os = new_series(
@@ -584,6 +633,7 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 				    != 0;
 				p->baseline = in->baseline > 0
 				    && i < (size_t) in->baseline;
+				p->excluded = ex != NULL && ex[i];
 			}
 			add_signals(call, os, cr.signals, cr.pos, cr.value,
 			            s->n);

@@ -216,15 +216,16 @@ mean_mr(const double *x, size_t from, size_t to, bool screen, double *amr,
  * receives each point's sigma; z is scratch for Laney charts. */
 static int
 segment_limits(const stats_control_opts *o, const double *y, const double *den,
-               const double *v, size_t bend, size_t segno,
+               const double *v, const double *vb, size_t bend, size_t segno,
                stats_control_segment *seg, stats_control_result *r, double *sd,
                double *z, char *errmsg)
 {
 	stats_chart chart = o->chart;
 	double      sum_y = 0, sum_d = 0;
 
+	/* vb: the values the limits come from (excluded points are NaN). */
 	for (size_t i = seg->start; i < bend; i++) {
-		if (isnan(v[i])) {
+		if (isnan(vb[i])) {
 			continue;
 		}
 		seg->n_baseline++;
@@ -232,7 +233,7 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 			sum_y += y[i];
 			sum_d += den[i];
 		} else {
-			sum_y += v[i];
+			sum_y += vb[i];
 		}
 	}
 	if (seg->n_baseline == 0 && chart == STATS_CHART_MR) {
@@ -257,7 +258,7 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 	case STATS_CHART_I:
 		/* NHS: moving ranges screened, limits at 2.66 of them. */
 		seg->n_mr
-		    = mean_mr(v, seg->start, bend,
+		    = mean_mr(vb, seg->start, bend,
 		              o->screen_mr || o->rules == STATS_RULES_NHS,
 		              &seg->amr, &seg->n_mr_screened);
 		if (seg->n_mr == 0) {
@@ -307,7 +308,7 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 			break;
 		}
 		for (size_t i = seg->start; i < bend; i++) {
-			z[i] = isnan(v[i]) ? NAN : (v[i] - seg->cl) / sd[i];
+			z[i] = isnan(vb[i]) ? NAN : (vb[i] - seg->cl) / sd[i];
 		}
 		seg->n_mr = mean_mr(z, seg->start, bend, o->screen_mr,
 		                    &seg->amr, &seg->n_mr_screened);
@@ -419,8 +420,8 @@ stats_control(const double *y, const double *den, size_t n,
 {
 	static const stats_control_opts defaults = { 0 };
 	stats_control_result            r        = { 0 };
-	double                         *v = NULL, *sd = NULL, *z = NULL;
-	int                             rc;
+	double *v = NULL, *vb = NULL, *sd = NULL, *z = NULL;
+	int     rc;
 
 	if (out == NULL) {
 		set_err(errmsg, "no result structure was given");
@@ -446,11 +447,12 @@ stats_control(const double *y, const double *den, size_t n,
 	r.pos     = calloc(n, sizeof(*r.pos));
 	r.signals = calloc(n, sizeof(*r.signals));
 	v         = malloc(n * sizeof(*v));
+	vb        = malloc(n * sizeof(*vb));
 	sd        = malloc(n * sizeof(*sd));
 	z         = malloc(n * sizeof(*z));
 	if (r.value == NULL || r.cl == NULL || r.lcl == NULL || r.ucl == NULL
 	    || r.skip == NULL || r.pos == NULL || r.signals == NULL
-	    || v == NULL || sd == NULL || z == NULL) {
+	    || v == NULL || vb == NULL || sd == NULL || z == NULL) {
 		set_err(errmsg, "out of memory for a series of %zu points", n);
 		rc = TD_ENOMEM;
 		goto done;
@@ -494,8 +496,15 @@ stats_control(const double *y, const double *den, size_t n,
 			}
 		}
 
-		rc = segment_limits(opts, y, den, v, bend, s, seg, &r, sd, z,
-		                    errmsg);
+		for (size_t i = seg->start; i < seg->end; i++) {
+			bool ex = opts->exclude != NULL
+			    && (opts->exclude[i]
+			        || (r.chart == STATS_CHART_MR && i > seg->start
+			            && opts->exclude[i - 1]));
+			vb[i] = ex ? NAN : v[i];
+		}
+		rc = segment_limits(opts, y, den, v, vb, bend, s, seg, &r, sd,
+		                    z, errmsg);
 		if (rc != TD_OK) {
 			goto done;
 		}
@@ -545,6 +554,7 @@ stats_control(const double *y, const double *den, size_t n,
 
 done:
 	free(v);
+	free(vb);
 	free(sd);
 	free(z);
 	if (rc != TD_OK) {

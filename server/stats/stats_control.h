@@ -63,6 +63,11 @@ typedef struct stats_control_opts {
 	 * moving ranges >= 3.267 x their mean, then average again (i, p', u'
 	 * charts). Off by default, as in ANALYSES.md. */
 	bool screen_mr;
+	/* qicharts2's exclude: points (n entries, true = excluded) left out
+	 * of the centre line and limits but drawn and tested against them;
+	 * an MR chart also leaves out the moving ranges that touch one.
+	 * NULL = none. */
+	const bool *exclude;
 } stats_control_opts;
 
 typedef struct stats_control_segment {

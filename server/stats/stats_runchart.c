@@ -321,7 +321,7 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 {
 	static const stats_runchart_opts defaults = { 0 };
 	stats_runchart_result            r        = { 0 };
-	double                          *scratch  = NULL;
+	double                          *scratch  = NULL, *base;
 	int                              rc       = TD_OK;
 
 	if (out == NULL) {
@@ -382,7 +382,8 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 	r.centre  = malloc(n * sizeof(*r.centre));
 	r.pos     = calloc(n, sizeof(*r.pos));
 	r.signals = calloc(n, sizeof(*r.signals));
-	scratch   = malloc(n * sizeof(*scratch));
+	scratch   = malloc(2 * n * sizeof(*scratch));
+	base      = scratch + n;
 	if (r.centre == NULL || r.pos == NULL || r.signals == NULL
 	    || scratch == NULL) {
 		set_err(errmsg, "out of memory for a series of %zu points", n);
@@ -399,8 +400,15 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 		seg->end   = (s == 0 && r.nsegments == 2) ? opts->split : n;
 		bend       = (s == 0 && opts->baseline > 0) ? opts->baseline
 		                                            : seg->end;
+		if (opts->exclude != NULL) {
+			/* Excluded points stay out of the median only. */
+			for (size_t i = seg->start; i < bend; i++) {
+				base[i] = opts->exclude[i] ? NAN : y[i];
+			}
+		}
 		seg->n_baseline
-		    = median_of(y, seg->start, bend, scratch, &seg->centre);
+		    = median_of(opts->exclude ? base : y, seg->start, bend,
+		                scratch, &seg->centre);
 		if (seg->n_baseline == 0) {
 			set_err(errmsg,
 			        "segment %zu has no values in its baseline "

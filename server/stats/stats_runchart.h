@@ -86,6 +86,9 @@ typedef struct stats_runchart_opts {
 	 * [split, n) get separate centres and separate run analyses.
 	 * 0 = no split. */
 	size_t split;
+	/* Points (n entries, true = excluded) left out of the median but
+	 * drawn and read by the rules (qicharts2's exclude); NULL = none. */
+	const bool *exclude;
 } stats_runchart_opts;
 
 typedef struct stats_runchart_segment {

@@ -759,6 +759,24 @@ run_chart_reports_each_run_and_each_part(void **state)
 	assert_int_equal(s->parts[1]->useful_points, 14);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
+
+	/* --exclude: the point stays on the chart, marked; an unknown
+	 * period is refused naming it. */
+	char *ex[1]   = { "2023-09" };
+	req.split_at  = "";
+	req.exclude   = ex;
+	req.n_exclude = 1;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	assert_true(r->series[0]->points[0]->excluded);
+	assert_false(r->series[0]->points[1]->excluded);
+	assert_int_equal(r->series[0]->n_points, 24);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	ex[0] = "1999-01";
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "1999-01"));
+	td_status_reset(&st);
 }
 
 int

@@ -779,6 +779,35 @@ test_result_free_accepts_null_and_twice(void **state)
 	assert_string_equal(stats_chart_name(STATS_CHART_UP), "up");
 }
 
+/* qicharts2's exclude: point 8 (25.0, 0-based 7) is left out of the
+ * centre and the moving ranges but still drawn and found outside.
+ * R: yy <- y; yy[8] <- NA; cl <- mean(yy, na.rm = TRUE)
+ *    amr <- mean(abs(diff(yy)), na.rm = TRUE)
+ *    c(cl, amr, amr / 1.128, cl + 3 * amr / 1.128) = 10.714,
+ *    0.62826086956521732, 0.5569688559975331, 12.3849065679926 */
+static void
+test_i_chart_exclude(void **state)
+{
+	static const double y[]
+	    = { 10.2, 11.1, 9.8,  10.5, 10.9, 9.7,  10.4, 25.0, 10.1,
+		10.8, 11.6, 11.9, 11.7, 12.1, 11.8, 12.2, 11.9, 12.4,
+		9.0,  9.1,  9.3,  9.6,  9.9,  10.3, 10.6, 10.95 };
+	bool                 ex[26] = { false };
+	stats_control_opts   o      = { .exclude = ex };
+	stats_control_result r      = { 0 };
+
+	(void) state;
+	ex[7] = true;
+	chart_ok(y, NULL, 26, &o, &r);
+	assert_close(r.seg[0].cl, 10.714, 1e-13);
+	assert_close(r.seg[0].amr, 0.62826086956521732, 1e-13);
+	assert_close(r.ucl[0], 12.3849065679926, 1e-13);
+	assert_int_equal(r.seg[0].n_baseline, 25);
+	assert_close(r.value[7], 25.0, 0);
+	assert_true(r.signals[7] & STATS_SIG_OUTSIDE);
+	stats_control_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -791,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_mr_chart_no_range_across_gap_or_split),
 		cmocka_unit_test(test_i_chart_screened_moving_ranges),
 		cmocka_unit_test(test_i_chart_nhs_two_of_three),
+		cmocka_unit_test(test_i_chart_exclude),
 		cmocka_unit_test(test_p_chart_montgomery_example_7_1),
 		cmocka_unit_test(
 		    test_p_chart_variable_n_clamps_and_skips_zero_denominator),

@@ -586,10 +586,38 @@ test_runchart_result_free_accepts_null_and_twice(void **state)
 	assert_null(r.signals);
 }
 
+/* Excluded points stay out of the median, not out of the rules.
+ * R: yy <- y; yy[8] <- NA; median(yy, na.rm = TRUE) = 10.6;
+ *    median(y) = 10.699999999999999 */
+static void
+test_exclude_from_median(void **state)
+{
+	static const double y[]
+	    = { 10.2, 11.1, 9.8,  10.5, 10.9, 9.7,  10.4, 25.0, 10.1,
+		10.8, 11.6, 11.9, 11.7, 12.1, 11.8, 12.2, 11.9, 12.4,
+		9.0,  9.1,  9.3,  9.6,  9.9,  10.3, 10.6, 10.95 };
+	bool                  ex[26] = { false };
+	stats_runchart_opts   o      = { .exclude = ex };
+	stats_runchart_result r      = { 0 };
+
+	(void) state;
+	ex[7] = true;
+	run_ok(y, 26, &o, &r);
+	assert_close(r.seg[0].centre, 10.6, 1e-15);
+	assert_int_equal(r.seg[0].n_baseline, 25);
+	assert_int_equal(r.pos[7], STATS_POS_ABOVE);
+	assert_int_equal(r.seg[0].runs.n_obs, 26);
+	stats_runchart_result_free(&r);
+	run_ok(y, 26, NULL, &r);
+	assert_close(r.seg[0].centre, 10.699999999999999, 1e-15);
+	stats_runchart_result_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exclude_from_median),
 		cmocka_unit_test(test_anhoej_limits_match_r_for_n_1_to_100),
 		cmocka_unit_test(test_anhoej_limits_analyses_check_values),
 		cmocka_unit_test(test_anhoej_limits_large_n_match_r),
