@@ -574,6 +574,15 @@ analyze_agreement(cli *c, const analyze_opts *o)
 		analyze_num(t, s, none ? NAN : a->icc21, 3);
 		out_str(t, a->note);
 	}
+	/* The pooled kappa over every criterion, as a last row. */
+	bool ps = r->pooled_suppressed, pnone = !ps && r->pooled_pairs == 0;
+	out_str(t, "(pooled)");
+	analyze_n(t, ps, r->pooled_pairs);
+	analyze_na(t, false);
+	analyze_na(t, false);
+	analyze_num(t, ps, pnone ? NAN : r->pooled_kappa_quadratic, 3);
+	analyze_na(t, false);
+	out_str(t, r->pooled_note);
 	char line[320];
 	snprintf(line, sizeof(line),
 	         "Rater agreement on rubric %s: %lld double-scored "

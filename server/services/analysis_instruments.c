@@ -183,6 +183,47 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 	return TD_CODE_OK;
 }
 
+/* pooled_kappa: quadratic-weighted kappa over the pairs of every
+ * criterion of the rubric together, on the union of their scales. */
+static void
+pooled_kappa(rpc_call *call, Tandem__V1__AgreementResponse *out,
+             const store_instrument *rb, const double *a, const double *b,
+             size_t np)
+{
+	size_t             k  = rb->n_items;
+	double            *pa = malloc((np * k + 1) * sizeof(double));
+	double            *pb = malloc((np * k + 1) * sizeof(double));
+	int                lo = 0, hi = 0;
+	stats_kappa_result kr;
+	char               err[TD_ERRMSG_MAX];
+	if (pa == NULL || pb == NULL || k == 0) {
+		out->pooled_note = pa && pb ? "the rubric has no criteria"
+		                            : "out of memory";
+		free(pa);
+		free(pb);
+		return;
+	}
+	for (size_t j = 0; j < k; j++) {
+		lo = j == 0 || rb->items[j].min < lo ? rb->items[j].min : lo;
+		hi = j == 0 || rb->items[j].max > hi ? rb->items[j].max : hi;
+		for (size_t i = 0; i < np; i++) {
+			pa[j * np + i] = a[i * k + j];
+			pb[j * np + i] = b[i * k + j];
+		}
+	}
+	if (stats_rater_agreement(pa, pb, np * k, lo, hi, &kr, err) != TD_OK) {
+		out->pooled_note = rpc_arena_strdup(call->arena, err);
+	} else {
+		out->pooled_pairs      = (int64_t) kr.n;
+		out->pooled_suppressed = analysis_suppress(call, (double) np);
+		if (!out->pooled_suppressed) {
+			out->pooled_kappa_quadratic = kr.kappa_w;
+		}
+	}
+	free(pa);
+	free(pb);
+}
+
 int
 analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
                    ProtobufCMessage **resp)
@@ -264,6 +305,7 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 	free(x);
 	free(y);
 	free(m);
+	pooled_kappa(call, out, &rb, a, b, np);
 	free(a);
 	free(b);
 	store_instrument_free(&rb);

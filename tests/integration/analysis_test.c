@@ -259,6 +259,10 @@ raters_agree_as_planted(void **state)
 		assert_true(c->kappa_quadratic > 0.3
 		            && c->kappa_quadratic < 1);
 	}
+	/* The pooled kappa covers every criterion's pairs. */
+	assert_int_equal(r->pooled_pairs, 5 * r->criteria[0]->pairs);
+	assert_true(r->pooled_kappa_quadratic > 0.3
+	            && r->pooled_kappa_quadratic < 1);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 }
