@@ -167,7 +167,7 @@ list_instruments(cli *c)
 	static const char *rcols[]
 	    = { "rubric", "name", "version", "criteria", "scale" };
 	static const char *mcols[]
-	    = { "measure", "name", "unit", "direction" };
+	    = { "measure", "name", "unit", "direction", "target" };
 	static const char *acols[]
 	    = { "activity", "kind", "name", "district" };
 	out_table *t[4] = {
@@ -204,6 +204,11 @@ list_instruments(cli *c)
 		out_str(t[2], m->name);
 		out_str(t[2], m->unit);
 		out_str(t[2], m->direction);
+		if (m->has_target) {
+			out_num(t[2], m->target, 3);
+		} else {
+			out_null(t[2], "");
+		}
 	}
 	for (size_t i = 0; i < resp->n_activities; i++) {
 		const Tandem__V1__Activity *a = resp->activities[i];

@@ -711,6 +711,75 @@ split_row(rpc_call *call, const char *row, char **f, size_t n)
 	return k;
 }
 
+/* instrument_items fills the items of a survey, or the criteria of a
+ * rubric, of the newest version of code (arena memory); false with the
+ * status set on a store error. */
+static bool
+instrument_items(rpc_call *call, const char *kind, const char *code,
+                 Tandem__V1__SurveyItem ***items, size_t *n_items,
+                 Tandem__V1__RubricCriterion ***crit, size_t *n_crit)
+{
+	store_instrument in = { 0 };
+	int rv = store_instrument_current(call->store, kind, code, &in);
+	if (rv == TD_ENOTFOUND) {
+		return true;
+	}
+	if (rv != TD_OK) {
+		rpc_fail_err(call, rv, store_errmsg(call->store));
+		return false;
+	}
+	size_t n = in.n_items;
+	void **v = rpc_arena_alloc(call->arena, (n + 1) * sizeof(void *));
+	for (size_t j = 0; v && j < n; j++) {
+		const store_item *it = &in.items[j];
+		if (items != NULL) {
+			Tandem__V1__SurveyItem *x
+			    = RPC_NEW(call->arena, Tandem__V1__SurveyItem,
+			              tandem__v1__survey_item__init);
+			if (x == NULL) {
+				break;
+			}
+			x->item = rpc_arena_strdup(call->arena, it->code);
+			x->construct
+			    = rpc_arena_strdup(call->arena, it->construct);
+			x->min = it->min, x->max = it->max;
+			x->reverse_coded       = it->reverse_coded;
+			x->favourable_at_least = it->favourable_at_least;
+			x->text                = rpc_arena_strdup(call->arena,
+                                                   it->text ? it->text : "");
+			v[(*n_items)++]        = x;
+		} else {
+			Tandem__V1__RubricCriterion *x
+			    = RPC_NEW(call->arena, Tandem__V1__RubricCriterion,
+			              tandem__v1__rubric_criterion__init);
+			if (x == NULL) {
+				break;
+			}
+			x->criterion = rpc_arena_strdup(call->arena, it->code);
+			x->min = it->min, x->max = it->max;
+			x->text        = rpc_arena_strdup(call->arena,
+                                                   it->text ? it->text : "");
+			v[(*n_crit)++] = x;
+		}
+	}
+	store_instrument_free(&in);
+	if (items != NULL) {
+		*items = (Tandem__V1__SurveyItem **) v;
+	} else {
+		*crit = (Tandem__V1__RubricCriterion **) v;
+	}
+	return true;
+}
+
+static int
+list_fail(rpc_call *call, char **rows[4], const size_t n[4])
+{
+	for (int w = 0; w < 4; w++) {
+		store_rows_list_free(rows[w], n[w]);
+	}
+	return call->code;
+}
+
 int
 registry_list_instruments(rpc_call *call, const ProtobufCMessage *req,
                           ProtobufCMessage **resp)
@@ -746,6 +815,10 @@ registry_list_instruments(rpc_call *call, const ProtobufCMessage *req,
 		    call->arena, Tandem__V1__Survey, tandem__v1__survey__init);
 		split_row(call, rows[0][i], f, 3);
 		s->code = f[0], s->name = f[1], s->version = atoi(f[2]);
+		if (!instrument_items(call, "survey", s->code, &s->items,
+		                      &s->n_items, NULL, NULL)) {
+			return list_fail(call, rows, n);
+		}
 		out->surveys[out->n_surveys++] = s;
 	}
 	for (size_t i = 0; i < n[1]; i++) {
@@ -753,15 +826,22 @@ registry_list_instruments(rpc_call *call, const ProtobufCMessage *req,
 		    call->arena, Tandem__V1__Rubric, tandem__v1__rubric__init);
 		split_row(call, rows[1][i], f, 3);
 		r->code = f[0], r->name = f[1], r->version = atoi(f[2]);
+		if (!instrument_items(call, "rubric", r->code, NULL, NULL,
+		                      &r->criteria, &r->n_criteria)) {
+			return list_fail(call, rows, n);
+		}
 		out->rubrics[out->n_rubrics++] = r;
 	}
 	for (size_t i = 0; i < n[2]; i++) {
 		Tandem__V1__Measure *m
 		    = RPC_NEW(call->arena, Tandem__V1__Measure,
 		              tandem__v1__measure__init);
-		split_row(call, rows[2][i], f, 4);
-		m->measure = f[0], m->name = f[1], m->unit = f[2];
-		m->direction                     = f[3];
+		char *g[5];
+		split_row(call, rows[2][i], g, 5);
+		m->measure = g[0], m->name = g[1], m->unit = g[2];
+		m->direction  = g[3];
+		m->has_target = g[4][0] != '\0';
+		m->target     = m->has_target ? strtod(g[4], NULL) : 0;
 		out->measures[out->n_measures++] = m;
 	}
 	for (size_t i = 0; i < n[3]; i++) {

@@ -416,7 +416,7 @@ int  store_list_schools(store *s, const char *district, store_school **out,
 void store_schools_free(store_school *v, size_t n);
 
 /* store_list_codes returns "code\x1fname\x1fextra..." rows of a registry
- * table for listings: measures (code,name,unit,direction), activities
+ * table for listings: measures (code,name,unit,direction,target), activities
  * (code,kind,name,district), surveys/rubrics (code,name,version). */
 int store_list_rows(store *s, const char *what, char ***rows, size_t *n)
     __attribute__((warn_unused_result));

@@ -540,7 +540,7 @@ store_list_rows(store *s, const char *what, char ***rows, size_t *n)
 	const char *sql;
 	if (strcmp(what, "measures") == 0) {
 		sql = "SELECT concat_ws(E'\\x1f', code, name, unit, "
-		      "direction) "
+		      "direction, coalesce(target::text, '')) "
 		      "FROM measures ORDER BY code";
 	} else if (strcmp(what, "activities") == 0) {
 		sql = "SELECT concat_ws(E'\\x1f', a.code, a.kind, a.name, "

@@ -783,6 +783,39 @@ run_chart_reports_each_run_and_each_part(void **state)
 	td_status_reset(&st);
 }
 
+/* list instruments shows each survey's items (and so its constructs),
+ * each rubric's criteria and each measure's target (it listed 0 items). */
+static void
+list_instruments_shows_items_and_constructs(void **state)
+{
+	(void) state;
+	Tandem__V1__ListInstrumentsRequest req
+	    = TANDEM__V1__LIST_INSTRUMENTS_REQUEST__INIT;
+	Tandem__V1__ListInstrumentsResponse *r  = NULL;
+	td_status                            st = { 0 };
+	assert_int_equal(td_registry_list_instruments(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	bool climate = false;
+	for (size_t i = 0; i < r->n_surveys; i++) {
+		const Tandem__V1__Survey *s = r->surveys[i];
+		assert_true(s->n_items > 0);
+		if (strcmp(s->code, "climate") == 0) {
+			climate = true;
+			assert_true(s->items[0]->construct[0] != '\0');
+			assert_true(s->items[0]->max > s->items[0]->min);
+		}
+	}
+	assert_true(climate);
+	assert_true(r->n_rubrics >= 1);
+	assert_int_equal(r->rubrics[0]->n_criteria, 5);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	assert_int_equal(h_run("%s/tandem --server %s list instruments | "
+	                       "grep -q 'climate.*[1-9]'",
+	                       h_bin_dir(), srv.url),
+	                 0);
+}
+
 int
 main(void)
 {
@@ -805,6 +838,7 @@ main(void)
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),
 		cmocka_unit_test(run_chart_reports_each_run_and_each_part),
+		cmocka_unit_test(list_instruments_shows_items_and_constructs),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
