@@ -322,13 +322,14 @@ analyze_compare(cli *c, const analyze_opts *o)
 		}
 	}
 	int  d        = analyze_decimals(m);
-	bool anova    = r->anova_df1 > 0 && r->anova_df2 > 0;
+	bool anova    = r->has_anova;
 	bool has_deff = r->design_effect > 0; /* >= 1 when given */
 
 	static const char *acols[]
-	    = { "measure",   "groups",        "reference", "anova_f",
-		"anova_df1", "anova_df2",     "anova_p",   "eta_squared",
-		"icc",       "design_effect", "suppressed" };
+	    = { "measure",   "groups",        "reference",  "anova_f",
+		"anova_df1", "anova_df2",     "anova_p",    "eta_squared",
+		"icc",       "design_effect", "suppressed", "units",
+		"note" };
 	out_table *about = out_table_create("about", NCOLS(acols), acols);
 	out_str(about, o->measure);
 	out_int(about, (int64_t) r->n_groups);
@@ -341,6 +342,8 @@ analyze_compare(cli *c, const analyze_opts *o)
 	analyze_num(about, false, has_deff ? r->icc : NAN, 3);
 	analyze_num(about, false, has_deff ? r->design_effect : NAN, 3);
 	out_int(about, r->suppressed);
+	out_str(about, r->units);
+	out_str(about, r->note);
 
 	const char *cols[20];
 	size_t      nc = 0;
@@ -352,6 +355,7 @@ analyze_compare(cli *c, const analyze_opts *o)
 	cols[nc++] = "welch_df";
 	cols[nc++] = "welch_p";
 	analyze_ci_cols(c, cols, &nc, "hedges_g", "g [95% CI]");
+	cols[nc++]   = "note";
 	out_table *t = out_table_create("groups", nc, cols);
 	for (size_t i = 0; i < r->n_groups; i++) {
 		const Tandem__V1__GroupRow *g = r->groups[i];
@@ -359,20 +363,27 @@ analyze_compare(cli *c, const analyze_opts *o)
 		bool ref = o->reference && strcmp(o->reference, g->group) == 0;
 		out_str(t, g->group);
 		analyze_n(t, s, g->n);
-		analyze_ci(c, t, s, g->mean, g->ci_low, g->ci_high, d);
-		analyze_num(t, s, g->sd, d);
+		/* An undefined statistic (one unit, no spread) prints "-"
+		 * (null), never 0; the note says why. */
+		analyze_ci(c, t, s, g->mean, g->has_sd ? g->ci_low : NAN,
+		           g->has_sd ? g->ci_high : NAN, d);
+		analyze_num(t, s, g->has_sd ? g->sd : NAN, d);
 		if (ref && !s) {
 			/* A group against itself has no test. */
 			out_null(t, "reference");
 			analyze_na(t, false);
 			analyze_na(t, false);
 			analyze_ci(c, t, false, NAN, NAN, NAN, 3);
+			out_str(t, g->note);
 			continue;
 		}
-		analyze_num(t, s, g->welch_t, 3);
-		analyze_num(t, s, g->welch_df, 1);
-		analyze_p(c, t, s, g->welch_p);
-		analyze_ci(c, t, s, g->hedges_g, g->g_low, g->g_high, 3);
+		analyze_num(t, s, g->has_welch ? g->welch_t : NAN, 3);
+		analyze_num(t, s, g->has_welch ? g->welch_df : NAN, 1);
+		analyze_p(c, t, s, g->has_welch ? g->welch_p : NAN);
+		analyze_ci(c, t, s, g->has_g ? g->hedges_g : NAN,
+		           g->has_g ? g->g_low : NAN,
+		           g->has_g ? g->g_high : NAN, 3);
+		out_str(t, g->note);
 	}
 
 	char line[512], p[40], df1[24], df2[24];

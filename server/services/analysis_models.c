@@ -82,6 +82,34 @@ load_context(rpc_call *call, const char *district, context **out, size_t *n)
 	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
 }
 
+/* load_districts: each school's district, as a context list whose
+ * locale field holds the district code (sorted by school code). */
+static int
+load_districts(rpc_call *call, context **out, size_t *n)
+{
+	store_school *v  = NULL;
+	int           rv = store_list_schools(call->store, "", &v, n);
+	if (rv != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	*out = rpc_arena_alloc(call->arena, (*n + 1) * sizeof(context));
+	for (size_t i = 0; *out && i < *n; i++) {
+		(*out)[i] = (context) {
+			rpc_arena_strdup(call->arena, v[i].code), NAN, NAN,
+			rpc_arena_strdup(call->arena,
+			                 v[i].district ? v[i].district : ""),
+			""
+		};
+	}
+	store_schools_free(v, *n);
+	if (*out != NULL) {
+		qsort(*out, *n, sizeof(context), context_cmp);
+	}
+	return *out
+	    ? TD_CODE_OK
+	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+}
+
 /* find_context: ctx is sorted by code (load_context sorts it), so the
  * lookup is a binary search, not a scan per school and period. */
 static const context *
@@ -488,6 +516,165 @@ group_summaries(rpc_call *call, const series_spec *spec, const series *ss,
 	return g;
 }
 
+/* row_from fills a group row from stats_compare's group, leaving out
+ * (with the reason) every statistic that is not defined. */
+static void
+row_from(rpc_call *call, Tandem__V1__GroupRow *row,
+         const stats_compare_group *cg, const char *what)
+{
+	row->n         = (int64_t) cg->n;
+	row->mean      = cg->mean;
+	row->has_sd    = cg->has_sd;
+	row->sd        = cg->has_sd ? cg->sd : 0;
+	row->ci_low    = cg->has_ci ? cg->ci_lower : 0;
+	row->ci_high   = cg->has_ci ? cg->ci_upper : 0;
+	row->has_welch = cg->has_welch;
+	row->welch_t   = cg->has_welch ? cg->t : 0;
+	row->welch_df  = cg->has_welch ? cg->df : 0;
+	row->welch_p   = cg->has_welch ? cg->p : 0;
+	row->has_g     = cg->has_g;
+	row->hedges_g  = cg->has_g ? cg->g : 0;
+	row->g_low     = cg->has_g ? cg->g_lower : 0;
+	row->g_high    = cg->has_g ? cg->g_upper : 0;
+	if (!cg->has_sd) {
+		row->note = rpc_arena_printf(
+		    call->arena, "one %s: no SD, interval or Welch t", what);
+	} else if (!cg->has_comparison) {
+		row->note = "the reference group";
+	} else if (!cg->has_welch) {
+		row->note = rpc_arena_printf(
+		    call->arena,
+		    "Welch t needs two %ss on each side and spread", what);
+	} else if (!cg->has_g) {
+		row->note = "no spread within the groups: no Hedges' g";
+	}
+}
+
+/* compare_outcomes: ANALYSES.md's comparison of an outcome measure with
+ * schools as the units inside each group. A school's value is the mean of
+ * its (unsuppressed) period values in range; a group (a school, or a
+ * district's schools) has the unweighted mean and SD of its schools. */
+static int
+compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
+                 series_spec *spec, ProtobufCMessage **resp)
+{
+	bool     by_district = spec->level == 'd';
+	series  *ss;
+	size_t   ns, nc = 0, ng = 0;
+	context *ctx = NULL;
+	int      code;
+	spec->level    = 's';
+	spec->unit     = NULL;
+	spec->district = by_district ? NULL : spec->district;
+	if ((code = analysis_load(call, in->query, spec, &ss, &ns))
+	        != TD_CODE_OK
+	    || (by_district
+	        && (code = load_districts(call, &ctx, &nc)) != TD_CODE_OK)) {
+		return code;
+	}
+	double *val = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	double *ppl = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	size_t *grp = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(size_t));
+	const char **gname
+	    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(char *));
+	if (!val || !ppl || !grp || !gname) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	int32_t suppressed = 0;
+	for (size_t u = 0; u < ns; u++) {
+		double sum = 0, m = 0, people = 0;
+		for (size_t i = 0; i < ss[u].n; i++) {
+			if (!isnan(ss[u].value[i])) {
+				sum += ss[u].value[i];
+				m++;
+				people = fmax(people, ss[u].people[i]);
+			}
+		}
+		val[u] = m > 0 ? sum / m : NAN;
+		ppl[u] = people;
+		suppressed += m == 0;
+		const char *g = ss[u].unit;
+		if (by_district) {
+			const context *cx = find_context(ctx, nc, ss[u].unit);
+			g                 = cx != NULL ? cx->locale : "";
+		}
+		size_t j = 0;
+		while (j < ng && strcmp(gname[j], g) != 0) {
+			j++;
+		}
+		if (j == ng) {
+			gname[ng++] = g;
+		}
+		grp[u] = j;
+	}
+	stats_compare_options opt;
+	stats_compare_options_init(&opt);
+	if (in->reference[0] != '\0') {
+		opt.reference = -1;
+		for (size_t j = 0; j < ng; j++) {
+			if (strcmp(gname[j], in->reference) == 0) {
+				opt.reference = (long) j;
+			}
+		}
+		if (opt.reference < 0) {
+			return rpc_fail(
+			    call, TD_CODE_NOT_FOUND,
+			    "reference group %s has no data (or is "
+			    "suppressed)",
+			    in->reference);
+		}
+	}
+	stats_compare_result r;
+	char                 err[TD_ERRMSG_MAX];
+	int rv = stats_compare_values(val, grp, ns, ng, &opt, &r, err);
+	if (rv != TD_OK) {
+		return analysis_stats_fail(call, rv, "compare", err);
+	}
+	Tandem__V1__CompareResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__CompareResponse,
+	              tandem__v1__compare_response__init);
+	out->measure    = rpc_arena_strdup(call->arena, spec->measure);
+	out->units      = "schools";
+	out->suppressed = suppressed;
+	out->groups = rpc_arena_alloc(call->arena, (ng + 1) * sizeof(void *));
+	for (size_t j = 0; out->groups && j < ng; j++) {
+		const stats_compare_group *cg = &r.groups[j];
+		Tandem__V1__GroupRow      *row
+		    = RPC_NEW(call->arena, Tandem__V1__GroupRow,
+		              tandem__v1__group_row__init);
+		double people = 0;
+		for (size_t u = 0; u < ns; u++) {
+			people += grp[u] == j && !isnan(val[u]) ? ppl[u] : 0;
+		}
+		row->group      = (char *) gname[j];
+		row->suppressed = cg->empty || analysis_suppress(call, people);
+		row->schools    = (int32_t) cg->n;
+		if (!row->suppressed) {
+			row_from(call, row, cg, "school");
+		} else {
+			row->note = "suppressed: no school in the group has "
+			            "enough people";
+		}
+		out->groups[out->n_groups++] = row;
+	}
+	out->has_anova = r.has_anova;
+	if (r.has_anova) {
+		out->anova_f     = r.f;
+		out->anova_df1   = r.df_between;
+		out->anova_df2   = r.df_within;
+		out->anova_p     = r.p;
+		out->eta_squared = r.eta2;
+	} else {
+		out->note = "no ANOVA: it needs two groups, more schools than "
+		            "groups and spread within the groups";
+	}
+	stats_compare_result_free(&r);
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
+
 int
 analysis_compare(rpc_call *call, const ProtobufCMessage *req,
                  ProtobufCMessage **resp)
@@ -507,6 +694,9 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "compare needs groups: EACH_SCHOOL or "
 		                "EACH_DISTRICT");
+	}
+	if (!spec.survey) {
+		return compare_outcomes(call, in, &spec, resp);
 	}
 	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
 	    != TD_CODE_OK) {
@@ -575,6 +765,7 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	    = RPC_NEW(call->arena, Tandem__V1__CompareResponse,
 	              tandem__v1__compare_response__init);
 	out->measure = rpc_arena_strdup(call->arena, spec.measure);
+	out->units   = "respondents";
 	out->groups  = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
 	for (size_t u = 0; u < ns; u++) {
 		const stats_compare_group *cg = &r.groups[u];
@@ -585,20 +776,11 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 		row->suppressed = supp[u];
 		out->suppressed += supp[u];
 		if (!supp[u] && !cg->suppressed && !cg->empty) {
-			row->n        = (int64_t) cg->n;
-			row->mean     = cg->mean;
-			row->sd       = cg->has_sd ? cg->sd : 0;
-			row->ci_low   = cg->has_ci ? cg->ci_lower : cg->mean;
-			row->ci_high  = cg->has_ci ? cg->ci_upper : cg->mean;
-			row->welch_t  = cg->has_welch ? cg->t : 0;
-			row->welch_df = cg->has_welch ? cg->df : 0;
-			row->welch_p  = cg->has_welch ? cg->p : 1;
-			row->hedges_g = cg->has_g ? cg->g : 0;
-			row->g_low    = cg->has_g ? cg->g_lower : 0;
-			row->g_high   = cg->has_g ? cg->g_upper : 0;
+			row_from(call, row, cg, "respondent");
 		}
 		out->groups[out->n_groups++] = row;
 	}
+	out->has_anova = r.has_anova;
 	if (r.has_anova) {
 		out->anova_f     = r.f;
 		out->anova_df1   = r.df_between;

@@ -816,6 +816,62 @@ list_instruments_shows_items_and_constructs(void **state)
 	                 0);
 }
 
+/* Outcome measures compare schools: a district's mean is the unweighted
+ * mean of its schools' values, n = schools, with an SD, Welch t and
+ * ANOVA over schools (with one pooled value per district the CLI printed
+ * sd 0, welch_t 0, welch_p 1). A single school has no SD: null with the
+ * reason, never 0. */
+static void
+compare_outcomes_takes_schools_as_units(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery q
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT, "",
+	            TANDEM__V1__GRAIN__ACADEMIC_YEAR);
+	q.from                           = "2025-08-01";
+	Tandem__V1__CompareRequest   req = TANDEM__V1__COMPARE_REQUEST__INIT;
+	Tandem__V1__CompareResponse *r = NULL, *e = NULL;
+	td_status                    st = { 0 };
+	req.query                       = &q;
+	assert_int_equal(td_analysis_compare(cl, &req, &r, &st), TD_CODE_OK);
+	assert_string_equal(r->units, "schools");
+	assert_true(r->n_groups >= 2);
+	assert_true(r->has_anova && r->anova_df2 > 0);
+	double sum_d   = 0;
+	int    schools = 0;
+	for (size_t i = 0; i < r->n_groups; i++) {
+		const Tandem__V1__GroupRow *g = r->groups[i];
+		assert_true(g->n >= 2);
+		assert_int_equal(g->n, g->schools);
+		assert_true(g->has_sd && g->sd > 0);
+		assert_true(g->has_welch && g->welch_df > 0);
+		sum_d += g->mean * (double) g->n;
+		schools += g->schools;
+	}
+	assert_int_equal(schools, 40);
+	td_status_reset(&st);
+
+	q.level = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+	assert_int_equal(td_analysis_compare(cl, &req, &e, &st), TD_CODE_OK);
+	assert_int_equal(e->n_groups, 40);
+	double sum_s = 0;
+	for (size_t i = 0; i < e->n_groups; i++) {
+		const Tandem__V1__GroupRow *g = e->groups[i];
+		assert_int_equal(g->n, 1);
+		assert_false(g->has_sd);
+		assert_false(g->has_welch);
+		assert_non_null(strstr(g->note, "one school"));
+		sum_s += g->mean;
+	}
+	double gap = sum_d - sum_s;
+	assert_true(gap < 1e-6 && gap > -1e-6);
+	assert_false(e->has_anova);
+	assert_true(e->note[0] != '\0');
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	protobuf_c_message_free_unpacked(&e->base, NULL);
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -839,6 +895,7 @@ main(void)
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),
 		cmocka_unit_test(run_chart_reports_each_run_and_each_part),
 		cmocka_unit_test(list_instruments_shows_items_and_constructs),
+		cmocka_unit_test(compare_outcomes_takes_schools_as_units),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
