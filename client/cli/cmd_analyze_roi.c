@@ -198,6 +198,9 @@ impact_table(cli *c, const Tandem__V1__RoiRow *w)
 		                       "did_low",
 		                       "did_high",
 		                       "did_se",
+		                       "did_ols_se",
+		                       "did_cluster_se",
+		                       "pre_sd",
 		                       "hedges_g",
 		                       "g_low",
 		                       "g_high",
@@ -224,6 +227,12 @@ impact_table(cli *c, const Tandem__V1__RoiRow *w)
 	analyze_num(t, s, did_ok ? w->did_low : NAN, 3);
 	analyze_num(t, s, did_ok ? w->did_high : NAN, 3);
 	analyze_num(t, s, did_ok ? w->did_se : NAN, 3);
+	analyze_num(t, s, did_ok && w->did_ols_se > 0 ? w->did_ols_se : NAN,
+	            3);
+	analyze_num(t, s,
+	            did_ok && w->did_cluster_se > 0 ? w->did_cluster_se : NAN,
+	            3);
+	analyze_num(t, s, eff && w->pre_sd > 0 ? w->pre_sd : NAN, 3);
 	analyze_num(t, s, eff ? w->hedges_g : NAN, 3);
 	analyze_num(t, s, eff ? w->g_low : NAN, 3);
 	analyze_num(t, s, eff ? w->g_high : NAN, 3);

@@ -156,7 +156,10 @@ fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r,
 	row->did_se             = r->did.se;
 	row->did_low            = r->did.ci_lo;
 	row->did_high           = r->did.ci_hi;
-	row->hedges_g           = r->g;
+	row->did_ols_se         = r->did.ols.available ? r->did.ols.se : 0;
+	row->did_cluster_se = r->did.cluster.available ? r->did.cluster.se : 0;
+	row->pre_sd         = r->did.sd_pre_pooled;
+	row->hedges_g       = r->g;
 	/* g's interval is the DiD interval on g's scale (J / pooled pre
 	 * SD), so the two never disagree about zero; metafor's two-group
 	 * formula would ignore that each school is its own control. */

@@ -206,6 +206,30 @@ stacked_ols(const group_stats *t, const group_stats *c,
 	inf->df = df;
 }
 
+/* School-clustered SE of the stacked model's interaction, CR1 as R's
+ * sandwich::vcovCL(fit, cluster = ~school, type = "HC1"): in the saturated
+ * two-period model school i's score is w_i (d_i - dbar_g) / W_g (d the
+ * change), so CR0 = sum_g sum_i w_i^2 (d_i - dbar_g)^2 / W_g^2, times
+ * G/(G-1) (N-1)/(N-K) with G schools, N = 2G rows, K = 4; df G - 1.
+ * (CR2 for this model is the Welch change-score SE.) */
+static void
+clustered(const stats_did_school *s, size_t n, bool use_weights,
+          const group_stats *t, const group_stats *c, stats_did_inference *inf)
+{
+	double v = 0.0, g = (double) (t->n + c->n);
+
+	for (size_t i = 0; i < n; i++) {
+		const group_stats *gs = s[i].treated ? t : c;
+		double             w  = school_w(&s[i], use_weights);
+		double e = (s[i].post - s[i].pre) - gs->mean_change;
+
+		v += w * w * e * e / (gs->w_sum * gs->w_sum);
+	}
+	v *= g / (g - 1.0) * (2.0 * g - 1.0) / (2.0 * g - 4.0);
+	inf->se = sqrt(v);
+	inf->df = g - 1.0;
+}
+
 static void
 dose_response(const stats_did_school *s, size_t n, bool use_weights,
               stats_did_result *out)
@@ -446,6 +470,8 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 	finish_inference(&out->change, out->estimate, scale);
 	stacked_ols(&t, &c, &out->ols);
 	finish_inference(&out->ols, out->estimate, scale);
+	clustered(panel, k, opt.use_weights, &t, &c, &out->cluster);
+	finish_inference(&out->cluster, out->estimate, scale);
 
 	head = opt.se_method == STATS_DID_SE_OLS ? &out->ols : &out->change;
 	if (!head->available) {

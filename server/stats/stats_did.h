@@ -86,6 +86,9 @@ typedef struct stats_did_result {
 	double              se, df, ci_lo, ci_hi;
 	stats_did_inference change; /* Welch on change scores */
 	stats_did_inference ols; /* stacked lm(y ~ treat*post) */
+	/* The stacked model's SE clustered by school, CR1 (sandwich's
+	 * vcovCL type "HC1"), df = schools - 1. */
+	stats_did_inference cluster;
 
 	/* Standardised effect: Hedges' g = J * estimate / sd_pre_pooled,
 	 * sd_pre_pooled the unweighted pooled within-group SD of the school

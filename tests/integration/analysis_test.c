@@ -286,6 +286,14 @@ roi_ranks_coaching_first_and_doubts_the_workshop(void **state)
 	assert_int_equal(r->rows[0]->rank, 1);
 	assert_false(r->rows[0]->effect_ci_includes_zero);
 	assert_true(r->rows[0]->hedges_g > 0);
+	/* Beside the change-score SE: the school x period OLS SE (larger,
+	 * it ignores the pairing), the school-clustered one, and g's pre SD
+	 * (g = J * did / pre_sd, J < 1). */
+	assert_true(r->rows[0]->did_ols_se > r->rows[0]->did_se);
+	assert_true(r->rows[0]->did_cluster_se > 0);
+	assert_true(r->rows[0]->pre_sd > 0);
+	assert_true(r->rows[0]->hedges_g
+	            < r->rows[0]->did / r->rows[0]->pre_sd);
 	assert_true(r->rows[0]->dose_slope > 0);
 	assert_true(r->price_adjusted);
 	assert_int_equal(r->seed, 20261122);

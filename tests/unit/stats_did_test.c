@@ -75,6 +75,12 @@ test_did_unweighted_matches_lm_ttest_escalc(void **state)
 	assert_true(r.ols.available);
 	assert_rel(r.ols.se, 6.2479614486207273, 1e-9);
 	assert_rel(r.ols.df, 22, 1e-9); /* fit$df.residual */
+	/* library(sandwich); d$school <- rep(1:13, 2)
+	 * sqrt(vcovCL(fit, cluster = ~school, type = "HC1")[4, 4]); CR2
+	 * (type = "HC2") is 0.66508656282805434, the Welch SE below. */
+	assert_true(r.cluster.available);
+	assert_rel(r.cluster.se, 0.67610759198164905, 1e-9);
+	assert_rel(r.cluster.df, 12, 1e-9); /* schools - 1 */
 	assert_rel(r.ols.p, 0.57795373218693402, 1e-9);
 	assert_rel(r.ols.ci_lo, -9.428907549025725,
 	           1e-9); /* confint(fit)["treat:post",1] */
@@ -163,6 +169,10 @@ test_did_weighted_matches_weighted_lm(void **state)
 	assert_rel(r.ols.ci_lo, -9.1956035628947177, 1e-9);
 	assert_rel(r.ols.ci_hi, 16.319881740352788, 1e-9);
 	assert_rel(r.change.se, 0.66384408438411135, 1e-9); /* wse */
+	/* School-clustered CR1 of the weighted fit:
+	 * sqrt(vcovCL(fw, cluster = ~school, type = "HC1")[4, 4]) with
+	 * d$school <- rep(1:13, 2) */
+	assert_rel(r.cluster.se, 0.68363223258384065, 1e-9);
 	assert_rel(r.change.df, 7.9394909113915864, 1e-9); /* wdf */
 	/* west - qt(0.975, wdf)*wse, west + qt(0.975, wdf)*wse */
 	assert_rel(r.change.ci_lo, 2.0292787311055651, 1e-9);
