@@ -15,6 +15,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats/stats_agreement.h"
+#include "stats/stats_moments.h"
 #include "stats/stats_reliability.h"
 
 static const char *
@@ -126,21 +127,11 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 			Tandem__V1__ItemRow *ir
 			    = RPC_NEW(call->arena, Tandem__V1__ItemRow,
 			              tandem__v1__item_row__init);
-			double s = 0, ss = 0, n = 0;
-			for (size_t i = 0; i < nr; i++) {
-				double v = x[i * m + j];
-				if (!isnan(v)) {
-					s += v;
-					ss += v * v;
-					n++;
-				}
-			}
+			stats_moments mo = stats_moments_strided(x + j, nr, m);
 			ir->item = rpc_arena_strdup(call->arena, it->code);
 			ir->reverse_coded = it->reverse_coded;
-			ir->mean          = n > 0 ? s / n : 0;
-			ir->sd            = n > 1
-			               ? sqrt(fmax(0, (ss - s * s / n) / (n - 1)))
-			               : 0;
+			ir->mean          = mo.n > 0 ? mo.mean : 0;
+			ir->sd            = mo.has_sd ? mo.sd : 0;
 			if (arv == TD_OK) {
 				ir->item_rest_r = ar.items[j].has_item_rest
 				    ? ar.items[j].item_rest

@@ -14,6 +14,7 @@
 #include "services.h"
 #include "stats/stats_compare.h"
 #include "stats/stats_disclosure.h"
+#include "stats/stats_moments.h"
 #include "stats/stats_pdev.h"
 #include "stats/stats_units.h"
 #include "stats/stats_variance.h"
@@ -331,12 +332,11 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 				 * what the measure's unit implies. */
 				double var = NAN;
 				if (spec.survey) {
-					var = pt->n_sum > 1
-					    ? (pt->wsumsq
-					       - pt->wsum * pt->wsum
-					           / pt->n_sum)
-					        / (pt->n_sum - 1)
-					    : NAN;
+					stats_moments mo
+					    = stats_moments_from_sums(
+					        pt->n_sum, pt->wsum,
+					        pt->wsumsq);
+					var = mo.has_sd ? mo.sd * mo.sd : NAN;
 				} else {
 					var = stats_unit_sampling_var(
 					          unit, s->value[i],
@@ -505,12 +505,11 @@ group_summaries(rpc_call *call, const series_spec *spec, const series *ss,
 			ppl = fmax(ppl, s->people[i]);
 			k++;
 		}
-		people[u] = spec->survey ? n : ppl;
-		g[u].n    = (size_t) llround(n);
-		g[u].mean = n > 0 ? sum / n : 0;
-		g[u].sd   = n > 1
-		      ? sqrt(fmax(0, (sumsq - sum * sum / n) / (n - 1)))
-		      : 0;
+		stats_moments mo = stats_moments_from_sums(n, sum, sumsq);
+		people[u]        = spec->survey ? n : ppl;
+		g[u].n           = (size_t) llround(n);
+		g[u].mean        = n > 0 ? mo.mean : 0;
+		g[u].sd          = mo.has_sd ? mo.sd : 0;
 		(void) k;
 	}
 	return g;
