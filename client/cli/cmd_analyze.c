@@ -130,6 +130,20 @@ static const analyze_sub subs[] = {
 	  "  --split-at PERIOD   rebase: new limits from PERIOD on\n"
 	  "  --no-screen         keep large moving ranges in the mean "
 	  "moving range\n" OUTPUT_HELP },
+	{ "funnel", SERIES_OPTS | AO(PERIOD), AO(MEASURE), analyze_funnel,
+	  "funnel plot: schools of very different sizes on one period",
+	  "usage: tandem analyze funnel --measure M [--period P] "
+	  "[options]\n\n"
+	  "The schools' values of one period (default: the latest) against "
+	  "the pooled\ntarget, with 95% and 99.8% limits by n "
+	  "(Spiegelhalter 2005). Overdispersion\nfrom z-scores winsorised "
+	  "at their 10th and 90th percentiles: the\nmultiplicative phi and "
+	  "the additive tau2; a school is outside when beyond\nthe additive "
+	  "limits (its adjusted z beyond 1.96 or 3.09). For proportion "
+	  "and\npercent measures and survey :favourable. Scope: every school "
+	  "(--district D:\nD's).\n\n" SERIES_HELP "\nFunnel options:\n"
+	  "  --period P          the period (label, e.g. 2025-26, or "
+	  "start)\n" OUTPUT_HELP },
 	{ "outliers", SERIES_OPTS | AO(THRESHOLD), AO(MEASURE),
 	  analyze_outliers,
 	  "submitted values far from the rest (z, modified z)",

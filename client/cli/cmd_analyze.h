@@ -97,7 +97,7 @@ typedef struct analyze_opts {
 	uint64_t    seed;
 	long        bootstrap;
 	long        students;
-	const char *period; /* academic year, "2024-25" */
+	const char *period; /* academic year "2024-25"; funnel: any period */
 	const char *year; /* academic year, "2024-25" */
 	int         level; /* isolation: 0 school, 1 educator */
 	size_t      n_exclude;
@@ -198,5 +198,6 @@ int analyze_agreement(cli *c, const analyze_opts *o);
 int analyze_completeness(cli *c, const analyze_opts *o);
 int analyze_roi(cli *c, const analyze_opts *o);
 int analyze_mdc(cli *c, const analyze_opts *o);
+int analyze_funnel(cli *c, const analyze_opts *o);
 
 #endif /* TD_CLI_ANALYZE_H */

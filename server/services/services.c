@@ -73,6 +73,7 @@ static const services_binding bindings[] = {
 	ANA("Variance", analysis_variance),
 	ANA("Completeness", analysis_completeness),
 	ANA("Mdc", analysis_mdc),
+	ANA("Funnel", analysis_funnel),
 	{ "/tandem.v1.Analysis/Roi", analysis_roi,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 	/* Improvement: cycles are written like other school data; the reads

@@ -880,6 +880,52 @@ compare_outcomes_takes_schools_as_units(void **state)
 	td_status_reset(&st);
 }
 
+/* The funnel plot of attendance (a percent) in the last school year:
+ * limits widen as n falls, the planted positive deviants sit above the
+ * target; a scale score without SDs is refused with the reason. */
+static void
+funnel_plots_schools_against_the_target(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery q
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "",
+	            TANDEM__V1__GRAIN__ACADEMIC_YEAR);
+	Tandem__V1__FunnelRequest   req = TANDEM__V1__FUNNEL_REQUEST__INIT;
+	Tandem__V1__FunnelResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	req.query                       = &q;
+	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
+	assert_int_equal(r->units, 40);
+	assert_true(r->target > 80 && r->target < 100);
+	assert_true(r->phi > 0);
+	const char *planted[] = { "S017", "S019", "S032" };
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const Tandem__V1__FunnelUnit *w = r->rows[i];
+		assert_true(w->lo998 < w->lo95 && w->lo95 < r->target);
+		assert_true(r->target < w->hi95 && w->hi95 < w->hi998);
+		assert_int_equal(w->outside95,
+		                 w->z_adjusted > 1.959964
+		                     || w->z_adjusted < -1.959964);
+		for (int k = 0; k < 3; k++) {
+			if (strcmp(w->school, planted[k]) == 0) {
+				assert_true(w->z > 0);
+			}
+		}
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	q.measure = "ela_scale";
+	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(st.message, "proportion"));
+	td_status_reset(&st);
+	assert_int_equal(h_run("%s/tandem --server %s --format csv analyze "
+	                       "funnel --measure attendance --grain year "
+	                       ">/dev/null",
+	                       h_bin_dir(), srv.url),
+	                 0);
+}
+
 int
 main(void)
 {
@@ -904,6 +950,7 @@ main(void)
 		cmocka_unit_test(run_chart_reports_each_run_and_each_part),
 		cmocka_unit_test(list_instruments_shows_items_and_constructs),
 		cmocka_unit_test(compare_outcomes_takes_schools_as_units),
+		cmocka_unit_test(funnel_plots_schools_against_the_target),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT
+ * Analysis/Funnel: the schools' values of one period against a pooled
+ * target with limits by n (Spiegelhalter 2005), for proportion and
+ * percent measures and survey percent favourable. Suppressed schools are
+ * left out and counted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "services.h"
+#include "stats/stats_funnel.h"
+#include "stats/stats_units.h"
+
+/* scale_of: the factor from a 0..1 proportion to the measure's unit, or
+ * 0 (status set) when a funnel plot of binomial spread does not fit. */
+static double
+scale_of(rpc_call *call, const series_spec *spec)
+{
+	store_measure_meta meta;
+	int                rv;
+	if (spec->survey) {
+		if (spec->favourable) {
+			return 100.0;
+		}
+		rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		         "a funnel plot needs a proportion: ask for %s:"
+		         "favourable",
+		         spec->measure);
+		return 0;
+	}
+	if ((rv = store_measure_meta_get(call->store, spec->measure, &meta))
+	    != TD_OK) {
+		analysis_db_fail(call, rv);
+		return 0;
+	}
+	switch (stats_unit_of(meta.unit)) {
+	case STATS_UNIT_PROPORTION:
+		return 1.0;
+	case STATS_UNIT_PERCENT:
+		return 100.0;
+	default:
+		rpc_fail(
+		    call, TD_CODE_FAILED_PRECONDITION,
+		    "a funnel plot needs a proportion or percent measure: "
+		    "%s's unit is '%s' (a scale score would need "
+		    "submitted SDs)",
+		    spec->measure, meta.unit[0] ? meta.unit : "(none)");
+		return 0;
+	}
+}
+
+int
+analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
+                ProtobufCMessage **resp)
+{
+	const Tandem__V1__FunnelRequest *in = (const void *) req;
+	series_spec                      spec;
+	series                          *ss;
+	size_t                           ns;
+	int                              code;
+	if (in->query == NULL) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+	}
+	if (!analysis_spec(call, in->query, &spec)) {
+		return call->code;
+	}
+	double scale = scale_of(call, &spec);
+	if (scale == 0) {
+		return call->code;
+	}
+	/* Units are schools (of a district, when one is named). */
+	spec.district = spec.level == 'd' ? spec.unit : spec.district;
+	spec.level    = 's';
+	spec.unit     = NULL;
+	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	/* The period: the one asked for, else the latest with data. */
+	const char *period = NULL;
+	for (size_t u = 0; u < ns; u++) {
+		for (size_t i = 0; i < ss[u].n; i++) {
+			const char *p = ss[u].pts[i].period;
+			if (in->period[0]
+			        ? (strcmp(p, in->period) == 0
+			           || strcmp(
+			                  analysis_label(call, spec.grain, p),
+			                  in->period)
+			               == 0)
+			        : (period == NULL || strcmp(p, period) > 0)) {
+				period = p;
+			}
+		}
+	}
+	if (period == NULL) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in %s", spec.measure,
+		                in->period[0] ? in->period : "this scope");
+	}
+	double *y  = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	double *n  = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+	long   *at = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(long));
+	if (!y || !n || !at) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	Tandem__V1__FunnelResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__FunnelResponse,
+	              tandem__v1__funnel_response__init);
+	for (size_t u = 0; u < ns; u++) {
+		y[u] = n[u] = NAN;
+		at[u]       = -1;
+		for (size_t i = 0; i < ss[u].n; i++) {
+			if (strcmp(ss[u].pts[i].period, period) != 0) {
+				continue;
+			}
+			at[u] = (long) i;
+			out->suppressed += ss[u].suppressed[i];
+			if (!ss[u].suppressed[i]) {
+				y[u] = ss[u].value[i] / scale;
+				/* Percent favourable is a share of answers. */
+				n[u] = spec.survey
+				    ? (double) ss[u].pts[i].items
+				    : ss[u].people[i];
+			}
+		}
+	}
+	stats_funnel_result r;
+	char                err[TD_ERRMSG_MAX];
+	int                 rv = stats_funnel(y, n, NULL, ns, &r, err);
+	if (rv != TD_OK) {
+		return analysis_stats_fail(call, rv, "funnel", err);
+	}
+	out->measure = rpc_arena_strdup(call->arena, spec.measure);
+	out->period  = (char *) analysis_label(call, spec.grain, period);
+	out->target  = r.target * scale;
+	out->phi     = r.phi;
+	out->tau2    = r.tau2 * scale * scale;
+	out->units   = (int32_t) r.k;
+	out->rows    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(void *));
+	for (size_t u = 0; out->rows && u < ns; u++) {
+		const stats_funnel_unit *fu = &r.units[u];
+		if (at[u] < 0) {
+			continue;
+		}
+		Tandem__V1__FunnelUnit *w
+		    = RPC_NEW(call->arena, Tandem__V1__FunnelUnit,
+		              tandem__v1__funnel_unit__init);
+		if (w == NULL) {
+			break;
+		}
+		w->school     = (char *) ss[u].unit;
+		w->suppressed = ss[u].suppressed[at[u]];
+		w->n          = (int64_t) llround(ss[u].people[at[u]]);
+		if (fu->used) {
+			w->value      = y[u] * scale;
+			w->z          = fu->z;
+			w->z_adjusted = fu->z_adjusted;
+			w->lo95 = fu->lo95 * scale, w->hi95 = fu->hi95 * scale;
+			w->lo998      = fu->lo998 * scale;
+			w->hi998      = fu->hi998 * scale;
+			w->mlo95      = fu->mlo95 * scale;
+			w->mhi95      = fu->mhi95 * scale;
+			w->mlo998     = fu->mlo998 * scale;
+			w->mhi998     = fu->mhi998 * scale;
+			w->outside95  = fu->outside95;
+			w->outside998 = fu->outside998;
+		}
+		out->rows[out->n_rows++] = w;
+	}
+	stats_funnel_result_free(&r);
+	call->records = (int64_t) ns;
+	*resp         = &out->base;
+	return TD_CODE_OK;
+}
