@@ -568,8 +568,9 @@ analyze_agreement(cli *c, const analyze_opts *o)
 	out_str(about, req.to);
 
 	static const char *cols[]
-	    = { "criterion",       "pairs", "exact_pct", "adjacent_pct",
-		"kappa_quadratic", "icc21", "note" };
+	    = { "criterion",       "pairs", "exact_pct",     "adjacent_pct",
+		"kappa_quadratic", "icc21", "alpha_nominal", "alpha_ordinal",
+		"alpha_interval",  "note" };
 	out_table *t = out_table_create("criteria", NCOLS(cols), cols);
 	for (size_t i = 0; i < r->n_criteria; i++) {
 		const Tandem__V1__CriterionAgreement *a = r->criteria[i];
@@ -583,6 +584,9 @@ analyze_agreement(cli *c, const analyze_opts *o)
 		analyze_pct(t, s, none ? NAN : a->adjacent);
 		analyze_num(t, s, none ? NAN : a->kappa_quadratic, 3);
 		analyze_num(t, s, none ? NAN : a->icc21, 3);
+		analyze_num(t, s, a->has_alpha ? a->alpha_nominal : NAN, 3);
+		analyze_num(t, s, a->has_alpha ? a->alpha_ordinal : NAN, 3);
+		analyze_num(t, s, a->has_alpha ? a->alpha_interval : NAN, 3);
 		out_str(t, a->note);
 	}
 	/* The pooled kappa over every criterion, as a last row. */
@@ -593,6 +597,10 @@ analyze_agreement(cli *c, const analyze_opts *o)
 	analyze_na(t, false);
 	analyze_num(t, ps, pnone ? NAN : r->pooled_kappa_quadratic, 3);
 	analyze_na(t, false);
+	bool pa = r->pooled_has_alpha;
+	analyze_num(t, ps, pa ? r->pooled_alpha_nominal : NAN, 3);
+	analyze_num(t, ps, pa ? r->pooled_alpha_ordinal : NAN, 3);
+	analyze_num(t, ps, pa ? r->pooled_alpha_interval : NAN, 3);
 	out_str(t, r->pooled_note);
 	char line[320];
 	snprintf(line, sizeof(line),

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats/stats_agreement.h"
+#include "stats/stats_kripp.h"
 #include "stats/stats_moments.h"
 #include "stats/stats_reliability.h"
 
@@ -174,6 +175,23 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 	return TD_CODE_OK;
 }
 
+/* alphas: Krippendorff's alpha of units x 2 scores at the three levels;
+ * false when it is undefined (too few units, no spread). */
+static bool
+alphas(const double *m, size_t units, double out[3])
+{
+	stats_kripp_result kr;
+	for (int l = 0; l < 3; l++) {
+		if (stats_kripp_alpha(m, units, 2, (stats_kripp_level) l, &kr,
+		                      NULL)
+		    != TD_OK) {
+			return false;
+		}
+		out[l] = kr.alpha;
+	}
+	return true;
+}
+
 /* pooled_kappa: quadratic-weighted kappa over the pairs of every
  * criterion of the rubric together, on the union of their scales. */
 static void
@@ -202,6 +220,19 @@ pooled_kappa(rpc_call *call, Tandem__V1__AgreementResponse *out,
 			pb[j * np + i] = b[i * k + j];
 		}
 	}
+	double *pm = malloc((2 * np * k + 1) * sizeof(double)), al[3];
+	for (size_t i = 0; pm && i < np * k; i++) {
+		pm[2 * i]     = pa[i];
+		pm[2 * i + 1] = pb[i];
+	}
+	if (pm != NULL && !analysis_suppress(call, (double) np)
+	    && alphas(pm, np * k, al)) {
+		out->pooled_has_alpha      = true;
+		out->pooled_alpha_nominal  = al[0];
+		out->pooled_alpha_ordinal  = al[1];
+		out->pooled_alpha_interval = al[2];
+	}
+	free(pm);
 	if (stats_rater_agreement(pa, pb, np * k, lo, hi, &kr, err) != TD_OK) {
 		out->pooled_note = rpc_arena_strdup(call->arena, err);
 	} else {
@@ -290,6 +321,13 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 		if (krv == TD_OK && !c->suppressed
 		    && stats_icc2(m, np, 2, &ir, err) == TD_OK) {
 			c->icc21 = ir.icc;
+		}
+		double al[3];
+		if (krv == TD_OK && !c->suppressed && alphas(m, np, al)) {
+			c->has_alpha      = true;
+			c->alpha_nominal  = al[0];
+			c->alpha_ordinal  = al[1];
+			c->alpha_interval = al[2];
 		}
 		out->criteria[out->n_criteria++] = c;
 	}

@@ -263,6 +263,18 @@ raters_agree_as_planted(void **state)
 	assert_int_equal(r->pooled_pairs, 5 * r->criteria[0]->pairs);
 	assert_true(r->pooled_kappa_quadratic > 0.3
 	            && r->pooled_kappa_quadratic < 1);
+	/* Krippendorff's alpha beside kappa: for two raters and many units
+	 * the interval alpha is close to the quadratic-weighted kappa, and
+	 * near misses (planted: raters mostly within one level) count
+	 * against nominal alpha only. */
+	assert_true(r->pooled_has_alpha);
+	for (size_t i = 0; i < r->n_criteria; i++) {
+		const Tandem__V1__CriterionAgreement *c = r->criteria[i];
+		assert_true(c->has_alpha);
+		assert_true(c->alpha_nominal < c->alpha_interval);
+		double gap = c->alpha_interval - c->kappa_quadratic;
+		assert_true(gap < 0.05 && gap > -0.05);
+	}
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 }
