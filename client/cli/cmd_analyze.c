@@ -129,7 +129,9 @@ static const analyze_sub subs[] = {
 	  "(fix_after_n_points)\n"
 	  "  --split-at PERIOD   rebase: new limits from PERIOD on\n"
 	  "  --no-screen         keep large moving ranges in the mean "
-	  "moving range\n" OUTPUT_HELP },
+	  "moving range\n"
+	  "  --icons-only        only the icons table (no points): the "
+	  "icon matrix\n" OUTPUT_HELP },
 	{ "funnel", SERIES_OPTS | AO(PERIOD), AO(MEASURE), analyze_funnel,
 	  "funnel plot: schools of very different sizes on one period",
 	  "usage: tandem analyze funnel --measure M [--period P] "
@@ -328,6 +330,7 @@ static const struct option lopts[] = {
 	{ "year", required_argument, NULL, 256 + AO_YEAR },
 	{ "level", required_argument, NULL, 256 + AO_LEVEL },
 	{ "exclude", required_argument, NULL, 256 + AO_EXCLUDE },
+	{ "icons-only", no_argument, NULL, 256 + AO_ICONS_ONLY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -580,6 +583,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 		return check_measure(o, arg);
 	case AO_NETWORK:
 	case AO_NO_SCREEN:
+	case AO_ICONS_ONLY:
 	case AO_EACH_SCHOOL:
 	case AO_EACH_DISTRICT:
 	case AO_ALL:

@@ -55,6 +55,7 @@ enum analyze_opt_id {
 	AO_YEAR,
 	AO_LEVEL,
 	AO_EXCLUDE,
+	AO_ICONS_ONLY,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))

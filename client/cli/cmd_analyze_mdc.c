@@ -106,9 +106,10 @@ analyze_mdc(cli *c, const analyze_opts *o)
 	if (rv != 0) {
 		return rv;
 	}
-	req.query     = &q;
-	req.fix_after = (int32_t) o->baseline;
-	req.no_screen = analyze_given(o, NO_SCREEN);
+	req.query      = &q;
+	req.fix_after  = (int32_t) o->baseline;
+	req.no_screen  = analyze_given(o, NO_SCREEN);
+	req.icons_only = analyze_given(o, ICONS_ONLY);
 	if (o->split_at != NULL) {
 		rebase[0]       = (char *) o->split_at;
 		req.rebase_at   = rebase;
@@ -155,8 +156,14 @@ analyze_mdc(cli *c, const analyze_opts *o)
 	         o->measure, analyze_grain_name(o->grain), dir, target,
 	         req.no_screen ? "the" : "the screened", r->n_series,
 	         r->suppressed_points, r->min_n);
-	out_table *tables[2] = { points_table(r, d), icons_table(r, d) };
-	analyze_print(c, line, about, tables, 2);
+	if (req.icons_only) {
+		out_table *icons = icons_table(r, d);
+		analyze_print(c, line, about, &icons, 1);
+	} else {
+		out_table *tables[2]
+		    = { points_table(r, d), icons_table(r, d) };
+		analyze_print(c, line, about, tables, 2);
+	}
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	return 0;
 }

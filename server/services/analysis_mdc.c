@@ -211,6 +211,9 @@ analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
 			    = rpc_arena_strdup(call->arena, r.icon_note);
 			stats_mdc_result_free(&r);
 		}
+		if (in->icons_only) {
+			o->n_points = 0;
+		}
 		out->suppressed_points += o->suppressed_points;
 		out->series[out->n_series++] = o;
 	}
