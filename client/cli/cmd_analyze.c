@@ -109,7 +109,9 @@ static const analyze_sub subs[] = {
 	  "moving range,\n"
 	  "                      proportion, Laney p', rate, Laney u', "
 	  "count\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
-	{ "mdc", SERIES_OPTS | AO(BASELINE) | AO(SPLIT_AT) | AO(NO_SCREEN),
+	{ "mdc",
+	  SERIES_OPTS | AO(BASELINE) | AO(SPLIT_AT) | AO(NO_SCREEN)
+	      | AO(ICONS_ONLY),
 	  AO(MEASURE), analyze_mdc,
 	  "Making Data Count XmR chart with variation and assurance icons",
 	  "usage: tandem analyze mdc --measure M [options]\n\n"

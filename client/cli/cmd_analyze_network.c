@@ -498,7 +498,8 @@ analyze_reliability(cli *c, const analyze_opts *o)
 	out_str(about, req.to);
 
 	static const char *ccols[]
-	    = { "construct", "items", "n", "alpha", "favourable_pct", "note" };
+	    = { "construct", "items",          "n",   "alpha",
+		"omega",     "favourable_pct", "note" };
 	static const char *icols[] = { "construct",      "item",
 		                       "mean",           "sd",
 		                       "item_rest_r",    "alpha_if_deleted",
@@ -512,8 +513,9 @@ analyze_reliability(cli *c, const analyze_opts *o)
 		out_int(ct, k->items);
 		analyze_n(ct, s, k->n);
 		analyze_num(ct, s, k->alpha, 3);
+		analyze_num(ct, s, k->has_omega ? k->omega : NAN, 3);
 		analyze_pct(ct, s, k->percent_favourable);
-		out_str(ct, k->note);
+		out_str(ct, k->note[0] ? k->note : k->omega_note);
 		for (size_t j = 0; j < k->n_item_rows; j++) {
 			const Tandem__V1__ItemRow *w = k->item_rows[j];
 			out_str(it, k->construct);
@@ -529,7 +531,8 @@ analyze_reliability(cli *c, const analyze_opts *o)
 	char line[512];
 	snprintf(line, sizeof(line),
 	         "Reliability of survey %s (version %d)%s%s%s%s%s%s: "
-	         "Cronbach's alpha over complete responses (listwise).",
+	         "Cronbach's alpha and McDonald's omega (one-factor ML) "
+	         "over complete responses (listwise).",
 	         r->survey[0] ? r->survey : o->survey, r->version,
 	         o->school ? ", school " : "", o->school ? o->school : "",
 	         o->from ? ", from " : "", o->from ? o->from : "",

@@ -71,11 +71,28 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 	if (scale == 0) {
 		return call->code;
 	}
-	/* Units are schools (of a district, when one is named). */
+	/* Units are schools (of a district, when one is named). Without a
+	 * period asked for, find the latest on the network's series (one
+	 * row a period) and read only that period of every school. */
 	spec.district = spec.level == 'd' ? spec.unit : spec.district;
 	spec.level    = 's';
 	spec.unit     = NULL;
-	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
+	Tandem__V1__SeriesQuery one = *in->query;
+	if (in->period[0] == '\0') {
+		series_spec net = spec;
+		series     *nss;
+		size_t      nns;
+		net.level    = 'n';
+		net.district = NULL;
+		if ((code = analysis_load(call, in->query, &net, &nss, &nns))
+		    != TD_CODE_OK) {
+			return code;
+		}
+		if (nns == 1 && nss[0].n > 0) {
+			one.from = (char *) nss[0].pts[nss[0].n - 1].period;
+		}
+	}
+	if ((code = analysis_load(call, &one, &spec, &ss, &ns))
 	    != TD_CODE_OK) {
 		return code;
 	}

@@ -17,6 +17,7 @@
 #include "stats/stats_agreement.h"
 #include "stats/stats_kripp.h"
 #include "stats/stats_moments.h"
+#include "stats/stats_omega.h"
 #include "stats/stats_reliability.h"
 
 static const char *
@@ -122,6 +123,21 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 		}
 		if (frv == TD_OK && !cr->suppressed) {
 			cr->percent_favourable = 100.0 * fr.share;
+		}
+		stats_omega_result omr;
+		char               oerr[TD_ERRMSG_MAX];
+		if (x != NULL && !cr->suppressed) {
+			if (stats_omega(x, nr, m, &omr, oerr) == TD_OK) {
+				cr->has_omega  = true;
+				cr->omega      = omr.omega;
+				cr->omega_note = omr.heywood
+				    ? "Heywood case: a uniqueness at its bound"
+				    : "";
+				stats_omega_result_free(&omr);
+			} else {
+				cr->omega_note
+				    = rpc_arena_strdup(call->arena, oerr);
+			}
 		}
 		for (size_t j = 0; !cr->suppressed && j < m; j++) {
 			const store_item    *it = &sv.items[col[j]];

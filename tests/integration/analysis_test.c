@@ -229,6 +229,10 @@ survey_scales_are_reliable(void **state)
 	for (size_t i = 0; i < r->n_constructs; i++) {
 		const Tandem__V1__ConstructRow *c = r->constructs[i];
 		assert_true(c->alpha > 0.7 && c->alpha < 0.95);
+		/* omega beside alpha: alpha is a lower bound of omega for
+		 * one-factor (congeneric) items, up to sampling noise. */
+		assert_true(c->has_omega);
+		assert_true(c->omega > c->alpha - 0.02 && c->omega < 1);
 		assert_true(c->n > 1000);
 		assert_true(c->percent_favourable > 20
 		            && c->percent_favourable < 90);
