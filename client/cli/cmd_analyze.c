@@ -240,6 +240,30 @@ static const analyze_sub subs[] = {
 	  "  --due-days N        days after a period's end it is due (default "
 	  "30)\n"
 	  "  --survey S          response rates of survey S\n" OUTPUT_HELP },
+	{ "impact",
+	  AO(MEASURE) | AO(ACTIVITY) | AO(NOT_YET) | AO(FROM) | AO(TO),
+	  AO(MEASURE) | AO(ACTIVITY), analyze_impact,
+	  "staggered-adoption impact of an activity (Callaway & Sant'Anna)",
+	  "usage: tandem analyze impact --measure M --activity A "
+	  "[--not-yet-treated]\n"
+	  "                             [--from YYYY-MM-DD] [--to "
+	  "YYYY-MM-DD]\n\n"
+	  "Schools adopt the activity in different years (the first "
+	  "academic year they\ntake part). Per adoption cohort g and year t: "
+	  "ATT(g,t), the cohort's change\nfrom the year before adoption "
+	  "against the change of the control schools;\nthe overall ATT "
+	  "(years since adoption, weighted by cohort size) and the\nevent "
+	  "study by years since adoption, whose years before adoption check "
+	  "the\nparallel trends. Standard errors from influence functions, "
+	  "clustered by\nschool. Beside it the two-way fixed-effects "
+	  "estimate, which can mislead when\neffects grow over time.\n\n"
+	  "  --measure M         the outcome, by academic year\n"
+	  "  --activity A        the activity\n"
+	  "  --not-yet-treated   controls: schools not treated yet, as well "
+	  "as "
+	  "those\n"
+	  "                      never treated (default: never treated)\n"
+	  "  --from, --to        YYYY-MM-DD, inclusive\n" OUTPUT_HELP },
 	{ "roi",
 	  AO(MEASURE) | AO(ACTIVITY) | AO(ALL) | AO(PRE) | AO(POST)
 	      | AO(DISCOUNT_RATE) | AO(NO_DISCOUNT) | AO(BASE_YEAR) | AO(SEED)
@@ -333,6 +357,7 @@ static const struct option lopts[] = {
 	{ "level", required_argument, NULL, 256 + AO_LEVEL },
 	{ "exclude", required_argument, NULL, 256 + AO_EXCLUDE },
 	{ "icons-only", no_argument, NULL, 256 + AO_ICONS_ONLY },
+	{ "not-yet-treated", no_argument, NULL, 256 + AO_NOT_YET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -586,6 +611,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_NETWORK:
 	case AO_NO_SCREEN:
 	case AO_ICONS_ONLY:
+	case AO_NOT_YET:
 	case AO_EACH_SCHOOL:
 	case AO_EACH_DISTRICT:
 	case AO_ALL:

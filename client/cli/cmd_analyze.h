@@ -56,6 +56,7 @@ enum analyze_opt_id {
 	AO_LEVEL,
 	AO_EXCLUDE,
 	AO_ICONS_ONLY,
+	AO_NOT_YET,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
@@ -200,5 +201,6 @@ int analyze_completeness(cli *c, const analyze_opts *o);
 int analyze_roi(cli *c, const analyze_opts *o);
 int analyze_mdc(cli *c, const analyze_opts *o);
 int analyze_funnel(cli *c, const analyze_opts *o);
+int analyze_impact(cli *c, const analyze_opts *o);
 
 #endif /* TD_CLI_ANALYZE_H */

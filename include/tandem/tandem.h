@@ -190,6 +190,9 @@ TD_STUB(td_analysis_roi, TD_V1("Analysis", "Roi"), Tandem__V1__RoiRequest,
         Tandem__V1__RoiResponse, tandem__v1__roi_response__descriptor)
 TD_STUB(td_analysis_mdc, TD_V1("Analysis", "Mdc"), Tandem__V1__MdcRequest,
         Tandem__V1__MdcResponse, tandem__v1__mdc_response__descriptor)
+TD_STUB(td_analysis_impact, TD_V1("Analysis", "Impact"),
+        Tandem__V1__ImpactRequest, Tandem__V1__ImpactResponse,
+        tandem__v1__impact_response__descriptor)
 TD_STUB(td_analysis_funnel, TD_V1("Analysis", "Funnel"),
         Tandem__V1__FunnelRequest, Tandem__V1__FunnelResponse,
         tandem__v1__funnel_response__descriptor)

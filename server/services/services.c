@@ -88,6 +88,8 @@ static const services_binding bindings[] = {
 	  false },
 	{ "/tandem.v1.Improvement/Isolation", improve_isolation, ALL_ROLES,
 	  false },
+	{ "/tandem.v1.Analysis/Impact", analysis_impact,
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 };
 
 const services_binding *

@@ -60,6 +60,7 @@ TD_HANDLER(analysis_completeness);
 TD_HANDLER(analysis_roi);
 TD_HANDLER(analysis_mdc);
 TD_HANDLER(analysis_funnel);
+TD_HANDLER(analysis_impact);
 TD_HANDLER(admin_create_client);
 TD_HANDLER(admin_list_clients);
 TD_HANDLER(admin_revoke_client);

@@ -354,6 +354,17 @@ int store_roi_schools(store *s, const char *activity, const char *measure,
                       store_roi_school **out, size_t *n)
     __attribute__((warn_unused_result));
 
+/* Per school: the start (YYYY-MM-DD, 1 August) of the first academic year
+ * in which it took part in an activity, "" when it never did. Every
+ * school is listed, ordered by code; TD_ENOTFOUND when the activity is not
+ * in the registry. */
+typedef struct store_adoption {
+	char school[72];
+	char first_year[12];
+} store_adoption;
+int store_adoption_years(store *s, const char *activity, store_adoption **out,
+                         size_t *n) __attribute__((warn_unused_result));
+
 /* ---- API clients and the audit log ---- */
 
 typedef struct store_client {

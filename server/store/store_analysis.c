@@ -484,3 +484,41 @@ store_roi_schools(store *s, const char *activity, const char *measure,
 	PQclear(r);
 	return rv;
 }
+
+int
+store_adoption_years(store *s, const char *activity, store_adoption **out,
+                     size_t *n)
+{
+	const char *p[1] = { activity };
+	PGresult   *r;
+	int rv = query(s, "SELECT 1 FROM activities WHERE code = $1", 1, p, &r,
+	               "looking up an activity");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	bool found = PQntuples(r) > 0;
+	PQclear(r);
+	if (!found) {
+		return TD_ENOTFOUND;
+	}
+	rv = query(s,
+	           "SELECT sc.code, coalesce(min(td_period_start('y', "
+	           "p.period_start))::text, '') FROM schools sc LEFT JOIN "
+	           "participation p ON p.school_id = sc.id AND p.activity_id "
+	           "= (SELECT id FROM activities WHERE code = $1) GROUP BY "
+	           "sc.code ORDER BY sc.code",
+	           1, p, &r, "reading when schools took part");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_adoption), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		copy_field((*out)[i].school, sizeof((*out)[i].school), r,
+		           (int) i, 0);
+		copy_field((*out)[i].first_year, sizeof((*out)[i].first_year),
+		           r, (int) i, 1);
+	}
+	PQclear(r);
+	return rv;
+}

@@ -942,6 +942,41 @@ funnel_plots_schools_against_the_target(void **state)
 	                 0);
 }
 
+/* Staggered-adoption impact of the helpful activity (coaching, A01) on
+ * ELA: a positive overall ATT, an event study, TWFE beside it; evaluator
+ * roles only, like ROI; an unknown activity is NOT_FOUND. */
+static void
+impact_finds_the_coaching_effect(void **state)
+{
+	(void) state;
+	Tandem__V1__ImpactRequest   req = TANDEM__V1__IMPACT_REQUEST__INIT;
+	Tandem__V1__ImpactResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	req.measure                     = "ela_scale";
+	req.activity                    = "A01";
+	assert_int_equal(td_analysis_impact(cl, &req, &r, &st), TD_CODE_OK);
+	fprintf(
+	    stderr, "impact: att %g [%g, %g] twfe %g cohorts %d never %d\n",
+	    r->att, r->low, r->high, r->twfe, r->cohorts, r->never_treated);
+	assert_true(r->available);
+	assert_true(r->cohorts >= 1);
+	assert_true(r->never_treated > 0);
+	assert_true(r->att > 0 && r->low > 0);
+	assert_true(r->twfe_available);
+	bool after = false;
+	for (size_t i = 0; i < r->n_event_study; i++) {
+		after |= r->event_study[i]->event_time >= 0
+		    && r->event_study[i]->available;
+	}
+	assert_true(after);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	req.activity = "NOSUCH";
+	assert_int_equal(td_analysis_impact(cl, &req, &r, &st),
+	                 TD_CODE_NOT_FOUND);
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -967,6 +1002,7 @@ main(void)
 		cmocka_unit_test(list_instruments_shows_items_and_constructs),
 		cmocka_unit_test(compare_outcomes_takes_schools_as_units),
 		cmocka_unit_test(funnel_plots_schools_against_the_target),
+		cmocka_unit_test(impact_finds_the_coaching_effect),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
