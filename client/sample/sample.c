@@ -170,6 +170,26 @@ write_planted(gen *g)
 		sample_cw_str(&w, detail);
 		sample_cw_end(&w);
 	}
+	snprintf(detail, sizeof detail,
+	         "attendance target %s: the network's process passes it "
+	         "consistently",
+	         fx(b1, ATT_TARGET, 1));
+	sample_cw_str(&w, "target");
+	sample_cw_str(&w, "attendance");
+	sample_cw_str(&w, detail);
+	sample_cw_end(&w);
+	for (int i = 0; ny >= 3 && i < g->ns; i++) {
+		if (!g->s[i].coaching || g->s[i].coach_start < 2) {
+			continue;
+		}
+		period_label(yl, sizeof yl, g->s[i].coach_start);
+		snprintf(detail, sizeof detail,
+		         "A01 adopted late, from %s (staggered roll-out)", yl);
+		sample_cw_str(&w, "late_adopter");
+		sample_cw_str(&w, g->s[i].code);
+		sample_cw_str(&w, detail);
+		sample_cw_end(&w);
+	}
 	sample_school_month(TD_SAMPLE_FIRST_YEAR + g->out_year, g->out_month,
 	                    &cy, &cm);
 	snprintf(detail, sizeof detail,
@@ -323,9 +343,23 @@ write_planted(gen *g)
 	        "`attendance` starting %d-09-01 with the level shift, so a "
 	        "signal follows it and its prediction (%s) is met; a cycle "
 	        "two deviant schools ran together; a running and an "
-	        "abandoned school cycle.\n\n",
+	        "abandoned school cycle.\n",
 	        sample_pdsa_signal(), TD_SAMPLE_FIRST_YEAR + 1,
 	        fx(b1, sample_pdsa_predicted(g), 1));
+	fprintf(f,
+	        "9. **A staggered roll-out**: with three years or more, every "
+	        "%dth coached school (the `late_adopter` rows of planted.csv) "
+	        "starts coaching a year later than the others, so "
+	        "`tandem analyze impact --measure ela_scale --activity A01` "
+	        "finds two adoption cohorts, a positive ATT and pre-adoption "
+	        "event times near 0.\n",
+	        STAGGER_EVERY);
+	fprintf(f,
+	        "10. **A measure with a target**: `attendance` has target %s "
+	        "(measures.csv); the network's Making Data Count chart "
+	        "consistently passes it (`tandem analyze mdc --measure "
+	        "attendance`).\n\n",
+	        fx(b1, ATT_TARGET, 1));
 	fprintf(f,
 	        "## Files\n\n"
 	        "districts, schools, educators, measures, activities "

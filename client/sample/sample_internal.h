@@ -79,6 +79,12 @@ enum activity {
 #define PD_CRITERION_CODE "questioning"
 #define N_ISOLATED        2 /* schools with no cross-school tie */
 #define MISSING_RATE      0.03 /* survey item non-response */
+/* Staggered roll-out: every STAGGER_EVERY-th coached school starts its
+ * coaching a year late (with three years or more). */
+#define STAGGER_EVERY 4
+/* The attendance target (percent): below the network's process, so the
+ * network consistently passes it. */
+#define ATT_TARGET   90.0
 
 typedef struct name_pair {
 	const char *name; /* as written, UTF-8 */
@@ -109,6 +115,7 @@ typedef struct school {
 	int    coaching, workshop, video;
 	double coach_intensity; /* hours per coached educator per year */
 	int    iso; /* professionally isolated: no shared activity */
+	int    coach_start; /* first coached year index (staggered roll-out) */
 } school;
 
 typedef struct educator {

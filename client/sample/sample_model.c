@@ -415,7 +415,10 @@ sample_build_plan(gen *g)
 		g->n_workshop += g->s[i].workshop;
 	}
 
-	/* Coaching hours per educator-year, from year 2 on. */
+	/* Coaching hours per educator-year, from year 2 on; a staggered
+	 * roll-out: every fourth school starts a year later when there is
+	 * one (STAGGER_EVERY). The random draws are the same either way, so
+	 * everything else the seed makes stays put. */
 	g->coach_hours = calloc((size_t) g->ne * (size_t) ny, sizeof(double));
 	g->effect      = calloc((size_t) ns * (size_t) ny, sizeof(double));
 	if (g->coach_hours == NULL || g->effect == NULL) {
@@ -428,6 +431,9 @@ sample_build_plan(gen *g)
 		if (!s->coaching) {
 			continue;
 		}
+		s->coach_start
+		    = ny >= 3 && i % STAGGER_EVERY == STAGGER_EVERY - 1 ? 2
+		                                                        : 1;
 		for (int y = 1; y < ny; y++) {
 			double h = 0.0;
 			double f = sample_rng_range(&r, 0.85, 1.15);
@@ -437,9 +443,13 @@ sample_build_plan(gen *g)
 				}
 				double x = s->coach_intensity * f
 				    * sample_rng_range(&r, 0.7, 1.3);
-				x = round(x * 2.0) / 2.0;
+				x = y < s->coach_start ? 0.0
+				                       : round(x * 2.0) / 2.0;
 				g->coach_hours[(size_t) k * ny + y] = x;
 				h += x;
+			}
+			if (y < s->coach_start) {
+				continue;
 			}
 			g->effect[(size_t) i * ny + y] = h; /* hours for now */
 			sum_h += h;

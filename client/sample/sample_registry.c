@@ -80,18 +80,22 @@ sample_write_measures(gen *g)
 	csvw w;
 	int  rv;
 	if ((rv = sample_gen_open(g, "measures.csv", &w,
-	                          "measure,name,unit,direction"))
+	                          "measure,name,unit,direction,target"))
 	    != 0) {
 		return rv;
 	}
-	fputs("ela_scale,ELA benchmark scale score (monthly mean),"
-	      "scale_score,higher\n"
-	      "attendance,Average daily attendance (monthly),percent,higher\n"
-	      "chronic_absence,Students chronically absent (missing 10% or "
-	      "more of days),percent,lower\n"
-	      "retention,Teacher retention (share of last year's teachers "
-	      "who stayed),percent,higher\n",
-	      w.f);
+	/* Attendance carries a target (Making Data Count's assurance): the
+	 * network's process sits above it (PLANTED.md). */
+	fprintf(w.f,
+	        "ela_scale,ELA benchmark scale score (monthly mean),"
+	        "scale_score,higher,\n"
+	        "attendance,Average daily attendance (monthly),percent,higher,"
+	        "%g\n"
+	        "chronic_absence,Students chronically absent (missing 10%% or "
+	        "more of days),percent,lower,\n"
+	        "retention,Teacher retention (share of last year's teachers "
+	        "who stayed),percent,higher,\n",
+	        ATT_TARGET);
 	return sample_gen_close(g, &w, "measures.csv");
 }
 

@@ -557,7 +557,9 @@ mdc_finds_the_attendance_shift_and_its_icons(void **state)
 	Tandem__V1__MdcResponse *r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
 	assert_int_equal(r->n_series, 1);
 	assert_string_equal(r->direction, "higher");
-	assert_false(r->has_target);
+	/* The sample's attendance target (PLANTED.md): passed consistently. */
+	assert_true(r->has_target);
+	assert_true(r->target > 89.9 && r->target < 90.1);
 	const Tandem__V1__MdcSeries *s = r->series[0];
 	assert_int_equal(s->n_points, 30);
 	assert_string_equal(s->points[10]->period, "2024-09");
@@ -569,24 +571,24 @@ mdc_finds_the_attendance_shift_and_its_icons(void **state)
 	}
 	assert_true(special >= 15); /* most of the 20 shifted months */
 	assert_string_equal(s->variation, "improvement");
-	assert_string_equal(s->assurance, "");
-	assert_non_null(strstr(s->icon_note, "no target"));
+	assert_string_equal(s->assurance, "consistent_pass");
 	/* Limits at 2.66 mean moving ranges. */
 	assert_true(fabs(s->upl - (s->mean + 2.66 * s->amr)) < 1e-9);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 
-	/* A target well below the process passes consistently; one above
-	 * it fails consistently (migration 009's target column). */
-	set_attendance_target(true, 80);
-	r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
-	assert_true(r->has_target);
-	assert_string_equal(r->series[0]->assurance, "consistent_pass");
-	protobuf_c_message_free_unpacked(&r->base, NULL);
+	/* A target above the process fails consistently; none gives no
+	 * assurance icon, and says why (migration 009's target column). */
 	set_attendance_target(true, 99.5);
 	r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
 	assert_string_equal(r->series[0]->assurance, "consistent_fail");
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	set_attendance_target(false, 0);
+	r = mdc(TANDEM__V1__SCOPE_LEVEL__NETWORK, "");
+	assert_false(r->has_target);
+	assert_string_equal(r->series[0]->assurance, "");
+	assert_non_null(strstr(r->series[0]->icon_note, "no target"));
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	set_attendance_target(true, 90);
 }
 
 /* The icon matrix: every school side by side; with fewer than 12 months
@@ -943,8 +945,9 @@ funnel_plots_schools_against_the_target(void **state)
 }
 
 /* Staggered-adoption impact of the helpful activity (coaching, A01) on
- * ELA: a positive overall ATT, an event study, TWFE beside it; evaluator
- * roles only, like ROI; an unknown activity is NOT_FOUND. */
+ * ELA: the sample's roll-out has two cohorts (every fourth coached school
+ * starts a year late, PLANTED.md); a positive overall ATT, a pre-adoption
+ * event time near 0, TWFE beside it; an unknown activity is NOT_FOUND. */
 static void
 impact_finds_the_coaching_effect(void **state)
 {
@@ -959,16 +962,21 @@ impact_finds_the_coaching_effect(void **state)
 	    stderr, "impact: att %g [%g, %g] twfe %g cohorts %d never %d\n",
 	    r->att, r->low, r->high, r->twfe, r->cohorts, r->never_treated);
 	assert_true(r->available);
-	assert_true(r->cohorts >= 1);
+	assert_int_equal(r->cohorts, 2);
 	assert_true(r->never_treated > 0);
 	assert_true(r->att > 0 && r->low > 0);
 	assert_true(r->twfe_available);
-	bool after = false;
+	bool after = false, before = false;
 	for (size_t i = 0; i < r->n_event_study; i++) {
-		after |= r->event_study[i]->event_time >= 0
-		    && r->event_study[i]->available;
+		const Tandem__V1__EventTime *e = r->event_study[i];
+		after |= e->event_time >= 0 && e->available && e->theta > 0;
+		if (e->event_time == -2 && e->available) {
+			/* parallel trends before adoption */
+			before = e->low < 0 && e->high > 0;
+		}
 	}
 	assert_true(after);
+	assert_true(before);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 	req.activity = "NOSUCH";

@@ -38,7 +38,7 @@ static const struct {
 	  "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,"
 	  "username,userIds,givenName,familyName,middleName,identifier,email,"
 	  "sms,phone,agentSourcedIds,grades,password" },
-	{ "measures.csv", "measure,name,unit,direction" },
+	{ "measures.csv", "measure,name,unit,direction,target" },
 	{ "outcomes.csv",
 	  "school,measure,period_start,period_end,value,n,subgroup" },
 	{ "survey_climate.csv",

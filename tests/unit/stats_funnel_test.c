@@ -19,21 +19,11 @@
  *        0.70)
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include <string.h>
+
+#include "test_util.h"
 
 #include "stats_funnel.h"
-
-static void
-near(double got, double want)
-{
-	if (!(fabs(got - want) <= 1e-12 * fmax(1e-3, fabs(want)))) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
 
 static const double N[]
     = { 25, 40, 60, 80, 120, 150, 200, 300, 450, 600, 900, 1200 };
@@ -48,17 +38,21 @@ test_proportions(void **state)
 	char                err[TD_ERRMSG_MAX];
 	assert_int_equal(stats_funnel(Y, N, NULL, 12, &r, err), TD_OK);
 	assert_int_equal(r.k, 12);
-	near(r.target, 0.68618181818181823); /* p0 */
-	near(r.phi, 1.9642414046990726); /* phi */
-	near(r.tau2, 0.00079622465449835352); /* tau2 */
-	near(r.units[0].z, -0.92859641444047691); /* z[1] */
-	near(r.units[8].z, -2.1111477556410025); /* z[9] */
-	near(r.units[8].z_adjusted, -1.2934765069565437); /* zadj[9] */
-	near(r.units[2].z_adjusted, 1.4167529217758106); /* zadj[3] */
-	near(r.units[0].lo95, 0.49605846177027618); /* lo95[1] */
-	near(r.units[11].lo95, 0.6249608877726166); /* lo95[12] */
-	near(r.units[5].hi998, 0.83217034991026462); /* hi998[6] */
-	near(r.units[3].mlo95, 0.54366727476948962); /* mlo95[4] */
+	assert_rel(r.target, 0.68618181818181823, 1e-12); /* p0 */
+	assert_rel(r.phi, 1.9642414046990726, 1e-12); /* phi */
+	assert_rel(r.tau2, 0.00079622465449835352, 1e-12); /* tau2 */
+	assert_rel(r.units[0].z, -0.92859641444047691, 1e-12); /* z[1] */
+	assert_rel(r.units[8].z, -2.1111477556410025, 1e-12); /* z[9] */
+	assert_rel(r.units[8].z_adjusted, -1.2934765069565437,
+	           1e-12); /* zadj[9] */
+	assert_rel(r.units[2].z_adjusted, 1.4167529217758106,
+	           1e-12); /* zadj[3] */
+	assert_rel(r.units[0].lo95, 0.49605846177027618, 1e-12); /* lo95[1] */
+	assert_rel(r.units[11].lo95, 0.6249608877726166, 1e-12); /* lo95[12] */
+	assert_rel(r.units[5].hi998, 0.83217034991026462,
+	           1e-12); /* hi998[6] */
+	assert_rel(r.units[3].mlo95, 0.54366727476948962,
+	           1e-12); /* mlo95[4] */
 	/* Schools 6 and 9 are beyond 2 sigma on the binomial alone, but
 	 * within the limits once overdispersion is allowed for. */
 	for (size_t i = 0; i < 12; i++) {
@@ -83,10 +77,11 @@ test_scale_scores(void **state)
 	stats_funnel_result r;
 	char                err[TD_ERRMSG_MAX];
 	assert_int_equal(stats_funnel(ys, ns, vs, 7, &r, err), TD_OK);
-	near(r.target, 254.36748582230626);
-	near(r.phi, 4.1980155760930682);
-	near(r.tau2, 40.319943154542941);
-	near(r.units[4].z_adjusted, 1.7894098025567846); /* zadj[5] */
+	assert_rel(r.target, 254.36748582230626, 1e-12);
+	assert_rel(r.phi, 4.1980155760930682, 1e-12);
+	assert_rel(r.tau2, 40.319943154542941, 1e-12);
+	assert_rel(r.units[4].z_adjusted, 1.7894098025567846,
+	           1e-12); /* zadj[5] */
 	stats_funnel_result_free(&r);
 }
 

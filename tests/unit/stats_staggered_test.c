@@ -18,23 +18,13 @@
  *   sqrt(vcovCL(f, cluster = ~school, type = "HC1")["D", "D"])
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include <string.h>
+
+#include "test_util.h"
 
 #include "stats_staggered.h"
 
 #define NA NAN
-
-static void
-near(double got, double want)
-{
-	if (!(fabs(got - want) <= 1e-12 * fmax(1.0, fabs(want)))) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
 
 static const int    COH[10] = { 2, 2, 3, 3, 3, -1, -1, -1, 1, -1 };
 static const double Y[50]   = {
@@ -76,24 +66,24 @@ test_never_treated_controls(void **state)
 	assert_int_equal(
 	    stats_cs(Y, COH, 10, 5, STATS_CS_CONTROL_NEVER, &r, err), TD_OK);
 	assert_int_equal(r.n_cohorts, 3);
-	near(r.overall.est, 4.0625);
-	near(r.overall.se, 0.13370310055201495);
-	near(gt_of(&r, 2, 2)->att.est, 3.5);
-	near(gt_of(&r, 2, 2)->att.se, 0.58925565098878963);
-	near(gt_of(&r, 3, 0)->att.est, 0.16666666666666674);
-	near(gt_of(&r, 3, 0)->att.se, 0.3695592971013909);
-	near(gt_of(&r, 1, 4)->att.se, 0.35355339059327379);
-	near(event_of(&r, -2)->est, -0.13333333333333336);
-	near(event_of(&r, -2)->se, 0.31739681904634887);
-	near(event_of(&r, 0)->est, 3.5972222222222223);
-	near(event_of(&r, 0)->se, 0.1674844904065716);
-	near(event_of(&r, 2)->est, 4.8611111111111107);
-	near(event_of(&r, 2)->se, 0.26558906498636048);
+	assert_rel(r.overall.est, 4.0625, 1e-12);
+	assert_rel(r.overall.se, 0.13370310055201495, 1e-12);
+	assert_rel(gt_of(&r, 2, 2)->att.est, 3.5, 1e-12);
+	assert_rel(gt_of(&r, 2, 2)->att.se, 0.58925565098878963, 1e-12);
+	assert_rel(gt_of(&r, 3, 0)->att.est, 0.16666666666666674, 1e-12);
+	assert_rel(gt_of(&r, 3, 0)->att.se, 0.3695592971013909, 1e-12);
+	assert_rel(gt_of(&r, 1, 4)->att.se, 0.35355339059327379, 1e-12);
+	assert_rel(event_of(&r, -2)->est, -0.13333333333333336, 1e-12);
+	assert_rel(event_of(&r, -2)->se, 0.31739681904634887, 1e-12);
+	assert_rel(event_of(&r, 0)->est, 3.5972222222222223, 1e-12);
+	assert_rel(event_of(&r, 0)->se, 0.1674844904065716, 1e-12);
+	assert_rel(event_of(&r, 2)->est, 4.8611111111111107, 1e-12);
+	assert_rel(event_of(&r, 2)->se, 0.26558906498636048, 1e-12);
 	assert_false(event_of(&r, -4)->ok);
 	assert_false(event_of(&r, 4)->ok);
 	/* TWFE: coef(f)["D"] and its CR1 SE */
-	near(r.twfe.est, 3.9157698220953159);
-	near(r.twfe.se, 0.29909451107171608);
+	assert_rel(r.twfe.est, 3.9157698220953159, 1e-12);
+	assert_rel(r.twfe.se, 0.29909451107171608, 1e-12);
 	stats_cs_result_free(&r);
 }
 
@@ -104,13 +94,13 @@ test_not_yet_treated_controls(void **state)
 	stats_cs_result r;
 	assert_int_equal(
 	    stats_cs(Y, COH, 10, 5, STATS_CS_CONTROL_NOTYET, &r, NULL), TD_OK);
-	near(r.overall.est, 4.0695684523809526);
-	near(r.overall.se, 0.13861318099414141);
-	near(gt_of(&r, 2, 2)->att.se, 0.48591265790377508);
-	near(event_of(&r, -2)->est, -0.20000000000000001);
-	near(event_of(&r, -2)->se, 0.46904157598234297);
-	near(event_of(&r, 1)->est, 4.1507936507936503);
-	near(event_of(&r, 1)->se, 0.19323119029011498);
+	assert_rel(r.overall.est, 4.0695684523809526, 1e-12);
+	assert_rel(r.overall.se, 0.13861318099414141, 1e-12);
+	assert_rel(gt_of(&r, 2, 2)->att.se, 0.48591265790377508, 1e-12);
+	assert_rel(event_of(&r, -2)->est, -0.20000000000000001, 1e-12);
+	assert_rel(event_of(&r, -2)->se, 0.46904157598234297, 1e-12);
+	assert_rel(event_of(&r, 1)->est, 4.1507936507936503, 1e-12);
+	assert_rel(event_of(&r, 1)->se, 0.19323119029011498, 1e-12);
 	stats_cs_result_free(&r);
 }
 

@@ -3,21 +3,11 @@
  * against the expression of ANALYSES.md evaluated in R (beside it).
  */
 #include <math.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include <string.h>
+
+#include "test_util.h"
 
 #include "stats_units.h"
-
-static void
-near(double got, double want)
-{
-	if (!(fabs(got - want) <= 1e-15 * fmax(1.0, fabs(want)))) {
-		fail_msg("got %.17g, want %.17g", got, want);
-	}
-}
 
 static void
 test_names(void **state)
@@ -36,12 +26,13 @@ static void
 test_events(void **state)
 {
 	(void) state;
-	near(stats_unit_events(STATS_UNIT_PROPORTION, 0.25, 80),
-	     20); /* .25*80 */
-	near(stats_unit_events(STATS_UNIT_PERCENT, 25, 80),
-	     20); /* 25*80/100 */
-	near(stats_unit_events(STATS_UNIT_RATE, 0.5, 40), 20); /* .5*40 */
-	near(stats_unit_events(STATS_UNIT_COUNT, 7, 40), 7);
+	assert_rel(stats_unit_events(STATS_UNIT_PROPORTION, 0.25, 80), 20,
+	           1e-15); /* .25*80 */
+	assert_rel(stats_unit_events(STATS_UNIT_PERCENT, 25, 80), 20,
+	           1e-15); /* 25*80/100 */
+	assert_rel(stats_unit_events(STATS_UNIT_RATE, 0.5, 40), 20,
+	           1e-15); /* .5*40 */
+	assert_rel(stats_unit_events(STATS_UNIT_COUNT, 7, 40), 7, 1e-15);
 	assert_true(isnan(stats_unit_events(STATS_UNIT_SCALE, 7, 40)));
 }
 
@@ -50,13 +41,16 @@ test_sampling_variance(void **state)
 {
 	(void) state;
 	/* sprintf('%.17g', 0.3 * 0.7 / 50) */
-	near(stats_unit_sampling_var(STATS_UNIT_PROPORTION, 0.3, 50),
-	     0.0041999999999999997);
+	assert_rel(stats_unit_sampling_var(STATS_UNIT_PROPORTION, 0.3, 50),
+	           0.0041999999999999997, 1e-15);
 	/* sprintf('%.17g', 1e4 * 0.3 * 0.7 / 50) */
-	near(stats_unit_sampling_var(STATS_UNIT_PERCENT, 30, 50), 42);
+	assert_rel(stats_unit_sampling_var(STATS_UNIT_PERCENT, 30, 50), 42,
+	           1e-15);
 	/* sprintf('%.17g', 2.5 / 40) */
-	near(stats_unit_sampling_var(STATS_UNIT_RATE, 2.5, 40), 0.0625);
-	near(stats_unit_sampling_var(STATS_UNIT_COUNT, 12, 40), 12);
+	assert_rel(stats_unit_sampling_var(STATS_UNIT_RATE, 2.5, 40), 0.0625,
+	           1e-15);
+	assert_rel(stats_unit_sampling_var(STATS_UNIT_COUNT, 12, 40), 12,
+	           1e-15);
 	assert_true(isnan(stats_unit_sampling_var(STATS_UNIT_SCALE, 1, 4)));
 	assert_true(isnan(stats_unit_sampling_var(STATS_UNIT_PERCENT, 3, 0)));
 }
