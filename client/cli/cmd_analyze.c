@@ -105,10 +105,14 @@ static const analyze_sub subs[] = {
 	  "limits;\npoints outside the limits and the run rules are signals "
 	  "(no run rules on\nMR charts).\n\n" SERIES_HELP
 	  "\nControl chart options:\n"
-	  "  --chart C           i|mr|p|pp|u|up|c (default i): individuals, "
-	  "moving range,\n"
-	  "                      proportion, Laney p', rate, Laney u', "
-	  "count\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
+	  "  --chart C           i|mr|p|pp|u|up|c|xbar|s (default i): "
+	  "individuals,\n"
+	  "                      moving range, proportion, Laney p', rate, "
+	  "Laney u',\n"
+	  "                      count; xbar and s chart a survey "
+	  "construct's mean\n"
+	  "                      and SD with each period's respondents as "
+	  "the subgroup\n" RULES_HELP SVG_SERIES_HELP OUTPUT_HELP },
 	{ "mdc",
 	  SERIES_OPTS | AO(BASELINE) | AO(SPLIT_AT) | AO(NO_SCREEN)
 	      | AO(ICONS_ONLY),
@@ -678,7 +682,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 		break;
 	case AO_CHART: {
 		static const char *charts[]
-		    = { "i", "mr", "p", "pp", "u", "up", "c" };
+		    = { "i", "mr", "p", "pp", "u", "up", "c", "xbar", "s" };
 		for (size_t i = 0; i < sizeof(charts) / sizeof(charts[0]);
 		     i++) {
 			if (strcmp(arg, charts[i]) == 0) {
@@ -687,8 +691,8 @@ set_option(analyze_opts *o, int id, const char *arg)
 			}
 		}
 		return analyze_usage(o,
-		                     "--chart is i, mr, p, pp, u, up or c, "
-		                     "not '%s'",
+		                     "--chart is i, mr, p, pp, u, up, c, xbar "
+		                     "or s, not '%s'",
 		                     arg);
 	}
 	case AO_THRESHOLD: {

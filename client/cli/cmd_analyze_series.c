@@ -19,7 +19,8 @@ is_rate_chart(const char *chart)
 {
 	return chart != NULL
 	    && (strcmp(chart, "p") == 0 || strcmp(chart, "pp") == 0
-	        || strcmp(chart, "u") == 0 || strcmp(chart, "up") == 0);
+	        || strcmp(chart, "u") == 0 || strcmp(chart, "up") == 0
+	        || strcmp(chart, "xbar") == 0 || strcmp(chart, "s") == 0);
 }
 
 static const char *
@@ -32,6 +33,7 @@ chart_title(const char *chart)
 		{ "mr", "Moving-range chart" }, { "p", "P chart" },
 		{ "pp", "Laney P' chart" },     { "u", "U chart" },
 		{ "up", "Laney U' chart" },     { "c", "C chart" },
+		{ "xbar", "Xbar chart" },       { "s", "S chart" },
 	};
 	for (size_t i = 0; chart != NULL && i < NCOLS(t); i++) {
 		if (strcmp(chart, t[i].code) == 0) {

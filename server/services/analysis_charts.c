@@ -16,6 +16,8 @@
 #include "stats/stats_outliers.h"
 #include "stats/stats_runchart.h"
 #include "stats/stats_units.h"
+#include "stats/stats_xbar.h"
+#include "stats/stats_moments.h"
 
 static stats_rules
 rules_of(Tandem__V1__RuleSet r)
@@ -502,6 +504,99 @@ chart_fits_unit(rpc_call *call, const series_spec *spec, stats_chart chart,
 	return TD_CODE_OK;
 }
 
+/* xbar_chart: Xbar and S charts of a survey construct, the respondents
+ * of each period being the subgroup (qicharts2's xbar and s). */
+static int
+xbar_chart(rpc_call *call, const Tandem__V1__ControlChartRequest *in,
+           bool s_chart, ProtobufCMessage **resp)
+{
+	series_spec spec;
+	series     *ss;
+	size_t      ns;
+	int         code;
+	if (in->split_at[0] != '\0' || in->n_exclude > 0) {
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "split_at and exclude are not supported on "
+		                "xbar and s charts");
+	}
+	if ((code = load_series(call, in->query, &spec, &ss, &ns))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (!spec.survey || spec.favourable) {
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "an %s chart needs a survey construct's mean "
+		                "(survey:SURVEY/CONSTRUCT:mean), whose "
+		                "respondents are the subgroups; %s is not one",
+		                s_chart ? "s" : "xbar", spec.measure);
+	}
+	Tandem__V1__SeriesResponse *out = new_response(call, &spec, ns);
+	for (size_t k = 0; out && k < ns; k++) {
+		const series *s = &ss[k];
+		double       *m
+		    = rpc_arena_alloc(call->arena, s->n * sizeof(double));
+		double *sd
+		    = rpc_arena_alloc(call->arena, s->n * sizeof(double));
+		double *n
+		    = rpc_arena_alloc(call->arena, s->n * sizeof(double));
+		Tandem__V1__Series *os
+		    = new_series(call, &spec, s, s_chart ? "s" : "xbar");
+		if (!m || !sd || !n || !os) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		for (size_t i = 0; i < s->n; i++) {
+			const store_point *p  = &s->pts[i];
+			stats_moments      mo = stats_moments_from_sums(
+			         p->n_sum, p->wsum, p->wsumsq);
+			m[i]  = s->suppressed[i] ? NAN : mo.mean;
+			sd[i] = mo.has_sd ? mo.sd : NAN;
+			n[i]  = p->n_sum;
+		}
+		stats_xbar_result xr;
+		char              err[TD_ERRMSG_MAX];
+		int               rv = stats_xbar_s(
+		                  m, sd, n, s->n, s_chart,
+		                  (size_t) (in->baseline > 0 ? in->baseline : 0),
+		                  rules_of(in->rules), &xr, err);
+		if (rv != TD_OK) {
+			if (ns == 1) {
+				return analysis_stats_fail(call, rv, s->unit,
+				                           err);
+			}
+			os->note = rpc_arena_strdup(call->arena, err);
+		} else {
+			for (size_t i = 0; i < s->n; i++) {
+				Tandem__V1__Point *p = os->points[i];
+				p->centre            = xr.cl;
+				if (!isnan(xr.value[i])) {
+					p->value = xr.value[i];
+				}
+				p->has_limits  = xr.has_limits[i];
+				p->lcl         = xr.lcl[i];
+				p->ucl         = xr.ucl[i];
+				p->denominator = n[i];
+				p->outside_limits
+				    = (xr.signals[i] & STATS_SIG_OUTSIDE) != 0;
+				p->run_signal
+				    = (xr.signals[i]
+				       & (STATS_SIG_LONG_RUN | STATS_SIG_SHIFT
+				          | STATS_SIG_TREND))
+				    != 0;
+				p->baseline = in->baseline > 0
+				    && i < (size_t) in->baseline;
+			}
+			add_signals(call, os, xr.signals, xr.pos, xr.value,
+			            s->n);
+			run_summary(os, &xr.runs);
+			stats_xbar_result_free(&xr);
+		}
+		out->suppressed_points += os->suppressed_points;
+		out->series[out->n_series++] = os;
+	}
+	return reply_series(call, out, ss, ns, resp);
+}
+
 int
 analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
                        ProtobufCMessage **resp)
@@ -515,9 +610,12 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 	if (in->query == NULL) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
 	}
+	if (strcmp(in->chart, "xbar") == 0 || strcmp(in->chart, "s") == 0) {
+		return xbar_chart(call, in, in->chart[0] == 's', resp);
+	}
 	if (!chart_of(in->chart, &chart)) {
 		rpc_detail(call, -1, "chart", "enum",
-		           "chart '%s' is not one of i|mr|p|pp|u|up|c",
+		           "chart '%s' is not one of i|mr|p|pp|u|up|c|xbar|s",
 		           in->chart);
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "unknown chart %s", in->chart);
@@ -654,96 +752,4 @@ analysis_control_chart(rpc_call *call, const ProtobufCMessage *req,
 		out->series[out->n_series++] = os;
 	}
 	return reply_series(call, out, ss, ns, resp);
-}
-
-int
-analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
-                  ProtobufCMessage **resp)
-{
-	const Tandem__V1__OutliersRequest *in = (const void *) req;
-	series_spec                        spec;
-	series                            *ss;
-	size_t                             ns, total = 0;
-	int                                code;
-	if (in->query == NULL) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
-	}
-	if (!analysis_spec(call, in->query, &spec)) {
-		return call->code;
-	}
-	/* Submitted values are school-level: screen every school's values
-	 * in the scope together. */
-	if (spec.level != 's') {
-		spec.district = spec.level == 'd' ? spec.unit : NULL;
-		spec.unit     = NULL;
-		spec.level    = 's';
-	}
-	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
-	    != TD_CODE_OK) {
-		return code;
-	}
-	for (size_t k = 0; k < ns; k++) {
-		total += ss[k].n;
-	}
-	double *x = rpc_arena_alloc(call->arena, (total + 1) * sizeof(double));
-	size_t *own
-	    = rpc_arena_alloc(call->arena, (total + 1) * sizeof(size_t));
-	size_t *idx
-	    = rpc_arena_alloc(call->arena, (total + 1) * sizeof(size_t));
-	if (x == NULL || own == NULL || idx == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	Tandem__V1__OutliersResponse *out
-	    = RPC_NEW(call->arena, Tandem__V1__OutliersResponse,
-	              tandem__v1__outliers_response__init);
-	size_t m = 0;
-	for (size_t k = 0; k < ns; k++) {
-		for (size_t i = 0; i < ss[k].n; i++) {
-			x[m]     = ss[k].value[i];
-			own[m]   = k;
-			idx[m++] = i;
-			out->suppressed += ss[k].suppressed[i];
-		}
-	}
-	stats_outliers_result r;
-	char                  err[TD_ERRMSG_MAX];
-	int rv = stats_outliers(x, m, in->threshold > 0 ? in->threshold : 0,
-	                        &r, err);
-	if (rv != TD_OK) {
-		return analysis_stats_fail(call, rv, "outliers", err);
-	}
-	out->measure = rpc_arena_strdup(call->arena, spec.measure);
-	out->checked = (int32_t) r.n_used;
-	out->rows    = rpc_arena_alloc(
-	       call->arena, (r.n_flag_z + r.n_flag_mod_z + 1) * sizeof(void *));
-	for (size_t j = 0; out->rows && j < m; j++) {
-		if (r.missing[j] || !(r.flag_z[j] || r.flag_mod_z[j])) {
-			continue;
-		}
-		const series           *s = &ss[own[j]];
-		Tandem__V1__OutlierRow *o
-		    = RPC_NEW(call->arena, Tandem__V1__OutlierRow,
-		              tandem__v1__outlier_row__init);
-		o->school         = (char *) s->unit;
-		o->period         = (char *) analysis_label(call, spec.grain,
-		                                            s->pts[idx[j]].period);
-		o->subgroup       = in->query->subgroup;
-		o->value          = x[j];
-		o->n              = (int64_t) llround(s->people[idx[j]]);
-		o->z              = r.has_z ? r.z[j] : 0;
-		o->modified_z     = r.has_mod_z ? r.mod_z[j] : 0;
-		o->has_modified_z = r.has_mod_z;
-		o->flagged        = true;
-		out->rows[out->n_rows++] = o;
-	}
-	stats_outliers_result_free(&r);
-	out->disclosure = analysis_series_disclosure(call, ss, ns);
-	if (out->disclosure == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) m;
-	*resp         = &out->base;
-	return TD_CODE_OK;
 }

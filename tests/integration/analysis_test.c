@@ -985,6 +985,61 @@ impact_finds_the_coaching_effect(void **state)
 	td_status_reset(&st);
 }
 
+/* Xbar and S charts of a survey construct: the respondents of each
+ * period are the subgroup, so the limits follow each period's n (wider
+ * for fewer respondents); an outcome measure has no subgroups. */
+static void
+xbar_and_s_charts_of_a_construct(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery q = query("survey:climate/belonging:mean",
+	                                  TANDEM__V1__SCOPE_LEVEL__NETWORK, "",
+	                                  TANDEM__V1__GRAIN__TERM);
+	Tandem__V1__ControlChartRequest req
+	    = TANDEM__V1__CONTROL_CHART_REQUEST__INIT;
+	Tandem__V1__SeriesResponse *r  = NULL;
+	td_status                   st = { 0 };
+	req.query                      = &q;
+	req.chart                      = "xbar";
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	const Tandem__V1__Series *s = r->series[0];
+	assert_string_equal(s->chart, "xbar");
+	assert_true(s->n_points >= 2);
+	const Tandem__V1__Point *a = NULL, *b = NULL;
+	for (size_t i = 0; i < s->n_points; i++) {
+		const Tandem__V1__Point *p = s->points[i];
+		if (!p->has_limits) {
+			continue;
+		}
+		assert_true(p->lcl < p->centre && p->centre < p->ucl);
+		if (a == NULL || p->denominator < a->denominator) {
+			a = p;
+		}
+		if (b == NULL || p->denominator > b->denominator) {
+			b = p;
+		}
+	}
+	assert_non_null(a);
+	if (a->denominator < b->denominator) {
+		assert_true(a->ucl - a->lcl > b->ucl - b->lcl);
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	req.chart = "s";
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	assert_string_equal(r->series[0]->chart, "s");
+	assert_true(r->series[0]->points[0]->centre > 0);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	q.measure = "attendance";
+	q.grain   = TANDEM__V1__GRAIN__MONTH;
+	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -1011,6 +1066,7 @@ main(void)
 		cmocka_unit_test(compare_outcomes_takes_schools_as_units),
 		cmocka_unit_test(funnel_plots_schools_against_the_target),
 		cmocka_unit_test(impact_finds_the_coaching_effect),
+		cmocka_unit_test(xbar_and_s_charts_of_a_construct),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }
