@@ -10,4 +10,10 @@
  * comes back as a return code. Call once at start, before any thread. */
 void stats_init(void);
 
+/* stats_set_errmsg writes a sentence of at most TD_ERRMSG_MAX bytes into
+ * errmsg, which may be NULL (then nothing is written): the one helper the
+ * statistics use to say why they failed. */
+void stats_set_errmsg(char *errmsg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif /* TD_STATS_H */

@@ -3,6 +3,7 @@
  * estimate beside it; see stats_staggered.h.
  */
 #include "stats_staggered.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,19 +16,6 @@
 /* Alternating demeaning stops when nothing moves by more than this. */
 #define TWFE_TOL      1e-13
 #define TWFE_MAX_ITER 100000
-
-static void
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_cs_result_free(stats_cs_result *r)
@@ -272,9 +260,10 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	if (out == NULL || y == NULL || cohort == NULL || np < 2 || n == 0
 	    || (control != STATS_CS_CONTROL_NEVER
 	        && control != STATS_CS_CONTROL_NOTYET)) {
-		set_err(errmsg,
-		        "need units, at least 2 periods and a control "
-		        "group");
+		stats_set_errmsg(
+		    errmsg,
+		    "need units, at least 2 periods and a control "
+		    "group");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -282,8 +271,9 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 		int g = cohort[i];
 
 		if (g != STATS_CS_NEVER && (g < 0 || (size_t) g >= np)) {
-			set_err(errmsg, "unit %zu: cohort %d is not a period",
-			        i + 1, g);
+			stats_set_errmsg(errmsg,
+			                 "unit %zu: cohort %d is not a period",
+			                 i + 1, g);
 			return TD_EINVAL;
 		}
 		r.n_never += g == STATS_CS_NEVER;
@@ -305,15 +295,16 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 		}
 	}
 	if (nco == 0) {
-		set_err(errmsg,
-		        "no school took part after the first period, "
-		        "so no cohort has a period before it");
+		stats_set_errmsg(errmsg,
+		                 "no school took part after the first period, "
+		                 "so no cohort has a period before it");
 		return TD_ETOOFEW;
 	}
 	if (control == STATS_CS_CONTROL_NEVER && r.n_never == 0) {
-		set_err(errmsg,
-		        "no never-treated school to compare with (try "
-		        "not-yet-treated controls)");
+		stats_set_errmsg(
+		    errmsg,
+		    "no never-treated school to compare with (try "
+		    "not-yet-treated controls)");
 		return TD_ETOOFEW;
 	}
 	r.n_units   = n;
@@ -328,7 +319,7 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	psi         = malloc(r.n_gt * n * sizeof(*psi));
 	work        = malloc(n * sizeof(*work));
 	if (!r.gt || !r.event || !ng || !sel || !psi || !work) {
-		set_err(errmsg, "out of memory");
+		stats_set_errmsg(errmsg, "out of memory");
 		rc = TD_ENOMEM;
 		goto done;
 	}
@@ -369,7 +360,7 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	}
 	rc = twfe(y, cohort, n, np, &r.twfe);
 	if (rc != TD_OK) {
-		set_err(errmsg, "out of memory");
+		stats_set_errmsg(errmsg, "out of memory");
 	}
 done:
 	free(ng);

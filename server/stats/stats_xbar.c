@@ -2,25 +2,13 @@
  * Xbar and S charts; see stats_xbar.h.
  */
 #include "stats_xbar.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static void
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 double
 stats_c4(double n)
@@ -64,7 +52,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 
 	if (out == NULL || mean == NULL || sd == NULL || size == NULL
 	    || n == 0) {
-		set_err(errmsg, "no subgroups given");
+		stats_set_errmsg(errmsg, "no subgroups given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -81,9 +69,10 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 		}
 	}
 	if (sdf == 0) {
-		set_err(errmsg,
-		        "no subgroup of two or more in the baseline: no "
-		        "within-subgroup SD");
+		stats_set_errmsg(
+		    errmsg,
+		    "no subgroup of two or more in the baseline: no "
+		    "within-subgroup SD");
 		return TD_ETOOFEW;
 	}
 	r.n          = n;
@@ -98,7 +87,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 	if (!r.value || !r.lcl || !r.ucl || !r.has_limits || !r.pos
 	    || !r.signals) {
 		stats_xbar_result_free(&r);
-		set_err(errmsg, "out of memory");
+		stats_set_errmsg(errmsg, "out of memory");
 		return TD_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -132,7 +121,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 	                       r.signals)
 	    != TD_OK) {
 		stats_xbar_result_free(&r);
-		set_err(errmsg, "out of memory in the run analysis");
+		stats_set_errmsg(errmsg, "out of memory in the run analysis");
 		return TD_ENOMEM;
 	}
 	*out = r;
