@@ -271,7 +271,7 @@ static const analyze_sub subs[] = {
 	{ "roi",
 	  AO(MEASURE) | AO(ACTIVITY) | AO(ALL) | AO(PRE) | AO(POST)
 	      | AO(DISCOUNT_RATE) | AO(NO_DISCOUNT) | AO(BASE_YEAR) | AO(SEED)
-	      | AO(BOOTSTRAP) | AO(STUDENTS) | AO(SVG),
+	      | AO(BOOTSTRAP) | AO(STUDENTS) | AO(IMPACT) | AO(SVG),
 	  AO(MEASURE) | AO(PRE) | AO(POST), analyze_roi,
 	  "return on investment: costs, impact, cost-effectiveness",
 	  "usage: tandem analyze roi --measure M (--activity A | --all)\n"
@@ -300,6 +300,15 @@ static const analyze_sub subs[] = {
 	  "  --students N        students served, overriding the count from "
 	  "the\n"
 	  "                      registry\n"
+	  "  --impact did|staggered\n"
+	  "                      the effect behind the ratios: the "
+	  "difference in\n"
+	  "                      differences (default), or the staggered-"
+	  "adoption ATT\n"
+	  "                      (analyze impact) over the academic years "
+	  "from --pre's\n"
+	  "                      start to --post's end, in SDs of the first "
+	  "year\n"
 	  "  --svg FILE          also draw the cost-effectiveness plane as "
 	  "SVG\n\n"
 	  "The lines above the tables give the price adjustment, base year, "
@@ -362,6 +371,7 @@ static const struct option lopts[] = {
 	{ "exclude", required_argument, NULL, 256 + AO_EXCLUDE },
 	{ "icons-only", no_argument, NULL, 256 + AO_ICONS_ONLY },
 	{ "not-yet-treated", no_argument, NULL, 256 + AO_NOT_YET },
+	{ "impact", required_argument, NULL, 256 + AO_IMPACT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -708,6 +718,19 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_REFERENCE:
 		o->reference = arg;
 		break;
+	case AO_PERIOD:
+		o->period = arg;
+		break;
+	case AO_IMPACT:
+		if (strcmp(arg, "did") != 0 && strcmp(arg, "staggered") != 0) {
+			return analyze_usage(
+			    o,
+			    "--impact is did or staggered, not "
+			    "'%s'",
+			    arg);
+		}
+		o->impact = arg;
+		return 0;
 	case AO_SURVEY:
 		o->survey = arg;
 		break;

@@ -57,6 +57,7 @@ enum analyze_opt_id {
 	AO_EXCLUDE,
 	AO_ICONS_ONLY,
 	AO_NOT_YET,
+	AO_IMPACT,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
@@ -102,6 +103,8 @@ typedef struct analyze_opts {
 	const char *period; /* academic year "2024-25"; funnel: any period */
 	const char *year; /* academic year, "2024-25" */
 	int         level; /* isolation: 0 school, 1 educator */
+	const char *period; /* funnel: one period */
+	const char *impact; /* roi: did | staggered */
 	size_t      n_exclude;
 	char       *exclude[ANALYZE_MAX_EXCLUDE]; /* into exclbuf */
 	char        exclbuf[1024];

@@ -449,6 +449,7 @@ analyze_roi(cli *c, const analyze_opts *o)
 	req.seed      = o->seed;
 	req.bootstrap = (int32_t) o->bootstrap;
 	req.students  = o->students;
+	req.impact    = (char *) (o->impact ? o->impact : "");
 	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Roi"), &req.base,
 	                       &tandem__v1__roi_response__descriptor,
 	                       (ProtobufCMessage **) &r))
@@ -471,7 +472,8 @@ analyze_roi(cli *c, const analyze_opts *o)
 	static const char *acols[]
 	    = { "measure",       "activity", "pre_from",       "pre_to",
 		"post_from",     "post_to",  "price_adjusted", "base_year",
-		"discount_rate", "seed",     "bootstrap",      "note" };
+		"discount_rate", "seed",     "bootstrap",      "note",
+		"impact" };
 	out_table *about = out_table_create("about", NCOLS(acols), acols);
 	out_str(about, o->measure);
 	out_str(about, req.activity);
@@ -485,6 +487,7 @@ analyze_roi(cli *c, const analyze_opts *o)
 	out_str(about, seed); /* a string: JSON numbers lose 64-bit seeds */
 	out_int(about, r->bootstrap);
 	out_str(about, r->note);
+	out_str(about, r->impact[0] ? r->impact : "did");
 
 	char disc[64];
 	if (r->discount_rate > 0) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rpc/rpc.h"
+#include "stats/stats_staggered.h"
 #include "store/store.h"
 #include "tandem/v1/analysis.pb-c.h"
 
@@ -84,5 +85,27 @@ bool analysis_scope_district(rpc_call *call, const char *district);
 int analysis_db_fail(rpc_call *call, int rv);
 int analysis_stats_fail(rpc_call *call, int rv, const char *what,
                         const char *msg);
+
+/* The staggered-adoption estimate of an activity's impact on a measure
+ * over the schools' academic years (Analysis/Impact and Roi with the
+ * staggered impact). */
+typedef struct analysis_cs {
+	stats_cs_result r; /* owned when rv == TD_OK: stats_cs_result_free */
+	int             rv; /* stats_cs's return */
+	char            err[TD_ERRMSG_MAX];
+	const char    **per; /* np academic-year starts, arena */
+	size_t          np, ns;
+	int32_t         treated_before, suppressed;
+	double          pre_sd; /* SD across schools of the first year */
+	char            measure[200];
+} analysis_cs;
+
+/* analysis_staggered reads the measure's academic-year values of every
+ * school and the activity's adoption years and runs stats_cs; returns
+ * an rpc status code (data errors of the estimate itself are in cs->rv
+ * and cs->err, for the caller to report). */
+int analysis_staggered(rpc_call *call, const char *measure,
+                       const char *activity, const char *from, const char *to,
+                       bool not_yet, analysis_cs *cs);
 
 #endif /* TD_ANALYSIS_H */

@@ -39,38 +39,33 @@ estimate_to(const stats_cs_estimate *e, protobuf_c_boolean *ok, double *est,
 }
 
 int
-analysis_impact(rpc_call *call, const ProtobufCMessage *req,
-                ProtobufCMessage **resp)
+analysis_staggered(rpc_call *call, const char *measure, const char *activity,
+                   const char *from, const char *to, bool not_yet,
+                   analysis_cs *cs)
 {
-	const Tandem__V1__ImpactRequest *in = (const void *) req;
-	Tandem__V1__SeriesQuery          q  = TANDEM__V1__SERIES_QUERY__INIT;
-	series_spec                      spec;
-	series                          *ss;
-	store_adoption                  *ad = NULL;
-	size_t                           ns, na = 0, np = 0;
-	int                              code, rv;
-	if (in->activity[0] == '\0') {
-		rpc_detail(call, -1, "activity", "required",
-		           "name the activity whose impact to estimate");
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-		                "no activity named");
-	}
-	q.measure = in->measure;
+	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
+	series_spec             spec;
+	series                 *ss;
+	store_adoption         *ad = NULL;
+	size_t                  ns, na = 0, np = 0;
+	int                     code, rv;
+	memset(cs, 0, sizeof(*cs));
+	q.measure = (char *) measure;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
-	q.from    = in->from;
-	q.to      = in->to;
+	q.from    = (char *) from;
+	q.to      = (char *) to;
 	if (!analysis_spec(call, &q, &spec)) {
 		return call->code;
 	}
 	if ((code = analysis_load(call, &q, &spec, &ss, &ns)) != TD_CODE_OK) {
 		return code;
 	}
-	rv = store_adoption_years(call->store, in->activity, &ad, &na);
+	rv = store_adoption_years(call->store, activity, &ad, &na);
 	if (rv == TD_ENOTFOUND) {
 		return rpc_fail(call, TD_CODE_NOT_FOUND,
 		                "activity %s is not in the registry",
-		                in->activity);
+		                activity);
 	} else if (rv != TD_OK) {
 		return analysis_db_fail(call, rv);
 	}
@@ -88,18 +83,18 @@ analysis_impact(rpc_call *call, const ProtobufCMessage *req,
 			}
 		}
 	}
-	qsort(per, np, sizeof(char *), strcmp_ptr);
+	if (per != NULL) {
+		qsort(per, np, sizeof(char *), strcmp_ptr);
+	}
 	double *y
 	    = rpc_arena_alloc(call->arena, (ns * np + 1) * sizeof(double));
 	int *coh = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(int));
-	Tandem__V1__ImpactResponse *out
-	    = RPC_NEW(call->arena, Tandem__V1__ImpactResponse,
-	              tandem__v1__impact_response__init);
-	if (per == NULL || y == NULL || coh == NULL || out == NULL) {
+	if (per == NULL || y == NULL || coh == NULL) {
 		free(ad);
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
+	double s1 = 0, s2 = 0, m = 0;
 	for (size_t u = 0; u < ns; u++) {
 		store_adoption key = { { 0 }, { 0 } }, *a;
 		snprintf(key.school, sizeof(key.school), "%s", ss[u].unit);
@@ -119,7 +114,7 @@ analysis_impact(rpc_call *call, const ProtobufCMessage *req,
 				}
 			}
 		}
-		out->treated_before += coh[u] == 0;
+		cs->treated_before += coh[u] == 0;
 		for (size_t t = 0; t < np; t++) {
 			y[u * np + t] = NAN;
 		}
@@ -129,24 +124,68 @@ analysis_impact(rpc_call *call, const ProtobufCMessage *req,
 					y[u * np + t] = ss[u].value[i];
 				}
 			}
-			out->suppressed += ss[u].suppressed[i];
+			cs->suppressed += ss[u].suppressed[i];
+		}
+		/* The first year's spread across schools: the SD an effect
+		 * size is taken over. */
+		if (np > 0 && !isnan(y[u * np])) {
+			s1 += y[u * np];
+			s2 += y[u * np] * y[u * np];
+			m++;
 		}
 	}
 	free(ad);
-	stats_cs_result r;
-	char            err[TD_ERRMSG_MAX];
-	rv = stats_cs(y, coh, ns, np,
-	              in->not_yet_treated ? STATS_CS_CONTROL_NOTYET
-	                                  : STATS_CS_CONTROL_NEVER,
-	              &r, err);
-	if (rv != TD_OK) {
-		return analysis_stats_fail(call, rv, "impact", err);
+	cs->pre_sd = m > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / m) / (m - 1))) : 0;
+	cs->per    = per;
+	cs->np     = np;
+	cs->ns     = ns;
+	snprintf(cs->measure, sizeof(cs->measure), "%s", spec.measure);
+	cs->rv = stats_cs(y, coh, ns, np,
+	                  not_yet ? STATS_CS_CONTROL_NOTYET
+	                          : STATS_CS_CONTROL_NEVER,
+	                  &cs->r, cs->err);
+	return TD_CODE_OK;
+}
+
+int
+analysis_impact(rpc_call *call, const ProtobufCMessage *req,
+                ProtobufCMessage **resp)
+{
+	const Tandem__V1__ImpactRequest *in = (const void *) req;
+	analysis_cs                      cs;
+	int                              code;
+	if (in->activity[0] == '\0') {
+		rpc_detail(call, -1, "activity", "required",
+		           "name the activity whose impact to estimate");
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "no activity named");
 	}
-	out->measure  = rpc_arena_strdup(call->arena, spec.measure);
-	out->activity = in->activity;
+	if ((code
+	     = analysis_staggered(call, in->measure, in->activity, in->from,
+	                          in->to, in->not_yet_treated, &cs))
+	    != TD_CODE_OK) {
+		return code;
+	}
+	if (cs.rv != TD_OK) {
+		return analysis_stats_fail(call, cs.rv, "impact", cs.err);
+	}
+	stats_cs_result             r   = cs.r;
+	const char                **per = cs.per;
+	Tandem__V1__ImpactResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__ImpactResponse,
+	              tandem__v1__impact_response__init);
+	if (out == NULL) {
+		stats_cs_result_free(&r);
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	out->treated_before = cs.treated_before;
+	out->suppressed     = cs.suppressed;
+	out->measure        = rpc_arena_strdup(call->arena, cs.measure);
+	out->activity       = in->activity;
 	out->controls
 	    = in->not_yet_treated ? "not_yet_treated" : "never_treated";
-	out->schools       = (int32_t) ns;
+	out->schools       = (int32_t) cs.ns;
 	out->never_treated = (int32_t) r.n_never;
 	out->cohorts       = (int32_t) r.n_cohorts;
 	estimate_to(&r.overall, &out->available, &out->att, &out->se,
@@ -187,7 +226,7 @@ analysis_impact(rpc_call *call, const ProtobufCMessage *req,
 		out->event_study[out->n_event_study++] = w;
 	}
 	stats_cs_result_free(&r);
-	call->records = (int64_t) ns;
+	call->records = (int64_t) cs.ns;
 	*resp         = &out->base;
 	return TD_CODE_OK;
 }

@@ -234,6 +234,49 @@ fill_row(rpc_call *call, Tandem__V1__RoiRow *row, const stats_roi_result *r,
 	}
 }
 
+/* staggered_effect replaces the DiD effect of r with the staggered-
+ * adoption ATT of activity over the academic years pre_from..post_to, in
+ * SD units of the first year's spread across schools. Returns an rpc code
+ * for a failed read; when the estimate itself cannot be made, err says
+ * why (else err is ""). */
+static int
+staggered_effect(rpc_call *call, const Tandem__V1__RoiRequest *in,
+                 const char *activity, stats_roi_result *r, char *err)
+{
+	analysis_cs cs;
+	int         code = analysis_staggered(call, in->measure, activity,
+	                                      in->pre_from, in->post_to, false, &cs);
+	err[0]           = '\0';
+	if (code != TD_CODE_OK) {
+		return code;
+	}
+	if (cs.rv != TD_OK || !cs.r.overall.ok || !(cs.pre_sd > 0)) {
+		snprintf(err, TD_ERRMSG_MAX, "staggered impact: %.200s",
+		         cs.rv != TD_OK
+		             ? cs.err
+		             : "no cohort with years after adoption, "
+		               "or no spread in the first year");
+		if (cs.rv == TD_OK) {
+			stats_cs_result_free(&cs.r);
+		}
+		return TD_CODE_OK;
+	}
+	const stats_cs_estimate *e = &cs.r.overall;
+	r->did.estimate            = e->est;
+	r->did.se                  = e->se;
+	r->did.ci_lo               = e->lo;
+	r->did.ci_hi               = e->hi;
+	r->did.g_j                 = 1.0;
+	r->did.sd_pre_pooled       = cs.pre_sd;
+	r->did.ols.available       = false;
+	r->did.cluster.available   = false;
+	stats_roi_set_effect(r, e->est / cs.pre_sd, e->lo <= 0 && e->hi >= 0,
+	                     "the bootstrap resamples the DiD; with the "
+	                     "staggered impact the interval is the ATT's");
+	stats_cs_result_free(&cs.r);
+	return TD_CODE_OK;
+}
+
 int
 analysis_roi(rpc_call *call, const ProtobufCMessage *req,
              ProtobufCMessage **resp)
@@ -258,6 +301,13 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "the ROI request needs a measure and pre and "
 		                "post periods as dates");
+	}
+	if (in->impact[0] != '\0' && strcmp(in->impact, "did") != 0
+	    && strcmp(in->impact, "staggered") != 0) {
+		rpc_detail(call, -1, "impact", "enum",
+		           "impact '%s' is not did or staggered", in->impact);
+		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		                "unknown impact %s", in->impact);
 	}
 	if (strcmp(in->pre_to, in->post_from) >= 0) {
 		return rpc_fail(
@@ -300,8 +350,9 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_NOT_FOUND, "no activity %s",
 		                in->activity[0] ? in->activity : "at all");
 	}
-	stats_roi_result        *res = calloc(na, sizeof(*res));
-	bool                    *ok  = calloc(na, sizeof(bool));
+	bool              staggered = strcmp(in->impact, "staggered") == 0;
+	stats_roi_result *res       = calloc(na, sizeof(*res));
+	bool             *ok        = calloc(na, sizeof(bool));
 	Tandem__V1__RoiResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__RoiResponse,
 	              tandem__v1__roi_response__init);
@@ -318,6 +369,20 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		rv = one_activity(call, in, &acts[a], idx, ni, &ri, &res[a],
 		                  err);
 		row->suppressed = ri.suppressed > 0;
+		if (rv == TD_OK && staggered) {
+			int sc = staggered_effect(call, in, acts[a].code,
+			                          &res[a], err);
+			if (sc != TD_CODE_OK) {
+				roi_input_free(&ri);
+				stats_roi_result_free(&res[a]);
+				code = sc;
+				break;
+			}
+			if (err[0] != '\0') {
+				stats_roi_result_free(&res[a]);
+				rv = TD_ETOOFEW;
+			}
+		}
 		if (rv == TD_OK) {
 			fill_row(call, row, &res[a], &ri);
 		}
@@ -341,6 +406,7 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 			out->seed           = res[a].seed;
 			out->bootstrap      = (int32_t) res[a].n_boot;
 			out->note           = (char *) res[a].cost.price_note;
+			out->impact         = staggered ? "staggered" : "did";
 		}
 		out->rows[out->n_rows++] = row;
 	}

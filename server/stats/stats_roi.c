@@ -338,3 +338,35 @@ stats_roi_rank(const stats_roi_result *results, size_t n, size_t *order)
 	free(keys);
 	return TD_OK;
 }
+
+void
+stats_roi_set_effect(stats_roi_result *r, double g, bool ci_has_zero,
+                     const char *why_no_boot)
+{
+	r->g                       = g;
+	r->effect_ci_includes_zero = ci_has_zero;
+	ratios(g, ci_has_zero, r->cost_per_student, &r->has_effect_per_1000,
+	       &r->effect_per_1000, &r->has_cost_per_sd, &r->cost_per_sd);
+	snprintf(r->ratio_reason, sizeof(r->ratio_reason), "%s",
+	         ci_has_zero ? "the effect's 95% interval includes 0, so a "
+	                       "ratio over it would be meaningless"
+	                     : "");
+	for (int i = 0; i < STATS_ROI_SENS_NCOST; i++) {
+		for (int j = 0; j < STATS_ROI_SENS_NRATE; j++) {
+			stats_roi_sens_cell *c = &r->sens[i][j];
+
+			if (c->cost_per_student > 0.0) {
+				ratios(g, ci_has_zero, c->cost_per_student,
+				       &c->has_effect_per_1000,
+				       &c->effect_per_1000,
+				       &c->has_cost_per_sd, &c->cost_per_sd);
+			}
+		}
+	}
+	/* The bootstrap resampled the DiD: its intervals do not belong to
+	 * this effect. */
+	r->has_boot                 = false;
+	r->has_boot_effect_per_1000 = false;
+	snprintf(r->boot_reason, sizeof(r->boot_reason), "%s",
+	         why_no_boot ? why_no_boot : "");
+}

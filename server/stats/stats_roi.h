@@ -106,6 +106,14 @@ int stats_roi_compute(const stats_roi_activity *act,
                       const stats_roi_options *opt, stats_roi_result *out,
                       char *errmsg) __attribute__((warn_unused_result));
 
+/* stats_roi_set_effect replaces the effect r's ratios are built on (g in
+ * SD units, and whether its 95% interval includes 0) with one estimated
+ * elsewhere (the staggered-adoption ATT over its pre SD): the ratios and
+ * the sensitivity table follow it under the same rules; the bootstrap,
+ * which resampled the DiD, is dropped with why_no_boot as its reason. */
+void stats_roi_set_effect(stats_roi_result *r, double g, bool ci_has_zero,
+                          const char *why_no_boot);
+
 /* stats_roi_result_free releases what *r owns and zeroes it; NULL is
  * accepted. */
 void stats_roi_result_free(stats_roi_result *r);

@@ -323,6 +323,31 @@ roi_ranks_coaching_first_and_doubts_the_workshop(void **state)
 	}
 	assert_true(workshop);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+
+	/* --impact staggered: the ratios stand on the staggered-adoption
+	 * ATT (the sample's coaching rolls out in two cohorts); coaching
+	 * still ranks first, its g is ATT / pre SD, no DiD bootstrap. */
+	req.impact = "staggered";
+	assert_int_equal(td_analysis_roi(cl, &req, &r, &st), TD_CODE_OK);
+	assert_string_equal(r->impact, "staggered");
+	assert_string_equal(r->rows[0]->activity, "A01");
+	assert_true(r->rows[0]->hedges_g > 0);
+	double gap
+	    = r->rows[0]->hedges_g - r->rows[0]->did / r->rows[0]->pre_sd;
+	assert_true(gap < 1e-9 && gap > -1e-9);
+	assert_true(r->rows[0]->effect_per_1000_low == 0
+	            && r->rows[0]->effect_per_1000_high == 0);
+	assert_true(r->rows[0]->did_ols_se == 0);
+	req.impact = "nonsense";
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	r = NULL;
+	assert_int_equal(td_analysis_roi(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_null(r);
+	td_status_reset(&st);
+	req.impact = "";
 	/* Same seed, same answer, to the bit. */
 	Tandem__V1__RoiResponse *r2 = NULL;
 	req.activity                = "A01";

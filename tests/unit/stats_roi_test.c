@@ -430,10 +430,51 @@ test_roi_rank_orders_by_effect_per_1000_unavailable_last(void **state)
 	stats_roi_result_free(NULL);
 }
 
+/* An effect from elsewhere (the staggered ATT): the ratios and every
+ * sensitivity cell follow it (g * 1000 / cps, cps / g), the DiD bootstrap
+ * is dropped, and an interval that includes 0 withholds the ratios. */
+static void
+test_roi_set_effect_replaces_the_ratios(void **state)
+{
+	stats_roi_activity a;
+	stats_roi_options  o;
+	stats_roi_result   r;
+	char               err[TD_ERRMSG_MAX];
+
+	(void) state;
+	activity(&a, schools, N_SCHOOLS);
+	stats_roi_options_init(&o);
+	assert_int_equal(stats_roi_compute(&a, &o, &r, err), 0);
+	assert_true(r.has_boot);
+	stats_roi_set_effect(&r, 0.25, false, "staggered");
+	assert_rel(r.g, 0.25, 1e-15);
+	/* 0.25 * 1000 / cps(0.03), cps(0.03) = 24.218274243361819 */
+	assert_rel(r.effect_per_1000, 0.25 * 1000 / 24.218274243361819, 1e-9);
+	assert_rel(r.cost_per_sd, 24.218274243361819 / 0.25, 1e-9);
+	assert_false(r.has_boot);
+	assert_false(r.has_boot_effect_per_1000);
+	for (int i = 0; i < STATS_ROI_SENS_NCOST; i++) {
+		for (int j = 0; j < STATS_ROI_SENS_NRATE; j++) {
+			const stats_roi_sens_cell *c = &r.sens[i][j];
+			assert_rel(c->effect_per_1000,
+			           sens_r[i][j][0] > 0
+			               ? 0.25 * 1000 / sens_r[i][j][0]
+			               : 0,
+			           1e-9);
+		}
+	}
+	stats_roi_set_effect(&r, 0.25, true, "staggered");
+	assert_false(r.has_effect_per_1000);
+	assert_false(r.has_cost_per_sd);
+	assert_false(r.sens[1][3].has_effect_per_1000);
+	stats_roi_result_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roi_set_effect_replaces_the_ratios),
 		cmocka_unit_test(test_roi_ratios_match_r),
 		cmocka_unit_test(test_roi_sensitivity_table_matches_r),
 		cmocka_unit_test(
