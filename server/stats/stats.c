@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * Start-up of the statistics module.
+ * Start-up of the statistics module and its error-message helper.
  */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include <gsl/gsl_errno.h>
-#include <tandem/errors.h>
 
 #include "stats.h"
+#include "tandem/errors.h"
 
 void
 stats_init(void)
@@ -16,7 +16,7 @@ stats_init(void)
 }
 
 void
-stats_set_errmsg(char *errmsg, const char *fmt, ...)
+stats_set_err(char *errmsg, const char *fmt, ...)
 {
 	va_list ap;
 

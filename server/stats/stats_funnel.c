@@ -39,7 +39,7 @@ check(const double *y, const double *n, const double *v, size_t units,
 		}
 		if (!isfinite(y[i]) || !(n[i] > 0) || !isfinite(n[i])
 		    || (v != NULL && !(v[i] > 0 && isfinite(v[i])))) {
-			stats_set_errmsg(
+			stats_set_err(
 			    errmsg,
 			    "unit %zu: value %g over n %g (variance %g) is "
 			    "not usable: n and the variance must be "
@@ -49,15 +49,15 @@ check(const double *y, const double *n, const double *v, size_t units,
 			                              : TD_EINVAL;
 		}
 		if (v == NULL && (y[i] < 0 || y[i] > 1)) {
-			stats_set_errmsg(
-			    errmsg, "unit %zu: proportion %g is not in 0..1",
-			    i + 1, y[i]);
+			stats_set_err(errmsg,
+			              "unit %zu: proportion %g is not in 0..1",
+			              i + 1, y[i]);
 			return TD_EINVAL;
 		}
 		(*k)++;
 	}
 	if (*k < 3) {
-		stats_set_errmsg(
+		stats_set_err(
 		    errmsg,
 		    "a funnel plot needs 3 units with a value, not %zu", *k);
 		return TD_ETOOFEW;
@@ -76,7 +76,7 @@ stats_funnel(const double *y, const double *n, const double *v, size_t units,
 	int                 rc;
 
 	if (out == NULL || y == NULL || n == NULL) {
-		stats_set_errmsg(errmsg, "no units given");
+		stats_set_err(errmsg, "no units given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -88,7 +88,7 @@ stats_funnel(const double *y, const double *n, const double *v, size_t units,
 	if (r.units == NULL || zs == NULL) {
 		free(zs);
 		stats_funnel_result_free(&r);
-		stats_set_errmsg(errmsg, "out of memory for %zu units", units);
+		stats_set_err(errmsg, "out of memory for %zu units", units);
 		return TD_ENOMEM;
 	}
 	r.k = k;
@@ -103,7 +103,7 @@ stats_funnel(const double *y, const double *n, const double *v, size_t units,
 	if (v == NULL && !(r.target > 0 && r.target < 1)) {
 		free(zs);
 		stats_funnel_result_free(&r);
-		stats_set_errmsg(
+		stats_set_err(
 		    errmsg, "the pooled proportion is %g: no binomial spread",
 		    sx / sn);
 		return TD_EZEROVAR;

@@ -67,27 +67,26 @@ stats_kripp_alpha(const double *x, size_t n_units, size_t n_raters,
 	if (out == NULL || (x == NULL && n_units > 0)
 	    || (int) level < (int) STATS_KRIPP_NOMINAL
 	    || (int) level > (int) STATS_KRIPP_INTERVAL) {
-		stats_set_errmsg(errmsg, "no data, or an unknown metric");
+		stats_set_err(errmsg, "no data, or an unknown metric");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	/* First the categories, sorted, so that ordinal ranks are in order. */
 	for (size_t i = 0; i < n_units * n_raters; i++) {
 		if (isinf(x[i])) {
-			stats_set_errmsg(errmsg,
-			                 "unit %zu: a score is infinite",
-			                 i / n_raters + 1);
+			stats_set_err(errmsg, "unit %zu: a score is infinite",
+			              i / n_raters + 1);
 			return TD_EINVAL;
 		}
 		if (!isnan(x[i]) && value_index(vals, &k, x[i]) < 0) {
-			stats_set_errmsg(errmsg,
-			                 "more than %d distinct scores", KV);
+			stats_set_err(errmsg, "more than %d distinct scores",
+			              KV);
 			return TD_ERANGE;
 		}
 	}
 	oc = calloc(KV, sizeof(*oc));
 	if (oc == NULL) {
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		return TD_ENOMEM;
 	}
 	for (size_t u = 0; u < n_units; u++) {
@@ -115,7 +114,7 @@ stats_kripp_alpha(const double *x, size_t n_units, size_t n_raters,
 	}
 	if (units == 0) {
 		free(oc);
-		stats_set_errmsg(errmsg, "no unit has two scores");
+		stats_set_err(errmsg, "no unit has two scores");
 		return TD_ETOOFEW;
 	}
 	for (size_t a = 0; a < k; a++) {
@@ -138,10 +137,9 @@ stats_kripp_alpha(const double *x, size_t n_units, size_t n_raters,
 	out->d_o   = num / n;
 	out->d_e   = den / (n * (n - 1));
 	if (!(out->d_e > 0)) {
-		stats_set_errmsg(
-		    errmsg,
-		    "every pairable score is the same: no expected "
-		    "disagreement, alpha is undefined");
+		stats_set_err(errmsg,
+		              "every pairable score is the same: no expected "
+		              "disagreement, alpha is undefined");
 		return TD_EZEROVAR;
 	}
 	out->alpha = 1.0 - out->d_o / out->d_e;

@@ -163,32 +163,32 @@ static int
 check(const double *y, size_t n, const stats_mdc_opts *o, char *errmsg)
 {
 	if (n == 0) {
-		stats_set_errmsg(errmsg, "the series is empty");
+		stats_set_err(errmsg, "the series is empty");
 		return TD_ETOOFEW;
 	}
 	if (y == NULL) {
-		stats_set_errmsg(errmsg,
-		                 "the series has %zu points but no values", n);
+		stats_set_err(errmsg,
+		              "the series has %zu points but no values", n);
 		return TD_EINVAL;
 	}
 	if ((int) o->direction < (int) STATS_MDC_NEUTRAL
 	    || (int) o->direction > (int) STATS_MDC_LOWER) {
-		stats_set_errmsg(errmsg, "direction %d is unknown",
-		                 (int) o->direction);
+		stats_set_err(errmsg, "direction %d is unknown",
+		              (int) o->direction);
 		return TD_EINVAL;
 	}
 	if (o->n_rebase >= STATS_MDC_MAX_SEGMENTS
 	    || (o->n_rebase > 0 && o->rebase == NULL)) {
-		stats_set_errmsg(errmsg,
-		                 "at most %d rebases are allowed, not %zu",
-		                 STATS_MDC_MAX_SEGMENTS - 1, o->n_rebase);
+		stats_set_err(errmsg,
+		              "at most %d rebases are allowed, not %zu",
+		              STATS_MDC_MAX_SEGMENTS - 1, o->n_rebase);
 		return TD_EINVAL;
 	}
 	for (size_t k = 0; k < o->n_rebase; k++) {
 		size_t at = o->rebase[k];
 
 		if (at == 0 || at >= n || (k > 0 && at <= o->rebase[k - 1])) {
-			stats_set_errmsg(
+			stats_set_err(
 			    errmsg,
 			    "rebase at point %zu: rebases lie after the "
 			    "first point, within the %zu points, in "
@@ -198,12 +198,12 @@ check(const double *y, size_t n, const stats_mdc_opts *o, char *errmsg)
 		}
 	}
 	if (o->has_target && !isfinite(o->target)) {
-		stats_set_errmsg(errmsg, "the target is not a finite number");
+		stats_set_err(errmsg, "the target is not a finite number");
 		return TD_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (isinf(y[i])) {
-			stats_set_errmsg(
+			stats_set_err(
 			    errmsg, "point %zu: the value is infinite", i + 1);
 			return TD_EINVAL;
 		}
@@ -231,7 +231,7 @@ segment_limits(const double *y, stats_mdc_segment *g, size_t bend, bool screen,
 		}
 	}
 	if (cnt == 0) {
-		stats_set_errmsg(
+		stats_set_err(
 		    errmsg,
 		    "segment %zu (points %zu to %zu) has no two "
 		    "neighbouring values in its baseline, so no moving "
@@ -387,7 +387,7 @@ stats_mdc(const double *y, size_t n, const stats_mdc_opts *opts,
 	int                         rc;
 
 	if (out == NULL) {
-		stats_set_errmsg(errmsg, "no result structure was given");
+		stats_set_err(errmsg, "no result structure was given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -407,8 +407,8 @@ stats_mdc(const double *y, size_t n, const stats_mdc_opts *opts,
 	pos       = malloc(n * sizeof(*pos));
 	if (!r.segment || !r.rule || !r.type || !r.signals || !la.lo || !la.hi
 	    || !la.nlo || !la.nhi || !pos) {
-		stats_set_errmsg(
-		    errmsg, "out of memory for a series of %zu points", n);
+		stats_set_err(errmsg,
+		              "out of memory for a series of %zu points", n);
 		rc = TD_ENOMEM;
 		goto done;
 	}
@@ -432,8 +432,8 @@ stats_mdc(const double *y, size_t n, const stats_mdc_opts *opts,
 		if (rc == TD_OK) {
 			rc = segment_rules(y, g, &la, pos, &r);
 			if (rc != TD_OK) {
-				stats_set_errmsg(errmsg,
-				                 "out of memory in the rules");
+				stats_set_err(errmsg,
+				              "out of memory in the rules");
 			}
 		}
 		if (rc != TD_OK) {

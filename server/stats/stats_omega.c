@@ -39,7 +39,7 @@ start_values(const double *r, size_t k, double *psi, char *errmsg)
 
 	if (a == NULL || inv == NULL || p == NULL) {
 		rc = TD_ENOMEM;
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		goto done;
 	}
 	memcpy(a->data, r, k * k * sizeof(double));
@@ -47,8 +47,8 @@ start_values(const double *r, size_t k, double *psi, char *errmsg)
 	    || fabs(gsl_linalg_LU_det(a, s)) < 1e-12
 	    || gsl_linalg_LU_invert(a, p, inv) != GSL_SUCCESS) {
 		rc = TD_ESINGULAR;
-		stats_set_errmsg(errmsg,
-		                 "the items' correlation matrix is singular");
+		stats_set_err(errmsg,
+		              "the items' correlation matrix is singular");
 		goto done;
 	}
 	for (size_t j = 0; j < k; j++) {
@@ -74,8 +74,8 @@ stats_omega_from_cor(const double *r, size_t k, stats_omega_result *out,
 	int                        rc = TD_OK;
 
 	if (out == NULL || r == NULL || k < 3) {
-		stats_set_errmsg(errmsg,
-		                 "omega needs at least 3 items, not %zu", k);
+		stats_set_err(errmsg, "omega needs at least 3 items, not %zu",
+		              k);
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -86,7 +86,7 @@ stats_omega_from_cor(const double *r, size_t k, stats_omega_result *out,
 			if (!isfinite(v) || fabs(v - r[j * k + i]) > 1e-12
 			    || (i == j && fabs(v - 1) > 1e-12)
 			    || fabs(v) > 1) {
-				stats_set_errmsg(
+				stats_set_err(
 				    errmsg,
 				    "entry (%zu, %zu) = %g: not a correlation "
 				    "matrix",
@@ -102,7 +102,7 @@ stats_omega_from_cor(const double *r, size_t k, stats_omega_result *out,
 	eval = gsl_vector_alloc(k);
 	w    = gsl_eigen_symmv_alloc(k);
 	if (!psi || !l || !a || !evec || !eval || !w) {
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		rc = TD_ENOMEM;
 		goto done;
 	}
@@ -121,7 +121,7 @@ stats_omega_from_cor(const double *r, size_t k, stats_omega_result *out,
 			}
 		}
 		if (gsl_eigen_symmv(a, eval, evec, w) != GSL_SUCCESS) {
-			stats_set_errmsg(errmsg, "eigen decomposition failed");
+			stats_set_err(errmsg, "eigen decomposition failed");
 			rc = TD_EINTERNAL;
 			goto done;
 		}
@@ -147,7 +147,7 @@ stats_omega_from_cor(const double *r, size_t k, stats_omega_result *out,
 			break;
 		}
 		if (out->iterations == OMEGA_MAX_ITER) {
-			stats_set_errmsg(
+			stats_set_err(
 			    errmsg,
 			    "the one-factor fit did not converge in %d "
 			    "iterations",
@@ -190,8 +190,8 @@ stats_omega(const double *x, size_t n, size_t k, stats_omega_result *out,
 	int     rc;
 
 	if (out == NULL || x == NULL || k < 3) {
-		stats_set_errmsg(errmsg,
-		                 "omega needs at least 3 items, not %zu", k);
+		stats_set_err(errmsg, "omega needs at least 3 items, not %zu",
+		              k);
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -202,7 +202,7 @@ stats_omega(const double *x, size_t n, size_t k, stats_omega_result *out,
 		free(m);
 		free(s);
 		free(r);
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		return TD_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -237,14 +237,13 @@ stats_omega(const double *x, size_t n, size_t k, stats_omega_result *out,
 	}
 	rc = used <= k ? TD_ETOOFEW : TD_OK;
 	if (rc != TD_OK) {
-		stats_set_errmsg(
+		stats_set_err(
 		    errmsg, "%zu complete responses are too few for %zu items",
 		    used, k);
 	}
 	for (size_t j = 0; rc == TD_OK && j < k; j++) {
 		if (!(s[j * k + j] > 0)) {
-			stats_set_errmsg(errmsg, "item %zu does not vary",
-			                 j + 1);
+			stats_set_err(errmsg, "item %zu does not vary", j + 1);
 			rc = TD_EZEROVAR;
 		}
 	}

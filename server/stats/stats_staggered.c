@@ -260,10 +260,9 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	if (out == NULL || y == NULL || cohort == NULL || np < 2 || n == 0
 	    || (control != STATS_CS_CONTROL_NEVER
 	        && control != STATS_CS_CONTROL_NOTYET)) {
-		stats_set_errmsg(
-		    errmsg,
-		    "need units, at least 2 periods and a control "
-		    "group");
+		stats_set_err(errmsg,
+		              "need units, at least 2 periods and a control "
+		              "group");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -271,9 +270,9 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 		int g = cohort[i];
 
 		if (g != STATS_CS_NEVER && (g < 0 || (size_t) g >= np)) {
-			stats_set_errmsg(errmsg,
-			                 "unit %zu: cohort %d is not a period",
-			                 i + 1, g);
+			stats_set_err(errmsg,
+			              "unit %zu: cohort %d is not a period",
+			              i + 1, g);
 			return TD_EINVAL;
 		}
 		r.n_never += g == STATS_CS_NEVER;
@@ -295,16 +294,15 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 		}
 	}
 	if (nco == 0) {
-		stats_set_errmsg(errmsg,
-		                 "no school took part after the first period, "
-		                 "so no cohort has a period before it");
+		stats_set_err(errmsg,
+		              "no school took part after the first period, "
+		              "so no cohort has a period before it");
 		return TD_ETOOFEW;
 	}
 	if (control == STATS_CS_CONTROL_NEVER && r.n_never == 0) {
-		stats_set_errmsg(
-		    errmsg,
-		    "no never-treated school to compare with (try "
-		    "not-yet-treated controls)");
+		stats_set_err(errmsg,
+		              "no never-treated school to compare with (try "
+		              "not-yet-treated controls)");
 		return TD_ETOOFEW;
 	}
 	r.n_units   = n;
@@ -319,7 +317,7 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	psi         = malloc(r.n_gt * n * sizeof(*psi));
 	work        = malloc(n * sizeof(*work));
 	if (!r.gt || !r.event || !ng || !sel || !psi || !work) {
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		rc = TD_ENOMEM;
 		goto done;
 	}
@@ -360,7 +358,7 @@ stats_cs(const double *y, const int *cohort, size_t n_units, size_t n_periods,
 	}
 	rc = twfe(y, cohort, n, np, &r.twfe);
 	if (rc != TD_OK) {
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 	}
 done:
 	free(ng);

@@ -52,7 +52,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 
 	if (out == NULL || mean == NULL || sd == NULL || size == NULL
 	    || n == 0) {
-		stats_set_errmsg(errmsg, "no subgroups given");
+		stats_set_err(errmsg, "no subgroups given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -69,10 +69,9 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 		}
 	}
 	if (sdf == 0) {
-		stats_set_errmsg(
-		    errmsg,
-		    "no subgroup of two or more in the baseline: no "
-		    "within-subgroup SD");
+		stats_set_err(errmsg,
+		              "no subgroup of two or more in the baseline: no "
+		              "within-subgroup SD");
 		return TD_ETOOFEW;
 	}
 	r.n          = n;
@@ -87,7 +86,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 	if (!r.value || !r.lcl || !r.ucl || !r.has_limits || !r.pos
 	    || !r.signals) {
 		stats_xbar_result_free(&r);
-		stats_set_errmsg(errmsg, "out of memory");
+		stats_set_err(errmsg, "out of memory");
 		return TD_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -121,7 +120,7 @@ stats_xbar_s(const double *mean, const double *sd, const double *size,
 	                       r.signals)
 	    != TD_OK) {
 		stats_xbar_result_free(&r);
-		stats_set_errmsg(errmsg, "out of memory in the run analysis");
+		stats_set_err(errmsg, "out of memory in the run analysis");
 		return TD_ENOMEM;
 	}
 	*out = r;
