@@ -60,9 +60,9 @@ tandem analyze run-chart --measure attendance --network --grain month --baseline
 step "tandem analyze outliers: attendance values as submitted"
 tandem analyze outliers --measure attendance
 
-step "tandem analyze positive-deviance: attendance, schools vs what their context predicts"
-tandem analyze positive-deviance --measure attendance --grain year \
-	--svg "$DEMO/charts/attendance-deviance.svg"
+step "tandem analyze positive-deviance: ELA, schools vs what their context predicts"
+tandem analyze positive-deviance --measure ela_scale --grain year \
+	--svg "$DEMO/charts/ela-deviance.svg"
 
 step "tandem analyze reliability of the climate survey"
 tandem analyze reliability --survey climate

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -452,6 +453,7 @@ prep_outcomes(source *s, const opts *o, csvread_errs *e, const char *what)
 		                     { "period_start", true, 0 }, { "period_end", true, 0 },
 		                     { "value", true, 0 },        { "n", true, 0 },
 		                     { "subgroup", false, 0 },
+		                     { "sd", false, 0 },
 	};
 	if (cli_bind(what, s->t, cols, NCOLS(cols), true)
 	    || source_alloc(s, what, sizeof(init), &init)) {
@@ -466,6 +468,11 @@ prep_outcomes(source *s, const opts *o, csvread_errs *e, const char *what)
 		NUM(r->value, 4);
 		INT(r->n, 5, INT64_MIN, INT64_MAX);
 		S(r->subgroup, 6, false);
+		/* an empty or absent sd is none, never zero */
+		double sd = NAN;
+		csvread_get_num(e, s->t, i, cols[7].index, false, NAN, &sd);
+		r->has_sd = !isnan(sd);
+		r->sd     = r->has_sd ? sd : 0;
 	}
 	return 0;
 }
@@ -630,7 +637,7 @@ static const kind kinds[] = {
 	  "                   CRITERION...[,notes]",
 	  prep_feedback, build_feedback },
 	{ "outcomes", TD_V1("Ingest", "SubmitOutcomes"),
-	  "school,measure,period_start,period_end,value,n[,subgroup]",
+	  "school,measure,period_start,period_end,value,n[,subgroup][,sd]",
 	  prep_outcomes, build_outcomes },
 	{ "costs", TD_V1("Ingest", "SubmitCosts"),
 	  "activity,year,ingredient,category,quantity,unit_cost", prep_costs,

@@ -262,9 +262,11 @@ sample_write_oneroster(gen *g)
 	return sample_gen_close(g, &w, "oneroster/users.csv");
 }
 
+/* sd < 0: no SD given (an empty cell). */
 static void
 outcome_row(csvw *w, const school *s, const char *measure, long start,
-            long end, double value, int dec, int n, const char *subgroup)
+            long end, double value, int dec, int n, const char *subgroup,
+            double sd)
 {
 	sample_cw_str(w, s->code);
 	sample_cw_str(w, measure);
@@ -273,6 +275,11 @@ outcome_row(csvw *w, const school *s, const char *measure, long start,
 	sample_cw_fix(w, value, dec);
 	sample_cw_int(w, n);
 	sample_cw_str(w, subgroup);
+	if (sd >= 0) {
+		sample_cw_fix(w, sd, 1);
+	} else {
+		sample_cw_str(w, NULL);
+	}
 	sample_cw_end(w);
 }
 
@@ -285,7 +292,7 @@ sample_write_outcomes(gen *g)
 	if ((rv = sample_gen_open(
 	         g, "outcomes.csv", &w,
 	         "school,measure,period_start,period_end,value,n,"
-	         "subgroup"))
+	         "subgroup,sd"))
 	    != 0) {
 		return rv;
 	}
@@ -327,14 +334,15 @@ sample_write_outcomes(gen *g)
 				    + ELA_SD_STUDENT / sqrt(n)
 				        * sample_rng_norm(&r);
 				outcome_row(&w, s, "ela_scale", start, end, v,
-				            1, n, NULL);
+				            1, n, NULL, ELA_SD_STUDENT);
 				int nf = (int) lround(n * s->frl);
 				if (nf > 0) {
 					v = mu - 8.0
 					    + ELA_SD_STUDENT / sqrt(nf)
 					        * sample_rng_norm(&r);
 					outcome_row(&w, s, "ela_scale", start,
-					            end, v, 1, nf, "frl");
+					            end, v, 1, nf, "frl",
+					            ELA_SD_STUDENT);
 				}
 				int nl = (int) lround(n * s->ell);
 				if (nl > 0) {
@@ -342,7 +350,8 @@ sample_write_outcomes(gen *g)
 					    + ELA_SD_STUDENT / sqrt(nl)
 					        * sample_rng_norm(&r);
 					outcome_row(&w, s, "ela_scale", start,
-					            end, v, 1, nl, "ell");
+					            end, v, 1, nl, "ell",
+					            ELA_SD_STUDENT);
 				}
 				double att = att0 + yr_att + att_season[mi]
 				    + shift + 0.35 * sample_rng_norm(&r);
@@ -360,13 +369,13 @@ sample_write_outcomes(gen *g)
 					att_w          = g->out_written;
 				}
 				outcome_row(&w, s, "attendance", start, end,
-				            att_w, 1, enrolled, NULL);
+				            att_w, 1, enrolled, NULL, -1.0);
 				if (y == 0) {
 					base_sum += att * enrolled;
 					base_n += enrolled;
 				}
 				outcome_row(&w, s, "chronic_absence", start,
-				            end, ca, 1, enrolled, NULL);
+				            end, ca, 1, enrolled, NULL, -1.0);
 			}
 			int    t = s->teachers;
 			double p = 0.87 - 0.10 * (s->frl - 0.5)
@@ -379,7 +388,7 @@ sample_write_outcomes(gen *g)
 			outcome_row(&w, s, "retention",
 			            sample_days_from_civil(ay, 8, 1),
 			            sample_days_from_civil(ay + 1, 7, 31),
-			            100.0 * kept / t, 1, t, NULL);
+			            100.0 * kept / t, 1, t, NULL, -1.0);
 		}
 	}
 	g->att_base = base_n > 0 ? base_sum / base_n : 0.0;

@@ -120,6 +120,13 @@ find_context(const context *c, size_t n, const char *code)
 	return bsearch(&key, c, n, sizeof(*c), context_cmp);
 }
 
+static int
+sd2_cmp(const void *a, const void *b)
+{
+	return strcmp(((const store_sd2 *) a)->school,
+	              ((const store_sd2 *) b)->school);
+}
+
 /* covariate fills one covariate of a school; false when unknown. */
 static bool
 covariate(const char *name, const context *c, double *x, size_t *k)
@@ -303,8 +310,19 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 			                "out of memory");
 		}
-		double wv_sum = 0;
-		size_t wv_n   = 0;
+		double     wv_sum = 0;
+		size_t     wv_n = 0, nsd = 0;
+		store_sd2 *sd2 = NULL;
+		/* A scale score's sampling variance is sd^2 / n where the
+		 * submissions give an SD. */
+		if (!spec.survey && unit == STATS_UNIT_SCALE) {
+			int srv = store_outcome_sd2(
+			    call->store, spec.measure, in->query->subgroup,
+			    spec.grain, P->period, &sd2, &nsd);
+			if (srv != TD_OK) {
+				return analysis_db_fail(call, srv);
+			}
+		}
 		for (size_t u = 0; u < ns; u++) {
 			P->y[u] = P->w[u] = P->wv[u] = NAN;
 			const series  *s             = &ss[u];
@@ -337,6 +355,16 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 					        pt->n_sum, pt->wsum,
 					        pt->wsumsq);
 					var = mo.has_sd ? mo.sd * mo.sd : NAN;
+				} else if (unit == STATS_UNIT_SCALE) {
+					store_sd2 key = { { 0 }, 0 }, *f;
+					snprintf(key.school,
+					         sizeof(key.school), "%s",
+					         s->unit);
+					f   = nsd
+					      ? bsearch(&key, sd2, nsd,
+					                sizeof(*sd2), sd2_cmp)
+					      : NULL;
+					var = f != NULL ? f->sd2 : NAN;
 				} else {
 					var = stats_unit_sampling_var(
 					          unit, s->value[i],
@@ -353,9 +381,11 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		/* Units without their own estimate get the pooled one; with
 		 * none at all (a scale score without SDs) the model's
 		 * residual variance stands in. */
+		free(sd2);
 		P->source = spec.survey        ? "respondents"
-		    : unit == STATS_UNIT_SCALE ? "residual"
-		                               : stats_unit_name(unit);
+		    : unit != STATS_UNIT_SCALE ? stats_unit_name(unit)
+		    : wv_n > 0                 ? "sd"
+		                               : "residual";
 		for (size_t u = 0; wv_n > 0 && u < ns; u++) {
 			if (!isnan(P->y[u]) && isnan(P->wv[u])) {
 				P->wv[u] = wv_sum / (double) wv_n;

@@ -404,6 +404,11 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 			ok &= validate_code(call, rec, "subgroup",
 			                    o->subgroup);
 		}
+		if (o->has_sd && !(o->sd >= 0 && o->sd < 1e15)) {
+			rpc_detail(call, rec, "sd", "range",
+			           "sd %g is not a number in 0..1e15", o->sd);
+			ok = false;
+		}
 		if (!ok || sc.ids[i] == 0 || ms.ids[i] == 0) {
 			continue;
 		}
@@ -423,12 +428,17 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		store_row_text(b.rows, o->period_end);
 		store_row_double(b.rows, o->value);
 		store_row_int(b.rows, o->n);
+		if (o->has_sd) {
+			store_row_double(b.rows, o->sd);
+		} else {
+			store_row_null(b.rows);
+		}
 		store_row_end(b.rows);
 	}
 	static const store_ingest_spec spec
 	    = { "/tandem.v1.Ingest/SubmitOutcomes", "outcomes",
 		"measure_id, school_id, subgroup, period_start, period_end, "
-		"value, n",
+		"value, n, sd",
 		"measure_id,school_id,subgroup,period_start,period_end" };
 	code = batch_finish(&b, &spec, resp);
 out:

@@ -365,6 +365,18 @@ typedef struct store_adoption {
 int store_adoption_years(store *s, const char *activity, store_adoption **out,
                          size_t *n) __attribute__((warn_unused_result));
 
+/* Per school, the n-weighted mean of sd^2 over the outcome rows of a
+ * measure and subgroup in the period that starts at period (YYYY-MM-DD,
+ * of grain 'm', 't' or 'y'), counting only rows that give an sd; schools
+ * with none are absent. Ordered by school code. */
+typedef struct store_sd2 {
+	char   school[72];
+	double sd2;
+} store_sd2;
+int store_outcome_sd2(store *s, const char *measure, const char *subgroup,
+                      char grain, const char *period, store_sd2 **out,
+                      size_t *n) __attribute__((warn_unused_result));
+
 /* ---- API clients and the audit log ---- */
 
 typedef struct store_client {

@@ -522,3 +522,33 @@ store_adoption_years(store *s, const char *activity, store_adoption **out,
 	PQclear(r);
 	return rv;
 }
+
+int
+store_outcome_sd2(store *s, const char *measure, const char *subgroup,
+                  char grain, const char *period, store_sd2 **out, size_t *n)
+{
+	char        g[2] = { grain, '\0' };
+	const char *p[4] = { measure, subgroup, g, period };
+	PGresult   *r;
+	int         rv
+	    = query(s,
+	            "SELECT sc.code, sum(o.n * o.sd * o.sd) / sum(o.n) FROM "
+	            "outcomes o JOIN measures m ON m.id = o.measure_id JOIN "
+	            "schools sc ON sc.id = o.school_id WHERE m.code = $1 AND "
+	            "o.subgroup = $2 AND o.sd IS NOT NULL AND o.n > 0 AND "
+	            "td_period_start($3::char, o.period_start) = $4::date "
+	            "GROUP BY sc.code ORDER BY sc.code",
+	            4, p, &r, "reading the outcomes' SDs");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	*n   = (size_t) PQntuples(r);
+	*out = alloc_rows(s, *n, sizeof(store_sd2), &rv);
+	for (size_t i = 0; *out && i < *n; i++) {
+		copy_field((*out)[i].school, sizeof((*out)[i].school), r,
+		           (int) i, 0);
+		(*out)[i].sd2 = num(r, (int) i, 1);
+	}
+	PQclear(r);
+	return rv;
+}

@@ -202,15 +202,41 @@ positive_deviance_flags_the_planted_schools(void **state)
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 
-	/* A scale score submitted without SDs: the residual variance stands
-	 * in, which leaves no between-school variance to find (DL's tau2
-	 * is 0 by construction), and the answer says so. */
+	/* A scale score with submitted SDs (the sample's ela_scale gives
+	 * the students' SD): v = sd^2 / n, and the planted ELA deviants are
+	 * found too. */
 	q.measure = "ela_scale";
 	assert_int_equal(td_analysis_positive_deviance(cl, &req, &r, &st),
 	                 TD_CODE_OK);
-	assert_string_equal(r->variance_source, "residual");
-	assert_true(r->tau_squared < 1e-9);
+	assert_string_equal(r->variance_source, "sd");
+	assert_true(r->tau_squared > 0);
+	flagged = 0;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		for (int k = 0; k < 3; k++) {
+			if (strcmp(r->rows[i]->school, planted[k]) == 0) {
+				flagged += r->rows[i]->flagged;
+			}
+		}
+		assert_true(r->rows[i]->lambda > 0 && r->rows[i]->lambda < 1);
+	}
+	assert_int_equal(flagged, 3);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+
+	/* An SD that is not a number >= 0 is refused, naming the field. */
+	Tandem__V1__Outcome o = TANDEM__V1__OUTCOME__INIT, *op[1] = { &o };
+	Tandem__V1__SubmitOutcomesRequest sreq
+	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
+	Tandem__V1__SubmitResponse *sr = NULL;
+	o.school = "S001", o.measure = "ela_scale";
+	o.period_start = "2026-09-01", o.period_end = "2026-09-30";
+	o.value = 500, o.n = 40, o.has_sd = true, o.sd = -3;
+	sreq.submission_id = "analysis-bad-sd";
+	sreq.outcomes = op, sreq.n_outcomes = 1;
+	assert_int_equal(td_ingest_submit_outcomes(cl, &sreq, &sr, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_int_equal(st.n_details, 1);
+	assert_string_equal(st.details[0].field, "sd");
 	td_status_reset(&st);
 }
 

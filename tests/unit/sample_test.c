@@ -40,7 +40,7 @@ static const struct {
 	  "sms,phone,agentSourcedIds,grades,password" },
 	{ "measures.csv", "measure,name,unit,direction,target" },
 	{ "outcomes.csv",
-	  "school,measure,period_start,period_end,value,n,subgroup" },
+	  "school,measure,period_start,period_end,value,n,subgroup,sd" },
 	{ "survey_climate.csv",
 	  "item,construct,min,max,reverse_coded,favourable_at_least,text" },
 	{ "survey_teacher.csv",
