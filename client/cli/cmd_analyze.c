@@ -148,8 +148,9 @@ static const analyze_sub subs[] = {
 	  "at their 10th and 90th percentiles: the\nmultiplicative phi and "
 	  "the additive tau2; a school is outside when beyond\nthe additive "
 	  "limits (its adjusted z beyond 1.96 or 3.09). For proportion "
-	  "and\npercent measures and survey :favourable. Scope: every school "
-	  "(--district D:\nD's).\n\n" SERIES_HELP "\nFunnel options:\n"
+	  "and\npercent measures, survey :favourable, and scale scores "
+	  "submitted with SDs\n(sampling variance sd^2/n). Scope: every "
+	  "school (--district D: D's).\n\n" SERIES_HELP "\nFunnel options:\n"
 	  "  --period P          the period (label, e.g. 2025-26, or "
 	  "start)\n" OUTPUT_HELP },
 	{ "outliers", SERIES_OPTS | AO(THRESHOLD), AO(MEASURE),

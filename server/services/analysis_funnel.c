@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
@@ -14,8 +15,9 @@
 #include "stats/stats_funnel.h"
 #include "stats/stats_units.h"
 
-/* scale_of: the factor from a 0..1 proportion to the measure's unit, or
- * 0 (status set) when a funnel plot of binomial spread does not fit. */
+/* scale_of: the factor from a 0..1 proportion to the measure's unit; -1
+ * for a scale score (sampling variance sd^2 / n from its submitted SDs);
+ * 0 (status set) when a funnel plot does not fit. */
 static double
 scale_of(rpc_call *call, const series_spec *spec)
 {
@@ -41,15 +43,22 @@ scale_of(rpc_call *call, const series_spec *spec)
 		return 1.0;
 	case STATS_UNIT_PERCENT:
 		return 100.0;
+	case STATS_UNIT_SCALE:
+		return -1.0; /* a scale score: its SDs give the variance */
 	default:
-		rpc_fail(
-		    call, TD_CODE_FAILED_PRECONDITION,
-		    "a funnel plot needs a proportion or percent measure: "
-		    "%s's unit is '%s' (a scale score would need "
-		    "submitted SDs)",
-		    spec->measure, meta.unit[0] ? meta.unit : "(none)");
+		rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		         "a funnel plot needs a proportion, a percent or a "
+		         "scale score with SDs: %s's unit is '%s'",
+		         spec->measure, meta.unit[0] ? meta.unit : "(none)");
 		return 0;
 	}
+}
+
+static int
+sd2_cmp(const void *a, const void *b)
+{
+	return strcmp(((const store_sd2 *) a)->school,
+	              ((const store_sd2 *) b)->school);
 }
 
 int
@@ -71,6 +80,8 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 	if (scale == 0) {
 		return call->code;
 	}
+	bool sd_based = scale < 0;
+	scale         = sd_based ? 1.0 : scale;
 	/* Units are schools (of a district, when one is named). Without a
 	 * period asked for, find the latest on the network's series (one
 	 * row a period) and read only that period of every school. */
@@ -145,9 +156,36 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 			}
 		}
 	}
+	double *v = NULL;
+	if (sd_based) {
+		/* v = sd^2 / n from the schools' submitted SDs. */
+		store_sd2 *sd2 = NULL;
+		size_t     nsd = 0;
+		int        srv = store_outcome_sd2(call->store, spec.measure,
+		                                   in->query->subgroup, spec.grain,
+		                                   period, &sd2, &nsd);
+		if (srv != TD_OK) {
+			return analysis_db_fail(call, srv);
+		}
+		v = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
+		for (size_t u = 0; v && u < ns; u++) {
+			store_sd2 key = { { 0 }, 0 }, *f;
+			snprintf(key.school, sizeof(key.school), "%s",
+			         ss[u].unit);
+			f    = nsd
+			       ? bsearch(&key, sd2, nsd, sizeof(*sd2), sd2_cmp)
+			       : NULL;
+			v[u] = f != NULL && n[u] > 0 ? f->sd2 / n[u] : NAN;
+		}
+		free(sd2);
+		if (v == NULL) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+	}
 	stats_funnel_result r;
 	char                err[TD_ERRMSG_MAX];
-	int                 rv = stats_funnel(y, n, NULL, ns, &r, err);
+	int                 rv = stats_funnel(y, n, v, ns, &r, err);
 	if (rv != TD_OK) {
 		return analysis_stats_fail(call, rv, "funnel", err);
 	}

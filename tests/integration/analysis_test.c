@@ -983,10 +983,20 @@ funnel_plots_schools_against_the_target(void **state)
 	}
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
+	/* A scale score with SDs: v = sd^2 / n, the 1/v-weighted mean; a
+	 * count has no funnel here. */
 	q.measure = "ela_scale";
+	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
+	assert_int_equal(r->units, 40);
+	assert_true(r->target > 400 && r->target < 700);
+	assert_true(r->rows[0]->lo95 < r->target
+	            && r->target < r->rows[0]->hi95);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	q.measure = "survey:climate/belonging:mean";
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
-	assert_non_null(strstr(st.message, "proportion"));
+	assert_non_null(strstr(st.message, "favourable"));
 	td_status_reset(&st);
 	assert_int_equal(h_run("%s/tandem --server %s --format csv analyze "
 	                       "funnel --measure attendance --grain year "
