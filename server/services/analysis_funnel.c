@@ -167,6 +167,16 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 		if (srv != TD_OK) {
 			return analysis_db_fail(call, srv);
 		}
+		if (nsd == 0) {
+			free(sd2);
+			return rpc_fail(
+			    call, TD_CODE_FAILED_PRECONDITION,
+			    "no school submitted SDs of %s for %s: a "
+			    "scale score's funnel plot needs them "
+			    "(its sampling variance is sd^2 / n)",
+			    spec.measure,
+			    analysis_label(call, spec.grain, period));
+		}
 		v = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
 		for (size_t u = 0; v && u < ns; u++) {
 			store_sd2 key = { { 0 }, 0 }, *f;
