@@ -452,8 +452,7 @@ prep_outcomes(source *s, const opts *o, csvread_errs *e, const char *what)
 		                     { "school", true, 0 },       { "measure", true, 0 },
 		                     { "period_start", true, 0 }, { "period_end", true, 0 },
 		                     { "value", true, 0 },        { "n", true, 0 },
-		                     { "subgroup", false, 0 },
-		                     { "sd", false, 0 },
+		                     { "subgroup", false, 0 },    { "sd", false, 0 },
 	};
 	if (cli_bind(what, s->t, cols, NCOLS(cols), true)
 	    || source_alloc(s, what, sizeof(init), &init)) {
