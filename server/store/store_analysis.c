@@ -533,9 +533,11 @@ store_outcome_sd2(store *s, const char *measure, const char *subgroup,
 	int         rv
 	    = query(s,
 	            "SELECT sc.code, sum(o.n * o.sd * o.sd) / sum(o.n) FROM "
-	            "outcomes o JOIN measures m ON m.id = o.measure_id JOIN "
-	            "schools sc ON sc.id = o.school_id WHERE m.code = $1 AND "
-	            "o.subgroup = $2 AND o.sd IS NOT NULL AND o.n > 0 AND "
+	            "outcomes o JOIN schools sc ON sc.id = o.school_id WHERE "
+	            "o.measure_id = (SELECT id FROM measures WHERE code = $1) "
+	            "AND o.subgroup = $2 AND o.sd IS NOT NULL AND o.n > 0 "
+	            "AND o.period_start >= $4::date AND o.period_start < "
+	            "$4::date + interval '1 year' AND "
 	            "td_period_start($3::char, o.period_start) = $4::date "
 	            "GROUP BY sc.code ORDER BY sc.code",
 	            4, p, &r, "reading the outcomes' SDs");
