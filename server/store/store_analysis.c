@@ -537,7 +537,7 @@ store_outcome_sd2(store *s, const char *measure, const char *subgroup,
 	            "o.measure_id = (SELECT id FROM measures WHERE code = $1) "
 	            "AND o.subgroup = $2 AND o.sd IS NOT NULL AND o.n > 0 "
 	            "AND o.period_start >= $4::date AND o.period_start < "
-	            "$4::date + interval '1 year' AND "
+	            "$4::date + 366 AND "
 	            "td_period_start($3::char, o.period_start) = $4::date "
 	            "GROUP BY sc.code ORDER BY sc.code",
 	            4, p, &r, "reading the outcomes' SDs");
