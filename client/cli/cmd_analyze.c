@@ -719,9 +719,6 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_REFERENCE:
 		o->reference = arg;
 		break;
-	case AO_PERIOD:
-		o->period = arg;
-		break;
 	case AO_IMPACT:
 		if (strcmp(arg, "did") != 0 && strcmp(arg, "staggered") != 0) {
 			return analyze_usage(

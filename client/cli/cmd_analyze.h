@@ -103,7 +103,6 @@ typedef struct analyze_opts {
 	const char *period; /* academic year "2024-25"; funnel: any period */
 	const char *year; /* academic year, "2024-25" */
 	int         level; /* isolation: 0 school, 1 educator */
-	const char *period; /* funnel: one period */
 	const char *impact; /* roi: did | staggered */
 	size_t      n_exclude;
 	char       *exclude[ANALYZE_MAX_EXCLUDE]; /* into exclbuf */

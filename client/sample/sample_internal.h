@@ -84,7 +84,7 @@ enum activity {
 #define STAGGER_EVERY 4
 /* The attendance target (percent): below the network's process, so the
  * network consistently passes it. */
-#define ATT_TARGET   90.0
+#define ATT_TARGET 90.0
 
 typedef struct name_pair {
 	const char *name; /* as written, UTF-8 */
