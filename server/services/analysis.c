@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "stats/stats_disclosure.h"
 #include "improve/improve.h"
 #include "config.h"
 #include "validate.h"
@@ -369,4 +370,21 @@ analysis_scope_district(rpc_call *call, const char *district)
 		return false;
 	}
 	return true;
+}
+
+/* analysis_why_hidden: the reason of unit s's point of period (or of any point
+ * when period is NULL: a primary one wins). */
+uint8_t
+analysis_why_hidden(const series *s, const char *period)
+{
+	uint8_t why = STATS_DISC_COMPLEMENTARY;
+	for (size_t i = 0; i < s->n; i++) {
+		if (period != NULL && strcmp(s->pts[i].period, period) != 0) {
+			continue;
+		}
+		if (s->reason[i] == STATS_DISC_PRIMARY) {
+			return STATS_DISC_PRIMARY;
+		}
+	}
+	return why;
 }

@@ -97,7 +97,8 @@ typedef struct analysis_cs {
 	size_t          np, ns;
 	int32_t         treated_before, suppressed;
 	double          pre_sd; /* SD across schools of the first year */
-	char            measure[200];
+	Tandem__V1__Disclosure *disclosure; /* of the school-years read */
+	char                    measure[200];
 } analysis_cs;
 
 /* analysis_staggered reads the measure's academic-year values of every
@@ -107,5 +108,10 @@ typedef struct analysis_cs {
 int analysis_staggered(rpc_call *call, const char *measure,
                        const char *activity, const char *from, const char *to,
                        bool not_yet, analysis_cs *cs);
+
+/* analysis_why_hidden: why unit s's point of period is hidden (or any
+ * point when period is NULL: a primary reason wins), as a
+ * STATS_DISC_* reason. */
+uint8_t analysis_why_hidden(const series *s, const char *period);
 
 #endif /* TD_ANALYSIS_H */

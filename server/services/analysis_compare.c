@@ -256,6 +256,11 @@ compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
 		            "groups and spread within the groups";
 	}
 	stats_compare_result_free(&r);
+	if ((out->disclosure = analysis_series_disclosure(call, ss, ns))
+	    == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
 	call->records = (int64_t) ns;
 	*resp         = &out->base;
 	return TD_CODE_OK;
@@ -302,9 +307,9 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t u = 0; supp && u < ns; u++) {
 		supp[u] = analysis_suppress(call, people[u]);
 		if (supp[u]) {
-			g[u].n = 0;
-			bool prim
-			    = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			g[u].n    = 0;
+			bool prim = analysis_why_hidden(&ss[u], NULL)
+			    == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
 		}
@@ -427,8 +432,8 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 		if (analysis_suppress(call, people[u])) {
 			g[u].n = 0; /* left out */
 			suppressed++;
-			bool prim
-			    = why_hidden(&ss[u], NULL) == STATS_DISC_PRIMARY;
+			bool prim = analysis_why_hidden(&ss[u], NULL)
+			    == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
 		}

@@ -237,6 +237,11 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 		out->rows[out->n_rows++] = w;
 	}
 	stats_funnel_result_free(&r);
+	if ((out->disclosure = analysis_series_disclosure(call, ss, ns))
+	    == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
 	call->records = (int64_t) ns;
 	*resp         = &out->base;
 	return TD_CODE_OK;

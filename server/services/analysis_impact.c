@@ -136,9 +136,10 @@ analysis_staggered(rpc_call *call, const char *measure, const char *activity,
 	}
 	free(ad);
 	cs->pre_sd = m > 1 ? sqrt(fmax(0, (s2 - s1 * s1 / m) / (m - 1))) : 0;
-	cs->per    = per;
-	cs->np     = np;
-	cs->ns     = ns;
+	cs->disclosure = analysis_series_disclosure(call, ss, ns);
+	cs->per        = per;
+	cs->np         = np;
+	cs->ns         = ns;
 	snprintf(cs->measure, sizeof(cs->measure), "%s", spec.measure);
 	cs->rv = stats_cs(y, coh, ns, np,
 	                  not_yet ? STATS_CS_CONTROL_NOTYET
@@ -180,6 +181,7 @@ analysis_impact(rpc_call *call, const ProtobufCMessage *req,
 		                "out of memory");
 	}
 	out->treated_before = cs.treated_before;
+	out->disclosure     = cs.disclosure;
 	out->suppressed     = cs.suppressed;
 	out->measure        = rpc_arena_strdup(call->arena, cs.measure);
 	out->activity       = in->activity;

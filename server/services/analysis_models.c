@@ -17,23 +17,6 @@
 #include "stats/stats_pdev.h"
 #include "stats/stats_units.h"
 
-/* why_hidden: the reason of unit s's point of period (or of any point
- * when period is NULL: a primary one wins). */
-static uint8_t
-why_hidden(const series *s, const char *period)
-{
-	uint8_t why = STATS_DISC_COMPLEMENTARY;
-	for (size_t i = 0; i < s->n; i++) {
-		if (period != NULL && strcmp(s->pts[i].period, period) != 0) {
-			continue;
-		}
-		if (s->reason[i] == STATS_DISC_PRIMARY) {
-			return STATS_DISC_PRIMARY;
-		}
-	}
-	return why;
-}
-
 /* ---- positive deviance ---- */
 
 #define MAX_COV 8
@@ -429,7 +412,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		r->suppressed = last->supp[u];
 		out->suppressed += last->supp[u];
 		if (last->supp[u]) {
-			bool prim = why_hidden(&ss[u], last->period)
+			bool prim = analysis_why_hidden(&ss[u], last->period)
 			    == STATS_DISC_PRIMARY;
 			n_prim += prim;
 			n_comp += !prim;
