@@ -11,6 +11,7 @@
 #include "config.h"
 #include "auth.h"
 #include "rpc.h"
+#include "metrics/metrics.h"
 #include "store/store.h"
 #include "tandem/v1/rpc.pb-c.h"
 
@@ -342,6 +343,7 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 	}
 	env.status     = &st;
 	env.request_id = (char *) (call->request_id ? call->request_id : "");
+	env.protocol_version = TD_PROTOCOL_VERSION;
 	if (call->code == TD_CODE_OK && payload != NULL) {
 		env.payload.data = payload;
 		env.payload.len  = plen;
@@ -415,14 +417,53 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 	}
 }
 
+/* protocol_matches refuses a client that says it speaks another wire
+ * protocol; one that says nothing predates the key and speaks 1. */
+static bool
+protocol_matches(rpc_call *call, const Tandem__V1__RequestEnvelope *env)
+{
+	for (size_t i = 0; i < env->n_metadata; i++) {
+		const Tandem__V1__MetadataEntry *e = env->metadata[i];
+		if (e == NULL || strcmp(e->key, TD_PROTOCOL_KEY) != 0) {
+			continue;
+		}
+		char want[16];
+		snprintf(want, sizeof(want), "%d", TD_PROTOCOL_VERSION);
+		if (strcmp(e->value, want) != 0) {
+			char v[40];
+			rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+			         "incompatible protocol: the client speaks "
+			         "Tandem protocol %s, this server (tandemd "
+			         "%s) speaks protocol %d; upgrade the older "
+			         "side",
+			         log_escape(v, sizeof(v), e->value),
+			         call->cfg->version, TD_PROTOCOL_VERSION);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* method_index: the method's place in the table (the metrics' label), -1
+ * for a path the table does not hold. */
+static int
+method_index(const char *path)
+{
+	size_t            n;
+	const rpc_method *m = path != NULL && *path ? rpc_find(path) : NULL;
+	return m != NULL ? (int) (m - rpc_methods(&n)) : -1;
+}
+
 int
 rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
            size_t *out_len)
 {
 	int64_t                      start = rpc_now_us();
 	rpc_call                     call;
-	ProtobufCMessage            *resp = NULL;
-	Tandem__V1__RequestEnvelope *env  = NULL;
+	ProtobufCMessage            *resp    = NULL;
+	Tandem__V1__RequestEnvelope *env     = NULL;
+	int                          midx    = -1;
+	bool                         started = false;
 
 	rpc_arena_reset(w->arena);
 	/* Decoding may grow a message many times (a 2-byte repeated entry
@@ -461,6 +502,9 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	call.method     = env->method;
 	call.request_id = env->request_id;
 	call.token      = env->token;
+	midx            = method_index(env->method);
+	metrics_rpc_started(midx);
+	started = true;
 	if (rpc_validate(&call, &env->base) > 0) {
 		call.method     = "";
 		call.request_id = ""; /* not valid enough to echo */
@@ -473,6 +517,9 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	if (env->method[0] == '\0') {
 		rpc_fail(&call, TD_CODE_INVALID_ARGUMENT,
 		         "request envelope names no method");
+		goto reply;
+	}
+	if (!protocol_matches(&call, env)) {
 		goto reply;
 	}
 	if (env->deadline_ms < 0) {
@@ -491,10 +538,16 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	run_call(&call, env, &resp);
 	store_end_request(call.store);
 	audit(&call, start, w->peer);
+	metrics_db_state(w->worker, store_connected(call.store));
 
 reply:;
 	int rv = pack_reply(&call, resp, out, out_len);
 	log_line(&call, start, in_len, rv == TD_OK ? *out_len : 0);
+	if (!started) {
+		metrics_rpc_started(midx);
+	}
+	metrics_rpc_handled(midx, call.code, rpc_now_us() - start, in_len,
+	                    rv == TD_OK ? *out_len : 0);
 	if (env != NULL) {
 		tandem__v1__request_envelope__free_unpacked(
 		    env, rpc_arena_allocator(w->arena));

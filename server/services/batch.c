@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "metrics/metrics.h"
 #include "store/store.h"
 #include "store/store_roster.h"
 #include "tandem/v1/ingest.pb-c.h"
@@ -219,6 +220,9 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 	out->dry_run  = b->dry_run;
 	call->records = (int64_t) b->n;
 	*resp         = &out->base;
+	if (!b->dry_run && !res.replayed) {
+		metrics_records_ingested(call->method, (uint64_t) res.stored);
+	}
 	return TD_CODE_OK;
 }
 

@@ -12,6 +12,9 @@
 #include "store_internal.h"
 
 #define RECONNECT_EVERY_US 200000
+/* An idle worker retries a lost database this often, so /healthz and the
+ * first call after an outage find it back without a request to wait. */
+#define IDLE_RECONNECT_US 1000000
 
 int64_t
 store_now_us(void)
@@ -35,6 +38,30 @@ const char *
 store_errmsg(const store *s)
 {
 	return s->err;
+}
+
+static int connect_now(store *s);
+
+int
+store_connected(const store *s)
+{
+	return s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK;
+}
+
+int
+store_idle_check(store *s)
+{
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK) {
+		/* libpq's socket is non-blocking: this only takes what has
+		 * arrived, and an EOF marks the connection bad. */
+		if (PQtransactionStatus(s->conn) == PQTRANS_IDLE) {
+			(void) PQconsumeInput(s->conn);
+		}
+	} else if (store_now_us() - s->last_attempt_us >= IDLE_RECONNECT_US) {
+		(void) connect_now(s);
+		s->readied = false;
+	}
+	return store_connected(s);
 }
 
 /* trim_newline folds libpq's multi-line messages into one line, so a

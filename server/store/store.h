@@ -21,6 +21,14 @@ int store_open(store **out, const char *conninfo, int worker)
 void store_close(store *s);
 /* store_errmsg: the last error's sentence (static until the next call). */
 const char *store_errmsg(const store *s);
+/* store_connected: 1 when the connection was usable at its last use (what
+ * libpq knows without asking the server; for the metrics). */
+int store_connected(const store *s);
+/* store_idle_check, for a worker with nothing to do: reads what the server
+ * may have sent (without blocking), so a connection the server closed is
+ * noticed, and reconnects a lost one at most once a second. Returns
+ * store_connected. */
+int store_idle_check(store *s);
 
 /* store_begin_request readies the connection for one call: reconnects if
  * needed (not more often than every 200 ms while the database is down, so

@@ -13,6 +13,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "metrics/metrics.h"
 #include "rpc/rpc.h"
 #include "store/store.h"
 #include "tandem/errors.h"
@@ -101,6 +102,8 @@ worker_main(void *arg)
 		nng_aio_wait(w->aio);
 		int rv = nng_aio_result(w->aio);
 		if (rv == NNG_ETIMEDOUT) {
+			metrics_db_state(w->id,
+			                 store_idle_check(w->rpc.store));
 			continue;
 		}
 		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
@@ -237,6 +240,7 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 			goto fail;
 		}
 		t->n_workers = i + 1;
+		metrics_db_state(i, store_connected(w->rpc.store));
 	}
 	for (int i = 0; i < cfg->n_listen; i++) {
 		if ((rv = add_listener(t, cfg->listen[i], errmsg)) != TD_OK) {
