@@ -30,6 +30,26 @@ typedef struct td_config {
 	const char *tls_key;
 	int         log_requests;
 	const char *version;
+	const char *metrics_listen; /* http://HOST:PORT or NULL */
+	const char *hmac_key_file; /* read into hmac_key at start */
+	const char *config_file; /* the file read, or NULL */
+	void       *owned; /* strings the loader allocated */
 } td_config;
+
+/* What config_load found to do. */
+enum {
+	CONFIG_RUN  = 0, /* serve (or the action in *bootstrap / migrate) */
+	CONFIG_DONE = 1, /* --help or --version printed: exit 0 */
+	CONFIG_BAD  = 2, /* a bad option, value or file, said on stderr */
+};
+
+/* config_load fills cfg from, lowest first, the defaults, the
+ * environment, the config file (--config FILE, else the default file when
+ * it exists) and the command line. Every setting has the same name as a
+ * long option and a config key. *bootstrap gets --bootstrap-admin's name
+ * (or NULL). Strings stay owned by cfg until config_free. */
+int config_load(td_config *cfg, int argc, char **argv, const char **bootstrap);
+/* config_free frees what config_load allocated; cfg may be zeroed. */
+void config_free(td_config *cfg);
 
 #endif /* TD_CONFIG_H */

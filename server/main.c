@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "metrics/metrics.h"
 #include "rpc/auth.h"
 #include "rpc/rpc.h"
 #include "services/services.h"
@@ -25,73 +25,6 @@
 #ifndef TD_VERSION
 #define TD_VERSION "0.0.0"
 #endif
-
-static void
-usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: tandemd [options]\n"
-	        "\n"
-	        "Serves the Tandem API (protobuf over nng req/rep, gRPC "
-	        "status semantics)\nand stores everything in PostgreSQL.\n"
-	        "\n"
-	        "  --listen URL          listen on URL: tcp://HOST:PORT, "
-	        "ipc:///PATH,\n"
-	        "                        tls+tcp://HOST:PORT (repeatable; "
-	        "default %s;\n"
-	        "                        env TANDEM_LISTEN)\n"
-	        "  --db CONNINFO         libpq conninfo or URI (env "
-	        "TANDEM_DB; PG* variables\n"
-	        "                        are honoured)\n"
-	        "  --workers N           worker threads, each with its own "
-	        "database\n"
-	        "                        connection (default: cores; env "
-	        "TANDEM_WORKERS)\n"
-	        "  --migrate             apply pending migrations from sql/ "
-	        "at start\n"
-	        "  --migrate-only        apply pending migrations and exit\n"
-	        "  --migrate-db CONNINFO apply migrations as this (owner) "
-	        "role, grant the\n"
-	        "                        --db role only what it serves with; "
-	        "implies --migrate\n"
-	        "  --max-message-bytes N largest request or reply (default "
-	        "%u)\n"
-	        "  --min-n N             small-cell suppression threshold "
-	        "(default 10;\n"
-	        "                        env TANDEM_MIN_N)\n"
-	        "  --horizon-days N      refuse data dated more than N days "
-	        "after today\n"
-	        "                        (default 366)\n"
-	        "  --tls-cert FILE       certificate (PEM) for tls+tcp "
-	        "listeners\n"
-	        "  --tls-key FILE        private key (PEM) for tls+tcp "
-	        "listeners\n"
-	        "  --quiet               no per-request log lines\n"
-	        "  --help                this text\n"
-	        "  --version             print the version\n"
-	        "\n"
-	        "Respondent ids are pseudonymised with the key in "
-	        "TANDEM_HMAC_KEY or the\nfile named by TANDEM_HMAC_KEY_FILE "
-	        "(at least 32 bytes).\n",
-	        TD_DEFAULT_URL, TD_DEFAULT_MAX_MESSAGE);
-}
-
-static int
-parse_positive(const char *opt, const char *s, long max, long *out)
-{
-	char *end;
-	errno  = 0;
-	long v = strtol(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1 || v > max) {
-		fprintf(stderr,
-		        "tandemd: %s must be a whole number in 1..%ld, "
-		        "not '%s'\n",
-		        opt, max, s);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
 
 static char *
 read_key_file(const char *path, size_t *len)
@@ -192,151 +125,64 @@ run_migrations(const td_config *cfg)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* start_metrics_tables sizes the metrics for the method table. */
+static int
+start_metrics_tables(void)
 {
-	static td_config           cfg;
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "workers", required_argument, NULL, 'w' },
-		{ "migrate", no_argument, NULL, 'm' },
-		{ "migrate-only", no_argument, NULL, 'M' },
-		{ "migrate-db", required_argument, NULL, 'D' },
-		{ "bootstrap-admin", required_argument, NULL, 'B' },
-		{ "max-message-bytes", required_argument, NULL, 'x' },
-		{ "min-n", required_argument, NULL, 'n' },
-		{ "horizon-days", required_argument, NULL, 'H' },
-		{ "tls-cert", required_argument, NULL, 'c' },
-		{ "tls-key", required_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long        v;
-	int         c;
-	const char *bootstrap = NULL;
+	size_t            n;
+	const rpc_method *m     = rpc_methods(&n);
+	const char      **paths = calloc(n ? n : 1, sizeof(*paths));
+	if (paths == NULL) {
+		return TD_ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		paths[i] = m[i].path;
+	}
+	int rv = metrics_init(n, paths, TD_VERSION, TD_PROTOCOL_VERSION);
+	free(paths);
+	return rv;
+}
 
-	cfg.version      = TD_VERSION;
-	cfg.db           = getenv("TANDEM_DB") ? getenv("TANDEM_DB") : "";
-	cfg.max_message  = TD_DEFAULT_MAX_MESSAGE;
-	cfg.min_n        = 10;
-	cfg.horizon_days = 366;
-	cfg.log_requests = 1;
-	v                = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg.workers      = v > 0 ? (int) v : 2;
-	if (getenv("TANDEM_WORKERS")
-	    && parse_positive("TANDEM_WORKERS", getenv("TANDEM_WORKERS"), 256,
-	                      &v)
-	        == 0) {
-		cfg.workers = (int) v;
-	}
-	if (getenv("TANDEM_MIN_N")
-	    && parse_positive("TANDEM_MIN_N", getenv("TANDEM_MIN_N"), 1000000,
-	                      &v)
-	        == 0) {
-		cfg.min_n = (int) v;
-	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			if (cfg.n_listen == TD_MAX_LISTEN) {
-				fprintf(stderr,
-				        "tandemd: at most %d --listen\n",
-				        TD_MAX_LISTEN);
-				return 2;
-			}
-			cfg.listen[cfg.n_listen++] = optarg;
-			break;
-		case 'd':
-			cfg.db = optarg;
-			break;
-		case 'w':
-			if (parse_positive("--workers", optarg, 256, &v)
-			    != 0) {
-				return 2;
-			}
-			cfg.workers = (int) v;
-			break;
-		case 'm':
-			cfg.migrate = 1;
-			break;
-		case 'M':
-			cfg.migrate = cfg.migrate_only = 1;
-			break;
-		case 'D':
-			cfg.migrate    = 1;
-			cfg.migrate_db = optarg;
-			break;
-		case 'B':
-			bootstrap = optarg;
-			break;
-		case 'x':
-			if (parse_positive("--max-message-bytes", optarg,
-			                   256L * 1024 * 1024, &v)
-			    != 0) {
-				return 2;
-			}
-			cfg.max_message = (size_t) v;
-			break;
-		case 'n':
-			if (parse_positive("--min-n", optarg, 1000000, &v)
-			    != 0) {
-				return 2;
-			}
-			cfg.min_n = (int) v;
-			break;
-		case 'H':
-			if (parse_positive("--horizon-days", optarg, 36600, &v)
-			    != 0) {
-				return 2;
-			}
-			cfg.horizon_days = (int) v;
-			break;
-		case 'c':
-			cfg.tls_cert = optarg;
-			break;
-		case 'k':
-			cfg.tls_key = optarg;
-			break;
-		case 'q':
-			cfg.log_requests = 0;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'V':
-			printf("tandemd %s\n", TD_VERSION);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "tandemd: unexpected argument '%s'\n",
-		        argv[optind]);
-		return 2;
-	}
-	if (cfg.n_listen == 0) {
-		cfg.listen[cfg.n_listen++] = getenv("TANDEM_LISTEN")
-		    ? getenv("TANDEM_LISTEN")
-		    : TD_DEFAULT_URL;
-	}
-	if (getenv("TANDEM_HMAC_KEY_FILE")) {
-		cfg.hmac_key = read_key_file(getenv("TANDEM_HMAC_KEY_FILE"),
-		                             &cfg.hmac_key_len);
-		if (cfg.hmac_key == NULL) {
+static int
+serve(td_config *cfg, const char *bootstrap)
+{
+	if (cfg->hmac_key_file != NULL) {
+		cfg->hmac_key
+		    = read_key_file(cfg->hmac_key_file, &cfg->hmac_key_len);
+		if (cfg->hmac_key == NULL) {
 			fprintf(stderr,
-			        "tandemd: cannot read "
-			        "TANDEM_HMAC_KEY_FILE %s\n",
-			        getenv("TANDEM_HMAC_KEY_FILE"));
+			        "tandemd: cannot read the HMAC key file %s\n",
+			        cfg->hmac_key_file);
 			return 2;
 		}
 	} else if (getenv("TANDEM_HMAC_KEY")) {
-		cfg.hmac_key     = getenv("TANDEM_HMAC_KEY");
-		cfg.hmac_key_len = strlen(cfg.hmac_key);
+		cfg->hmac_key     = getenv("TANDEM_HMAC_KEY");
+		cfg->hmac_key_len = strlen(cfg->hmac_key);
+	}
+	/* A short key can be brute-forced, and with it every student's
+	 * pseudonym reversed from a list of ids. */
+	if (cfg->hmac_key != NULL && cfg->hmac_key_len < TD_HMAC_KEY_MIN) {
+		fprintf(stderr,
+		        "tandemd: the pseudonym key (hmac-key-file, "
+		        "TANDEM_HMAC_KEY_FILE or TANDEM_HMAC_KEY) holds %zu "
+		        "bytes; at least %d are needed (e.g. head -c 32 "
+		        "/dev/urandom | base64)\n",
+		        cfg->hmac_key_len, TD_HMAC_KEY_MIN);
+		return 2;
+	}
+	/* TLS options that no listener uses are a mistake, not a default. */
+	if (cfg->tls_cert != NULL || cfg->tls_key != NULL) {
+		bool any_tls = false;
+		for (int i = 0; i < cfg->n_listen; i++) {
+			any_tls |= strncmp(cfg->listen[i], "tls+", 4) == 0;
+		}
+		if (!any_tls) {
+			fprintf(stderr,
+			        "tandemd: --tls-cert/--tls-key given but no "
+			        "tls+tcp:// listener; add --listen "
+			        "tls+tcp://HOST:PORT or drop them\n");
+			return 2;
+		}
 	}
 	/* A short key can be brute-forced, and with it every student's
 	 * pseudonym reversed from a list of ids. */
@@ -363,19 +209,20 @@ main(int argc, char **argv)
 		}
 	}
 
-	if (cfg.migrate && run_migrations(&cfg) != 0) {
+	if (cfg->migrate && run_migrations(cfg) != 0) {
 		return 1;
 	}
 	if (bootstrap != NULL) {
-		return bootstrap_admin(&cfg, bootstrap);
+		return bootstrap_admin(cfg, bootstrap);
 	}
-	if (cfg.migrate_only) {
+	if (cfg->migrate_only) {
 		return 0;
 	}
 	stats_init();
 	size_t                  n_bindings;
 	const services_binding *bindings = services_bindings(&n_bindings);
-	if (rpc_methods_init(bindings, n_bindings) != TD_OK) {
+	if (rpc_methods_init(bindings, n_bindings) != TD_OK
+	    || start_metrics_tables() != TD_OK) {
 		return 1;
 	}
 
@@ -390,14 +237,29 @@ main(int argc, char **argv)
 
 	transport *t;
 	char       err[TD_ERRMSG_MAX];
-	if (transport_start(&t, &cfg, err) != TD_OK) {
+	if (transport_start(&t, cfg, err) != TD_OK) {
 		fprintf(stderr, "tandemd: %s\n", err);
+		metrics_shutdown();
 		return 1;
 	}
-	fprintf(stderr, "level=info msg=started version=%s workers=%d",
-	        TD_VERSION, cfg.workers);
-	for (int i = 0; i < cfg.n_listen; i++) {
-		fprintf(stderr, " listen=%s", cfg.listen[i]);
+	if (cfg->metrics_listen != NULL
+	    && metrics_http_start(cfg->metrics_listen, err) != TD_OK) {
+		fprintf(stderr, "tandemd: %s\n", err);
+		transport_stop(t);
+		metrics_shutdown();
+		return 1;
+	}
+	fprintf(stderr,
+	        "level=info msg=started version=%s protocol=%d workers=%d",
+	        TD_VERSION, TD_PROTOCOL_VERSION, cfg->workers);
+	for (int i = 0; i < cfg->n_listen; i++) {
+		fprintf(stderr, " listen=%s", cfg->listen[i]);
+	}
+	if (cfg->metrics_listen != NULL) {
+		fprintf(stderr, " metrics=%s", cfg->metrics_listen);
+	}
+	if (cfg->config_file != NULL) {
+		fprintf(stderr, " config=%s", cfg->config_file);
 	}
 	fprintf(stderr, "\n");
 
@@ -408,7 +270,31 @@ main(int argc, char **argv)
 		}
 	}
 	fprintf(stderr, "level=info msg=stopping signal=%d\n", sig);
+	metrics_http_stop();
 	transport_stop(t);
+	metrics_shutdown();
 	fprintf(stderr, "level=info msg=stopped\n");
 	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static td_config cfg;
+	const char      *bootstrap = NULL;
+	int              rv;
+
+	switch (config_load(&cfg, argc, argv, &bootstrap)) {
+	case CONFIG_DONE:
+		config_free(&cfg);
+		return 0;
+	case CONFIG_BAD:
+		config_free(&cfg);
+		return 2;
+	default:
+		break;
+	}
+	rv = serve(&cfg, bootstrap);
+	config_free(&cfg);
+	return rv;
 }

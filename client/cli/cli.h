@@ -22,6 +22,9 @@ typedef struct cli {
 	td_client      *client; /* connected lazily by cli_client */
 	bool            progress; /* stderr is a terminal */
 	bool            progress_shown; /* a "\r…" line is on stderr */
+	const char     *cfg_urls[8]; /* from the config file */
+	size_t          n_cfg_urls;
+	const char     *cfg_token_file;
 } cli;
 
 typedef struct cli_command {
@@ -89,6 +92,15 @@ int cli_parse_count(const char *cmd, const char *opt, const char *arg, long lo,
 int cli_option_error(const char *cmd, int opt, char **argv);
 /* cli_progress_end ends a progress line on stderr, if one is shown. */
 void cli_progress_end(cli *c);
+
+/* cli_read_config reads the CLI's config file (path, or when NULL
+ * $XDG_CONFIG_HOME/tandem/config or ~/.config/tandem/config if it exists):
+ * keys server (repeatable), token-file and tls-ca. Returns 0, or 1 after
+ * saying FILE:LINE: why on stderr. */
+int cli_read_config(cli *c, const char *path, bool must_exist);
+/* cli_read_token_file sets c->token from the first line of path; 1 and a
+ * message on failure. */
+int cli_read_token_file(cli *c, const char *path);
 
 /* Commands. */
 int cmd_health(cli *c, int argc, char **argv);

@@ -46,12 +46,13 @@ cmd_health(cli *c, int argc, char **argv)
 		return cli_fail("health", &st);
 	}
 	static const char *cols[]
-	    = { "status", "version", "schema_version", "detail" };
-	out_table *t = out_table_create("health", 4, cols);
+	    = { "status", "version", "schema_version", "detail", "protocol" };
+	out_table *t = out_table_create("health", 5, cols);
 	out_str(t, serving_name(resp->status));
 	out_str(t, resp->version);
 	out_int(t, resp->schema_version);
 	out_str(t, resp->detail);
+	out_int(t, resp->protocol_version);
 	out_print_one(stdout, c->format, t);
 	out_table_destroy(t);
 	int rv = resp->status

@@ -42,11 +42,20 @@ usage(FILE *f)
 	        "spread over\n"
 	        "                   them; default $TANDEM_SERVER or %s)\n"
 	        "  --token T        bearer token (default $TANDEM_TOKEN)\n"
+	        "  --token-file F   read the bearer token from file F\n"
 	        "  --timeout S      per-call deadline in seconds (default "
 	        "30)\n"
 	        "  --tls-ca FILE    CA certificate (PEM) for tls+tcp:// "
 	        "servers\n"
 	        "  --format F       table|csv|json (default table)\n"
+	        "  --config FILE    settings file (default $TANDEM_CONFIG "
+	        "or\n"
+	        "                   ~/.config/tandem/config): keys server, "
+	        "token-file,\n"
+	        "                   tls-ca; the environment and the command "
+	        "line win\n"
+	        "  --version        print the version and the protocol "
+	        "version\n"
 	        "  --help           this text; COMMAND --help for a "
 	        "command's\n"
 	        "\nCommands (each takes --help):\n",
@@ -268,11 +277,16 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "tls-ca", required_argument, NULL, 'C' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "token-file", required_argument, NULL, 'F' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	cli c = { 0 };
-	int opt;
+	cli         c = { 0 };
+	int         opt;
+	const char *token_file = NULL, *tls_ca = NULL;
+	const char *config = getenv("TANDEM_CONFIG");
 
 	c.token      = getenv("TANDEM_TOKEN");
 	c.timeout_ms = 30000;
@@ -288,8 +302,19 @@ main(int argc, char **argv)
 			c.urls[c.n_urls++] = optarg;
 			break;
 		case 't':
-			c.token = optarg;
+			c.token    = optarg;
+			token_file = NULL;
 			break;
+		case 'F':
+			token_file = optarg;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'V':
+			printf("tandem %s (protocol %d)\n", td_version(),
+			       td_protocol_version());
+			return 0;
 		case 'T': {
 			char  *end;
 			double s = strtod(optarg, &end);
@@ -305,7 +330,7 @@ main(int argc, char **argv)
 			break;
 		}
 		case 'C':
-			c.tls_ca = optarg;
+			tls_ca = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "table") == 0) {
@@ -330,8 +355,31 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Lowest first: the config file, the environment, the command
+	 * line. */
+	if (cli_read_config(&c, config && *config ? config : NULL,
+	                    config && *config)
+	    != 0) {
+		return 2;
+	}
+	if (tls_ca != NULL) {
+		c.tls_ca = tls_ca;
+	} else if (getenv("TANDEM_TLS_CA") && *getenv("TANDEM_TLS_CA")) {
+		c.tls_ca = getenv("TANDEM_TLS_CA");
+	}
 	if (c.n_urls == 0 && getenv("TANDEM_SERVER")) {
 		c.urls[c.n_urls++] = getenv("TANDEM_SERVER");
+	}
+	if (c.n_urls == 0) {
+		memcpy(c.urls, c.cfg_urls, sizeof(c.urls));
+		c.n_urls = c.n_cfg_urls;
+	}
+	if (token_file != NULL && cli_read_token_file(&c, token_file) != 0) {
+		return 2;
+	}
+	if (c.token == NULL && c.cfg_token_file != NULL
+	    && cli_read_token_file(&c, c.cfg_token_file) != 0) {
+		return 2;
 	}
 	if (optind >= argc) {
 		usage(stderr);

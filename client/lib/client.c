@@ -21,6 +21,9 @@
 
 #include "tandem/tandem.h"
 
+#ifndef TD_VERSION
+#define TD_VERSION "0.0.0"
+#endif
 #define DEFAULT_TIMEOUT_MS 30000
 #define GRACE_MS           500
 /* How long a call waits for a first connection before UNAVAILABLE. */
@@ -141,6 +144,18 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 	}
 	*out = c;
 	return TD_OK;
+}
+
+const char *
+td_version(void)
+{
+	return TD_VERSION;
+}
+
+int
+td_protocol_version(void)
+{
+	return TD_PROTOCOL_VERSION;
 }
 
 void
@@ -361,7 +376,16 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	env.token        = c->token ? c->token : "";
 	env.request_id   = rid;
 	env.deadline_ms  = c->timeout_ms;
-	size_t n         = tandem__v1__request_envelope__get_packed_size(&env);
+	/* Our wire protocol, so a server of another can say so. */
+	char                       proto[16];
+	Tandem__V1__MetadataEntry  pe    = TANDEM__V1__METADATA_ENTRY__INIT;
+	Tandem__V1__MetadataEntry *md[1] = { &pe };
+	snprintf(proto, sizeof(proto), "%d", TD_PROTOCOL_VERSION);
+	pe.key         = TD_PROTOCOL_KEY;
+	pe.value       = proto;
+	env.n_metadata = 1;
+	env.metadata   = md;
+	size_t n       = tandem__v1__request_envelope__get_packed_size(&env);
 	if ((rv = nng_msg_alloc(&msg, n)) != 0) {
 		free(payload);
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED, "nng: %s",
@@ -380,7 +404,16 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 		return set_status(st, TD_CODE_INTERNAL,
 		                  "malformed reply from the server");
 	}
-	if (renv->status == NULL) {
+	if (renv->protocol_version != 0
+	    && renv->protocol_version != TD_PROTOCOL_VERSION) {
+		rv = set_status(
+		    st, TD_CODE_FAILED_PRECONDITION,
+		    "incompatible protocol: the server at %s speaks "
+		    "Tandem protocol %d, this client (libtandem %s) "
+		    "speaks protocol %d; upgrade the older side",
+		    c->urls, (int) renv->protocol_version, td_version(),
+		    TD_PROTOCOL_VERSION);
+	} else if (renv->status == NULL) {
 		rv = set_status(st, TD_CODE_INTERNAL,
 		                "reply from the server has no status");
 	} else if (renv->status->code != TANDEM__V1__CODE__OK) {

@@ -56,6 +56,14 @@ typedef struct td_status {
 	char       request_id[40];
 } td_status;
 
+/* td_version: this library's version ("0.1.0"), the same as tandemd's of
+ * the same build. Static storage. */
+const char *td_version(void);
+/* td_protocol_version: the wire protocol it speaks (TD_PROTOCOL_VERSION).
+ * A call to a server that speaks another fails with FAILED_PRECONDITION
+ * and a message naming both. */
+int td_protocol_version(void);
+
 /* td_client_create dials every URL (a server that is down is redialled in
  * the background). The caller owns *out. errmsg gets TD_ERRMSG_MAX bytes. */
 int td_client_create(td_client **out, const td_client_opts *opts, char *errmsg)

@@ -60,6 +60,15 @@ enum td_code {
 
 #define TD_DEFAULT_URL "tcp://127.0.0.1:7450"
 
+/* The wire protocol's version: the envelope, the status codes and what
+ * every message means. Additions (new fields, new methods) keep it;
+ * a change an older peer would misread bumps it. Each side sends its own
+ * (the client in the request's metadata, the server in the reply) and
+ * refuses a call when the other's differs, saying both numbers. */
+#define TD_PROTOCOL_VERSION 1
+/* The RequestEnvelope metadata key that carries the client's version. */
+#define TD_PROTOCOL_KEY "tandem-protocol"
+
 /* td_code_name returns gRPC's name for a code ("INVALID_ARGUMENT"), or
  * "UNKNOWN" for a number outside the table. Static storage. */
 const char *td_code_name(int code);
