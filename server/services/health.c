@@ -22,7 +22,8 @@ health_check(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	out->version = (char *) call->cfg->version;
+	out->version          = (char *) call->cfg->version;
+	out->protocol_version = TD_PROTOCOL_VERSION;
 	if (in->service[0] != '\0'
 	    && strncmp(in->service, "tandem.v1.", 10) != 0) {
 		out->status
