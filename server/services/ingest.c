@@ -113,7 +113,8 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
 		                "this server has no pseudonymisation key, so "
 		                "it refuses respondent ids: set "
-		                "TANDEM_HMAC_KEY_FILE");
+		                "hmac-key-file in tandemd.conf (or "
+		                "TANDEM_HMAC_KEY_FILE)");
 	}
 	if (!batch_open(&b, call, in->submission_id, in->dry_run,
 	                in->correction, in->n_responses, "responses")) {
