@@ -25,6 +25,8 @@ typedef struct cli {
 	const char     *cfg_urls[8]; /* from the config file */
 	size_t          n_cfg_urls;
 	const char     *cfg_token_file;
+	const char     *cfg_tls_ca;
+	char           *token_buf; /* a token read from a file */
 } cli;
 
 typedef struct cli_command {
@@ -98,6 +100,9 @@ void cli_progress_end(cli *c);
  * keys server (repeatable), token-file and tls-ca. Returns 0, or 1 after
  * saying FILE:LINE: why on stderr. */
 int cli_read_config(cli *c, const char *path, bool must_exist);
+/* cli_config_free frees what cli_read_config and cli_read_token_file
+ * allocated. */
+void cli_config_free(cli *c);
 /* cli_read_token_file sets c->token from the first line of path; 1 and a
  * message on failure. */
 int cli_read_token_file(cli *c, const char *path);

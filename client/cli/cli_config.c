@@ -65,7 +65,7 @@ on_key(void *user, const char *section, const char *name, const char *value)
 	} else if (strcmp(name, "token-file") == 0) {
 		s = c->cfg_token_file = keep(r, value, true);
 	} else if (strcmp(name, "tls-ca") == 0) {
-		s = c->tls_ca = keep(r, value, true);
+		s = c->cfg_tls_ca = keep(r, value, true);
 	} else {
 		snprintf(r->err, sizeof(r->err),
 		         "unknown key '%s' (server, token-file, tls-ca)",
@@ -126,6 +126,20 @@ cli_read_config(cli *c, const char *path, bool must_exist)
 	return 0;
 }
 
+void
+cli_config_free(cli *c)
+{
+	for (size_t i = 0; i < c->n_cfg_urls; i++) {
+		free((char *) c->cfg_urls[i]);
+	}
+	free((char *) c->cfg_token_file);
+	free((char *) c->cfg_tls_ca);
+	free(c->token_buf);
+	c->n_cfg_urls     = 0;
+	c->cfg_token_file = c->cfg_tls_ca = NULL;
+	c->token_buf                      = NULL;
+}
+
 int
 cli_read_token_file(cli *c, const char *path)
 {
@@ -144,7 +158,8 @@ cli_read_token_file(cli *c, const char *path)
 		fprintf(stderr, "tandem: token file %s is empty\n", path);
 		return 1;
 	}
-	c->token = strdup(buf);
+	free(c->token_buf);
+	c->token = c->token_buf = strdup(buf);
 	if (c->token == NULL) {
 		fprintf(stderr, "tandem: out of memory\n");
 		return 1;

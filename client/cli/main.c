@@ -360,12 +360,15 @@ main(int argc, char **argv)
 	if (cli_read_config(&c, config && *config ? config : NULL,
 	                    config && *config)
 	    != 0) {
+		cli_config_free(&c);
 		return 2;
 	}
 	if (tls_ca != NULL) {
 		c.tls_ca = tls_ca;
 	} else if (getenv("TANDEM_TLS_CA") && *getenv("TANDEM_TLS_CA")) {
 		c.tls_ca = getenv("TANDEM_TLS_CA");
+	} else {
+		c.tls_ca = c.cfg_tls_ca;
 	}
 	if (c.n_urls == 0 && getenv("TANDEM_SERVER")) {
 		c.urls[c.n_urls++] = getenv("TANDEM_SERVER");
@@ -374,15 +377,15 @@ main(int argc, char **argv)
 		memcpy(c.urls, c.cfg_urls, sizeof(c.urls));
 		c.n_urls = c.n_cfg_urls;
 	}
-	if (token_file != NULL && cli_read_token_file(&c, token_file) != 0) {
-		return 2;
-	}
-	if (c.token == NULL && c.cfg_token_file != NULL
-	    && cli_read_token_file(&c, c.cfg_token_file) != 0) {
+	if ((token_file != NULL && cli_read_token_file(&c, token_file) != 0)
+	    || (c.token == NULL && c.cfg_token_file != NULL
+	        && cli_read_token_file(&c, c.cfg_token_file) != 0)) {
+		cli_config_free(&c);
 		return 2;
 	}
 	if (optind >= argc) {
 		usage(stderr);
+		cli_config_free(&c);
 		return 2;
 	}
 	const char *name = argv[optind];
@@ -393,10 +396,12 @@ main(int argc, char **argv)
 			optind          = 0; /* glibc: restart getopt */
 			int rv = commands[i].run(&c, sub_argc, sub_argv);
 			td_client_destroy(c.client);
+			cli_config_free(&c);
 			return rv;
 		}
 	}
 	fprintf(stderr, "tandem: unknown command '%s'\n", name);
 	usage(stderr);
+	cli_config_free(&c);
 	return 2;
 }

@@ -91,6 +91,8 @@ check "installed tandemd started from the file alone" grep -q "listen=ipc://$W/t
 export PKG_CONFIG_PATH="$P/$lib/pkgconfig"
 check "pkg-config --cflags --libs tandem" pkg-config --cflags --libs tandem
 cflags=$(pkg-config --cflags tandem)
+# A sanitizer build's libtandem needs the sanitizer's runtime in the program.
+[ -n "${TD_TEST_SANITIZER:-}" ] && cflags="$cflags -fsanitize=$TD_TEST_SANITIZER"
 check "cc against the shared libtandem" cc -std=c11 -Wall -Werror -o "$W/check" "$SRC/tests/ops/client_check.c" \
 	$cflags $(pkg-config --libs tandem) -lnng -lpthread -Wl,-rpath,"$P/$lib"
 check "...it calls Health and the protocol checks hold" "$W/check" "ipc://$W/td.sock" "ipc://$W/other.sock"
