@@ -30,10 +30,9 @@ install(TARGETS tandem_static tandem_shared
 install(FILES include/tandem/tandem.h include/tandem/errors.h
               include/tandem/wire.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tandem)
-foreach(p ${TD_PROTOS})
-	install(FILES ${TD_PROTO_OUT}/tandem/v1/${p}.pb-c.h
-	        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tandem/v1)
-endforeach()
+install(DIRECTORY ${CMAKE_BINARY_DIR}/proto/tandem/v1/
+        DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tandem/v1
+        FILES_MATCHING PATTERN "*.pb-c.h")
 install(DIRECTORY sql/ DESTINATION ${CMAKE_INSTALL_DATADIR}/tandem/migrations
         FILES_MATCHING PATTERN "*.sql")
 install(FILES dist/tandemd.conf

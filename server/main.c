@@ -243,7 +243,7 @@ serve(td_config *cfg, const char *bootstrap)
 		return 1;
 	}
 	if (cfg->metrics_listen != NULL
-	    && metrics_http_start(cfg->metrics_listen, err) != TD_OK) {
+	    && transport_http_start(cfg->metrics_listen, err) != TD_OK) {
 		fprintf(stderr, "tandemd: %s\n", err);
 		transport_stop(t);
 		metrics_shutdown();
@@ -270,7 +270,7 @@ serve(td_config *cfg, const char *bootstrap)
 		}
 	}
 	fprintf(stderr, "level=info msg=stopping signal=%d\n", sig);
-	metrics_http_stop();
+	transport_http_stop();
 	transport_stop(t);
 	metrics_shutdown();
 	fprintf(stderr, "level=info msg=stopped\n");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Prometheus metrics of tandemd: counters and histograms kept in atomics
  * (any thread may bump them, never blocking), rendered as the text
- * exposition format, and served by nng's HTTP server (metrics_http.c).
+ * exposition format, which transport_http serves on nng's HTTP server.
  * Names and labels follow go-grpc-prometheus for the RPC side.
  */
 #ifndef TD_METRICS_H
@@ -47,11 +47,5 @@ void metrics_events_published_add(uint64_t n);
 /* metrics_render writes the whole exposition (text format 0.0.4) into a
  * malloc'd string owned by the caller; NULL when out of memory. */
 char *metrics_render(size_t *len);
-
-/* The HTTP endpoint: GET /metrics and GET /healthz on url
- * ("http://127.0.0.1:9450"). errmsg gets TD_ERRMSG_MAX bytes. */
-int metrics_http_start(const char *url, char *errmsg)
-    __attribute__((warn_unused_result));
-void metrics_http_stop(void);
 
 #endif /* TD_METRICS_H */

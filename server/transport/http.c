@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * GET /metrics (Prometheus text format) and GET /healthz on nng 1.5.2's
- * own HTTP server. The callbacks run on nng's threads: they only read
- * atomics and format text, never touch the database or block.
+ * transport_http: GET /metrics (Prometheus text format) and GET /healthz on
+ * nng 1.5.2's own HTTP server. The callbacks run on nng's threads: they only
+ * read atomics and format text, never touch the database or block.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +10,8 @@
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
 
-#include "metrics.h"
+#include "metrics/metrics.h"
+#include "transport.h"
 #include "tandem/errors.h"
 
 static nng_http_server *server;
@@ -83,7 +84,7 @@ add_handler(const char *path, void (*cb)(nng_aio *))
 }
 
 int
-metrics_http_start(const char *url, char *errmsg)
+transport_http_start(const char *url, char *errmsg)
 {
 	nng_url *u;
 	int      rv = nng_url_parse(&u, url);
@@ -116,7 +117,7 @@ metrics_http_start(const char *url, char *errmsg)
 }
 
 void
-metrics_http_stop(void)
+transport_http_stop(void)
 {
 	if (server != NULL) {
 		nng_http_server_stop(server);
