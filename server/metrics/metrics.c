@@ -347,16 +347,41 @@ size_histogram(buf *b, const char *name, const char *help, int reply)
 	}
 }
 
+static uint64_t
+started(method_stats *s)
+{
+	return get(&s->started);
+}
+
+static uint64_t
+received(method_stats *s)
+{
+	return histogram_count(s->req, N_SIZE);
+}
+
+static uint64_t
+sent(method_stats *s)
+{
+	return histogram_count(s->rep, N_SIZE);
+}
+
+/* method_counter renders one counter with a value for every method. */
+static void
+method_counter(buf *b, const char *name, const char *help,
+               uint64_t (*value)(method_stats *))
+{
+	header(b, name, "counter", help);
+	for (size_t i = 0; i <= M.n; i++) {
+		bprintf(b, "%s{" LABELS "} %llu\n", name, M.m[i].service,
+		        M.m[i].method, (unsigned long long) value(&M.m[i]));
+	}
+}
+
 static void
 render_rpc(buf *b)
 {
-	header(b, "grpc_server_started_total", "counter",
-	       "Total number of RPCs started on the server.");
-	for (size_t i = 0; i <= M.n; i++) {
-		bprintf(b, "grpc_server_started_total{" LABELS "} %llu\n",
-		        M.m[i].service, M.m[i].method,
-		        (unsigned long long) get(&M.m[i].started));
-	}
+	method_counter(b, "grpc_server_started_total",
+	               "Total number of RPCs started on the server.", started);
 	header(b, "grpc_server_handled_total", "counter",
 	       "Total number of RPCs completed on the server, regardless "
 	       "of success or failure.");
@@ -373,22 +398,12 @@ render_rpc(buf *b)
 			        (unsigned long long) v);
 		}
 	}
-	header(b, "grpc_server_msg_received_total", "counter",
-	       "Total number of RPC messages received on the server.");
-	for (size_t i = 0; i <= M.n; i++) {
-		bprintf(
-		    b, "grpc_server_msg_received_total{" LABELS "} %llu\n",
-		    M.m[i].service, M.m[i].method,
-		    (unsigned long long) histogram_count(M.m[i].req, N_SIZE));
-	}
-	header(b, "grpc_server_msg_sent_total", "counter",
-	       "Total number of RPC messages sent by the server.");
-	for (size_t i = 0; i <= M.n; i++) {
-		bprintf(
-		    b, "grpc_server_msg_sent_total{" LABELS "} %llu\n",
-		    M.m[i].service, M.m[i].method,
-		    (unsigned long long) histogram_count(M.m[i].rep, N_SIZE));
-	}
+	method_counter(b, "grpc_server_msg_received_total",
+	               "Total number of RPC messages received on the server.",
+	               received);
+	method_counter(b, "grpc_server_msg_sent_total",
+	               "Total number of RPC messages sent by the server.",
+	               sent);
 	header(b, "grpc_server_handling_seconds", "histogram",
 	       "Histogram of response latency (seconds) of gRPC that had "
 	       "been application-level handled by the server.");
