@@ -184,30 +184,6 @@ serve(td_config *cfg, const char *bootstrap)
 			return 2;
 		}
 	}
-	/* A short key can be brute-forced, and with it every student's
-	 * pseudonym reversed from a list of ids. */
-	if (cfg.hmac_key != NULL && cfg.hmac_key_len < TD_HMAC_KEY_MIN) {
-		fprintf(stderr,
-		        "tandemd: the pseudonym key (TANDEM_HMAC_KEY or "
-		        "TANDEM_HMAC_KEY_FILE) holds %zu bytes; at least %d "
-		        "are needed (e.g. head -c 32 /dev/urandom | base64)\n",
-		        cfg.hmac_key_len, TD_HMAC_KEY_MIN);
-		return 2;
-	}
-	/* TLS options that no listener uses are a mistake, not a default. */
-	if (cfg.tls_cert != NULL || cfg.tls_key != NULL) {
-		bool any_tls = false;
-		for (int i = 0; i < cfg.n_listen; i++) {
-			any_tls |= strncmp(cfg.listen[i], "tls+", 4) == 0;
-		}
-		if (!any_tls) {
-			fprintf(stderr,
-			        "tandemd: --tls-cert/--tls-key given but no "
-			        "tls+tcp:// listener; add --listen "
-			        "tls+tcp://HOST:PORT or drop them\n");
-			return 2;
-		}
-	}
 
 	if (cfg->migrate && run_migrations(cfg) != 0) {
 		return 1;
