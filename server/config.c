@@ -43,6 +43,8 @@ enum id {
 	O_MIGRATE,
 	O_MIGRATE_DB,
 	O_MAX_MESSAGE,
+	O_MAX_PENDING,
+	O_MAX_PER_PEER,
 	O_MIN_N,
 	O_HORIZON_DAYS,
 	O_TLS_CERT,
@@ -83,6 +85,13 @@ static const optdef defs[] = {
 	  "what it serves with; implies migrate" },
 	{ "max-message-bytes", O_MAX_MESSAGE, K_INT, NULL, 256L * 1024 * 1024,
 	  "N", "largest request or reply (default 16777216)" },
+	{ "max-pending-bytes", O_MAX_PENDING, K_INT, NULL,
+	  16L * 1024 * 1024 * 1024, "N",
+	  "memory for requests being received, before their token is read; "
+	  "connections beyond what it holds at one maximum request each are "
+	  "refused (default 167772160: 39 connections)" },
+	{ "max-connections-per-peer", O_MAX_PER_PEER, K_INT, NULL, 100000, "N",
+	  "connections one IP address may hold (default 16)" },
 	{ "min-n", O_MIN_N, K_INT, "TANDEM_MIN_N", 1000000, "N",
 	  "small-cell suppression threshold (default 10)" },
 	{ "horizon-days", O_HORIZON_DAYS, K_INT, NULL, 36600, "N",
@@ -300,6 +309,12 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 	case O_MAX_MESSAGE:
 		cfg->max_message = (size_t) n;
 		break;
+	case O_MAX_PENDING:
+		cfg->max_pending = (size_t) n;
+		break;
+	case O_MAX_PER_PEER:
+		cfg->max_per_peer = (int) n;
+		break;
 	case O_MIN_N:
 		cfg->min_n = (int) n;
 		break;
@@ -420,6 +435,8 @@ config_load(td_config *cfg, int argc, char **argv, const char **bootstrap)
 	cfg->version      = TD_VERSION;
 	cfg->db           = "";
 	cfg->max_message  = TD_DEFAULT_MAX_MESSAGE;
+	cfg->max_pending  = TD_DEFAULT_MAX_PENDING;
+	cfg->max_per_peer = TD_DEFAULT_MAX_PER_PEER;
 	cfg->min_n        = 10;
 	cfg->horizon_days = 366;
 	cfg->log_requests = 1;

@@ -22,6 +22,8 @@ typedef struct td_config {
 	int         migrate_only; /* apply and exit */
 	const char *migrate_db; /* owner conninfo for migrations, or NULL */
 	size_t      max_message; /* application limit, bytes */
+	size_t      max_pending; /* budget for frames being received */
+	int         max_per_peer; /* connections one IP address may hold */
 	int         min_n; /* small-cell suppression threshold */
 	int         horizon_days; /* dates later than today + this refused */
 	const char *hmac_key; /* respondent pseudonym key */

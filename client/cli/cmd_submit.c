@@ -16,9 +16,11 @@
 #include "cli.h"
 
 #define DEFAULT_BATCH 20000
-/* A batch also ends once its records hold this many bytes of CSV: well
- * under the server's 16 MiB message limit even with long notes. */
-#define MAX_BATCH_BYTES (4u * 1024u * 1024u)
+/* A batch also ends once its records hold this many bytes of CSV: its
+ * request encodes to less than the client's 4 MiB request limit
+ * (TD_CLIENT_MAX_REQUEST) even with long notes, whose protobuf framing
+ * adds a few bytes a field. */
+#define MAX_BATCH_BYTES (3u * 1024u * 1024u)
 
 typedef struct opts {
 	bool        dry_run;

@@ -126,9 +126,7 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		free(c);
 		return TD_EINTERNAL;
 	}
-	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
-	                    (size_t) TD_DEFAULT_MAX_MESSAGE
-	                        * TD_TRANSPORT_CAP_FACTOR);
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, TD_CLIENT_MAX_REPLY);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
 	for (size_t i = 0; i < n; i++) {
@@ -358,10 +356,10 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	snprintf(st->request_id, sizeof(st->request_id), "%s", rid);
 	size_t plen = protobuf_c_message_get_packed_size(req);
 	size_t cap  = TD_CLIENT_MAX_REQUEST;
-	if (plen + 4096 > cap) {
+	if (plen + TD_FRAME_HEADROOM > cap) {
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED,
-		                  "request of %zu bytes exceeds the client's "
-		                  "%zu-byte limit; split the batch",
+		                  "request of %zu bytes exceeds the %zu-byte "
+		                  "request limit; split the batch",
 		                  plen, cap);
 	}
 	uint8_t *payload = malloc(plen ? plen : 1);

@@ -40,15 +40,29 @@ enum td_code {
 /* Default application limit on one request or reply (bytes). The server's
  * --max-message-bytes changes it; a breach is RESOURCE_EXHAUSTED. */
 #define TD_DEFAULT_MAX_MESSAGE (16u * 1024u * 1024u)
-/* nng's transport cap is this many times the application limit, so a message
- * between the two gets a clear error instead of being dropped silently. */
-#define TD_TRANSPORT_CAP_FACTOR 4u
-/* The largest request a client sends (bigger is refused locally). The
- * server's transport cap is never below it, so whatever a client sends
- * reaches the server's own check and gets a clear answer, whatever
- * --max-message-bytes says. */
-#define TD_CLIENT_MAX_REQUEST                                                 \
-	((size_t) TD_DEFAULT_MAX_MESSAGE * TD_TRANSPORT_CAP_FACTOR)
+/* The largest reply a client accepts: room for a server whose
+ * --max-message-bytes was raised to four times the default. */
+#define TD_CLIENT_MAX_REPLY ((size_t) TD_DEFAULT_MAX_MESSAGE * 4u)
+/* The largest request a client sends (bigger is refused locally, naming the
+ * limit). The server's transport takes frames of this size plus
+ * TD_FRAME_HEADROOM whatever --max-message-bytes says, so whatever a client
+ * sends reaches the server's own check and gets a clear answer. It is small
+ * because the server holds a connection's partly received frame before it
+ * can read the token: the frame size times the connections admitted is the
+ * memory an unauthenticated sender can make tandemd hold. The CLI's batches
+ * (at most 3 MiB of CSV each) encode to less. */
+#define TD_CLIENT_MAX_REQUEST (4u * 1024u * 1024u)
+/* Envelope around a payload (method, token, request id, metadata) and the
+ * frame header: room enough that a payload under the limit still fits. */
+#define TD_FRAME_HEADROOM (64u * 1024u)
+/* Default budget for frames being received (bytes): tandemd admits a
+ * connection only while every admitted connection could hold a maximum
+ * frame within it (--max-pending-bytes). 160 MiB: 39 connections. */
+#define TD_DEFAULT_MAX_PENDING (160u * 1024u * 1024u)
+/* Default connections one network peer may hold (an IP address; local
+ * ipc peers share the global budget only), so one host cannot take the
+ * whole budget (--max-connections-per-peer). */
+#define TD_DEFAULT_MAX_PER_PEER 16
 /* Longest string field (bytes), and the longest free-text field (notes, item
  * text). */
 #define TD_MAX_STRING 1024u

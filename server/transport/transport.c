@@ -32,6 +32,20 @@ typedef struct worker {
 	struct transport *t;
 } worker;
 
+/* Peers tracked for the per-peer limit: at most the connections admitted,
+ * so a fixed table sized from the budget never overflows. */
+typedef struct peer_slot {
+	char addr[48]; /* "" = free */
+	int  conns;
+} peer_slot;
+
+/* An admitted pipe and its peer's slot (NULL for a local peer): removal
+ * finds it by id, since a closed pipe may no longer name its address. */
+typedef struct admitted_pipe {
+	uint32_t   id; /* 0 = free */
+	peer_slot *peer;
+} admitted_pipe;
+
 struct transport {
 	nng_socket       sock;
 	bool             sock_open;
@@ -39,6 +53,18 @@ struct transport {
 	worker          *workers;
 	int              n_workers;
 	atomic_bool      stopping;
+	/* Admission: a pipe is admitted while every admitted pipe could
+	 * hold a maximum frame within cfg->max_pending, and its peer holds
+	 * fewer than cfg->max_per_peer. nng reads a frame into memory
+	 * before any worker sees it, so this bounds what unauthenticated
+	 * senders can make tandemd hold. */
+	pthread_mutex_t admit_mtx;
+	int             admitted;
+	int             max_admitted;
+	peer_slot      *peers;
+	admitted_pipe  *pipes;
+	atomic_long     refused;
+	bool            admit_init;
 };
 
 /* transport_peer names the remote address of msg's pipe (an IP address,
@@ -191,6 +217,117 @@ add_listener(transport *t, const char *url, char *errmsg)
 	return TD_OK;
 }
 
+/* pipe_peer names p's remote IP address, or "" for a local (ipc) peer,
+ * which only the global budget limits. */
+static void
+pipe_peer(nng_pipe p, char *out, size_t cap)
+{
+	nng_sockaddr sa;
+	out[0] = '\0';
+	if (nng_pipe_get_addr(p, NNG_OPT_REMADDR, &sa) != 0) {
+		return;
+	}
+	if (sa.s_family == NNG_AF_INET) {
+		inet_ntop(AF_INET, &sa.s_in.sa_addr, out, (socklen_t) cap);
+	} else if (sa.s_family == NNG_AF_INET6) {
+		inet_ntop(AF_INET6, sa.s_in6.sa_addr, out, (socklen_t) cap);
+	}
+}
+
+/* peer_find returns addr's slot, taking a free one when create is set;
+ * called with admit_mtx held. */
+static peer_slot *
+peer_find(transport *t, const char *addr, bool create)
+{
+	peer_slot *free_slot = NULL;
+	for (int i = 0; i < t->max_admitted; i++) {
+		peer_slot *ps = &t->peers[i];
+		if (ps->addr[0] == '\0') {
+			if (free_slot == NULL) {
+				free_slot = ps;
+			}
+		} else if (strcmp(ps->addr, addr) == 0) {
+			return ps;
+		}
+	}
+	if (create && free_slot != NULL) {
+		snprintf(free_slot->addr, sizeof(free_slot->addr), "%s", addr);
+		free_slot->conns = 0;
+		return free_slot;
+	}
+	return NULL;
+}
+
+/* admit runs in nng's pipe callbacks: it takes only a mutex, never
+ * blocks on I/O, and closes a pipe it refuses before nng reads a frame
+ * from it (nng then sends no further event for that pipe). */
+static void
+admit(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	transport *t  = arg;
+	uint32_t   id = (uint32_t) nng_pipe_id(p);
+	char       addr[48];
+	if (ev == NNG_PIPE_EV_REM_POST) {
+		pthread_mutex_lock(&t->admit_mtx);
+		for (int i = 0; i < t->max_admitted; i++) {
+			admitted_pipe *ap = &t->pipes[i];
+			if (ap->id != id) {
+				continue;
+			}
+			if (ap->peer != NULL && --ap->peer->conns == 0) {
+				ap->peer->addr[0] = '\0';
+			}
+			ap->id   = 0;
+			ap->peer = NULL;
+			t->admitted--;
+			break;
+		}
+		pthread_mutex_unlock(&t->admit_mtx);
+		return;
+	}
+	if (ev != NNG_PIPE_EV_ADD_PRE) {
+		return;
+	}
+	pipe_peer(p, addr, sizeof(addr));
+	pthread_mutex_lock(&t->admit_mtx);
+	bool       ok = t->admitted < t->max_admitted;
+	peer_slot *ps = NULL;
+	if (ok && addr[0] != '\0') {
+		ps = peer_find(t, addr, true);
+		ok = ps != NULL && ps->conns < t->cfg->max_per_peer;
+	}
+	if (ok) {
+		for (int i = 0; i < t->max_admitted; i++) {
+			if (t->pipes[i].id == 0) {
+				t->pipes[i].id   = id;
+				t->pipes[i].peer = ps;
+				break;
+			}
+		}
+		t->admitted++;
+		if (ps != NULL) {
+			ps->conns++;
+		}
+	} else if (ps != NULL && ps->conns == 0) {
+		ps->addr[0] = '\0';
+	}
+	pthread_mutex_unlock(&t->admit_mtx);
+	if (!ok) {
+		long n = atomic_fetch_add(&t->refused, 1) + 1;
+		nng_pipe_close(p);
+		if (t->cfg->log_requests) {
+			fprintf(stderr,
+			        "event=connection_refused peer=%s "
+			        "reason=\"connection budget full "
+			        "(--max-pending-bytes %zu, "
+			        "--max-connections-per-peer %d)\" "
+			        "refused_total=%ld\n",
+			        addr[0] ? addr : "local", t->cfg->max_pending,
+			        t->cfg->max_per_peer, n);
+		}
+	}
+}
+
 int
 transport_start(transport **out, const td_config *cfg, char *errmsg)
 {
@@ -209,14 +346,28 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		return TD_EINTERNAL;
 	}
 	t->sock_open = true;
-	/* nng drops a message over RECVMAXSZ silently (the client only
-	 * times out), so the cap sits well above the application limit and
-	 * rpc_handle answers the breach by name. */
-	size_t cap = cfg->max_message * TD_TRANSPORT_CAP_FACTOR;
-	if (cap < TD_CLIENT_MAX_REQUEST + 65536) {
-		cap = TD_CLIENT_MAX_REQUEST + 65536;
+	/* nng drops a frame over RECVMAXSZ silently (the client only times
+	 * out), so the cap takes any request a client may send
+	 * (TD_CLIENT_MAX_REQUEST, never more whatever --max-message-bytes
+	 * says) and rpc_handle answers a breach of a lower
+	 * --max-message-bytes by name. */
+	size_t frame = TD_CLIENT_MAX_REQUEST + TD_FRAME_HEADROOM;
+	nng_socket_set_size(t->sock, NNG_OPT_RECVMAXSZ, frame);
+	t->max_admitted = (int) (cfg->max_pending / frame);
+	if (t->max_admitted < 1) {
+		t->max_admitted = 1;
 	}
-	nng_socket_set_size(t->sock, NNG_OPT_RECVMAXSZ, cap);
+	pthread_mutex_init(&t->admit_mtx, NULL);
+	t->admit_init = true;
+	t->peers      = calloc((size_t) t->max_admitted, sizeof(peer_slot));
+	t->pipes = calloc((size_t) t->max_admitted, sizeof(admitted_pipe));
+	if (t->peers == NULL || t->pipes == NULL) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+		rv = TD_ENOMEM;
+		goto fail;
+	}
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, admit, t);
+	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, admit, t);
 	t->workers = calloc((size_t) cfg->workers, sizeof(worker));
 	if (t->workers == NULL) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
@@ -286,5 +437,10 @@ transport_stop(transport *t)
 		store_close(w->rpc.store);
 	}
 	free(t->workers);
+	free(t->peers);
+	free(t->pipes);
+	if (t->admit_init) {
+		pthread_mutex_destroy(&t->admit_mtx);
+	}
 	free(t);
 }
