@@ -15,6 +15,11 @@
 #include <unistd.h>
 
 #include <nng/nng.h>
+
+/* Room for the envelope around a payload (method path, token, request id,
+ * deadline, metadata: each bounded by TD_MAX_STRING, a few in all), so a
+ * payload that fits leaves a request that fits. */
+#define ENVELOPE_HEADROOM 4096u
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/util/platform.h>
 #include <nng/supplemental/tls/tls.h>
@@ -358,7 +363,7 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	snprintf(st->request_id, sizeof(st->request_id), "%s", rid);
 	size_t plen = protobuf_c_message_get_packed_size(req);
 	size_t cap  = TD_CLIENT_MAX_REQUEST;
-	if (plen + 4096 > cap) {
+	if (plen + ENVELOPE_HEADROOM > cap) {
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED,
 		                  "request of %zu bytes exceeds the client's "
 		                  "%zu-byte limit; split the batch",
