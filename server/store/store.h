@@ -47,6 +47,23 @@ void store_end_request(store *s);
 int store_ping(store *s, int *schema_version)
     __attribute__((warn_unused_result));
 
+/* What this process last learned of the database from any connection:
+ * every query that answers or connection that fails updates it, so a
+ * health check need not ask again. Ages in microseconds (INT64_MAX =
+ * never). */
+typedef struct store_health {
+	int64_t ok_age_us; /* since a query last answered */
+	int64_t fail_age_us; /* since a connection last failed */
+	int     schema_version; /* as that answer saw it */
+	char    error[256]; /* why it last failed */
+} store_health;
+void store_health_get(store_health *out);
+/* store_watch waits up to ms for the idle connection to be closed by the
+ * server, or for wake_fd to become readable; TD_EUNAVAIL when the
+ * connection is gone (and the health state says so at once). */
+int store_watch(store *s, int ms, int wake_fd)
+    __attribute__((warn_unused_result));
+
 /* store_sleep holds the connection in pg_sleep for ms milliseconds. */
 int store_sleep(store *s, int ms) __attribute__((warn_unused_result));
 
