@@ -47,36 +47,62 @@ alloc_rows(store *s, size_t n, size_t sz, int *rv)
 	return p;
 }
 
+/* The rollup read of each level, with the parameters typed so the planner
+ * uses the rollups' key (a text parameter compared with the char(1)
+ * grain cast the column and scanned the table: 150 ms at 10,000 schools)
+ * and rows in key order (unit id, period), which needs no sort; the
+ * caller's order (unit code, period) is made in C. The first period is a
+ * subquery so it is computed once, not for every row (110 ms at 10,000
+ * schools). Parameters: measure,
+ * subgroup, grade, grain, unit code, from, to, district code. */
+#define SERIES_COLUMNS                                                        \
+	"r.period_start, r.cnt, r.n_sum, r.wsum, r.wsumsq, r.fav, r.items, "  \
+	"r.month_mask, coalesce(extract(epoch FROM r.last_received), 0) "
+#define SERIES_WHERE                                                          \
+	"WHERE r.measure = $1 AND r.subgroup = $2 AND r.grade = $3 AND "      \
+	"r.grain = $4::char AND r.cnt > 0 AND ($6::date IS NULL OR "          \
+	"r.period_start >= (SELECT td_period_start($4::char, $6::date))) "    \
+	"AND "                                                                \
+	"($7::date IS NULL OR r.period_start <= $7::date) "
+static const char SERIES_SCHOOLS[]
+    = "SELECT sc.code, " SERIES_COLUMNS
+      "FROM rollups r JOIN schools sc ON sc.id = r.unit_id " SERIES_WHERE
+      "AND r.level = 's' AND ($5::text IS NULL OR r.unit_id = (SELECT id "
+      "FROM schools WHERE code = $5)) AND ($8::text IS NULL OR "
+      "sc.district_id = (SELECT id FROM districts WHERE code = $8)) "
+      "ORDER BY r.unit_id, r.period_start";
+static const char SERIES_DISTRICTS[]
+    = "SELECT d.code, " SERIES_COLUMNS
+      "FROM rollups r JOIN districts d ON d.id = r.unit_id " SERIES_WHERE
+      "AND r.level = 'd' AND ($5::text IS NULL OR r.unit_id = (SELECT id "
+      "FROM districts WHERE code = $5)) AND ($8::text IS NULL OR d.code = "
+      "$8) ORDER BY r.unit_id, r.period_start";
+static const char SERIES_NETWORK[]
+    = "SELECT 'network', " SERIES_COLUMNS "FROM rollups r " SERIES_WHERE
+      "AND r.level = 'n' AND r.unit_id = 0 AND ($5::text IS NULL OR "
+      "$5 = 'network') AND $8::text IS NULL "
+      "ORDER BY r.unit_id, r.period_start";
+
+static int
+by_unit_then_period(const void *a, const void *b)
+{
+	const store_point *x = a, *y = b;
+	int                c = strcmp(x->unit, y->unit);
+	return c != 0 ? c : strcmp(x->period, y->period);
+}
+
 int
 store_series(store *s, const store_series_query *q, store_point **out,
              size_t *n)
 {
-	char        level[2] = { q->level, 0 }, grain[2] = { q->grain, 0 };
-	const char *p[9]
-	    = { q->measure, q->subgroup, q->grade, grain,      level,
-		q->unit,    q->from,     q->to,    q->district };
-	PGresult *r;
-	int       rv = query(
-	          s,
-	          "SELECT CASE r.level WHEN 's' THEN sc.code WHEN 'd' THEN d.code "
-	                "ELSE 'network' END AS unit, r.period_start, r.cnt, r.n_sum, "
-	                "r.wsum, r.wsumsq, r.fav, r.items, r.month_mask, "
-	                "coalesce(extract(epoch FROM r.last_received), 0) "
-	                "FROM rollups r LEFT JOIN schools sc ON r.level = 's' AND sc.id "
-	                "= r.unit_id LEFT JOIN districts d ON d.id = CASE r.level WHEN "
-	                "'d' THEN r.unit_id WHEN 's' THEN sc.district_id END "
-	                "WHERE r.measure = $1 AND r.subgroup = $2 AND r.grade = $3 AND "
-	                "r.grain = $4 AND r.level = $5 AND r.cnt > 0 "
-	          /* one unit: by its id, so the primary key is used */
-	          "AND ($6::text IS NULL OR r.unit_id = CASE $5 WHEN 's' "
-	                "THEN (SELECT id FROM schools WHERE code = $6) WHEN 'd' "
-	                "THEN (SELECT id FROM districts WHERE code = $6) ELSE 0 "
-	                "END) "
-	                "AND ($7::date IS NULL OR r.period_start >= td_period_start($4, "
-	                "$7::date)) AND ($8::date IS NULL OR r.period_start <= $8::date) "
-	                "AND ($9::text IS NULL OR d.code = $9) "
-	                "ORDER BY 1, 2",
-	          9, p, &r, "reading rollups");
+	char        grain[2] = { q->grain, 0 };
+	const char *p[8]     = { q->measure, q->subgroup, q->grade, grain,
+		                 q->unit,    q->from,     q->to,    q->district };
+	const char *sql      = q->level == 's' ? SERIES_SCHOOLS
+	         : q->level == 'd'             ? SERIES_DISTRICTS
+	                                       : SERIES_NETWORK;
+	PGresult   *r;
+	int         rv = query(s, sql, 8, p, &r, "reading rollups");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -97,6 +123,14 @@ store_series(store *s, const store_series_query *q, store_point **out,
 		pt->received   = num(r, k, 9);
 	}
 	PQclear(r);
+	/* Units defined in code order come back in that order already. */
+	bool sorted = true;
+	for (size_t i = 1; *out && sorted && i < *n; i++) {
+		sorted = by_unit_then_period(&(*out)[i - 1], &(*out)[i]) <= 0;
+	}
+	if (!sorted) {
+		qsort(*out, *n, sizeof(store_point), by_unit_then_period);
+	}
 	return rv;
 }
 
