@@ -88,6 +88,9 @@ text_array(const store_rollup_delta *d, int field)
  * - school rows grouped first; district and network rows summed from them
  *   (a third of the rows to hash);
  * - the caller sets work_mem so the hash aggregate stays in memory.
+ * Rows go in key order: concurrent batches (two schools of one district
+ * touch the same district and network rows) then lock rows in the same
+ * order and wait for each other instead of deadlocking.
  * The month bit marks months with data for "people per month". A replaced
  * record's month always has data again (a correction keeps the record's
  * key, date included), so bits only ever need setting. */
@@ -124,6 +127,8 @@ static const char UPSERT[]
       "month_mask, last_received) "
       "SELECT measure, subgroup, grade, grain, period_start, level, "
       "unit_id, cnt, n_sum, wsum, wsumsq, fav, items, bit, now() FROM rows "
+      "ORDER BY measure, subgroup, grade, grain, level, unit_id, "
+      "period_start "
       "ON CONFLICT (measure, subgroup, grade, grain, level, unit_id, "
       "period_start) DO UPDATE SET cnt = t.cnt + excluded.cnt, "
       "n_sum = t.n_sum + excluded.n_sum, wsum = t.wsum + excluded.wsum, "
