@@ -96,8 +96,15 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	}
 	int32_t *vals = calloc(rb->n_items + 1, sizeof(int32_t));
 	bool    *miss = calloc(rb->n_items + 1, sizeof(bool));
-	for (size_t i = 0; vals && miss && pos && i < in->n_observations;
-	     i++) {
+	if (vals == NULL || miss == NULL || pos == NULL) {
+		/* Never skip the records and report them stored. */
+		free(vals);
+		free(miss);
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < in->n_observations; i++) {
 		const Tandem__V1__Observation *o   = in->observations[i];
 		int64_t                        rec = (int64_t) i;
 		int32_t                        day;
