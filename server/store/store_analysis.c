@@ -84,9 +84,10 @@ static const char SERIES_DISTRICTS[]
       "$8) ORDER BY r.unit_id, r.period_start";
 static const char SERIES_NETWORK[]
     = "SELECT 'network', " SERIES_COLUMNS "FROM rollups r " SERIES_WHERE
-      "AND r.level = 'n' AND r.unit_id = 0 AND ($5::text IS NULL OR "
-      "$5 = 'network') AND $8::text IS NULL "
-      "ORDER BY r.unit_id, r.period_start";
+      /* as before: the network is unit 0 whatever code is passed */
+      "AND r.level = 'n' AND ($5::text IS NULL OR r.unit_id = 0) AND "
+      "r.unit_id = 0 AND $8::text IS NULL ORDER BY r.unit_id, "
+      "r.period_start";
 
 /* Binary results (the series read: no text to parse back into numbers,
  * which was a sixth of tandemd's time for positive deviance at 10,000
