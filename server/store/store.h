@@ -146,6 +146,19 @@ typedef struct store_annotation_rec {
 	const char *note;
 } store_annotation_rec;
 
+typedef struct store_pdsa_rec {
+	const char *cycle; /* code */
+	int64_t     school_id; /* 0 = a network cycle */
+	int64_t     measure_id;
+	int64_t     activity_id; /* 0 = none */
+	const char *change_idea, *prediction;
+	bool        has_predicted_value;
+	double      predicted_value;
+	const char *start_on;
+	const char *end_on; /* NULL = open */
+	const char *status, *result;
+} store_pdsa_rec;
+
 /* Append one record of a kind; a batch holds one kind only. */
 void store_rows_add_survey(store_rows *r, const store_survey_rec *rec);
 void store_rows_add_outcome(store_rows *r, const store_outcome_rec *rec);
@@ -157,6 +170,7 @@ void store_rows_add_administration(store_rows                     *r,
 void store_rows_add_observation(store_rows                  *r,
                                 const store_observation_rec *rec);
 void store_rows_add_annotation(store_rows *r, const store_annotation_rec *rec);
+void store_rows_add_pdsa(store_rows *r, const store_pdsa_rec *rec);
 
 /* A rollup delta: cells the caller summed from a batch (stats_scores.h
  * gives the sums), added to the rollups in the batch's transaction. The
@@ -258,6 +272,9 @@ int store_ingest_observations(store *s, const store_ingest_batch *b,
                               store_ingest_result *res)
     __attribute__((warn_unused_result));
 int store_ingest_annotations(store *s, const store_ingest_batch *b,
+                             store_ingest_result *res)
+    __attribute__((warn_unused_result));
+int store_ingest_pdsa_cycles(store *s, const store_ingest_batch *b,
                              store_ingest_result *res)
     __attribute__((warn_unused_result));
 

@@ -552,6 +552,17 @@ static const ingest_spec ANNOTATIONS = {
 	NULL,
 };
 
+static const ingest_spec PDSA_CYCLES = {
+	"pdsa_cycles",
+	"code, school_id, measure_id, activity_id, change_idea, prediction, "
+	"predicted_value, start_on, end_on, status, result",
+	"code,school_key",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
 int
 store_ingest_surveys(store *s, const store_ingest_batch *b,
                      store_ingest_result *res)
@@ -599,4 +610,11 @@ store_ingest_annotations(store *s, const store_ingest_batch *b,
                          store_ingest_result *res)
 {
 	return ingest(s, &ANNOTATIONS, b, res);
+}
+
+int
+store_ingest_pdsa_cycles(store *s, const store_ingest_batch *b,
+                         store_ingest_result *res)
+{
+	return ingest(s, &PDSA_CYCLES, b, res);
 }

@@ -307,3 +307,37 @@ store_rows_add_annotation(store_rows *r, const store_annotation_rec *rec)
 	row_text(r, rec->note);
 	row_end(r);
 }
+
+void
+store_rows_add_pdsa(store_rows *r, const store_pdsa_rec *rec)
+{
+	row_begin(r);
+	row_text(r, rec->cycle);
+	if (rec->school_id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, rec->school_id);
+	}
+	row_int(r, rec->measure_id);
+	if (rec->activity_id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, rec->activity_id);
+	}
+	row_text(r, rec->change_idea);
+	row_text(r, rec->prediction);
+	if (rec->has_predicted_value) {
+		row_double(r, rec->predicted_value);
+	} else {
+		row_null(r);
+	}
+	row_text(r, rec->start_on);
+	if (rec->end_on == NULL) {
+		row_null(r);
+	} else {
+		row_text(r, rec->end_on);
+	}
+	row_text(r, rec->status);
+	row_text(r, rec->result);
+	row_end(r);
+}
