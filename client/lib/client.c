@@ -457,6 +457,7 @@ int
 td_call_end(td_pending *p, ProtobufCMessage **resp, td_status *st)
 {
 	const ProtobufCMessageDescriptor *resp_desc = p->resp_desc;
+	td_client                        *c         = p->c;
 	nng_msg                          *rep       = NULL;
 	int                               rv;
 
