@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT
- * Baselines for bench/ingest: loads the item values of a generated survey
- * CSV into a plain one-row-per-item table, by COPY in one transaction or by
- * row-by-row autocommit INSERT, and prints how long it took. Reading the
- * CSV is inside the timing, as the CLI's parsing is inside tandem's.
+ * Baselines for bench/ingest and scripts/bench: loads the item values of a
+ * generated survey CSV into a plain one-row-per-item table, by COPY in one
+ * transaction or by row-by-row autocommit INSERT, or the responses into a
+ * compact one-row-per-response table (answers smallint[]) by COPY, and
+ * prints how long it took. Reading the CSV is inside the timing, as the
+ * CLI's parsing is inside tandem's.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -49,8 +51,22 @@ exec_ok(PGconn *c, const char *sql)
 
 /* A fresh table for every run, so no run inherits another's pages. */
 static int
-fresh_table(PGconn *c)
+fresh_table(PGconn *c, const char *mode)
 {
+	if (strcmp(mode, "compact") == 0) {
+		return exec_ok(c, "SET client_min_messages = warning") != 0
+		        || exec_ok(c, "DROP TABLE IF EXISTS bench_responses")
+		            != 0
+		        || exec_ok(c,
+		                   "CREATE TABLE bench_responses (school "
+		                   "text, respondent text, administered_on "
+		                   "date, grade text, answers smallint[], "
+		                   "PRIMARY KEY (respondent, "
+		                   "administered_on))")
+		            != 0
+		    ? -1
+		    : 0;
+	}
 	return exec_ok(c, "SET client_min_messages = warning") != 0
 	        || exec_ok(c, "DROP TABLE IF EXISTS bench_items") != 0
 	        || exec_ok(c,
@@ -88,6 +104,7 @@ split(char *line, char **f, int cap, int *n)
 typedef struct sink {
 	PGconn *c;
 	bool    copy;
+	bool    compact; /* one row per response */
 	char   *buf;
 	size_t  len;
 	long    values;
@@ -143,6 +160,30 @@ put_value(sink *s, const opts *o, const char *resp, int item, const char *v)
 	return 0;
 }
 
+/* put_response writes one response as one COPY row: school, respondent,
+ * date, grade and the answers as an array (NULL = non-response). */
+static int
+put_response(sink *s, char **f, int nf)
+{
+	size_t need = 64 + strlen(f[0]) + strlen(f[1]) + strlen(f[2])
+	    + strlen(f[3]) + (size_t) nf * 6;
+	if (s->len + need > COPY_CHUNK && flush_copy(s)) {
+		return -1;
+	}
+	char  *b = s->buf + s->len;
+	size_t k = (size_t) snprintf(b, need, "%s\t%s\t%s\t%s\t{", f[0], f[1],
+	                             f[2], f[3]);
+	for (int j = FIRST_ITEM; j < nf; j++) {
+		k += (size_t) snprintf(b + k, need - k, "%s%s",
+		                       j > FIRST_ITEM ? "," : "",
+		                       *f[j] ? f[j] : "NULL");
+		s->values += *f[j] != '\0';
+	}
+	k += (size_t) snprintf(b + k, need - k, "}\n");
+	s->len += k;
+	return 0;
+}
+
 static int
 load(sink *s, const opts *o, FILE *in)
 {
@@ -164,6 +205,10 @@ load(sink *s, const opts *o, FILE *in)
 			rv = -1;
 			break;
 		}
+		if (s->compact) {
+			rv = put_response(s, f, nf);
+			continue;
+		}
 		for (int j = FIRST_ITEM; rv == 0 && !s->stop && j < nf; j++) {
 			if (*f[j] != '\0') { /* empty = non-response */
 				rv = put_value(s, o, f[1], j - FIRST_ITEM + 1,
@@ -178,9 +223,12 @@ load(sink *s, const opts *o, FILE *in)
 static int
 run(PGconn *c, const opts *o, long *values, double *seconds)
 {
-	sink  s  = { .c = c, .copy = strcmp(o->mode, "copy") == 0 };
-	int   rv = -1;
-	FILE *in = NULL;
+	bool  compact = strcmp(o->mode, "compact") == 0;
+	sink  s       = { .c       = c,
+		          .copy    = compact || strcmp(o->mode, "copy") == 0,
+		          .compact = compact };
+	int   rv      = -1;
+	FILE *in      = NULL;
 	if (s.copy && (s.buf = malloc(COPY_CHUNK)) == NULL) {
 		return -1;
 	}
@@ -196,8 +244,9 @@ run(PGconn *c, const opts *o, long *values, double *seconds)
 			goto out;
 		}
 		r = PQexec(c,
-		           "COPY bench_items (respondent, item, value) "
-		           "FROM STDIN");
+		           compact ? "COPY bench_responses FROM STDIN"
+		                   : "COPY bench_items (respondent, item, "
+		                     "value) FROM STDIN");
 		if (PQresultStatus(r) != PGRES_COPY_IN) {
 			fprintf(stderr, "ingest_baseline: COPY: %s",
 			        PQerrorMessage(c));
@@ -240,13 +289,14 @@ out:
 static void
 usage(void)
 {
-	fprintf(stderr,
-	        "usage: ingest_baseline --db CONNINFO --mode copy|insert\n"
-	        "                       [--max-values N] [--max-seconds S] "
-	        "FILE\n"
-	        "Recreates bench_items, loads FILE's item values and prints\n"
-	        "\"mode=M values=N seconds=S\". insert stops at N values or\n"
-	        "S seconds, whichever comes first.\n");
+	fprintf(
+	    stderr,
+	    "usage: ingest_baseline --db CONNINFO --mode copy|insert|compact\n"
+	    "                       [--max-values N] [--max-seconds S] "
+	    "FILE\n"
+	    "Recreates bench_items, loads FILE's item values and prints\n"
+	    "\"mode=M values=N seconds=S\". insert stops at N values or\n"
+	    "S seconds, whichever comes first.\n");
 }
 
 int
@@ -281,8 +331,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (o.db == NULL || optind + 1 != argc
-	    || (strcmp(o.mode, "copy") != 0
-	        && strcmp(o.mode, "insert") != 0)) {
+	    || (strcmp(o.mode, "copy") != 0 && strcmp(o.mode, "insert") != 0
+	        && strcmp(o.mode, "compact") != 0)) {
 		usage();
 		return 2;
 	}
@@ -295,10 +345,10 @@ main(int argc, char **argv)
 	}
 	long   values  = 0;
 	double seconds = 0;
-	int    rv      = fresh_table(c) == 0 && exec_ok(c, "CHECKPOINT") == 0
-                && run(c, &o, &values, &seconds) == 0
-	            ? 0
-	            : 1;
+	int rv = fresh_table(c, o.mode) == 0 && exec_ok(c, "CHECKPOINT") == 0
+	        && run(c, &o, &values, &seconds) == 0
+	    ? 0
+	    : 1;
 	if (rv == 0) {
 		printf("mode=%s values=%ld seconds=%.6f\n", o.mode, values,
 		       seconds);

@@ -225,6 +225,11 @@ serve(td_config *cfg, const char *bootstrap)
 		metrics_shutdown();
 		return 1;
 	}
+	if (health_probe_start(cfg) != TD_OK) {
+		fprintf(stderr,
+		        "level=warn msg=\"no health probe: Health "
+		        "asks the database on every check\"\n");
+	}
 	fprintf(stderr,
 	        "level=info msg=started version=%s protocol=%d workers=%d",
 	        TD_VERSION, TD_PROTOCOL_VERSION, cfg->workers);
@@ -249,6 +254,7 @@ serve(td_config *cfg, const char *bootstrap)
 	transport_http_stop();
 	transport_stop(t);
 	metrics_shutdown();
+	health_probe_stop();
 	fprintf(stderr, "level=info msg=stopped\n");
 	return 0;
 }

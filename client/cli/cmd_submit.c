@@ -775,60 +775,148 @@ stopped(const char *what, const source *s, const tally *tl, size_t lo,
 	        tl->batches == 1 ? "it" : "them");
 }
 
-/* send_source sends s batch by batch; stops at the first failed batch.
- * Returns 0 or 1 (the failure has been explained). */
+/* Batches in flight at once: while tandemd stores batch k the CLI encodes
+ * and sends batch k+1, and a second worker may start on it. Two keep both
+ * sides busy; more would only queue. */
+#define PIPELINE_DEPTH 2
+
+/* A batch sent and not yet answered. */
+typedef struct flight {
+	size_t      lo, hi;
+	td_pending *p; /* NULL: sending failed, st says why */
+	td_status   st;
+} flight;
+
+/* send_batch builds batch [lo, hi) and sends it without waiting, or (with
+ * wait) sends it with cli_call's retries. 0, or 1 when out of memory. */
+static int
+send_batch(cli *c, const char *what, const kind *k, const source *s,
+           const opts *o, flight *f, bool wait, ProtobufCMessage **resp)
+{
+	char        id[33];
+	anyreq      req;
+	scratch     sc   = { 0 };
+	const char *code = k->build == build_surveys ? o->survey
+	    : s->codes[f->lo]                        ? s->codes[f->lo]
+	                                             : "";
+	int         rv   = batch_id(k, s, code, f->lo, f->hi, o, id) != 0
+	    || k->build(s, f->lo, f->hi, o, id, &req, &sc) != 0;
+	if (rv == 0 && wait) {
+		(void) cli_call(c, what, k->method,
+		                (const ProtobufCMessage *) &req,
+		                &tandem__v1__submit_response__descriptor, resp,
+		                &f->st, (int) o->retries);
+	} else if (rv == 0) {
+		/* The request is encoded here: its arrays may go now. */
+		if (td_call_begin(cli_client(c), k->method,
+		                  (const ProtobufCMessage *) &req,
+		                  &tandem__v1__submit_response__descriptor,
+		                  &f->p, &f->st)
+		    != TD_CODE_OK) {
+			f->p = NULL; /* f->st says why */
+		}
+	}
+	free(sc.criteria);
+	free(sc.scores);
+	free(sc.missing);
+	return rv;
+}
+
+/* land waits for the oldest batch's answer, retrying as cli_call does
+ * when the first try met an unavailable server. */
+static int
+land(cli *c, const char *what, const kind *k, const source *s, const opts *o,
+     flight *f, ProtobufCMessage **resp)
+{
+	int code = f->p != NULL ? td_call_end(f->p, resp, &f->st) : f->st.code;
+	f->p     = NULL;
+	if ((code == TD_CODE_UNAVAILABLE || code == TD_CODE_DEADLINE_EXCEEDED)
+	    && o->retries > 0) {
+		td_status_reset(&f->st);
+		if (send_batch(c, what, k, s, o, f, true, resp) != 0) {
+			return TD_CODE_RESOURCE_EXHAUSTED;
+		}
+		code = f->st.code;
+	}
+	return code;
+}
+
+static void
+count_stored(tally *tl, const flight *f, const ProtobufCMessage *resp)
+{
+	const Tandem__V1__SubmitResponse *r
+	    = (const Tandem__V1__SubmitResponse *) resp;
+	tl->batches++;
+	tl->records += f->hi - f->lo;
+	tl->stored += r->stored;
+	tl->corrected += r->corrected;
+	tl->replayed += r->replayed ? 1 : 0;
+}
+
+/* send_source sends s in batches, PIPELINE_DEPTH at a time; stops sending
+ * at the first failed batch, and still collects the answers of batches
+ * already sent after it. Returns 0 or 1 (the failure has been explained).
+ */
 static int
 send_source(cli *c, const char *what, const char *kindname, const kind *k,
             const source *s, const opts *o, tally *tl)
 {
+	flight q[PIPELINE_DEPTH];
+	size_t head = 0, in_flight = 0, lo = 0;
 	tl->nbatches = count_batches(s, o);
 	progress(c, kindname, s, 0);
-	for (size_t lo = 0; lo < s->n;) {
-		size_t            hi = batch_end(s, lo, o);
-		char              id[33];
-		anyreq            req;
-		scratch           sc   = { 0 };
-		td_status         st   = { 0 };
+	while (lo < s->n || in_flight > 0) {
+		while (in_flight < PIPELINE_DEPTH && lo < s->n) {
+			flight *f = &q[(head + in_flight) % PIPELINE_DEPTH];
+			*f = (flight) { lo, batch_end(s, lo, o), NULL, { 0 } };
+			if (send_batch(c, what, k, s, o, f, false, NULL)
+			    != 0) {
+				f->st.code = TD_CODE_RESOURCE_EXHAUSTED;
+				snprintf(f->st.message, sizeof(f->st.message),
+				         "out of memory");
+			}
+			lo = f->hi;
+			in_flight++;
+		}
+		flight           *f    = &q[head];
 		ProtobufCMessage *resp = NULL;
-		const char       *code = k->build == build_surveys ? o->survey
-		          : s->codes[lo] ? s->codes[lo]
-		                         : "";
-		if (batch_id(k, s, code, lo, hi, o, id) != 0
-		    || k->build(s, lo, hi, o, id, &req, &sc) != 0) {
-			free(sc.criteria);
-			free(sc.scores);
-			free(sc.missing);
+		int               code = land(c, what, k, s, o, f, &resp);
+		head                   = (head + 1) % PIPELINE_DEPTH;
+		in_flight--;
+		if (code != TD_CODE_OK) {
+			cli_origin org = { csvread_name(s->t),
+				           s->lines + f->lo, f->hi - f->lo };
 			cli_progress_end(c);
-			fprintf(stderr, "tandem: %s: out of memory\n", what);
+			cli_fail_origin(what, &f->st, &org);
+			stopped(what, s, tl, f->lo, f->hi, o);
+			td_status_reset(&f->st);
+			/* Batches sent after it: say what became of each. */
+			for (; in_flight > 0; in_flight--) {
+				flight *g = &q[head];
+				head      = (head + 1) % PIPELINE_DEPTH;
+				resp      = NULL;
+				if (land(c, what, k, s, o, g, &resp)
+				    == TD_CODE_OK) {
+					fprintf(
+					    stderr,
+					    "tandem: %s: lines %zu-%zu, sent "
+					    "before that failure was known, "
+					    "were %s as well (a rerun "
+					    "replays them)\n",
+					    what, s->lines[g->lo],
+					    s->lines[g->hi - 1],
+					    o->dry_run ? "checked" : "stored");
+					protobuf_c_message_free_unpacked(resp,
+					                                 NULL);
+				}
+				td_status_reset(&g->st);
+			}
 			return 1;
 		}
-		int code_rv = cli_call(
-		    c, what, k->method, (const ProtobufCMessage *) &req,
-		    &tandem__v1__submit_response__descriptor, &resp, &st,
-		    (int) o->retries);
-		free(sc.criteria);
-		free(sc.scores);
-		free(sc.missing);
-		if (code_rv != TD_CODE_OK) {
-			cli_origin org
-			    = { csvread_name(s->t), s->lines + lo, hi - lo };
-			cli_progress_end(c);
-			cli_fail_origin(what, &st, &org);
-			stopped(what, s, tl, lo, hi, o);
-			td_status_reset(&st);
-			return 1;
-		}
-		Tandem__V1__SubmitResponse *r
-		    = (Tandem__V1__SubmitResponse *) resp;
-		tl->batches++;
-		tl->records += hi - lo;
-		tl->stored += r->stored;
-		tl->corrected += r->corrected;
-		tl->replayed += r->replayed ? 1 : 0;
+		count_stored(tl, f, resp);
 		protobuf_c_message_free_unpacked(resp, NULL);
-		td_status_reset(&st);
-		lo = hi;
-		progress(c, kindname, s, lo);
+		td_status_reset(&f->st);
+		progress(c, kindname, s, f->hi);
 	}
 	cli_progress_end(c);
 	return 0;

@@ -233,51 +233,88 @@ wait_for_pipe(td_client *c)
 	return 1;
 }
 
-/* exchange sends buf and waits for the reply; the message is freed here
- * on every path. */
-static int
-exchange(td_client *c, nng_msg *msg, nng_msg **reply, td_status *st)
-{
-	nng_ctx  ctx;
-	nng_aio *aio = NULL;
-	int      rv;
+/* A call in flight: its own context (nng's req0 matches the reply to
+ * it), so one client may have many. */
+struct td_pending {
+	td_client                        *c;
+	nng_ctx                           ctx;
+	nng_aio                          *aio;
+	char                              request_id[40];
+	const ProtobufCMessageDescriptor *resp_desc;
+};
 
+/* start sends msg on a context of its own and starts waiting for the
+ * reply without blocking; the message is the library's on every path. */
+static int
+start(td_client *c, nng_msg *msg, td_pending **out, td_status *st)
+{
+	td_pending *p = calloc(1, sizeof(*p));
+	int         rv;
+	if (p == NULL) {
+		nng_msg_free(msg);
+		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED,
+		                  "out of memory");
+	}
+	p->c = c;
 	if (!wait_for_pipe(c)) {
 		nng_msg_free(msg);
+		free(p);
 		return set_status(st, TD_CODE_UNAVAILABLE,
 		                  "no tandemd reachable at %s", c->urls);
 	}
-	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0) {
+	if ((rv = nng_ctx_open(&p->ctx, c->sock)) != 0) {
 		nng_msg_free(msg);
+		free(p);
 		return set_status(st, TD_CODE_INTERNAL, "nng: %s",
 		                  nng_strerror(rv));
 	}
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0) {
+	if ((rv = nng_aio_alloc(&p->aio, NULL, NULL)) != 0) {
 		nng_msg_free(msg);
-		nng_ctx_close(ctx);
+		nng_ctx_close(p->ctx);
+		free(p);
 		return set_status(st, TD_CODE_RESOURCE_EXHAUSTED, "nng: %s",
 		                  nng_strerror(rv));
 	}
-	nng_aio_set_timeout(aio, c->timeout_ms + GRACE_MS);
-	nng_aio_set_msg(aio, msg);
-	nng_ctx_send(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
-		nng_msg_free(nng_aio_get_msg(aio));
-		goto fail;
+	nng_aio_set_timeout(p->aio, c->timeout_ms + GRACE_MS);
+	nng_aio_set_msg(p->aio, msg);
+	nng_ctx_send(p->ctx, p->aio);
+	nng_aio_wait(p->aio);
+	if ((rv = nng_aio_result(p->aio)) != 0) {
+		nng_msg_free(nng_aio_get_msg(p->aio));
+		nng_aio_free(p->aio);
+		nng_ctx_close(p->ctx);
+		free(p);
+		return rv == NNG_ETIMEDOUT
+		    ? set_status(st,
+		                 atomic_load(&c->pipes) == 0
+		                     ? TD_CODE_UNAVAILABLE
+		                     : TD_CODE_DEADLINE_EXCEEDED,
+		                 "no reply from %s within %d ms", c->urls,
+		                 c->timeout_ms)
+		    : set_status(st, TD_CODE_UNAVAILABLE, "%s: %s", c->urls,
+		                 nng_strerror(rv));
 	}
-	nng_ctx_recv(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
-		goto fail;
-	}
-	*reply = nng_aio_get_msg(aio);
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
+	nng_ctx_recv(p->ctx, p->aio); /* the reply arrives meanwhile */
+	*out = p;
 	return TD_CODE_OK;
-fail:
-	nng_aio_free(aio);
-	nng_ctx_close(ctx);
+}
+
+/* finish waits for p's reply and frees p on every path. */
+static int
+finish(td_pending *p, nng_msg **reply, td_status *st)
+{
+	td_client *c = p->c;
+	nng_aio_wait(p->aio);
+	int rv = nng_aio_result(p->aio);
+	if (rv == 0) {
+		*reply = nng_aio_get_msg(p->aio);
+	}
+	nng_aio_free(p->aio);
+	nng_ctx_close(p->ctx);
+	free(p);
+	if (rv == 0) {
+		return TD_CODE_OK;
+	}
 	if (rv == NNG_ETIMEDOUT) {
 		return set_status(
 		    st,
@@ -287,6 +324,16 @@ fail:
 	}
 	return set_status(st, TD_CODE_UNAVAILABLE, "%s: %s", c->urls,
 	                  nng_strerror(rv));
+}
+
+/* exchange sends msg and waits for the reply; the message is freed here
+ * on every path. */
+static int
+exchange(td_client *c, nng_msg *msg, nng_msg **reply, td_status *st)
+{
+	td_pending *p  = NULL;
+	int         rv = start(c, msg, &p, st);
+	return rv != TD_CODE_OK ? rv : finish(p, reply, st);
 }
 
 int
@@ -341,17 +388,17 @@ copy_details(td_status *st, const Tandem__V1__Status *s)
 }
 
 int
-td_call(td_client *c, const char *method, const ProtobufCMessage *req,
-        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
-        td_status *st)
+td_call_begin(td_client *c, const char *method, const ProtobufCMessage *req,
+              const ProtobufCMessageDescriptor *resp_desc, td_pending **out,
+              td_status *st)
 {
 	Tandem__V1__RequestEnvelope env = TANDEM__V1__REQUEST_ENVELOPE__INIT;
 	char                        rid[33];
-	nng_msg                    *msg = NULL, *rep = NULL;
+	nng_msg                    *msg = NULL;
 	int                         rv;
 
 	td_status_reset(st);
-	*resp = NULL;
+	*out = NULL;
 	new_request_id(rid);
 	snprintf(st->request_id, sizeof(st->request_id), "%s", rid);
 	size_t plen = protobuf_c_message_get_packed_size(req);
@@ -391,7 +438,26 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	}
 	tandem__v1__request_envelope__pack(&env, nng_msg_body(msg));
 	free(payload);
-	if ((rv = exchange(c, msg, &rep, st)) != TD_CODE_OK) {
+	if ((rv = start(c, msg, out, st)) != TD_CODE_OK) {
+		return rv;
+	}
+	(*out)->resp_desc = resp_desc;
+	snprintf((*out)->request_id, sizeof((*out)->request_id), "%s", rid);
+	return TD_CODE_OK;
+}
+
+int
+td_call_end(td_pending *p, ProtobufCMessage **resp, td_status *st)
+{
+	const ProtobufCMessageDescriptor *resp_desc = p->resp_desc;
+	td_client                        *c         = p->c;
+	nng_msg                          *rep       = NULL;
+	int                               rv;
+
+	td_status_reset(st);
+	*resp = NULL;
+	snprintf(st->request_id, sizeof(st->request_id), "%s", p->request_id);
+	if ((rv = finish(p, &rep, st)) != TD_CODE_OK) {
 		return rv;
 	}
 	Tandem__V1__ResponseEnvelope *renv
@@ -428,4 +494,18 @@ td_call(td_client *c, const char *method, const ProtobufCMessage *req,
 	}
 	tandem__v1__response_envelope__free_unpacked(renv, NULL);
 	return rv;
+}
+
+int
+td_call(td_client *c, const char *method, const ProtobufCMessage *req,
+        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+        td_status *st)
+{
+	td_pending *p  = NULL;
+	int         rv = td_call_begin(c, method, req, resp_desc, &p, st);
+	if (rv != TD_CODE_OK) {
+		*resp = NULL;
+		return rv;
+	}
+	return td_call_end(p, resp, st);
 }

@@ -81,6 +81,19 @@ int td_call(td_client *c, const char *method, const ProtobufCMessage *req,
             const ProtobufCMessageDescriptor *resp_desc,
             ProtobufCMessage **resp, td_status *st);
 
+/* Several calls in flight on one client, from one thread: td_call_begin
+ * sends req and returns without waiting (each call has its own nng
+ * context, so replies never mix); td_call_end waits for that call's reply
+ * and answers as td_call does, freeing the pending call. On a failed
+ * begin *out is NULL and st says why. Every begun call must be ended. */
+typedef struct td_pending td_pending;
+int                       td_call_begin(td_client *c, const char *method,
+                                        const ProtobufCMessage           *req,
+                                        const ProtobufCMessageDescriptor *resp_desc,
+                                        td_pending **out, td_status *st)
+    __attribute__((warn_unused_result));
+int td_call_end(td_pending *p, ProtobufCMessage **resp, td_status *st);
+
 /* td_call_bytes sends raw bytes as the whole request message (no envelope
  * is added) and returns the raw reply, malloc'd and owned by the caller.
  * For tests and diagnostics of the wire itself. */

@@ -15,6 +15,12 @@
 #include "store/store.h"
 #include "tandem/v1/rpc.pb-c.h"
 
+/* Decoding may grow a message many times over (a 2-byte repeated entry
+ * unpacks to a ~100-byte struct). A call's arena may hold this many times
+ * the message limit, whatever the wire size: a ceiling on memory per call
+ * that hostile messages hit and well-formed batches do not. */
+#define RPC_DECODE_GROWTH 16
+
 int64_t
 rpc_now_us(void)
 {
@@ -466,9 +472,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	bool                         started = false;
 
 	rpc_arena_reset(w->arena);
-	/* Decoding may grow a message many times (a 2-byte repeated entry
-	 * unpacks to ~100 bytes): bound it, whatever the wire size. */
-	rpc_arena_set_limit(w->arena, 16 * w->cfg->max_message);
+	rpc_arena_set_limit(w->arena, RPC_DECODE_GROWTH * w->cfg->max_message);
 	memset(&call, 0, sizeof(call));
 	call.arena  = w->arena;
 	call.store  = w->store;
@@ -489,7 +493,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
 		         "request of %zu bytes needs more than %zu bytes of "
 		         "memory to decode",
-		         in_len, 16 * w->cfg->max_message);
+		         in_len, RPC_DECODE_GROWTH * w->cfg->max_message);
 		goto reply;
 	}
 	if (env == NULL) {

@@ -55,6 +55,7 @@ batch_open(batch *b, rpc_call *call, const char *id, bool dry_run,
 void
 batch_close(batch *b)
 {
+	free(b->rollup.cells);
 	keyset_destroy(b->keys);
 	store_rows_destroy(b->rows);
 }
@@ -156,9 +157,28 @@ batch_at_school(batch *b, const store_resolved *ed, const store_resolved *sc,
 	return true;
 }
 
+store_rollup_cell *
+batch_rollup_cell(batch *b)
+{
+	if (b->rollup.n == b->rollup_cap) {
+		size_t cap = b->rollup_cap ? 2 * b->rollup_cap : 256;
+		store_rollup_cell *c
+		    = realloc(b->rollup.cells, cap * sizeof(*c));
+		if (c == NULL) {
+			b->rollup_failed = true;
+			return NULL;
+		}
+		b->rollup.cells = c;
+		b->rollup_cap   = cap;
+	}
+	store_rollup_cell *c = &b->rollup.cells[b->rollup.n++];
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
 /* finish stores the rows and builds the reply. */
 int
-batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
+batch_finish(batch *b, const batch_kind *kind, ProtobufCMessage **resp)
 {
 	rpc_call           *call = b->call;
 	unsigned char       hash[32];
@@ -171,24 +191,43 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 	if (call->n_details > 0) {
 		return batch_invalid(call);
 	}
+	if (b->rollup_failed) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	if (store_rows_count(b->rows) != b->n) {
+		/* A record neither stored nor reported would be lost
+		 * silently: refuse the batch instead. */
+		return rpc_fail(
+		    call, TD_CODE_INTERNAL,
+		    "%zu of %zu records were prepared for storing; "
+		    "nothing was stored",
+		    store_rows_count(b->rows), b->n);
+	}
 	payload_sha256(call, hash);
-	store_ingest_batch sb
-	    = { b->submission_id,
-		hash,
-		(int64_t) b->n,
-		b->dry_run,
-		b->correction,
-		call->who.client_id[0] ? call->who.client_id : NULL,
-		b->rows,
-		b->cells };
-	int rv = store_ingest(call->store, spec, &sb, &res);
+	store_ingest_batch sb = {
+		.method         = kind->method,
+		.submission_id  = b->submission_id,
+		.payload_sha256 = hash,
+		.records        = (int64_t) b->n,
+		.dry_run        = b->dry_run,
+		.correction     = b->correction,
+		.client_id
+		= call->who.client_id[0] ? call->who.client_id : NULL,
+		.rows         = b->rows,
+		.rollup       = b->rollup.grains ? &b->rollup : NULL,
+		.replaced     = b->replaced,
+		.replaced_ctx = b->replaced_ctx,
+	};
+	int rv = kind->ingest(call->store, &sb, &res);
 	if (rv == TD_EEXIST && res.n_conflicts > 0) {
 		for (size_t i = 0; i < res.n_conflicts; i++) {
-			rpc_detail(call, res.conflicts[i], spec->key, "exists",
+			rpc_detail(call, res.conflicts[i], kind->key_field,
+			           "exists",
 			           "this record (%s) was already stored by "
 			           "another submission; send it as a "
 			           "correction to replace it",
-			           spec->key);
+			           kind->key_what);
 		}
 		free(res.conflicts);
 		return rpc_fail(call, TD_CODE_ALREADY_EXISTS, "%s",
@@ -214,7 +253,7 @@ batch_finish(batch *b, const store_ingest_spec *spec, ProtobufCMessage **resp)
 		 * what they replaced */
 		snprintf(call->audit_note, sizeof(call->audit_note),
 		         "correction: replaced %lld %s record(s): %s",
-		         (long long) res.corrected, spec->table, res.replaced);
+		         (long long) res.corrected, res.kind, res.replaced);
 	}
 	out->replayed = res.replayed;
 	out->dry_run  = b->dry_run;

@@ -20,8 +20,24 @@ typedef struct batch {
 	store_rows *rows;
 	keyset     *keys;
 	bool        denied; /* a record is outside the caller's scope */
-	const store_survey_cells *cells; /* survey rollup deltas, or NULL */
+	/* Kinds with rollups: the batch's delta (grains set = in use), and
+	 * how a replaced record leaves it (see store_ingest_batch). */
+	store_rollup_delta rollup;
+	size_t             rollup_cap;
+	bool               rollup_failed;
+	store_replaced_fn  replaced;
+	void              *replaced_ctx;
 } batch;
+
+/* How a record kind is stored: the method recorded with the submission,
+ * the store's function, and the wire field (and words) that name the
+ * record's natural key in an "exists" detail. */
+typedef struct batch_kind {
+	const char     *method;
+	store_ingest_fn ingest;
+	const char     *key_field;
+	const char     *key_what;
+} batch_kind;
 
 /* batch_open checks the id and record count and prepares rows; on false
  * the call's status is set. */
@@ -48,9 +64,11 @@ bool batch_at_school(batch *b, const store_resolved *ed,
                      const store_resolved *sc, const void *req,
                      code_of educator, code_of school, const char *field,
                      int *rv);
+/* batch_rollup_cell appends a zeroed cell to the batch's rollup delta;
+ * NULL when out of memory, and then batch_finish refuses the batch. */
+store_rollup_cell *batch_rollup_cell(batch *b);
 /* batch_finish stores the rows (unless there are details) and replies. */
-int batch_finish(batch *b, const store_ingest_spec *spec,
-                 ProtobufCMessage **resp);
+int batch_finish(batch *b, const batch_kind *kind, ProtobufCMessage **resp);
 int batch_begin(rpc_call *call);
 int batch_db_fail(rpc_call *call, int rv);
 

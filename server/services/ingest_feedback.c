@@ -96,8 +96,15 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	}
 	int32_t *vals = calloc(rb->n_items + 1, sizeof(int32_t));
 	bool    *miss = calloc(rb->n_items + 1, sizeof(bool));
-	for (size_t i = 0; vals && miss && pos && i < in->n_observations;
-	     i++) {
+	if (vals == NULL || miss == NULL || pos == NULL) {
+		/* Never skip the records and report them stored. */
+		free(vals);
+		free(miss);
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < in->n_observations; i++) {
 		const Tandem__V1__Observation *o   = in->observations[i];
 		int64_t                        rec = (int64_t) i;
 		int32_t                        day;
@@ -149,25 +156,19 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 		                   (long long) ob.ids[i]);
 		batch_unique_key(&b, rec, "observation",
 		                 "observation and observer", key, (size_t) kl);
-		store_row_begin(b.rows);
-		store_row_text(b.rows, o->observation);
-		store_row_int(b.rows, ob.ids[i]);
-		store_row_int(b.rows, od.ids[i]);
-		store_row_int(b.rows, rb->id);
-		store_row_int(b.rows, sc.ids[i]);
-		store_row_text(b.rows, o->observed_on);
-		store_row_smallints(b.rows, vals, miss, rb->n_items);
-		store_row_text(b.rows, o->notes);
-		store_row_end(b.rows);
+		store_observation_rec row
+		    = { o->observation, ob.ids[i],      od.ids[i], rb->id,
+			sc.ids[i],      o->observed_on, vals,      miss,
+			rb->n_items,    o->notes };
+		store_rows_add_observation(b.rows, &row);
 	}
 	free(vals);
 	free(miss);
-	static const store_ingest_spec spec
-	    = { "/tandem.v1.Ingest/SubmitPeerFeedback", "observations",
-		"observation, observer_id, observed_id, rubric_id, school_id, "
-		"observed_on, scores, notes",
-		"school_id,observation,observer_id" };
-	code = batch_finish(&b, &spec, resp);
+	static const batch_kind OBSERVATIONS
+	    = { "/tandem.v1.Ingest/SubmitPeerFeedback",
+		store_ingest_observations, "observation",
+		"observation and observer" };
+	code = batch_finish(&b, &OBSERVATIONS, resp);
 out:
 	store_resolved_free(&sc);
 	store_resolved_free(&ob);
@@ -257,18 +258,15 @@ annotations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 		batch_unique_key(&b, rec, "t_seconds",
 		                 "observation, time and criterion", key,
 		                 (size_t) kl);
-		store_row_begin(b.rows);
-		store_row_int(b.rows, ids[i]);
-		store_row_int(b.rows, a->t_seconds);
-		store_row_text(b.rows, a->criterion);
-		store_row_text(b.rows, a->note);
-		store_row_end(b.rows);
+		store_annotation_rec row
+		    = { ids[i], a->t_seconds, a->criterion, a->note };
+		store_rows_add_annotation(b.rows, &row);
 	}
-	static const store_ingest_spec spec
-	    = { "/tandem.v1.Ingest/SubmitPeerFeedback", "annotations",
-		"observation_id, t_seconds, criterion, note",
-		"observation_id,t_seconds,criterion" };
-	code = batch_finish(&b, &spec, resp);
+	static const batch_kind ANNOTATIONS
+	    = { "/tandem.v1.Ingest/SubmitPeerFeedback",
+		store_ingest_annotations, "t_seconds",
+		"observation, time and criterion" };
+	code = batch_finish(&b, &ANNOTATIONS, resp);
 out:
 	batch_close(&b);
 	return code;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
 #include "rpc/rpc.h"
 
 typedef rpc_binding services_binding;
@@ -17,12 +18,16 @@ typedef rpc_binding services_binding;
 const services_binding *services_bindings(size_t *count);
 
 /* Handlers, one group per service file. */
-int health_check(rpc_call *call, const ProtobufCMessage *req,
+/* health_probe_start runs the background database probe Health answers
+ * from (see health.c); health_probe_stop ends it. */
+int  health_probe_start(const td_config *cfg);
+void health_probe_stop(void);
+int  health_check(rpc_call *call, const ProtobufCMessage *req,
+                  ProtobufCMessage **resp);
+int  reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
+                             ProtobufCMessage **resp);
+int  admin_sleep(rpc_call *call, const ProtobufCMessage *req,
                  ProtobufCMessage **resp);
-int reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
-                            ProtobufCMessage **resp);
-int admin_sleep(rpc_call *call, const ProtobufCMessage *req,
-                ProtobufCMessage **resp);
 
 #define TD_HANDLER(name)                                                      \
 	int name(rpc_call *call, const ProtobufCMessage *req,                 \

@@ -2,7 +2,10 @@
  * Connection handling: connect, reconnect after the database restarts,
  * statement_timeout from the call's deadline, and SQLSTATE → td_err.
  */
+#include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,44 @@
 /* An idle worker retries a lost database this often, so /healthz and the
  * first call after an outage find it back without a request to wait. */
 #define IDLE_RECONNECT_US 1000000
+
+/* What this process last learned of the database, from any connection:
+ * when a query last answered (and the schema version it saw), when a
+ * connection last failed, and why. Health reads it instead of asking. */
+static _Atomic int64_t health_ok_us, health_fail_us;
+static atomic_int      health_version;
+static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
+static char            health_err[256];
+
+static void
+health_failed(const char *why)
+{
+	pthread_mutex_lock(&health_mu);
+	snprintf(health_err, sizeof(health_err), "%s", why);
+	atomic_store(&health_fail_us, store_now_us());
+	pthread_mutex_unlock(&health_mu);
+}
+
+static void
+health_answered(int schema_version)
+{
+	atomic_store(&health_version, schema_version);
+	atomic_store(&health_ok_us, store_now_us());
+}
+
+void
+store_health_get(store_health *out)
+{
+	int64_t now         = store_now_us();
+	int64_t ok          = atomic_load(&health_ok_us),
+	        fail        = atomic_load(&health_fail_us);
+	out->ok_age_us      = ok ? now - ok : INT64_MAX;
+	out->fail_age_us    = fail ? now - fail : INT64_MAX;
+	out->schema_version = atomic_load(&health_version);
+	pthread_mutex_lock(&health_mu);
+	snprintf(out->error, sizeof(out->error), "%s", health_err);
+	pthread_mutex_unlock(&health_mu);
+}
 
 int64_t
 store_now_us(void)
@@ -110,8 +151,10 @@ store_result_err(store *s, const PGresult *res, const char *what)
 	        what, state ? state : "none", s->worker, buf);
 	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL) {
 		s->timeout_ms = -1;
-		return store_fail(s, TD_EUNAVAIL,
-		                  "database unavailable while %s", what);
+		store_fail(s, TD_EUNAVAIL, "database unavailable while %s",
+		           what);
+		health_failed(s->err);
+		return TD_EUNAVAIL;
 	}
 	if (strcmp(state, "57014") == 0) {
 		err = TD_ETIMEDOUT; /* query_canceled: statement_timeout */
@@ -196,8 +239,10 @@ connect_now(store *s)
 		char buf[384];
 		snprintf(buf, sizeof(buf), "%s", PQerrorMessage(s->conn));
 		trim_newline(buf);
-		return store_fail(s, TD_EUNAVAIL,
-		                  "cannot connect to the database: %s", buf);
+		store_fail(s, TD_EUNAVAIL,
+		           "cannot connect to the database: %s", buf);
+		health_failed(s->err);
+		return TD_EUNAVAIL;
 	}
 	return TD_OK;
 }
@@ -324,8 +369,34 @@ ping_once(store *s, int *schema_version)
 	} else {
 		*schema_version = atoi(PQgetvalue(res, 0, 0));
 	}
+	if (rv == TD_OK) {
+		health_answered(*schema_version);
+	}
 	PQclear(res);
 	return rv;
+}
+
+int
+store_watch(store *s, int ms, int wake_fd)
+{
+	struct pollfd p[2]
+	    = { { PQsocket(s->conn), POLLIN, 0 }, { wake_fd, POLLIN, 0 } };
+	if (PQstatus(s->conn) != CONNECTION_OK || p[0].fd < 0) {
+		return TD_EUNAVAIL;
+	}
+	if (poll(p, 2, ms) > 0
+	    && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+		/* An idle connection hears only bad news: the server
+		 * terminating it (shutdown, restart, admin kill). */
+		if (PQconsumeInput(s->conn) == 0
+		    || PQstatus(s->conn) != CONNECTION_OK) {
+			store_fail(s, TD_EUNAVAIL,
+			           "the database closed the connection");
+			health_failed(s->err);
+			return TD_EUNAVAIL;
+		}
+	}
+	return TD_OK;
 }
 
 int

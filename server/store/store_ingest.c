@@ -2,7 +2,9 @@
  * One batch, one transaction: recognise a retried submission, COPY the rows
  * straight into their table, and only when a natural key already exists
  * (SQLSTATE 23505) go through a staging table to find the conflicting
- * records or, for a correction, replace them.
+ * records or, for a correction, replace them; then move the rollups by the
+ * batch's delta (store_rollup.c). The tables, columns and keys of every
+ * record kind are named here and nowhere outside the store.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,7 +13,38 @@
 
 #include "store_internal.h"
 
+/* COPY data goes to libpq in chunks of this size: large enough that the
+ * per-call overhead vanishes, small enough not to double a batch's memory. */
 #define CHUNK (256u * 1024u)
+
+/* The first key of pg_advisory_xact_lock(int, int) for submission ids (the
+ * second is the id's hash): it keeps these locks apart from any other
+ * advisory lock in the database. Every server of one database must use
+ * the same value, so it never changes; it happens to be the default port. */
+#define STORE_SUBMISSION_LOCK_CLASS 7450
+#define STORE_XSTR(x)               #x
+#define STORE_STR(x)                STORE_XSTR(x)
+
+/* A replaced response's answers, grown to the longest seen. */
+struct answers {
+	int32_t *vals;
+	bool    *miss;
+	size_t   cap;
+};
+
+/* What the store knows of a record kind: its table, the COPY column list
+ * (without submission_seq) in the order store_rows_add_<kind> writes, the
+ * natural key, and for kinds with rollups what a replaced record was. */
+typedef struct ingest_spec {
+	const char *table;
+	const char *columns;
+	const char *key; /* natural key columns, comma-separated */
+	/* Corrections of kinds with rollups: extra FROM items, a join
+	 * condition and the RETURNING list that read_replaced parses. */
+	const char *replaced_from, *replaced_where, *returning;
+	int (*read_replaced)(const PGresult *r, int row, store_replaced *out,
+	                     struct answers *buf);
+} ingest_spec;
 
 static int
 exec_params(store *s, const char *sql, int n, const char *const *p,
@@ -105,8 +138,146 @@ key_join(const char *key, char *out, size_t cap)
 	}
 }
 
+/* parse_answers reads a smallint[] literal ("{1,NULL,3}") into at most cap
+ * values; NULL entries are missing. Returns the count. */
+static size_t
+parse_answers(const char *a, int32_t *vals, bool *miss, size_t cap)
+{
+	size_t n = 0;
+	if (*a == '{') {
+		a++;
+	}
+	while (*a != '\0' && *a != '}' && n < cap) {
+		char *end;
+		if (strncmp(a, "NULL", 4) == 0) {
+			miss[n]   = true;
+			vals[n++] = 0;
+			end       = (char *) a + 4;
+		} else {
+			miss[n]   = false;
+			vals[n++] = (int32_t) strtol(a, &end, 10);
+			if (end == a) {
+				break;
+			}
+		}
+		a = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+/* RETURNING row(key)::text, t.school_id, t.administered_on, t.grade,
+ * t.answers */
 static int
-staged(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
+read_survey(const PGresult *r, int row, store_replaced *out,
+            struct answers *buf)
+{
+	const char *a = PQgetvalue(r, row, 4);
+	size_t      n = 1;
+	for (const char *c = a; *c; c++) {
+		n += *c == ',';
+	}
+	if (n > buf->cap) {
+		int32_t *v = realloc(buf->vals, n * sizeof(int32_t));
+		if (v != NULL) {
+			buf->vals = v;
+		}
+		bool *m = realloc(buf->miss, n * sizeof(bool));
+		if (m != NULL) {
+			buf->miss = m;
+		}
+		if (v == NULL || m == NULL) {
+			return TD_ENOMEM;
+		}
+		buf->cap = n;
+	}
+	memset(out, 0, sizeof(*out));
+	out->school_id = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	out->date      = PQgetvalue(r, row, 2);
+	out->grade     = PQgetvalue(r, row, 3);
+	out->values    = buf->vals;
+	out->missing   = buf->miss;
+	out->n_values  = parse_answers(a, buf->vals, buf->miss, buf->cap);
+	out->subgroup  = "";
+	return TD_OK;
+}
+
+/* RETURNING row(key)::text, t.school_id, t.period_start, m.code,
+ * t.subgroup, t.value, t.n */
+static int
+read_outcome(const PGresult *r, int row, store_replaced *out,
+             struct answers *buf)
+{
+	(void) buf;
+	memset(out, 0, sizeof(*out));
+	out->school_id = strtoll(PQgetvalue(r, row, 1), NULL, 10);
+	out->date      = PQgetvalue(r, row, 2);
+	out->grade     = "";
+	out->measure   = PQgetvalue(r, row, 3);
+	out->subgroup  = PQgetvalue(r, row, 4);
+	out->value     = strtod(PQgetvalue(r, row, 5), NULL);
+	out->n         = strtoll(PQgetvalue(r, row, 6), NULL, 10);
+	return TD_OK;
+}
+
+/* replace deletes the stored records the staged ones correct and, for
+ * kinds with rollups, hands each to the caller, which takes it out of the
+ * rollup delta: the rows deleted are exactly the rows subtracted. */
+/* replace deletes the stored records the staged ones correct. Each one's
+ * natural key goes to the audit note (pseudonyms, ids and dates, never a
+ * student's id); for kinds with rollups each is also handed to the caller,
+ * which takes it out of the rollup delta: the rows deleted are exactly the
+ * rows subtracted. */
+static int
+replace(store *s, const ingest_spec *spec, const store_ingest_batch *b,
+        const char *join, store_ingest_result *res)
+{
+	char      sql[1024], cols[256];
+	size_t    cl     = 0;
+	PGresult *r      = NULL;
+	bool      rollup = spec->returning != NULL && b->replaced != NULL;
+	for (const char *k = spec->key; *k && cl + 4 < sizeof(cols); k++) {
+		if (k == spec->key || k[-1] == ',') {
+			cols[cl++] = 't';
+			cols[cl++] = '.';
+		}
+		cols[cl++] = *k;
+	}
+	cols[cl] = '\0';
+	snprintf(sql, sizeof(sql),
+	         "DELETE FROM %s t USING td_stage s%s WHERE %s%s RETURNING "
+	         "row(%s)::text%s%s",
+	         spec->table, rollup ? spec->replaced_from : "", join,
+	         rollup ? spec->replaced_where : "", cols, rollup ? ", " : "",
+	         rollup ? spec->returning : "");
+	int rv = exec_params(s, sql, 0, NULL, PGRES_TUPLES_OK, &r,
+	                     "replacing corrected records");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	res->corrected = PQntuples(r);
+	size_t k       = 0;
+	for (int i = 0; i < PQntuples(r) && k + 2 < sizeof(res->replaced);
+	     i++) {
+		k += (size_t) snprintf(res->replaced + k,
+		                       sizeof(res->replaced) - k, "%s%s",
+		                       i ? " " : "", PQgetvalue(r, i, 0));
+	}
+	struct answers buf = { NULL, NULL, 0 };
+	for (int i = 0; rollup && rv == TD_OK && i < PQntuples(r); i++) {
+		store_replaced old;
+		if (spec->read_replaced(r, i, &old, &buf) != TD_OK
+		    || b->replaced(b->replaced_ctx, &old) != 0) {
+			rv = store_fail(s, TD_ENOMEM, "out of memory");
+		}
+	}
+	free(buf.vals);
+	free(buf.miss);
+	PQclear(r);
+	return rv;
+}
+
+static int
+staged(store *s, const ingest_spec *spec, const store_ingest_batch *b,
        const char *seq, store_ingest_result *res)
 {
 	char      sql[1024], join[512];
@@ -130,38 +301,9 @@ staged(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 	}
 	key_join(spec->key, join, sizeof(join));
 	if (b->correction) {
-		/* what was replaced goes to the audit log: the old rows' keys
-		 * (pseudonyms, ids and dates, never a student's id) */
-		char   cols[256];
-		size_t cl = 0;
-		for (const char *k = spec->key; *k && cl + 4 < sizeof(cols);
-		     k++) {
-			if (k == spec->key || k[-1] == ',') {
-				cols[cl++] = 't';
-				cols[cl++] = '.';
-			}
-			cols[cl++] = *k;
-		}
-		cols[cl] = '\0';
-		snprintf(
-		    sql, sizeof(sql),
-		    "DELETE FROM %s t USING td_stage s WHERE %s RETURNING "
-		    "row(%s)::text",
-		    spec->table, join, cols);
-		if ((rv = exec_params(s, sql, 0, NULL, PGRES_TUPLES_OK, &r,
-		                      "replacing corrected records"))
-		    != TD_OK) {
+		if ((rv = replace(s, spec, b, join, res)) != TD_OK) {
 			return rv;
 		}
-		res->corrected = PQntuples(r);
-		size_t k       = 0;
-		for (int i = 0;
-		     i < PQntuples(r) && k + 2 < sizeof(res->replaced); i++) {
-			k += (size_t) snprintf(
-			    res->replaced + k, sizeof(res->replaced) - k,
-			    "%s%s", i ? " " : "", PQgetvalue(r, i, 0));
-		}
-		PQclear(r);
 		snprintf(sql, sizeof(sql),
 		         "INSERT INTO %s (submission_seq, %s) SELECT "
 		         "submission_seq, %s FROM td_stage ORDER BY td_rec",
@@ -196,12 +338,11 @@ staged(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 	}
 	/* 23505 came from a duplicate inside the batch itself. */
 	return store_fail(s, TD_EINVAL,
-	                  "the batch repeats a record's natural key (%s)",
-	                  spec->key);
+	                  "the batch repeats a record's natural key");
 }
 
 static int
-lookup(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
+lookup(store *s, const char *method, const store_ingest_batch *b,
        store_ingest_result *res, bool *found)
 {
 	/* submission ids are the client's own: another client's id is
@@ -224,7 +365,7 @@ lookup(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 		       (const unsigned char *) PQgetvalue(r, 0, 1), &hlen);
 		bool same = h != NULL && hlen == 32
 		    && memcmp(h, b->payload_sha256, 32) == 0
-		    && strcmp(PQgetvalue(r, 0, 0), spec->method) == 0;
+		    && strcmp(PQgetvalue(r, 0, 0), method) == 0;
 		PQfreemem(h);
 		if (!same) {
 			rv = store_fail(
@@ -244,119 +385,9 @@ lookup(store *s, const store_ingest_spec *spec, const store_ingest_batch *b,
 	return rv;
 }
 
-/* num_array writes a PostgreSQL array literal of n numbers. */
-static char *
-num_array(const void *v, size_t n, bool is_double)
-{
-	size_t cap = 2 + n * 26, k = 0;
-	char  *out = malloc(cap);
-	if (out == NULL) {
-		return NULL;
-	}
-	out[k++] = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (is_double) {
-			k += (size_t) snprintf(out + k, cap - k, "%s%.17g",
-			                       i ? "," : "",
-			                       ((const double *) v)[i]);
-		} else {
-			k += (size_t) snprintf(
-			    out + k, cap - k, "%s%lld", i ? "," : "",
-			    (long long) ((const int64_t *) v)[i]);
-		}
-	}
-	out[k++] = '}';
-	out[k]   = '\0';
-	return out;
-}
-
-/* apply_cells adds a batch's survey cells to the rollups: every cell
- * spread over grains (week, month, term, year), its grade and all grades,
- * and school, district and network, as the rollup triggers do. */
 static int
-apply_cells(store *s, const store_survey_cells *c)
-{
-	char *a[10] = { num_array(c->school_id, c->n, false),
-		        store_text_array(c->date, c->n),
-		        store_text_array(c->grade, c->n),
-		        store_text_array(c->construct, c->n),
-		        num_array(c->cnt, c->n, false),
-		        num_array(c->s1, c->n, true),
-		        num_array(c->s2, c->n, true),
-		        num_array(c->fav, c->n, false),
-		        num_array(c->items, c->n, false),
-		        (char *) c->survey };
-	int   rv    = TD_OK;
-	for (int i = 0; i < 9; i++) {
-		if (a[i] == NULL) {
-			rv = store_fail(s, TD_ENOMEM, "out of memory");
-		}
-	}
-	if (rv == TD_OK) {
-		PGresult *r = PQexecParams(
-		    s->conn,
-		    "WITH cells AS (SELECT * FROM unnest($1::bigint[], "
-		    "$2::date[], $3::text[], $4::text[], $5::bigint[], "
-		    "$6::float8[], $7::float8[], $8::bigint[], $9::bigint[]) "
-		    "AS "
-		    "c(school_id, administered_on, grade, construct, cnt, s1, "
-		    "s2, "
-		    "fav, items)), expanded AS (SELECT 'survey:' || $10::text "
-		    "|| "
-		    "'/' || c.construct AS measure, gr.grade, g.grain, "
-		    "td_period_start(g.grain, c.administered_on) AS "
-		    "period_start, "
-		    "l.level, l.unit_id, c.cnt, c.s1, c.s2, c.fav, c.items, 1 "
-		    "<< "
-		    "(extract(month FROM c.administered_on)::int - 1) AS bit "
-		    "FROM "
-		    "cells c JOIN schools s ON s.id = c.school_id CROSS JOIN "
-		    "(VALUES ('w'::char), ('m'), ('t'), ('y')) g(grain) CROSS "
-		    "JOIN "
-		    "LATERAL (SELECT c.grade WHERE c.grade <> '' UNION ALL "
-		    "SELECT "
-		    "'') gr(grade) CROSS JOIN LATERAL (VALUES ('s'::char, "
-		    "c.school_id), ('d', s.district_id), ('n', 0::bigint)) "
-		    "l(level, unit_id)) "
-		    "INSERT INTO rollups AS t (measure, subgroup, grade, "
-		    "grain, "
-		    "period_start, level, unit_id, cnt, n_sum, wsum, wsumsq, "
-		    "fav, "
-		    "items, month_mask, last_received) SELECT measure, '', "
-		    "grade, "
-		    "grain, period_start, level, unit_id, sum(cnt), sum(cnt), "
-		    "sum(s1), sum(s2), sum(fav), sum(items), bit_or(bit), "
-		    "now() "
-		    "FROM expanded GROUP BY measure, grade, grain, "
-		    "period_start, "
-		    "level, unit_id ON CONFLICT (measure, subgroup, grade, "
-		    "grain, "
-		    "level, unit_id, period_start) DO UPDATE SET cnt = t.cnt "
-		    "+ "
-		    "excluded.cnt, n_sum = t.n_sum + excluded.n_sum, wsum = "
-		    "t.wsum "
-		    "+ excluded.wsum, wsumsq = t.wsumsq + excluded.wsumsq, "
-		    "fav = "
-		    "t.fav + excluded.fav, items = t.items + excluded.items, "
-		    "month_mask = t.month_mask | excluded.month_mask, "
-		    "last_received = greatest(t.last_received, "
-		    "excluded.last_received)",
-		    10, NULL, (const char *const *) a, NULL, NULL, 0);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			rv = store_result_err(s, r,
-			                      "updating the survey rollups");
-		}
-		PQclear(r);
-	}
-	for (int i = 0; i < 9; i++) {
-		free(a[i]);
-	}
-	return rv;
-}
-
-int
-store_ingest(store *s, const store_ingest_spec *spec,
-             const store_ingest_batch *b, store_ingest_result *res)
+ingest(store *s, const ingest_spec *spec, const store_ingest_batch *b,
+       store_ingest_result *res)
 {
 	char      seq[24], recs[24], hash[80], sql[1024];
 	PGresult *r = NULL;
@@ -364,6 +395,7 @@ store_ingest(store *s, const store_ingest_spec *spec,
 	int       rv;
 
 	memset(res, 0, sizeof(*res));
+	res->kind    = spec->table;
 	res->records = b->records;
 	if (store_rows_failed(b->rows)) {
 		return store_fail(s, TD_ENOMEM, "out of memory building rows");
@@ -374,13 +406,15 @@ store_ingest(store *s, const store_ingest_spec *spec,
 	/* Retries of one submission (nng resends, CLI retries) queue here
 	 * instead of racing. */
 	const char *p1[2] = { b->submission_id, b->client_id };
-	if ((rv = exec_params(s,
-	                      "SELECT pg_advisory_xact_lock(7450, "
-	                      "hashtext(coalesce($2, '') || '/' || $1))",
-	                      2, p1, PGRES_TUPLES_OK, NULL,
-	                      "locking the submission"))
+	if ((rv = exec_params(
+	         s,
+	         "SELECT pg_advisory_xact_lock(" STORE_STR(
+	             STORE_SUBMISSION_LOCK_CLASS) ", "
+	                                          "hashtext(coalesce($2, '') "
+	                                          "|| '/' || $1))",
+	         2, p1, PGRES_TUPLES_OK, NULL, "locking the submission"))
 	        != TD_OK
-	    || (rv = lookup(s, spec, b, res, &found)) != TD_OK || found) {
+	    || (rv = lookup(s, b->method, b, res, &found)) != TD_OK || found) {
 		store_tx_rollback(s);
 		return rv;
 	}
@@ -390,7 +424,7 @@ store_ingest(store *s, const store_ingest_spec *spec,
 		snprintf(hash + 2 + 2 * i, 3, "%02x", b->payload_sha256[i]);
 	}
 	const char *p4[5]
-	    = { b->submission_id, spec->method, hash, recs, b->client_id };
+	    = { b->submission_id, b->method, hash, recs, b->client_id };
 	if ((rv = exec_params(
 	         s,
 	         "INSERT INTO submissions (id, method, "
@@ -420,8 +454,8 @@ store_ingest(store *s, const store_ingest_spec *spec,
 			rv = staged(s, spec, b, seq, res);
 		}
 	}
-	if (rv == TD_OK && b->cells != NULL && b->cells->n > 0) {
-		rv = apply_cells(s, b->cells);
+	if (rv == TD_OK && b->rollup != NULL && b->rollup->n > 0) {
+		rv = store_rollup_apply(s, b->rollup);
 	}
 	if (rv == TD_OK && res->corrected > 0) {
 		char        cor[24];
@@ -442,4 +476,145 @@ store_ingest(store *s, const store_ingest_spec *spec,
 	}
 	res->stored = b->records;
 	return store_tx_commit(s);
+}
+
+/* ---- the record kinds ---- */
+
+static const ingest_spec SURVEYS = {
+	"survey_responses",
+	"survey_id, school_id, respondent, administered_on, grade, answers",
+	"survey_id,school_id,respondent,administered_on",
+	"",
+	"",
+	"t.school_id, t.administered_on, t.grade, t.answers",
+	read_survey,
+};
+
+static const ingest_spec OUTCOMES = {
+	"outcomes",
+	"measure_id, school_id, subgroup, period_start, period_end, value, n, "
+	"sd",
+	"measure_id,school_id,subgroup,period_start,period_end",
+	", measures m",
+	" AND m.id = t.measure_id",
+	"t.school_id, t.period_start, m.code, t.subgroup, t.value, t.n",
+	read_outcome,
+};
+
+static const ingest_spec COSTS = {
+	"costs",
+	"activity_id, year, ingredient, category, quantity, unit_cost",
+	"activity_id,year,ingredient",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const ingest_spec PARTICIPATION = {
+	"participation",
+	"activity_id, school_id, educator_id, period_start, period_end, hours",
+	"activity_id,school_id,educator_key,period_start,period_end",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const ingest_spec ADMINISTRATIONS = {
+	"administrations",
+	"survey, school_id, administered_on, invited",
+	"survey,school_id,administered_on",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const ingest_spec OBSERVATIONS = {
+	"observations",
+	"observation, observer_id, observed_id, rubric_id, school_id, "
+	"observed_on, scores, notes",
+	"school_id,observation,observer_id",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const ingest_spec ANNOTATIONS = {
+	"annotations",
+	"observation_id, t_seconds, criterion, note",
+	"observation_id,t_seconds,criterion",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+static const ingest_spec PDSA_CYCLES = {
+	"pdsa_cycles",
+	"code, school_id, measure_id, activity_id, change_idea, prediction, "
+	"predicted_value, start_on, end_on, status, result",
+	"code,school_key",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+};
+
+int
+store_ingest_surveys(store *s, const store_ingest_batch *b,
+                     store_ingest_result *res)
+{
+	return ingest(s, &SURVEYS, b, res);
+}
+
+int
+store_ingest_outcomes(store *s, const store_ingest_batch *b,
+                      store_ingest_result *res)
+{
+	return ingest(s, &OUTCOMES, b, res);
+}
+
+int
+store_ingest_costs(store *s, const store_ingest_batch *b,
+                   store_ingest_result *res)
+{
+	return ingest(s, &COSTS, b, res);
+}
+
+int
+store_ingest_participation(store *s, const store_ingest_batch *b,
+                           store_ingest_result *res)
+{
+	return ingest(s, &PARTICIPATION, b, res);
+}
+
+int
+store_ingest_administrations(store *s, const store_ingest_batch *b,
+                             store_ingest_result *res)
+{
+	return ingest(s, &ADMINISTRATIONS, b, res);
+}
+
+int
+store_ingest_observations(store *s, const store_ingest_batch *b,
+                          store_ingest_result *res)
+{
+	return ingest(s, &OBSERVATIONS, b, res);
+}
+
+int
+store_ingest_annotations(store *s, const store_ingest_batch *b,
+                         store_ingest_result *res)
+{
+	return ingest(s, &ANNOTATIONS, b, res);
+}
+
+int
+store_ingest_pdsa_cycles(store *s, const store_ingest_batch *b,
+                         store_ingest_result *res)
+{
+	return ingest(s, &PDSA_CYCLES, b, res);
 }

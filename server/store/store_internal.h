@@ -40,6 +40,10 @@ int64_t store_now_us(void);
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);
 
+/* store_rollup_apply adds a delta to the rollups (store_rollup.c). */
+int store_rollup_apply(store *s, const store_rollup_delta *d)
+    __attribute__((warn_unused_result));
+
 /* store_rows_row gives row i's COPY bytes, with its newline. */
 const char *store_rows_row(const store_rows *r, size_t i, size_t *len);
 /* store_set_timeout sets statement_timeout (ms, 0 = none) if it changed. */

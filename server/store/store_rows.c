@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * Rows in PostgreSQL's COPY text format, built column by column so the
- * services never see the format. A row keeps its offset so store_ingest can
- * prefix each one with the submission (and, for staging, the record index).
+ * Rows in PostgreSQL's COPY text format, one typed record at a time, so
+ * the services never see the format nor the columns. A row keeps its offset so
+ * store_ingest can prefix each one with the submission (and, for staging, the
+ * record index).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -74,8 +75,8 @@ sep(store_rows *r)
 	r->first_col = false;
 }
 
-void
-store_row_begin(store_rows *r)
+static void
+row_begin(store_rows *r)
 {
 	if (r->n == r->cap_rows) {
 		size_t  cap = r->cap_rows ? r->cap_rows * 2 : 256;
@@ -91,8 +92,8 @@ store_row_begin(store_rows *r)
 	r->first_col      = true;
 }
 
-void
-store_row_text(store_rows *r, const char *s)
+static void
+row_text(store_rows *r, const char *s)
 {
 	sep(r);
 	const char *run = s;
@@ -121,8 +122,8 @@ store_row_text(store_rows *r, const char *s)
 	put(r, run, (size_t) (s - run));
 }
 
-void
-store_row_int(store_rows *r, int64_t v)
+static void
+row_int(store_rows *r, int64_t v)
 {
 	char b[24];
 	int  n = snprintf(b, sizeof(b), "%" PRId64, v);
@@ -130,8 +131,8 @@ store_row_int(store_rows *r, int64_t v)
 	put(r, b, (size_t) n);
 }
 
-void
-store_row_double(store_rows *r, double v)
+static void
+row_double(store_rows *r, double v)
 {
 	char b[40];
 	int  n = snprintf(b, sizeof(b), "%.17g", v);
@@ -139,15 +140,15 @@ store_row_double(store_rows *r, double v)
 	put(r, b, (size_t) n);
 }
 
-void
-store_row_null(store_rows *r)
+static void
+row_null(store_rows *r)
 {
 	sep(r);
 	put(r, "\\N", 2);
 }
 
-void
-store_row_bytea(store_rows *r, const unsigned char *b, size_t n)
+static void
+row_bytea(store_rows *r, const unsigned char *b, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	sep(r);
@@ -158,9 +159,8 @@ store_row_bytea(store_rows *r, const unsigned char *b, size_t n)
 	}
 }
 
-void
-store_row_smallints(store_rows *r, const int32_t *v, const bool *missing,
-                    size_t n)
+static void
+row_smallints(store_rows *r, const int32_t *v, const bool *missing, size_t n)
 {
 	char b[16];
 	sep(r);
@@ -178,8 +178,8 @@ store_row_smallints(store_rows *r, const int32_t *v, const bool *missing,
 	put(r, "}", 1);
 }
 
-void
-store_row_end(store_rows *r)
+static void
+row_end(store_rows *r)
 {
 	put(r, "\n", 1);
 }
@@ -203,4 +203,141 @@ store_rows_row(const store_rows *r, size_t i, size_t *len)
 	size_t end = i + 1 < r->n ? r->starts[i + 1] : r->len;
 	*len       = end - r->starts[i];
 	return r->buf + r->starts[i];
+}
+
+/* ---- one adder per record kind: the column order of store_ingest.c's
+ * table for that kind ---- */
+
+void
+store_rows_add_survey(store_rows *r, const store_survey_rec *rec)
+{
+	row_begin(r);
+	row_int(r, rec->survey_id);
+	row_int(r, rec->school_id);
+	row_bytea(r, rec->respondent, STORE_PSEUDONYM_LEN);
+	row_text(r, rec->administered_on);
+	row_text(r, rec->grade);
+	row_smallints(r, rec->values, rec->missing, rec->n_values);
+	row_end(r);
+}
+
+void
+store_rows_add_outcome(store_rows *r, const store_outcome_rec *rec)
+{
+	row_begin(r);
+	row_int(r, rec->measure_id);
+	row_int(r, rec->school_id);
+	row_text(r, rec->subgroup);
+	row_text(r, rec->period_start);
+	row_text(r, rec->period_end);
+	row_double(r, rec->value);
+	row_int(r, rec->n);
+	if (rec->has_sd) {
+		row_double(r, rec->sd);
+	} else {
+		row_null(r);
+	}
+	row_end(r);
+}
+
+void
+store_rows_add_cost(store_rows *r, const store_cost_rec *rec)
+{
+	row_begin(r);
+	row_int(r, rec->activity_id);
+	row_int(r, rec->year);
+	row_text(r, rec->ingredient);
+	row_text(r, rec->category);
+	row_double(r, rec->quantity);
+	row_double(r, rec->unit_cost);
+	row_end(r);
+}
+
+void
+store_rows_add_participation(store_rows *r, const store_participation_rec *rec)
+{
+	row_begin(r);
+	row_int(r, rec->activity_id);
+	row_int(r, rec->school_id);
+	if (rec->educator_id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, rec->educator_id);
+	}
+	row_text(r, rec->period_start);
+	row_text(r, rec->period_end);
+	row_double(r, rec->hours);
+	row_end(r);
+}
+
+void
+store_rows_add_administration(store_rows                     *r,
+                              const store_administration_rec *rec)
+{
+	row_begin(r);
+	row_text(r, rec->survey);
+	row_int(r, rec->school_id);
+	row_text(r, rec->administered_on);
+	row_int(r, rec->invited);
+	row_end(r);
+}
+
+void
+store_rows_add_observation(store_rows *r, const store_observation_rec *rec)
+{
+	row_begin(r);
+	row_text(r, rec->observation);
+	row_int(r, rec->observer_id);
+	row_int(r, rec->observed_id);
+	row_int(r, rec->rubric_id);
+	row_int(r, rec->school_id);
+	row_text(r, rec->observed_on);
+	row_smallints(r, rec->scores, rec->missing, rec->n_scores);
+	row_text(r, rec->notes);
+	row_end(r);
+}
+
+void
+store_rows_add_annotation(store_rows *r, const store_annotation_rec *rec)
+{
+	row_begin(r);
+	row_int(r, rec->observation_id);
+	row_int(r, rec->t_seconds);
+	row_text(r, rec->criterion);
+	row_text(r, rec->note);
+	row_end(r);
+}
+
+void
+store_rows_add_pdsa(store_rows *r, const store_pdsa_rec *rec)
+{
+	row_begin(r);
+	row_text(r, rec->cycle);
+	if (rec->school_id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, rec->school_id);
+	}
+	row_int(r, rec->measure_id);
+	if (rec->activity_id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, rec->activity_id);
+	}
+	row_text(r, rec->change_idea);
+	row_text(r, rec->prediction);
+	if (rec->has_predicted_value) {
+		row_double(r, rec->predicted_value);
+	} else {
+		row_null(r);
+	}
+	row_text(r, rec->start_on);
+	if (rec->end_on == NULL) {
+		row_null(r);
+	} else {
+		row_text(r, rec->end_on);
+	}
+	row_text(r, rec->status);
+	row_text(r, rec->result);
+	row_end(r);
 }

@@ -89,6 +89,16 @@ if T submit outcomes "$W/unknown.csv" >"$W/out" 2>"$W/err"; then
 else pass=$((pass + 1)); fi
 has "server error mapped to unknown.csv:3" "unknown.csv:3:.*S999" "$W/err"
 
+# Two batches in flight: batch 2 of 3 fails (unknown school); batch 3 was
+# already sent and is stored, and the CLI says so; a rerun replays 1 and 3.
+printf 'school,measure,period_start,period_end,value,n,subgroup\nS101,%s,2032-01-01,2032-01-31,1,50,\nS999,%s,2032-02-01,2032-02-28,1,50,\nS101,%s,2032-03-01,2032-03-31,1,50,\n' "$M" "$M" "$M" >"$W/mid.csv"
+if T submit outcomes --batch-size 1 "$W/mid.csv" >"$W/out" 2>"$W/err"; then
+	fail=$((fail + 1)); echo "FAIL: batch with an unknown school accepted"
+else pass=$((pass + 1)); fi
+has "failed batch named" "batch 2 of 3 (lines 3-3) failed" "$W/err"
+has "batch sent after it reported" "lines 4-4, sent before that failure was known, were stored" "$W/err"
+check "...batches 1 and 3 stored, 2 not" test "$(sql "SELECT string_agg(to_char(period_start, 'MM'), ',' ORDER BY period_start) FROM outcomes WHERE period_start >= '2032-01-01'")" = "01,03"
+
 # A changed record needs --correction; then it replaces the old one.
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $5 = $5 + 1 } { print }' "$FX/outcomes.csv" >"$W/changed.csv"
 if T submit outcomes "$W/changed.csv" >"$W/out" 2>"$W/err"; then

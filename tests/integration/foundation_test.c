@@ -142,6 +142,56 @@ list_methods_lists_every_declared_method(void **state)
 	td_client_destroy(c);
 }
 
+/* One client, one thread, eight calls in flight of two kinds, ended in
+ * the reverse order: each reply is its own call's (its type and content),
+ * none is lost or swapped. */
+static void
+calls_in_flight_on_one_client_get_their_own_replies(void **state)
+{
+	(void) state;
+	td_client                     *c = h_client(&srv, 5000);
+	Tandem__V1__HealthCheckRequest hq
+	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
+	Tandem__V1__ListMethodsRequest lq
+	    = TANDEM__V1__LIST_METHODS_REQUEST__INIT;
+	td_pending *p[8];
+	td_status   st = { 0 };
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(
+		    i % 2 ? td_call_begin(
+		        c, TD_V1("Reflection", "ListMethods"), &lq.base,
+		        &tandem__v1__list_methods_response__descriptor, &p[i],
+		        &st)
+		          : td_call_begin(
+		              c, TD_V1("Health", "Check"), &hq.base,
+		              &tandem__v1__health_check_response__descriptor,
+		              &p[i], &st),
+		    TD_CODE_OK);
+	}
+	for (int i = 7; i >= 0; i--) {
+		ProtobufCMessage *r = NULL;
+		assert_int_equal(td_call_end(p[i], &r, &st), TD_CODE_OK);
+		if (i % 2) {
+			assert_ptr_equal(
+			    r->descriptor,
+			    &tandem__v1__list_methods_response__descriptor);
+			assert_true(
+			    ((Tandem__V1__ListMethodsResponse *) r)->n_methods
+			    > 10);
+		} else {
+			assert_ptr_equal(
+			    r->descriptor,
+			    &tandem__v1__health_check_response__descriptor);
+			assert_int_equal(
+			    ((Tandem__V1__HealthCheckResponse *) r)->status,
+			    TANDEM__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+		}
+		protobuf_c_message_free_unpacked(r, NULL);
+	}
+	td_status_reset(&st);
+	td_client_destroy(c);
+}
+
 static void
 unknown_method_is_unimplemented(void **state)
 {
@@ -376,6 +426,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(health_is_serving_with_schema),
+		cmocka_unit_test(
+		    calls_in_flight_on_one_client_get_their_own_replies),
 		cmocka_unit_test(list_methods_lists_every_declared_method),
 		cmocka_unit_test(unknown_method_is_unimplemented),
 		cmocka_unit_test(

@@ -212,43 +212,26 @@ improve_submit_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 		                   (long long) sc.ids[i]);
 		batch_unique_key(&b, rec, "cycle", "cycle and school", key,
 		                 (size_t) kl);
-		store_row_begin(b.rows);
-		store_row_text(b.rows, c->cycle);
-		if (network) {
-			store_row_null(b.rows);
-		} else {
-			store_row_int(b.rows, sc.ids[i]);
-		}
-		store_row_int(b.rows, ms.ids[i]);
-		if (c->activity[0] == '\0') {
-			store_row_null(b.rows);
-		} else {
-			store_row_int(b.rows, ac.ids[i]);
-		}
-		store_row_text(b.rows, c->change_idea);
-		store_row_text(b.rows, c->prediction);
-		if (c->has_predicted_value) {
-			store_row_double(b.rows, c->predicted_value);
-		} else {
-			store_row_null(b.rows);
-		}
-		store_row_text(b.rows, c->start);
-		if (c->end[0] == '\0') {
-			store_row_null(b.rows);
-		} else {
-			store_row_text(b.rows, c->end);
-		}
-		store_row_text(b.rows, c->status);
-		store_row_text(b.rows, c->result);
-		store_row_end(b.rows);
+		store_pdsa_rec row = {
+			c->cycle,
+			network ? 0 : sc.ids[i],
+			ms.ids[i],
+			c->activity[0] == '\0' ? 0 : ac.ids[i],
+			c->change_idea,
+			c->prediction,
+			c->has_predicted_value,
+			c->predicted_value,
+			c->start,
+			c->end[0] == '\0' ? NULL : c->end,
+			c->status,
+			c->result,
+		};
+		store_rows_add_pdsa(b.rows, &row);
 	}
-	static const store_ingest_spec spec
-	    = { "/tandem.v1.Improvement/SubmitPdsaCycles", "pdsa_cycles",
-		"code, school_id, measure_id, activity_id, change_idea, "
-		"prediction, predicted_value, start_on, end_on, status, "
-		"result",
-		"code,school_key" };
-	code = batch_finish(&b, &spec, resp);
+	static const batch_kind PDSA_CYCLES
+	    = { "/tandem.v1.Improvement/SubmitPdsaCycles",
+		store_ingest_pdsa_cycles, "cycle", "cycle and school" };
+	code = batch_finish(&b, &PDSA_CYCLES, resp);
 out:
 	store_resolved_free(&sc);
 	store_resolved_free(&ms);
