@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT
- * Tests of the SVG chart writers: the output is well-formed XML (checked by
+ * Tests of the rendering module: the output is well-formed XML (checked by
  * a small checker here and by xmllint when it is installed), draws the
- * expected points and labels, escapes caller text, and rejects bad input
- * without writing anything.
+ * expected points and labels, names signals in words with the colour and
+ * shape of their sense, spaces points by date with gaps shaded, labels
+ * centre, limits and target with their values, carries a title and a
+ * description, escapes caller text, and rejects bad input without writing
+ * anything; the HTML page fetches nothing.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "svg.h"
+#include "render.h"
 
 /* ------------------------------------------------------------------ */
 /* Capturing output and checking it. */
@@ -221,7 +224,7 @@ assert_well_formed(const char *svg)
 		fail_msg("not well-formed: %s", err);
 	}
 	assert_non_null(strstr(svg, "<?xml version=\"1.0\""));
-	assert_non_null(strstr(svg, "viewBox=\"0 0 900 420\""));
+	assert_non_null(strstr(svg, "viewBox=\"0 0 900 "));
 	/* self-contained: nothing fetched from elsewhere */
 	assert_null(strstr(svg, "href"));
 	assert_null(strstr(svg, "@import"));
@@ -251,19 +254,19 @@ static const char *const months[] = {
 };
 
 static void
-run_chart(td_svg_series *s, double *v, double *c, unsigned *fl)
+run_chart(render_series *s, double *v, double *c, unsigned *fl)
 {
 	static const double vals[12] = { 93.9, 93.6, 93.4, 92.6, 93.1, 92.6,
 		                         93.1, 93.4, 93.0, 92.9, 95.3, 95.0 };
 	memcpy(v, vals, sizeof vals);
 	for (int i = 0; i < 12; i++) {
 		c[i]  = 93.1;
-		fl[i] = i >= 10 ? TD_SVG_RUN : 0;
+		fl[i] = i >= 10 ? RENDER_RUN : 0;
 	}
 	v[4]  = NAN; /* suppressed */
 	v[6]  = NAN;
-	fl[3] = TD_SVG_SIGNAL;
-	fl[8] = TD_SVG_EXCLUDED;
+	fl[3] = RENDER_SIGNAL;
+	fl[8] = RENDER_EXCLUDED;
 	memset(s, 0, sizeof *s);
 	s->title        = "Attendance <network> & \"friends\"";
 	s->subtitle     = "Centre = median of the baseline";
@@ -283,30 +286,36 @@ static void
 test_series_chart_well_formed_with_points_and_note(void **state)
 {
 	(void) state;
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	capture       cap;
 	run_chart(&s, v, c, fl);
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
-	/* 10 drawn points, 2 marked as having no value */
-	assert_int_equal(count(cap.buf, "class=\"pt\""), 10);
+	/* 7 plain points, 3 signal points, 2 with no value */
+	assert_int_equal(count(cap.buf, "class=\"pt\""), 7);
+	assert_int_equal(count(cap.buf, "class=\"pt sig\""), 3);
 	assert_int_equal(count(cap.buf, "class=\"noval\""), 2);
 	assert_non_null(strstr(cap.buf, ">2 points suppressed<"));
-	/* one signal (red), two run points (orange), one excluded (hollow) */
-	assert_int_equal(count(cap.buf, "(signal)</title>"), 1);
-	assert_int_equal(count(cap.buf, "(run, shift or trend)</title>"), 2);
+	/* one outside the limits, two in a run, one excluded (hollow); no
+	 * direction given, so neither improvement nor concern */
+	assert_int_equal(count(cap.buf, "(outside the limits, special "), 1);
+	assert_int_equal(count(cap.buf, "(run, shift or trend, special "), 2);
 	assert_int_equal(count(cap.buf, "(excluded)</title>"), 1);
 	/* legend names what is drawn, baseline marker present */
 	assert_non_null(strstr(cap.buf, ">Median<"));
-	assert_non_null(strstr(cap.buf, ">Signal<"));
-	assert_non_null(strstr(cap.buf, ">Run, shift or trend<"));
+	assert_non_null(strstr(cap.buf, ">Signal (no direction set)<"));
 	assert_non_null(strstr(cap.buf, ">Excluded<"));
 	assert_non_null(strstr(cap.buf, ">baseline<"));
-	assert_null(strstr(cap.buf, ">Limits<")); /* none given */
+	assert_null(strstr(cap.buf, "Control limits")); /* none given */
+	/* a text alternative: title and desc */
+	assert_non_null(strstr(cap.buf, "<title>Attendance &lt;network"));
+	assert_non_null(strstr(cap.buf, "<desc>Centre = median"));
+	/* the centre is labelled with its value at the right */
+	assert_non_null(strstr(cap.buf, ">Median 93.10</text>"));
 	free(cap.buf);
 }
 
@@ -314,7 +323,7 @@ static void
 test_text_is_escaped(void **state)
 {
 	(void) state;
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	capture       cap;
@@ -327,7 +336,7 @@ test_text_is_escaped(void **state)
 	s.x_labels = odd;
 	s.y_label  = "Zoë's <rate> & \"more\"";
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_non_null(strstr(cap.buf,
@@ -354,8 +363,8 @@ test_limits_step_and_break_at_split(void **state)
 		lo[i] = c[i] - 18.0 + (i % 2); /* per-point limits: steps */
 		hi[i] = c[i] + 18.0 - (i % 2);
 	}
-	fl[2]           = TD_SVG_SIGNAL;
-	td_svg_series s = { 0 };
+	fl[2]           = RENDER_SIGNAL;
+	render_series s = { 0 };
 	s.title         = "i-chart";
 	s.n             = 12;
 	s.x_labels      = months;
@@ -366,7 +375,7 @@ test_limits_step_and_break_at_split(void **state)
 	s.flags         = fl;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	/* the centre path is broken once, at the split */
@@ -382,7 +391,9 @@ test_limits_step_and_break_at_split(void **state)
 	assert_int_equal(m, 2);
 	/* limits drawn dashed, in the legend */
 	assert_int_equal(count(cap.buf, "stroke-dasharray=\"6 4\" d=\""), 2);
-	assert_non_null(strstr(cap.buf, ">Limits<"));
+	assert_non_null(strstr(cap.buf, ">Control limits (LCL, UCL)<"));
+	assert_non_null(strstr(cap.buf, ">UCL 509.0</text>"));
+	assert_non_null(strstr(cap.buf, ">LCL 475.0</text>"));
 	assert_null(strstr(cap.buf, ">baseline<"));
 	free(cap.buf);
 }
@@ -401,13 +412,13 @@ test_many_points_thin_the_x_labels(void **state)
 		         i % 12 + 1);
 		xl[i] = lab[i];
 	}
-	td_svg_series s = { 0 };
+	render_series s = { 0 };
 	s.n             = N;
 	s.x_labels      = xl;
 	s.values        = v;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), N);
@@ -428,12 +439,12 @@ test_axis_ticks_are_nice(void **state)
 {
 	(void) state;
 	double        v[3] = { 3.0, 50.0, 97.0 };
-	td_svg_series s    = { 0 };
+	render_series s    = { 0 };
 	s.n                = 3;
 	s.values           = v;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	/* 0, 20, ..., 100: steps of 1-2-5, not dipping below zero */
 	static const char *const ticks[]
@@ -451,7 +462,7 @@ test_axis_ticks_are_nice(void **state)
 	s.n           = 2;
 	s.values      = big;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_non_null(strstr(cap.buf, ">20,000</text>"));
 	free(cap.buf);
@@ -462,15 +473,15 @@ test_all_suppressed_and_single_point_draw(void **state)
 {
 	(void) state;
 	double        v[4]  = { NAN, NAN, NAN, NAN };
-	unsigned      fl[4] = { 0, 0, 0, TD_SVG_MISSING };
-	td_svg_series s     = { 0 };
+	unsigned      fl[4] = { 0, 0, 0, RENDER_MISSING };
+	render_series s     = { 0 };
 	s.title             = "All suppressed";
 	s.n                 = 4;
 	s.values            = v;
 	s.flags             = fl;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 0);
@@ -481,13 +492,13 @@ test_all_suppressed_and_single_point_draw(void **state)
 	free(cap.buf);
 
 	double one = 42.0, c = 40.0;
-	s            = (td_svg_series) { 0 };
+	s            = (render_series) { 0 };
 	s.n          = 1;
 	s.values     = &one;
 	s.centre     = &c;
 	s.baseline_n = 1;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 1);
@@ -500,37 +511,38 @@ test_bad_input_rejected_and_nothing_written(void **state)
 {
 	(void) state;
 	double        v[3] = { 1.0, 2.0, 3.0 };
-	td_svg_series s    = { 0 };
+	render_series s    = { 0 };
 	capture       cap;
 	s.n      = 3;
 	s.values = v;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(NULL, &s), TD_EINVAL);
-	assert_int_equal(td_svg_series_chart(cap.f, NULL), TD_EINVAL);
+	assert_int_equal(render_series_chart(NULL, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, NULL), TD_EINVAL);
 	s.n = 0;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.n      = 3;
 	s.values = NULL;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.values     = v;
 	s.baseline_n = 4;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.baseline_n = 0;
 	v[1]         = INFINITY;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	v[1]          = 2.0;
 	double lim[3] = { 0.0, -INFINITY, 0.0 };
 	s.lcl         = lim;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 
-	td_svg_scatter_data sc = { 0 };
-	assert_int_equal(td_svg_scatter(cap.f, &sc), TD_EINVAL);
-	td_svg_ce ce = { 0 };
-	assert_int_equal(td_svg_ce_plane(cap.f, &ce), TD_EINVAL);
+	render_scatter sc = { 0 };
+	assert_int_equal(render_scatter_chart(cap.f, &sc), TD_EINVAL);
+	render_plane ce = { 0 };
+	assert_int_equal(render_plane_chart(cap.f, &ce), TD_EINVAL);
 	ce.n      = 3;
 	ce.effect = v;
 	ce.cost   = v;
-	assert_int_equal(td_svg_ce_plane(cap.f, &ce), TD_EINVAL); /* labels */
+	assert_int_equal(render_plane_chart(cap.f, &ce),
+	                 TD_EINVAL); /* labels */
 	cap_close(&cap);
 	assert_int_equal(cap.len, 0);
 	free(cap.buf);
@@ -544,12 +556,12 @@ test_write_failure_is_reported(void **state)
 	if (f == NULL) {
 		skip();
 	}
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	run_chart(&s, v, c, fl);
 	setvbuf(f, NULL, _IONBF, 0);
-	assert_int_equal(td_svg_series_chart(f, &s), TD_EIO);
+	assert_int_equal(render_series_chart(f, &s), TD_EIO);
 	fclose(f);
 }
 
@@ -561,13 +573,13 @@ test_numbers_ignore_the_locale(void **state)
 	    && setlocale(LC_NUMERIC, "fr_FR.UTF-8") == NULL) {
 		skip();
 	}
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	run_chart(&s, v, c, fl);
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	setlocale(LC_NUMERIC, "C");
 	assert_well_formed(cap.buf);
@@ -628,21 +640,21 @@ test_scatter_flags_and_labels(void **state)
 	ac[3] += 25.0;
 	ac[4] += 25.0;
 	ac[12] += 22.0;
-	codes[12]             = "S<13>&";
-	ac[7]                 = NAN; /* suppressed unit */
-	hi[9]                 = NAN; /* no bar for this one */
-	td_svg_scatter_data s = { 0 };
-	s.title               = "Positive deviance";
-	s.n                   = N;
-	s.codes               = codes;
-	s.predicted           = pr;
-	s.actual              = ac;
-	s.pi_lo               = lo;
-	s.pi_hi               = hi;
-	s.flagged             = fg;
+	codes[12]        = "S<13>&";
+	ac[7]            = NAN; /* suppressed unit */
+	hi[9]            = NAN; /* no bar for this one */
+	render_scatter s = { 0 };
+	s.title          = "Positive deviance";
+	s.n              = N;
+	s.labels         = codes;
+	s.predicted      = pr;
+	s.actual         = ac;
+	s.pi_lo          = lo;
+	s.pi_hi          = hi;
+	s.flagged        = fg;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_scatter(cap.f, &s), 0);
+	assert_int_equal(render_scatter_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt flagged\""), 3);
@@ -652,9 +664,10 @@ test_scatter_flags_and_labels(void **state)
 	assert_non_null(strstr(cap.buf, ">1 unit suppressed<"));
 	assert_non_null(strstr(cap.buf, ">Predicted<"));
 	assert_non_null(strstr(cap.buf, ">Actual<"));
-	assert_non_null(strstr(cap.buf, ">95% prediction interval<"));
-	/* one bar per unit with both ends, the suppressed one excluded */
-	assert_int_equal(count(cap.buf, "stroke-width=\"1.5\" d=\"M"), N - 2);
+	assert_non_null(
+	    strstr(cap.buf, ">95% prediction interval (flagged only)<"));
+	/* intervals for the flagged units only: the rest would hide them */
+	assert_int_equal(count(cap.buf, "class=\"pi\""), 3);
 
 	/* the labels of close neighbours S004 and S005 do not overlap */
 	double ax, ay, bx, by;
@@ -669,23 +682,23 @@ static void
 test_ce_plane_points_labels_zero_line(void **state)
 {
 	(void) state;
-	const char *names[5] = { "Coaching", "PLCs", "NIC convenings",
-		                 "Video & feedback", "Workshop" };
-	double      eff[5]   = { 0.41, 0.05, 0.02, 0.12, NAN };
-	double      elo[5]   = { 0.22, -0.10, -0.15, -0.05, NAN };
-	double      ehi[5]   = { 0.60, 0.20, 0.19, 0.29, NAN };
-	double      cost[5]  = { 412.0, 95.0, 38.0, 88.0, 104.0 };
-	td_svg_ce   s        = { 0 };
-	s.title              = "Cost-effectiveness";
-	s.n                  = 5;
-	s.labels             = names;
-	s.effect             = eff;
-	s.effect_lo          = elo;
-	s.effect_hi          = ehi;
-	s.cost               = cost;
+	const char  *names[5] = { "Coaching", "PLCs", "NIC convenings",
+		                  "Video & feedback", "Workshop" };
+	double       eff[5]   = { 0.41, 0.05, 0.02, 0.12, NAN };
+	double       elo[5]   = { 0.22, -0.10, -0.15, -0.05, NAN };
+	double       ehi[5]   = { 0.60, 0.20, 0.19, 0.29, NAN };
+	double       cost[5]  = { 412.0, 95.0, 38.0, 88.0, 104.0 };
+	render_plane s        = { 0 };
+	s.title               = "Cost-effectiveness";
+	s.n                   = 5;
+	s.labels              = names;
+	s.effect              = eff;
+	s.effect_lo           = elo;
+	s.effect_hi           = ehi;
+	s.cost                = cost;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_ce_plane(cap.f, &s), 0);
+	assert_int_equal(render_plane_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 4);
@@ -698,6 +711,338 @@ test_ce_plane_points_labels_zero_line(void **state)
 	/* the x axis includes zero and the y axis starts at zero */
 	assert_non_null(strstr(cap.buf, ">0.0</text>"));
 	assert_non_null(strstr(cap.buf, ">0</text>"));
+	free(cap.buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dates, gaps, direction, target, small multiples, icons, the page. */
+
+static const char *const starts[] = {
+	"2023-09-01", "2023-10-01", "2023-11-01", "2023-12-01",
+	"2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01",
+	"2024-05-01", "2024-06-01", "2024-09-01", "2024-10-01",
+};
+
+/* x of the circle whose tooltip starts with label */
+static double
+point_x(const char *svg, const char *label)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, "<title>%s:", label);
+	const char *end = strstr(svg, needle);
+	assert_non_null(end);
+	const char *start = NULL;
+	for (const char *p = strstr(svg, "<circle class=\"pt\""); p && p < end;
+	     p             = strstr(p + 1, "<circle class=\"pt\"")) {
+		start = p;
+	}
+	assert_non_null(start);
+	double x = 0;
+	assert_int_equal(sscanf(start, "<circle class=\"pt\" cx=\"%lf\"", &x),
+	                 1);
+	return x;
+}
+
+static void
+test_dates_space_points_and_shade_the_summer(void **state)
+{
+	(void) state;
+	double        v[12], c[12];
+	render_series s = { 0 };
+	for (int i = 0; i < 12; i++) {
+		v[i] = 90.0 + (i % 3);
+		c[i] = 91.0;
+	}
+	s.title    = "Attendance";
+	s.n        = 12;
+	s.x_labels = months;
+	s.starts   = starts;
+	s.values   = v;
+	s.centre   = c;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_well_formed(cap.buf);
+	/* the summer is shaded and named, not drawn across */
+	assert_int_equal(count(cap.buf, "class=\"gap\""), 1);
+	assert_non_null(strstr(cap.buf,
+	                       "<title>no data: Jul\xe2\x80\x93"
+	                       "Aug</title>"));
+	assert_non_null(strstr(cap.buf, ">No data (break)<"));
+	/* month labels on a date axis */
+	assert_non_null(strstr(cap.buf, ">Sep 2023</text>"));
+	/* June to September is three months apart on the axis */
+	double jun = point_x(cap.buf, "2024-06"),
+	       sep = point_x(cap.buf, "2024-09");
+	double oct = point_x(cap.buf, "2024-10");
+	assert_true(fabs((sep - jun) / (oct - sep) - 92.0 / 30.0) < 0.05);
+	/* the value line breaks at the gap: two sub-paths */
+	const char *line = strstr(cap.buf, "stroke=\"#7f9bbb\"");
+	assert_non_null(line);
+	const char *d   = strstr(line, "d=\"");
+	const char *end = strchr(d + 3, '"');
+	size_t      m   = 0;
+	for (const char *p = d; p < end; p++) {
+		m += *p == 'M';
+	}
+	assert_int_equal(m, 2);
+	free(cap.buf);
+
+	/* dates must be dates and must increase */
+	const char *bad[12];
+	memcpy(bad, starts, sizeof bad);
+	bad[5]   = "2024-13-01";
+	s.starts = bad;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
+	bad[5] = "2023-09-01";
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
+	cap_close(&cap);
+	assert_int_equal(cap.len, 0);
+	free(cap.buf);
+}
+
+static void
+test_signals_named_and_coloured_by_direction(void **state)
+{
+	(void) state;
+	double        v[12], c[12];
+	unsigned      fl[12] = { 0 };
+	render_signal sig[2] = {
+		{ 4, 11, "Shift: 8 months above the median", 0 },
+		{ 0, 11, "Too few crossings", 1 },
+	};
+	for (int i = 0; i < 12; i++) {
+		v[i]  = i < 4 ? 90.0 + 0.1 * i : 93.0 + 0.1 * i;
+		c[i]  = 92.0;
+		fl[i] = i >= 4 ? RENDER_RUN : 0;
+	}
+	render_series s = { 0 };
+	s.title         = "Attendance";
+	s.n             = 12;
+	s.starts        = starts;
+	s.x_labels      = months;
+	s.values        = v;
+	s.centre        = c;
+	s.flags         = fl;
+	s.signals       = sig;
+	s.n_signals     = 2;
+	s.direction     = RENDER_DIR_HIGHER;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_well_formed(cap.buf);
+	/* higher is better: above the median is improvement, blue
+	 * triangles; the no-side signal is neutral */
+	assert_non_null(strstr(cap.buf,
+	                       ">Shift: 8 months above the median "
+	                       "\xe2\x80\x94 improvement</text>"));
+	assert_non_null(strstr(cap.buf,
+	                       ">Too few crossings \xe2\x80\x94 "
+	                       "special cause</text>"));
+	assert_int_equal(count(cap.buf, "<path class=\"pt sig\""), 8);
+	assert_int_equal(count(cap.buf, "fill=\"#0072b2\" stroke=\"#ffffff\""),
+	                 8 + 1); /* and the legend's */
+	assert_non_null(strstr(cap.buf, ">Signal: improvement<"));
+	assert_null(strstr(cap.buf, ">Signal: concern<"));
+	free(cap.buf);
+
+	/* lower is better: the same run is a concern, orange squares */
+	s.direction = RENDER_DIR_LOWER;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_non_null(strstr(cap.buf, "median \xe2\x80\x94 concern</text>"));
+	assert_int_equal(count(cap.buf, "<rect class=\"pt sig\""), 8);
+	assert_non_null(strstr(cap.buf, ">Signal: concern<"));
+	free(cap.buf);
+	assert_int_equal(render_signal_sense(v, c, 4, 11, RENDER_DIR_NONE),
+	                 RENDER_NEUTRAL);
+	assert_int_equal(render_signal_sense(v, c, 0, 3, RENDER_DIR_HIGHER),
+	                 RENDER_CONCERN);
+}
+
+static void
+test_target_line_is_drawn_and_labelled(void **state)
+{
+	(void) state;
+	double        v[12], c[12];
+	render_series s = { 0 };
+	for (int i = 0; i < 12; i++) {
+		v[i] = 90.0 + (i % 3);
+		c[i] = 91.0;
+	}
+	s.n          = 12;
+	s.starts     = starts;
+	s.values     = v;
+	s.centre     = c;
+	s.has_target = 1;
+	s.target     = 95.0;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_int_equal(count(cap.buf, "class=\"target\""), 1);
+	assert_non_null(strstr(cap.buf, ">Target 95.0</text>"));
+	assert_non_null(strstr(cap.buf, ">Target<"));
+	free(cap.buf);
+	s.has_target = 0; /* zero-initialised: no target at 0 */
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_null(strstr(cap.buf, "class=\"target\""));
+	free(cap.buf);
+}
+
+static void
+test_small_multiples_share_their_axes(void **state)
+{
+	(void) state;
+	double       a[12], b[12], z[12];
+	render_panel p[3];
+	for (int i = 0; i < 12; i++) {
+		a[i] = 90.0 + 0.1 * i;
+		b[i] = 70.0 + 0.1 * i; /* far below: same scale shows it */
+		z[i] = NAN;
+	}
+	const char   *names[3] = { "Spruce Park Middle School & Annex",
+		                   "Jefferson Creek Elementary", "Tiny" };
+	const char   *codes[3] = { "S001", "S002", "S003" };
+	const double *vals[3]  = { a, b, z };
+	for (int k = 0; k < 3; k++) {
+		p[k]
+		    = (render_panel) { names[k], codes[k], 12, starts, vals[k],
+			               NULL,     NULL,     0,  NULL };
+	}
+	render_multiples m = { 0 };
+	m.title            = "Every school";
+	m.desc             = "one chart per school";
+	m.y_label          = "Attendance (%)";
+	m.n_panels         = 3;
+	m.panels           = p;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_multiples_chart(cap.f, &m), 0);
+	cap_close(&cap);
+	assert_well_formed(cap.buf);
+	assert_int_equal(count(cap.buf, "<g class=\"panel\">"), 3);
+	assert_non_null(strstr(cap.buf,
+	                       "<title>Spruce Park Middle School "
+	                       "&amp; Annex S001</title>"));
+	assert_non_null(strstr(cap.buf, ">S002</text>"));
+	assert_non_null(strstr(cap.buf, ">suppressed or no data</text>"));
+	assert_non_null(strstr(cap.buf, "<desc>one chart per school</desc>"));
+	/* one scale: tick labels from 70 to 90 written once (left column) */
+	assert_int_equal(count(cap.buf, ">70</text>"), 1);
+	assert_int_equal(count(cap.buf, ">90</text>"), 1);
+	free(cap.buf);
+}
+
+static void
+test_icons_carry_a_letter_or_shape(void **state)
+{
+	(void) state;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_variation_icon(cap.f, RENDER_VAR_IMPROVE_HIGH),
+	                 0);
+	assert_int_equal(render_variation_icon(cap.f, RENDER_VAR_CONCERN_LOW),
+	                 0);
+	assert_int_equal(render_variation_icon(cap.f, RENDER_VAR_COMMON), 0);
+	assert_int_equal(render_assurance_icon(cap.f, RENDER_ASSURE_FAIL), 0);
+	assert_int_equal(render_assurance_icon(cap.f, RENDER_ASSURE_PASS), 0);
+	assert_int_equal(
+	    render_assurance_icon(cap.f, RENDER_ASSURE_HIT_AND_MISS), 0);
+	cap_close(&cap);
+	assert_int_equal(count(cap.buf, "<svg class=\"icon\" role=\"img\""),
+	                 6);
+	assert_non_null(strstr(cap.buf,
+	                       "<title>Special cause: improvement "
+	                       "(high values)</title><circle"));
+	assert_non_null(strstr(cap.buf,
+	                       "<title>Special cause: concern (low "
+	                       "values)</title><rect"));
+	assert_non_null(strstr(cap.buf, ">H</text>"));
+	assert_non_null(strstr(cap.buf, ">L</text>"));
+	assert_non_null(strstr(cap.buf, ">F</text>"));
+	assert_non_null(strstr(cap.buf, ">P</text>"));
+	assert_non_null(strstr(cap.buf, ">?</text>"));
+	free(cap.buf);
+}
+
+static void
+test_html_page_fetches_nothing(void **state)
+{
+	(void) state;
+	capture cap;
+	cap_open(&cap);
+	render_html_open(cap.f, "Network <report>", "en");
+	render_html(cap.f, "<p>%e %n %v|%v</p>", "a&b", 12345.678, 1, 0.5,
+	            (double) NAN);
+	assert_int_equal(render_html_close(cap.f), 0);
+	cap_close(&cap);
+	assert_non_null(strstr(cap.buf, "content=\"default-src 'none'; "));
+	assert_non_null(strstr(cap.buf, "<h1>Network &lt;report&gt;</h1>"));
+	assert_non_null(strstr(cap.buf, "<p>a&amp;b 12,345.7 0.5|</p>"));
+	assert_null(strstr(cap.buf, "http:"));
+	assert_null(strstr(cap.buf, "https:"));
+	assert_null(strstr(cap.buf, "src="));
+	assert_null(strstr(cap.buf, "url("));
+	assert_null(strstr(cap.buf, "<script"));
+	assert_non_null(strstr(cap.buf, "@media print"));
+	free(cap.buf);
+	/* inline charts carry no namespace URL either */
+	double        v[3] = { 1, 2, 3 };
+	render_series s    = { 0 };
+	s.n                = 3;
+	s.values           = v;
+	s.inline_svg       = 1;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_null(strstr(cap.buf, "http"));
+	assert_null(strstr(cap.buf, "<?xml"));
+	assert_non_null(strstr(cap.buf, "<svg class=\"chart\""));
+	free(cap.buf);
+}
+
+static void
+test_funnel_limits_and_outliers(void **state)
+{
+	(void) state;
+	const char   *lab[4] = { "A", "B", "C", "D" };
+	double        n[4]   = { 50, 200, 800, 100 };
+	double        val[4] = { 0.9, 0.5, 0.52, NAN };
+	unsigned char out[4] = { 1, 0, 0, 0 };
+	double        ln[3] = { 20, 400, 1000 }, l95[3] = { 0.3, 0.45, 0.47 },
+	       h95[3] = { 0.7, 0.55, 0.53 }, l998[3] = { 0.2, 0.42, 0.45 },
+	       h998[3]   = { 0.8, 0.58, 0.55 };
+	render_funnel fu = { 0 };
+	fu.title         = "Funnel";
+	fu.y_label       = "Share";
+	fu.n             = 4;
+	fu.labels        = lab;
+	fu.size          = n;
+	fu.value         = val;
+	fu.outside       = out;
+	fu.target        = 0.5;
+	fu.n_limits      = 3;
+	fu.limit_n       = ln;
+	fu.lo95          = l95;
+	fu.hi95          = h95;
+	fu.lo998         = l998;
+	fu.hi998         = h998;
+	capture cap;
+	cap_open(&cap);
+	assert_int_equal(render_funnel_chart(cap.f, &fu), 0);
+	cap_close(&cap);
+	assert_well_formed(cap.buf);
+	assert_int_equal(count(cap.buf, "class=\"pt out\""), 1);
+	assert_int_equal(count(cap.buf, "<circle class=\"pt\""), 2);
+	assert_non_null(strstr(cap.buf, ">1 school suppressed<"));
+	assert_non_null(strstr(cap.buf, ">99.8% limits<"));
 	free(cap.buf);
 }
 
@@ -717,6 +1062,13 @@ main(void)
 		cmocka_unit_test(test_numbers_ignore_the_locale),
 		cmocka_unit_test(test_scatter_flags_and_labels),
 		cmocka_unit_test(test_ce_plane_points_labels_zero_line),
+		cmocka_unit_test(test_dates_space_points_and_shade_the_summer),
+		cmocka_unit_test(test_signals_named_and_coloured_by_direction),
+		cmocka_unit_test(test_target_line_is_drawn_and_labelled),
+		cmocka_unit_test(test_small_multiples_share_their_axes),
+		cmocka_unit_test(test_icons_carry_a_letter_or_shape),
+		cmocka_unit_test(test_html_page_fetches_nothing),
+		cmocka_unit_test(test_funnel_limits_and_outliers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
