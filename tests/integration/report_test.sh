@@ -213,7 +213,7 @@ page = page.replace("</body>", script + "</body>")
 open(sys.argv[2], "w", encoding="utf-8").write(page)
 PY
 # control: a too-wide element must be caught
-sed 's|</body>|<div style="width:2000px">wide</div></body>|' "$W/measure.html" >"$W/control-wide.html"
+sed 's|<script>|<div style="width:2000px">wide</div><script>|' "$W/measure.html" >"$W/control-wide.html"
 chrome wide --window-size=1280,1000 --virtual-time-budget=5000 --dump-dom "file://$W/control-wide.html" >"$W/control-wide.dom"
 if grep -q 'OVERFLOW [1-9]' "$W/control-wide.dom"; then ok; else no "the overflow check does not see a too-wide element (control)"; fi
 for width in 1280 688 710; do
