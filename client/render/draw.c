@@ -118,14 +118,14 @@ draw_esc(FILE *f, const char *s)
 	}
 }
 
-/* A tiny printf: %s raw string, %e escaped string, %f coordinate (one
- * decimal), %d int, %% percent. */
+/* The one printf of the module: %s raw string, %e escaped string, %f
+ * coordinate (one decimal), %d int, %z size_t, %n a number (double, then
+ * int decimals; thousands grouped from 10,000; an en dash for NaN), %v
+ * a number at full precision for a data attribute ("" for NaN), %%. */
 void
-draw_out(FILE *f, const char *fmt, ...)
+draw_vout(FILE *f, const char *fmt, va_list ap)
 {
-	va_list ap;
-	char    buf[64];
-	va_start(ap, fmt);
+	char buf[64];
 	for (const char *p = fmt; *p != '\0'; p++) {
 		if (*p != '%') {
 			putc(*p, f);
@@ -154,6 +154,31 @@ draw_out(FILE *f, const char *fmt, ...)
 			fputs(buf, f);
 			break;
 		}
+		case 'z':
+			draw_fmt_uint(buf, va_arg(ap, size_t));
+			fputs(buf, f);
+			break;
+		case 'n': {
+			double v   = va_arg(ap, double);
+			int    dec = va_arg(ap, int);
+			if (isfinite(v)) {
+				render_fmt_num(buf, sizeof(buf), v, dec,
+				               fabs(v) >= 1e4);
+				fputs(buf, f);
+			} else {
+				fputs("\xe2\x80\x93", f); /* an en dash */
+			}
+			break;
+		}
+		case 'v': {
+			double v = va_arg(ap, double);
+			if (isfinite(v)) {
+				/* The C locale's '.' is the only decimal
+				 * point the CLI runs with. */
+				fprintf(f, "%.17g", v);
+			}
+			break;
+		}
 		case '%':
 			putc('%', f);
 			break;
@@ -163,6 +188,14 @@ draw_out(FILE *f, const char *fmt, ...)
 			break;
 		}
 	}
+}
+
+void
+draw_out(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	draw_vout(f, fmt, ap);
 	va_end(ap);
 }
 

@@ -5,6 +5,7 @@
 #ifndef TANDEM_RENDER_DRAW_H
 #define TANDEM_RENDER_DRAW_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,8 +46,8 @@
 /* Number formatting and text. */
 void draw_fmt_uint(char *buf, unsigned long long u);
 void draw_esc(FILE *f, const char *s);
-/* A tiny printf: %s raw string, %e escaped string, %f coordinate (one
- * decimal), %d int, %% percent. */
+/* The module's printf (draw.c says its conversions). */
+void   draw_vout(FILE *f, const char *fmt, va_list ap);
 void   draw_out(FILE *f, const char *fmt, ...);
 double draw_text_w(const char *s, double size);
 

@@ -67,56 +67,8 @@ void
 render_html(FILE *f, const char *fmt, ...)
 {
 	va_list ap;
-	char    buf[64];
 	va_start(ap, fmt);
-	for (const char *p = fmt; *p != '\0'; p++) {
-		if (*p != '%') {
-			putc(*p, f);
-			continue;
-		}
-		switch (*++p) {
-		case 's':
-			fputs(va_arg(ap, const char *), f);
-			break;
-		case 'e':
-			draw_esc(f, va_arg(ap, const char *));
-			break;
-		case 'd':
-			fprintf(f, "%d", va_arg(ap, int));
-			break;
-		case 'z':
-			fprintf(f, "%zu", va_arg(ap, size_t));
-			break;
-		case 'n': {
-			double v   = va_arg(ap, double);
-			int    dec = va_arg(ap, int);
-			if (isfinite(v)) {
-				render_fmt_num(buf, sizeof(buf), v, dec,
-				               fabs(v) >= 1e4);
-				fputs(buf, f);
-			} else {
-				fputs("\xe2\x80\x93", f); /* an en dash */
-			}
-			break;
-		}
-		case 'v': {
-			double v = va_arg(ap, double);
-			if (isfinite(v)) {
-				/* The C locale's '.' is the only decimal
-				 * point the CLI runs with. */
-				fprintf(f, "%.17g", v);
-			}
-			break;
-		}
-		case '%':
-			putc('%', f);
-			break;
-		default:
-			p--;
-			putc('%', f);
-			break;
-		}
-	}
+	draw_vout(f, fmt, ap);
 	va_end(ap);
 }
 

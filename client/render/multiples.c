@@ -379,7 +379,10 @@ render_multiples_chart(FILE *f, const render_multiples *m)
 		draw_panel(f, m, &m->panels[k], &fr, &t, c == 0, bottom,
 		           has_sense, &has_off);
 	}
-	draw_legend lg = { f, left, height - 20.0, left, DRAW_W - 10.0 };
+	/* improvement points the way the measure gets better */
+	int improve_kind = m->direction == RENDER_DIR_LOWER ? LG_TRIANGLE_DOWN
+	                                                    : LG_TRIANGLE_UP;
+	draw_legend lg   = { f, left, height - 20.0, left, DRAW_W - 10.0 };
 	draw_legend_item(&lg, LG_LINE, C_LINE, 0, "Value");
 	draw_legend_item(&lg, LG_LINE, C_CENTRE, 0,
 	                 m->centre_label != NULL ? m->centre_label : "Centre");
@@ -387,7 +390,7 @@ render_multiples_chart(FILE *f, const render_multiples *m)
 		draw_legend_item(&lg, LG_DASH, C_TARGET, 0, "Target");
 	}
 	if (has_sense[RENDER_IMPROVEMENT]) {
-		draw_legend_item(&lg, LG_TRIANGLE_UP, C_IMPROVE, 4.0,
+		draw_legend_item(&lg, improve_kind, C_IMPROVE, 4.0,
 		                 "Signal: improvement");
 	}
 	if (has_sense[RENDER_CONCERN]) {

@@ -614,7 +614,10 @@ render_series_chart(FILE *f, const render_series *s)
 	size_t dropped = signal_names(f, s, &p, &fr, rows);
 
 	/* Legend and note. */
-	draw_legend lg = { f, fr.x0, fr.y1 + 44.0, fr.x0, DRAW_W - 10.0 };
+	/* improvement points the way the measure gets better */
+	int improve_kind = s->direction == RENDER_DIR_LOWER ? LG_TRIANGLE_DOWN
+	                                                    : LG_TRIANGLE_UP;
+	draw_legend lg   = { f, fr.x0, fr.y1 + 44.0, fr.x0, DRAW_W - 10.0 };
 	draw_legend_item(&lg, LG_DOT, C_POINT, 3.5, "Value");
 	if (draw_any_finite(s->centre, n)) {
 		draw_legend_item(&lg, LG_LINE, C_CENTRE, 0,
@@ -629,7 +632,7 @@ render_series_chart(FILE *f, const render_series *s)
 		draw_legend_item(&lg, LG_DASH, C_TARGET, 0, "Target");
 	}
 	if (has_sense[RENDER_IMPROVEMENT]) {
-		draw_legend_item(&lg, LG_TRIANGLE_UP, C_IMPROVE, 4.5,
+		draw_legend_item(&lg, improve_kind, C_IMPROVE, 4.5,
 		                 "Signal: improvement");
 	}
 	if (has_sense[RENDER_CONCERN]) {

@@ -210,9 +210,8 @@ figure_grain_word(int grain, bool plural)
 	}
 }
 
-/* "Sep 2024" for a period start, else the period label. */
-static void
-period_words(const Tandem__V1__Point *p, char *buf, size_t size)
+void
+figure_period_words(const Tandem__V1__Point *p, char *buf, size_t size)
 {
 	int y = 0, m = 0;
 	if (sscanf(p->period_start, "%4d-%2d", &y, &m) == 2 && m >= 1
@@ -248,8 +247,8 @@ figure_signal_words(const Tandem__V1__Series *s, const Tandem__V1__Signal *g,
 	if (!s->points[a]->suppressed && !s->points[b]->suppressed) {
 		rise = s->points[b]->value - s->points[a]->value;
 	}
-	period_words(s->points[a], from, sizeof(from));
-	period_words(s->points[b], to, sizeof(to));
+	figure_period_words(s->points[a], from, sizeof(from));
+	figure_period_words(s->points[b], to, sizeof(to));
 	char span[80];
 	if (a == b) {
 		snprintf(span, sizeof(span), "%s", from);
@@ -504,7 +503,7 @@ figure_deviance(FILE *f, const figure_measure *m,
 	unsigned char *fl  = calloc(n ? n : 1, 1);
 	int            rv  = TD_ENOMEM;
 	size_t         nf  = 0;
-	char title[400], sub[400], desc[DESC_MAX], xl[400], yl[400], u[320];
+	char           title[400], sub[400], desc[DESC_MAX], xl[400], yl[400];
 	if (!lab || !pr || !ac || !lo || !hi || !fl) {
 		goto done;
 	}
@@ -530,15 +529,18 @@ figure_deviance(FILE *f, const figure_measure *m,
 	if (nf == 0) {
 		snprintf(desc, sizeof(desc), "No school is flagged");
 	}
-	figure_axis_label(m, u, sizeof(u));
+	/* The title names the measure; the axes say what is on them. */
+	const char *uw = figure_unit_words(m->unit);
 	snprintf(title, sizeof(title), "Positive deviance: %s", m->name);
 	snprintf(sub, sizeof(sub),
 	         "%s%s%d schools, R\xc2\xb2 = %.3f; flagged: studentized "
 	         "residual > %.3f and shrunken residual > 0",
 	         r->period, r->period[0] ? " \xc2\xb7 " : "", r->units,
 	         r->r_squared, threshold);
-	snprintf(xl, sizeof(xl), "Predicted from context: %s", u);
-	snprintf(yl, sizeof(yl), "Actual: %s", u);
+	snprintf(xl, sizeof(xl), "Predicted from context%s%s%s",
+	         *uw ? " (" : "", uw, *uw ? ")" : "");
+	snprintf(yl, sizeof(yl), "Actual%s%s%s", *uw ? " (" : "", uw,
+	         *uw ? ")" : "");
 	render_scatter g = {
 		.title      = title,
 		.subtitle   = sub,

@@ -66,6 +66,9 @@ void figure_signal_words(const Tandem__V1__Series *s,
                          const char *grain_plural, char *buf, size_t size,
                          int *no_side);
 
+/* "Sep 2024" for a point's period start, else its period label. */
+void figure_period_words(const Tandem__V1__Point *p, char *buf, size_t size);
+
 /* Words for a grain: "month"/"months". */
 const char *figure_grain_word(int grain, bool plural);
 

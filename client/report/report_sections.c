@@ -11,19 +11,6 @@
 
 #include "report.h"
 
-/* "Sep 2024" for a point, else its label. */
-static void
-when(const Tandem__V1__Point *p, char *buf, size_t size)
-{
-	int y = 0, m = 0;
-	if (sscanf(p->period_start, "%4d-%2d", &y, &m) == 2 && m >= 1
-	    && m <= 12) {
-		snprintf(buf, size, "%s %d", render_month_name(m), y);
-	} else {
-		snprintf(buf, size, "%s", p->period);
-	}
-}
-
 static const Tandem__V1__Series *
 first_series(const Tandem__V1__SeriesResponse *r)
 {
@@ -119,7 +106,7 @@ summary_facts(FILE *f, const report_data *d)
 	}
 	char buf[32] = "no data";
 	if (newest != NULL) {
-		when(newest, buf, sizeof(buf));
+		figure_period_words(newest, buf, sizeof(buf));
 	}
 	render_html(f,
 	            "<ul>\n<li><strong>Data as of:</strong> %e (the latest "
@@ -161,7 +148,7 @@ summary_facts(FILE *f, const report_data *d)
 				}
 			}
 		}
-		when(p, buf, sizeof(buf));
+		figure_period_words(p, buf, sizeof(buf));
 		render_html(f,
 		            "<tr><td>%e</td><td>%e</td><td class=\"n\">%z "
 		            "of %z</td><td class=\"n\">%z</td></tr>\n",
@@ -202,7 +189,7 @@ summary_findings(FILE *f, const report_data *d)
 		const Tandem__V1__Point *p = latest(s);
 		if (shown == 0 && p != NULL) {
 			char w[32];
-			when(p, w, sizeof(w));
+			figure_period_words(p, w, sizeof(w));
 			int dec = report_decimals(max_abs(s));
 			render_html(
 			    f,
@@ -343,7 +330,7 @@ series_figure(FILE *f, const report_data *d, const report_measure_data *md,
 	             : md->m.direction == RENDER_DIR_LOWER ? "lower"
 	                                                   : "neither way");
 	if (p != NULL) {
-		when(p, w, sizeof(w));
+		figure_period_words(p, w, sizeof(w));
 		snprintf(desc, sizeof(desc),
 		         "%zu months; median %.*f; latest %.*f in %s; %zu "
 		         "signal%s, named on the chart",
@@ -482,7 +469,7 @@ schools_table(FILE *f, const report_data *d, const report_measure_data *md)
 			            "<td>\xe2\x80\x93</td><td class=\"n\">"
 			            "suppressed</td><td></td>");
 		} else {
-			when(p, w, sizeof(w));
+			figure_period_words(p, w, sizeof(w));
 			render_html(f,
 			            "<td>%e</td><td class=\"n\" "
 			            "data-k=\"value\" data-v=\"%v\">%n</td>"
