@@ -79,6 +79,14 @@ check "report as council" AS "$COUNCIL" report --measures $MEASURES --roi-measur
 # shellcheck disable=SC2086
 check "report as admin" AS "$ADMIN" report --measures $MEASURES --roi-measure ela_scale $ROI --out "$W/admin.html"
 check "report as school S001" AS "$SCHOOL" report --school S001 --measures $MEASURES --out "$W/school.html"
+check "report of one district" AS "$COUNCIL" report --district D01 --measures attendance --out "$W/district.html"
+check "...titled for the district" grep -q '<h1>District report: D01</h1>' "$W/district.html"
+check "...only the district's schools" sh -c "! grep -q '>S011<' '$W/district.html'"
+check "...a refused analysis is said so" grep -q 'Positive deviance: not available' "$W/district.html"
+check "report of one year" AS "$COUNCIL" report --period 2024-25 --measures attendance --out "$W/year.html"
+check "...deviants of that year" grep -q 'Positive deviants of 2024-25' "$W/year.html"
+check "...no month after the year" sh -c "! grep -q 'data-period=\"2025-0[89]' '$W/year.html'"
+check "a bad --period is a usage error" test "$(AS "$COUNCIL" report --period 2024 --out x.html >/dev/null 2>&1; echo $?)" = 2
 check "an unknown option is a usage error" test "$(AS "$COUNCIL" report --bogus --out x.html >/dev/null 2>&1; echo $?)" = 2
 check "--out is required" test "$(AS "$COUNCIL" report >/dev/null 2>&1; echo $?)" = 2
 
