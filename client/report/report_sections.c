@@ -120,8 +120,9 @@ summary_facts(FILE *f, const report_data *d)
 	            "<li><strong>Suppressed:</strong> %d monthly values "
 	            "describe fewer than %d people (the server's "
 	            "<code>min_n</code>) and are withheld: tables say "
-	            "\xe2\x80\x9csuppressed\xe2\x80\x9d, charts draw a hollow "
-	            "square on the axis, and no statistic uses them. "
+	            "\xe2\x80\x9csuppressed\xe2\x80\x9d, charts leave a gap "
+	            "(a hollow square on the axis of a full-size chart), "
+	            "and no statistic uses them. "
 	            "Administrators see every value.</li>\n</ul>\n",
 	            (int) supp, (int) min_n);
 
