@@ -147,8 +147,9 @@ report_learning(FILE *f, const report_data *d)
 		deviance_section(f, d, &d->md[i]);
 	}
 	render_html(f, "<h3 id=\"funnel\">Funnel plot</h3>\n");
-	report_call st = { TD_CODE_UNIMPLEMENTED,
-		           "UNIMPLEMENTED: Analysis/Funnel is not served" };
+	report_call st
+	    = { TD_CODE_UNIMPLEMENTED,
+		"no funnel analysis in this server's Analysis service yet" };
 	report_unavailable(f, "Funnel plot", &st);
 }
 
