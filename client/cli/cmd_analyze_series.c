@@ -11,8 +11,9 @@
 #include "cmd_analyze.h"
 #include "figures.h"
 
-#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
-#define ALL_LEVELS 0x1fu
+#define NCOLS(a)      (sizeof(a) / sizeof((a)[0]))
+#define ALL_LEVELS    0x1fu
+#define SVG_MAX_SPANS 24 /* PDSA cycles drawn on one chart */
 
 static bool
 is_rate_chart(const char *chart)
@@ -242,7 +243,7 @@ summary_table(const Tandem__V1__SeriesResponse *r, int rules)
 static int
 series_svg(const analyze_opts *o, const figure_measure *m,
            const Tandem__V1__Series *s, bool control, const char *chart,
-           const char *path)
+           const Tandem__V1__ListPdsaCyclesResponse *pdsa, const char *path)
 {
 	char title[400], sub[512], extra[96] = "";
 	snprintf(title, sizeof(title), "%s: %s", chart_title(chart), m->name);
@@ -265,7 +266,12 @@ series_svg(const analyze_opts *o, const figure_measure *m,
 		.split_at = o->split_at,
 		.baseline = o->baseline > 0,
 	};
-	FILE *f = analyze_svg_open(o, path);
+	/* The measure's PDSA cycles for this unit, as spans. */
+	render_span sp[SVG_MAX_SPANS];
+	char        lab[SVG_MAX_SPANS][96];
+	fo.n_spans = figure_pdsa_spans(pdsa, s->unit, sp, lab, SVG_MAX_SPANS);
+	fo.spans   = sp;
+	FILE *f    = analyze_svg_open(o, path);
 	if (f == NULL) {
 		return 1;
 	}
@@ -289,6 +295,18 @@ series_svgs(cli *c, const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
 		        o->sub, st.message);
 	}
 	td_status_reset(&st);
+	/* PDSA cycles are drawn when the server has them (and the role may
+	 * read them); a chart without them is still the chart. */
+	Tandem__V1__ListPdsaCyclesRequest preq
+	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__ListPdsaCyclesResponse *pdsa = NULL;
+	preq.measure                             = (char *) o->measure;
+	if (td_improvement_list_pdsa_cycles(cli_client(c), &preq, &pdsa, &st)
+	    != TD_CODE_OK) {
+		pdsa = NULL;
+	}
+	td_status_reset(&st);
+	int    rv    = 0;
 	size_t drawn = 0, empty = 0;
 	bool   several = r->n_series > 1;
 	for (size_t i = 0; i < r->n_series; i++) {
@@ -299,13 +317,20 @@ series_svgs(cli *c, const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
 		}
 		if (analyze_svg_path(o, s->unit, several, path, sizeof(path))
 		        != 0
-		    || series_svg(o, &m, s, control, chart, path) != 0) {
-			return 1;
+		    || series_svg(o, &m, s, control, chart, pdsa, path) != 0) {
+			rv = 1;
+			break;
 		}
 		if (drawn++ == 0) {
 			strcpy(first, path);
 		}
 		strcpy(last, path);
+	}
+	if (pdsa != NULL) {
+		protobuf_c_message_free_unpacked(&pdsa->base, NULL);
+	}
+	if (rv != 0) {
+		return rv;
 	}
 	if (drawn == 0) {
 		fprintf(stderr,

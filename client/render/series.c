@@ -278,9 +278,11 @@ signal_names(FILE *f, const render_series *s, const place *p,
 	return dropped;
 }
 
+/* PDSA cycles: the spans behind everything (labels 0), then their
+ * labels over everything (labels 1), so neither hides the other. */
 static void
 draw_spans(FILE *f, const render_series *s, const place *p,
-           const draw_frame *fr)
+           const draw_frame *fr, int labels)
 {
 	for (size_t k = 0; k < s->n_spans; k++) {
 		const render_span *sp = &s->spans[k];
@@ -294,20 +296,27 @@ draw_spans(FILE *f, const render_series *s, const place *p,
 		b        = b > p->t.d1 ? p->t.d1 : b;
 		double x = draw_time_x(&p->t, a);
 		double w = draw_time_x(&p->t, b) - x;
-		draw_out(f,
-		         "<rect class=\"pdsa\" x=\"%f\" y=\"%f\" width=\"%f\" "
-		         "height=\"%f\" fill=\"" C_SPAN
-		         "\" stroke=\"#e0c060\" "
-		         "stroke-width=\"0.6\"><title>PDSA cycle: %e (%e to "
-		         "%e)</title></rect>\n",
-		         x, fr->y0, w > 1.0 ? w : 1.0, fr->y1 - fr->y0,
-		         sp->label != NULL ? sp->label : "", sp->start,
-		         sp->end != NULL && *sp->end ? sp->end : "now");
+		if (!labels) {
+			draw_out(f,
+			         "<rect class=\"pdsa\" x=\"%f\" y=\"%f\" "
+			         "width=\"%f\" "
+			         "height=\"%f\" fill=\"" C_SPAN
+			         "\" stroke=\"#e0c060\" "
+			         "stroke-width=\"0.6\"><title>PDSA cycle: %e "
+			         "(%e to "
+			         "%e)</title></rect>\n",
+			         x, fr->y0, w > 1.0 ? w : 1.0, fr->y1 - fr->y0,
+			         sp->label != NULL ? sp->label : "", sp->start,
+			         sp->end != NULL && *sp->end ? sp->end
+			                                     : "now");
+			continue;
+		}
 		draw_out(
 		    f,
-		    "<text x=\"%f\" y=\"%f\" font-size=\"9\" fill=\"#7a5c00\">"
-		    "PDSA %e</text>\n",
-		    x + 2.0, fr->y0 + 10.0 + 10.0 * (double) (k % 3),
+		    "<text class=\"pdsa-label\" x=\"%f\" y=\"%f\" "
+		    "font-size=\"9\" fill=\"#7a5c00\" stroke=\"#ffffff\" "
+		    "stroke-width=\"3\" paint-order=\"stroke\">%e</text>\n",
+		    x + 2.0, fr->y1 - 6.0 - 10.0 * (double) (k % 3),
 		    sp->label != NULL ? sp->label : "");
 	}
 }
@@ -409,7 +418,7 @@ render_series_chart(FILE *f, const render_series *s)
 	draw_svg_open(f, &doc);
 	draw_y_axis(f, &fr, s->y_label);
 	if (days != NULL) {
-		draw_spans(f, s, &p, &fr);
+		draw_spans(f, s, &p, &fr, 0);
 		for (size_t i = 1; i < n; i++) {
 			if (broken(&p, i)) {
 				draw_time_gap(f, &fr, &p.t, days[i - 1],
@@ -612,6 +621,9 @@ render_series_chart(FILE *f, const render_series *s)
 		         (fr.x0 + fr.x1) / 2.0, (fr.y0 + fr.y1) / 2.0);
 	}
 	size_t dropped = signal_names(f, s, &p, &fr, rows);
+	if (days != NULL) {
+		draw_spans(f, s, &p, &fr, 1);
+	}
 
 	/* Legend and note. */
 	/* improvement points the way the measure gets better */

@@ -413,6 +413,8 @@ figure_series(FILE *f, const figure_measure *m, const Tandem__V1__Series *s,
 		.baseline_n   = a.base < s->n_points ? a.base : 0,
 		.n_signals    = s->n_signals,
 		.signals      = a.sig,
+		.n_spans      = a.starts != NULL ? o->n_spans : 0,
+		.spans        = o->spans,
 		.inline_svg   = o->inline_svg,
 	};
 	rv = render_series_chart(f, &g);
@@ -638,4 +640,39 @@ done:
 	free(hi);
 	free(cst);
 	return rv;
+}
+
+size_t
+figure_pdsa_spans(const Tandem__V1__ListPdsaCyclesResponse *r,
+                  const char *unit, render_span *spans, char (*labels)[96],
+                  size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; r != NULL && i < r->n_cycles && k < n; i++) {
+		const Tandem__V1__PdsaCycle *c = r->cycles[i];
+		if (c->school[0] != '\0' && strcmp(c->school, unit) != 0) {
+			continue;
+		}
+		if (render_days(c->start) < 0
+		    || (c->end[0] && render_days(c->end) < 0)) {
+			continue;
+		}
+		/* "C01: the change idea", cut at a character boundary */
+		int len = snprintf(labels[k], sizeof(labels[k]), "%s: %s",
+		                   c->cycle, c->change_idea);
+		if (len >= (int) sizeof(labels[k]) - 1) {
+			size_t e = sizeof(labels[k]) - 4;
+			while (e > 0
+			       && ((unsigned char) labels[k][e] & 0xC0)
+			           == 0x80) {
+				e--;
+			}
+			memcpy(labels[k] + e, "\xe2\x80\xa6", 4);
+		}
+		spans[k].start = c->start;
+		spans[k].end   = c->end;
+		spans[k].label = labels[k];
+		k++;
+	}
+	return k;
 }

@@ -75,14 +75,24 @@ const char *figure_grain_word(int grain, bool plural);
 /* A series chart of s. title and subtitle are the caller's; the y axis,
  * dates, target, centre name and signal words come from m and s. */
 typedef struct figure_series_opts {
-	const char *title, *subtitle, *desc;
-	int         grain; /* Tandem__V1__Grain */
-	bool        control; /* centre is a mean and limits are drawn */
-	const char *chart; /* "run", "i", "mr", … */
-	const char *split_at;
-	bool        baseline; /* mark the frozen baseline */
-	bool        inline_svg;
+	const char        *title, *subtitle, *desc;
+	int                grain; /* Tandem__V1__Grain */
+	bool               control; /* centre is a mean and limits are drawn */
+	const char        *chart; /* "run", "i", "mr", … */
+	const char        *split_at;
+	bool               baseline; /* mark the frozen baseline */
+	bool               inline_svg;
+	size_t             n_spans; /* PDSA cycles drawn as spans */
+	const render_span *spans;
 } figure_series_opts;
+
+/* figure_pdsa_spans: the cycles of r that belong on a chart of unit
+ * ("network": the network's cycles; a school code: that school's and the
+ * network's), as spans labelled "CODE: change idea" (cut to fit). labels
+ * holds n rows of 96 bytes; returns how many spans were written. */
+size_t figure_pdsa_spans(const Tandem__V1__ListPdsaCyclesResponse *r,
+                         const char *unit, render_span *spans,
+                         char (*labels)[96], size_t     n);
 
 int figure_series(FILE *f, const figure_measure *m,
                   const Tandem__V1__Series *s, const figure_series_opts *o)

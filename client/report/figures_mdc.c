@@ -159,6 +159,8 @@ figure_mdc(FILE *f, const figure_measure *m, const Tandem__V1__MdcSeries *s,
 		.flags        = fl,
 		.n_signals    = nsig,
 		.signals      = sig,
+		.n_spans      = dated ? o->n_spans : 0,
+		.spans        = o->spans,
 		.inline_svg   = o->inline_svg,
 	};
 	rv = render_series_chart(f, &g);

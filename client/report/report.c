@@ -134,6 +134,14 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 		     &tandem__v1__mdc_response__descriptor, &md->mdc_each,
 		     &md->mdc_each_st);
 	}
+	/* PDSA cycles of the measure, drawn as spans on the charts. */
+	Tandem__V1__ListPdsaCyclesRequest preq
+	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
+	preq.measure = (char *) code;
+	preq.school  = (char *) (o->school ? o->school : "");
+	call(c, TD_V1("Improvement", "ListPdsaCycles"), &preq.base,
+	     &tandem__v1__list_pdsa_cycles_response__descriptor, &md->pdsa,
+	     &md->pdsa_st);
 	Tandem__V1__PositiveDevianceRequest pd
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
 	series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
@@ -323,6 +331,7 @@ report_data_free(report_data *d)
 		free_msg(d->md[i].pd);
 		free_msg(d->md[i].mdc_main);
 		free_msg(d->md[i].mdc_each);
+		free_msg(d->md[i].pdsa);
 	}
 	for (size_t i = 0; i < ns; i++) {
 		free_msg(d->rel ? d->rel[i] : NULL);

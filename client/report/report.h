@@ -15,6 +15,7 @@
 
 #define REPORT_MAX_MEASURES 16
 #define REPORT_MAX_SCHOOLS  4096
+#define REPORT_MAX_SPANS    24 /* PDSA cycles drawn on one chart */
 
 typedef struct report_opts {
 	const char *title; /* NULL = "Network report" */
@@ -52,6 +53,8 @@ typedef struct report_measure_data {
 	report_call                           mdc_main_st;
 	Tandem__V1__MdcResponse              *mdc_each; /* every school */
 	report_call                           mdc_each_st;
+	Tandem__V1__ListPdsaCyclesResponse   *pdsa; /* the measure\'s cycles */
+	report_call                           pdsa_st;
 } report_measure_data;
 
 typedef struct report_data {

@@ -349,6 +349,11 @@ series_figure(FILE *f, const report_data *d, const report_measure_data *md,
 		.baseline   = md->baseline > 0,
 		.inline_svg = true,
 	};
+	render_span sp[REPORT_MAX_SPANS];
+	char        lab[REPORT_MAX_SPANS][96];
+	fo.n_spans
+	    = figure_pdsa_spans(md->pdsa, s->unit, sp, lab, REPORT_MAX_SPANS);
+	fo.spans = sp;
 	render_html(f, "<figure>\n");
 	if (s->n_points == 0 || figure_series(f, &md->m, s, &fo) != 0) {
 		render_html(f, "<p class=\"note\">No points to draw.</p>\n");
@@ -356,6 +361,43 @@ series_figure(FILE *f, const report_data *d, const report_measure_data *md,
 	render_html(f, "</figure>\n");
 	points_table(f, &md->m, s, scope);
 	(void) d;
+}
+
+/* The measure's PDSA cycles, as the charts draw them. */
+static void
+pdsa_table(FILE *f, const report_data *d, const report_measure_data *md)
+{
+	const Tandem__V1__ListPdsaCyclesResponse *r = md->pdsa;
+	if (r == NULL) {
+		if (md->pdsa_st.code != TD_CODE_UNIMPLEMENTED) {
+			report_unavailable(f, "PDSA cycles", &md->pdsa_st);
+		}
+		return;
+	}
+	if (r->n_cycles == 0) {
+		return;
+	}
+	render_html(f,
+	            "<details><summary>PDSA cycles on %e (%z)</summary>\n"
+	            "<table class=\"num\" data-table=\"pdsa\" "
+	            "data-measure=\"%e\">\n<tr><th>Cycle</th><th>Where</th>"
+	            "<th>Change idea</th><th>Dates</th><th>Status</th>"
+	            "<th>Prediction</th><th>Result</th></tr>\n",
+	            md->m.name, r->n_cycles, md->m.code);
+	for (size_t i = 0; i < r->n_cycles; i++) {
+		const Tandem__V1__PdsaCycle *c = r->cycles[i];
+		render_html(f,
+		            "<tr data-unit=\"%e\"><td>%e</td><td>%e</td>"
+		            "<td>%e</td><td>%e \xe2\x80\x93 %e</td><td>%e</td>"
+		            "<td>%e</td><td>%e</td></tr>\n",
+		            c->cycle, c->cycle,
+		            c->school[0] ? figure_name(&d->names, c->school)
+		                         : "the network",
+		            c->change_idea, c->start,
+		            c->end[0] ? c->end : "now", c->status,
+		            c->prediction, c->result);
+	}
+	render_html(f, "</table>\n</details>\n");
 }
 
 /* The Making Data Count XmR chart of the scope. */
@@ -402,6 +444,11 @@ mdc_figure(FILE *f, const report_measure_data *md, const char *scope)
 		.chart      = "i",
 		.inline_svg = true,
 	};
+	render_span sp[REPORT_MAX_SPANS];
+	char        lab[REPORT_MAX_SPANS][96];
+	fo.n_spans
+	    = figure_pdsa_spans(md->pdsa, s->unit, sp, lab, REPORT_MAX_SPANS);
+	fo.spans = sp;
 	render_html(f, "<figure>\n");
 	if (figure_mdc(f, &md->m, s, &fo) != 0) {
 		render_html(f, "<p class=\"note\">No points to draw.</p>\n");
@@ -519,6 +566,7 @@ report_charts(FILE *f, const report_data *d)
 			series_figure(f, d, md, first_series(md->main), scope);
 		}
 		mdc_figure(f, md, scope);
+		pdsa_table(f, d, md);
 		if (o->school != NULL || o->district != NULL) {
 			if (md->network == NULL) {
 				report_unavailable(f, "The network",

@@ -67,6 +67,7 @@ for k in outcomes participation costs administrations; do T submit "$k" "$S/$k.c
 T submit surveys --survey climate "$S/responses_climate.csv" >/dev/null
 T submit surveys --survey teacher "$S/responses_teacher.csv" >/dev/null
 T submit feedback "$S/observations.csv" --annotations "$S/annotations.csv" >/dev/null
+T submit pdsa "$S/pdsa.csv" >/dev/null
 
 COUNCIL=$(T admin client create --name council --role council 2>&1 | grep -o 'td_[0-9a-f]*' | head -1)
 SCHOOL=$(T admin client create --name s001 --role school --school S001 2>&1 | grep -o 'td_[0-9a-f]*' | head -1)
@@ -162,6 +163,8 @@ chrome dom --dump-dom "file://$W/council.html" >"$W/council.dom"
 check "council: DOM sections, names, numbers = CLI JSON" python3 "$SRC/tests/integration/report_check.py" "$W/council.dom" "$W/expect.json"
 cat "$W/c.out"
 check "council: small cells are suppressed" grep -q '>suppressed<' "$W/council.dom"
+check "council: the network's PDSA cycle is a span on its charts" grep -q '<rect class="pdsa"[^>]*><title>PDSA cycle: PDSA-01' "$W/council.dom"
+check "council: the cycles are listed" grep -q 'data-table="pdsa" data-measure="attendance"' "$W/council.dom"
 chrome admin --dump-dom "file://$W/admin.html" >"$W/admin.dom"
 check "admin: sees every value (no suppressed cell)" sh -c "! grep -q '>suppressed<' '$W/admin.dom'"
 cat >"$W/expect-admin.json" <<EOF

@@ -158,7 +158,7 @@ test_signals_named_and_coloured_by_direction(void **state)
 }
 
 static void
-test_target_line_is_drawn_and_labelled(void **state)
+test_target_line_and_pdsa_spans_are_drawn_and_labelled(void **state)
 {
 	(void) state;
 	double        v[12], c[12];
@@ -181,6 +181,25 @@ test_target_line_is_drawn_and_labelled(void **state)
 	assert_non_null(strstr(cap.buf, ">Target 95.0</text>"));
 	assert_non_null(strstr(cap.buf, ">Target<"));
 	free(cap.buf);
+	/* a PDSA cycle: a span behind the data, labelled over it */
+	render_span sp = { "2023-11-15", "2024-02-10", "C1: daily check-in" };
+	s.n_spans      = 1;
+	s.spans        = &sp;
+	cap_open(&cap);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
+	cap_close(&cap);
+	assert_well_formed(cap.buf);
+	assert_int_equal(count(cap.buf, "<rect class=\"pdsa\""), 1);
+	assert_non_null(strstr(cap.buf,
+	                       "<title>PDSA cycle: C1: daily check-in "
+	                       "(2023-11-15 to 2024-02-10)</title>"));
+	assert_non_null(strstr(cap.buf, ">C1: daily check-in</text>"));
+	assert_non_null(strstr(cap.buf, ">PDSA cycle<"));
+	/* the label comes after the points, so no point hides it */
+	assert_true(strstr(cap.buf, "class=\"pdsa-label\"")
+	            > strstr(cap.buf, "class=\"pt\""));
+	free(cap.buf);
+	s.n_spans    = 0;
 	s.has_target = 0; /* zero-initialised: no target at 0 */
 	cap_open(&cap);
 	assert_int_equal(render_series_chart(cap.f, &s), 0);
@@ -345,7 +364,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dates_space_points_and_shade_the_summer),
 		cmocka_unit_test(test_signals_named_and_coloured_by_direction),
-		cmocka_unit_test(test_target_line_is_drawn_and_labelled),
+		cmocka_unit_test(
+		    test_target_line_and_pdsa_spans_are_drawn_and_labelled),
 		cmocka_unit_test(test_small_multiples_share_their_axes),
 		cmocka_unit_test(test_icons_carry_a_letter_or_shape),
 		cmocka_unit_test(test_html_page_fetches_nothing),
