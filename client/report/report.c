@@ -134,6 +134,18 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 		     &tandem__v1__mdc_response__descriptor, &md->mdc_each,
 		     &md->mdc_each_st);
 	}
+	/* The funnel plot: every school of the scope on one period (the
+	 * report's year, else the latest). */
+	Tandem__V1__FunnelRequest freq = TANDEM__V1__FUNNEL_REQUEST__INIT;
+	series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
+	             o->district, d);
+	q.grain     = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
+	q.from      = (char *) d->from;
+	freq.query  = &q;
+	freq.period = (char *) (o->period ? o->period : "");
+	call(c, TD_V1("Analysis", "Funnel"), &freq.base,
+	     &tandem__v1__funnel_response__descriptor, &md->funnel,
+	     &md->funnel_st);
 	/* PDSA cycles of the measure, drawn as spans on the charts. */
 	Tandem__V1__ListPdsaCyclesRequest preq
 	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
@@ -332,6 +344,7 @@ report_data_free(report_data *d)
 		free_msg(d->md[i].mdc_main);
 		free_msg(d->md[i].mdc_each);
 		free_msg(d->md[i].pdsa);
+		free_msg(d->md[i].funnel);
 	}
 	for (size_t i = 0; i < ns; i++) {
 		free_msg(d->rel ? d->rel[i] : NULL);

@@ -55,6 +55,8 @@ typedef struct report_measure_data {
 	report_call                           mdc_each_st;
 	Tandem__V1__ListPdsaCyclesResponse   *pdsa; /* the measure\'s cycles */
 	report_call                           pdsa_st;
+	Tandem__V1__FunnelResponse *funnel; /* every school, one period */
+	report_call                 funnel_st;
 } report_measure_data;
 
 typedef struct report_data {

@@ -132,6 +132,131 @@ deviance_section(FILE *f, const report_data *d, const report_measure_data *md)
 	render_html(f, "</table>\n</details>\n");
 }
 
+static int
+by_n(const void *a, const void *b)
+{
+	const Tandem__V1__FunnelUnit *x = *(Tandem__V1__FunnelUnit *const *) a;
+	const Tandem__V1__FunnelUnit *y = *(Tandem__V1__FunnelUnit *const *) b;
+	return (x->n > y->n) - (x->n < y->n);
+}
+
+static void
+funnel_section(FILE *f, const report_data *d, const report_measure_data *md)
+{
+	const Tandem__V1__FunnelResponse *r = md->funnel;
+	char                              id[200];
+	snprintf(id, sizeof(id), "funnel-%s", md->m.code);
+	report_measure_heading(f, "h4", &md->m, id);
+	if (r == NULL) {
+		report_unavailable(f, "Funnel plot", &md->funnel_st);
+		return;
+	}
+	size_t                   n = r->n_rows, k = 0;
+	Tandem__V1__FunnelUnit **u   = calloc(n ? n : 1, sizeof(*u));
+	const char             **lab = calloc(n ? n : 1, sizeof(*lab));
+	double                  *sz  = calloc(n ? n : 1, sizeof(double)),
+	       *val                  = calloc(n ? n : 1, sizeof(double)),
+	       *ln                   = calloc(n ? n : 1, sizeof(double)),
+	       *l95                  = calloc(n ? n : 1, sizeof(double)),
+	       *h95                  = calloc(n ? n : 1, sizeof(double)),
+	       *l998                 = calloc(n ? n : 1, sizeof(double)),
+	       *h998                 = calloc(n ? n : 1, sizeof(double));
+	unsigned char *out           = calloc(n ? n : 1, 1);
+	if (!u || !lab || !sz || !val || !ln || !l95 || !h95 || !l998 || !h998
+	    || !out) {
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r->rows[i]->n > 0) {
+			u[k++] = r->rows[i];
+		}
+	}
+	/* The limits at each school's size, in order of size, are the
+	 * funnel's curves. */
+	qsort(u, k, sizeof(*u), by_n);
+	for (size_t i = 0; i < k; i++) {
+		lab[i]  = figure_name(&d->names, u[i]->school);
+		sz[i]   = (double) u[i]->n;
+		val[i]  = u[i]->suppressed ? NAN : u[i]->value;
+		out[i]  = !u[i]->suppressed && u[i]->outside998;
+		ln[i]   = sz[i];
+		l95[i]  = u[i]->lo95;
+		h95[i]  = u[i]->hi95;
+		l998[i] = u[i]->lo998;
+		h998[i] = u[i]->hi998;
+	}
+	char title[400], sub[300], ylab[400];
+	figure_axis_label(&md->m, ylab, sizeof(ylab));
+	snprintf(title, sizeof(title), "Funnel plot: %s", md->m.name);
+	snprintf(sub, sizeof(sub),
+	         "%s \xc2\xb7 %d schools \xc2\xb7 network value %.2f "
+	         "\xc2\xb7 overdispersion \xcf\x86 = %.2f, "
+	         "\xcf\x84\xc2\xb2 = %.3g",
+	         r->period, (int) r->units, r->target, r->phi, r->tau2);
+	render_funnel g = {
+		.title      = title,
+		.subtitle   = sub,
+		.desc       = "one point per school at its number of students",
+		.y_label    = ylab,
+		.n          = k,
+		.labels     = lab,
+		.size       = sz,
+		.value      = val,
+		.outside    = out,
+		.target     = r->target,
+		.n_limits   = k,
+		.limit_n    = ln,
+		.lo95       = l95,
+		.hi95       = h95,
+		.lo998      = l998,
+		.hi998      = h998,
+		.inline_svg = 1,
+	};
+	render_html(f, "<figure>\n");
+	if (k < 2 || render_funnel_chart(f, &g) != 0) {
+		render_html(f, "<p class=\"note\">No funnel to draw.</p>\n");
+	}
+	render_html(f,
+	            "</figure>\n<details><summary>Numbers behind the chart"
+	            "</summary>\n<table class=\"num\" data-table=\"funnel\" "
+	            "data-measure=\"%e\">\n<tr><th>School</th><th>n</th>"
+	            "<th>Value</th><th>Adjusted z</th><th>Outside 99.8%%"
+	            "</th></tr>\n",
+	            md->m.code);
+	for (size_t i = 0; i < k; i++) {
+		render_html(f,
+		            "<tr data-unit=\"%e\"><td>%e <small "
+		            "class=\"code\">%e</small></td><td class=\"n\">"
+		            "%d</td>",
+		            u[i]->school, lab[i], u[i]->school, (int) u[i]->n);
+		if (u[i]->suppressed) {
+			render_html(f,
+			            "<td class=\"n\" colspan=\"3\">suppressed"
+			            "</td></tr>\n");
+		} else {
+			render_html(
+			    f,
+			    "<td class=\"n\" data-k=\"value\" "
+			    "data-v=\"%v\">%n</td><td class=\"n\">%n</td>"
+			    "<td>%s</td></tr>\n",
+			    u[i]->value, u[i]->value, 2, u[i]->z_adjusted, 2,
+			    u[i]->outside998 ? "yes" : "");
+		}
+	}
+	render_html(f, "</table>\n</details>\n");
+done:
+	free(u);
+	free(lab);
+	free(sz);
+	free(val);
+	free(ln);
+	free(l95);
+	free(h95);
+	free(l998);
+	free(h998);
+	free(out);
+}
+
 void
 report_learning(FILE *f, const report_data *d)
 {
@@ -146,11 +271,16 @@ report_learning(FILE *f, const report_data *d)
 	for (size_t i = 0; i < d->n_measures; i++) {
 		deviance_section(f, d, &d->md[i]);
 	}
-	render_html(f, "<h3 id=\"funnel\">Funnel plot</h3>\n");
-	report_call st
-	    = { TD_CODE_UNIMPLEMENTED,
-		"no funnel analysis in this server's Analysis service yet" };
-	report_unavailable(f, "Funnel plot", &st);
+	render_html(f,
+	            "<h3 id=\"funnel\">Funnel plots</h3>\n<p>Each "
+	            "school's value against its number of students: "
+	            "inside the funnel is what chance alone gives a school "
+	            "of that size (95%% and 99.8%% limits around the "
+	            "network's value); the schools outside 99.8%% are "
+	            "named.</p>\n");
+	for (size_t i = 0; i < d->n_measures; i++) {
+		funnel_section(f, d, &d->md[i]);
+	}
 }
 
 /* ---- 5. instruments ---- */
@@ -170,6 +300,7 @@ reliability(FILE *f, const report_data *d, size_t i)
 	            "<table class=\"num\" data-table=\"reliability\" "
 	            "data-survey=\"%e\">\n<tr><th>Construct</th><th>Items"
 	            "</th><th>Respondents</th><th>Cronbach's \xce\xb1</th>"
+	            "<th>McDonald's \xcf\x89</th>"
 	            "<th>%% favourable</th><th>Note</th></tr>\n",
 	            sv->code);
 	for (size_t k = 0; k < r->n_constructs; k++) {
@@ -180,15 +311,19 @@ reliability(FILE *f, const report_data *d, size_t i)
 		            c->construct, c->construct, (int) c->items);
 		if (c->suppressed) {
 			render_html(f,
-			            "<td class=\"n\" colspan=\"3\">suppressed"
+			            "<td class=\"n\" colspan=\"4\">suppressed"
 			            "</td>");
 		} else {
-			render_html(f,
-			            "<td class=\"n\">%d</td><td class=\"n\" "
-			            "data-k=\"alpha\" data-v=\"%v\">%n</td>"
-			            "<td class=\"n\">%n</td>",
-			            (int) c->n, c->alpha, c->alpha, 3,
-			            c->percent_favourable, 1);
+			render_html(
+			    f,
+			    "<td class=\"n\">%d</td><td class=\"n\" "
+			    "data-k=\"alpha\" data-v=\"%v\">%n</td>"
+			    "<td class=\"n\" data-k=\"omega\" "
+			    "data-v=\"%v\">%n</td><td class=\"n\">%n</td>",
+			    (int) c->n, c->alpha, c->alpha, 3,
+			    c->has_omega ? c->omega : NAN,
+			    c->has_omega ? c->omega : NAN, 3,
+			    c->percent_favourable, 1);
 		}
 		render_html(f, "<td>%e%s</td></tr>\n", c->note,
 		            !c->suppressed && c->alpha < 0.7
@@ -216,6 +351,7 @@ agreement(FILE *f, const report_data *d, size_t i)
 	            "</th><th>Exact</th><th>Adjacent</th><th>Weighted "
 	            "\xce\xba</th><th>ICC(2,1)</th></tr>\n",
 	            (int) r->double_scored, rb->code);
+
 	for (size_t k = 0; k < r->n_criteria; k++) {
 		const Tandem__V1__CriterionAgreement *c = r->criteria[k];
 		render_html(f, "<tr data-unit=\"%e\"><td>%e</td>",
@@ -235,7 +371,27 @@ agreement(FILE *f, const report_data *d, size_t i)
 		            c->kappa_quadratic, c->kappa_quadratic, 3,
 		            c->icc21, 3);
 	}
+	/* every criterion at once, as the CLI's "(pooled)" row */
+	if (!r->pooled_suppressed && r->pooled_pairs > 0) {
+		render_html(f,
+		            "<tr data-unit=\"(pooled)\"><td>every criterion"
+		            "</td><td class=\"n\">%d</td><td></td><td></td>"
+		            "<td class=\"n\" data-k=\"kappa\" data-v=\"%v\">"
+		            "%n</td><td></td></tr>\n",
+		            (int) r->pooled_pairs, r->pooled_kappa_quadratic,
+		            r->pooled_kappa_quadratic, 3);
+	}
 	render_html(f, "</table>\n");
+	if (!r->pooled_suppressed && r->pooled_has_alpha) {
+		render_html(f,
+		            "<p>Krippendorff's \xce\xb1 over every criterion: "
+		            "%n (ordinal), %n (interval), %n (nominal).</p>\n",
+		            r->pooled_alpha_ordinal, 3,
+		            r->pooled_alpha_interval, 3,
+		            r->pooled_alpha_nominal, 3);
+	} else if (r->pooled_note[0]) {
+		render_html(f, "<p class=\"muted\">%e</p>\n", r->pooled_note);
+	}
 }
 
 static void
