@@ -123,8 +123,40 @@ summary_facts(FILE *f, const report_data *d)
 	            "\xe2\x80\x9csuppressed\xe2\x80\x9d, charts leave a gap "
 	            "(a hollow square on the axis of a full-size chart), "
 	            "and no statistic uses them. "
-	            "Administrators see every value.</li>\n</ul>\n",
+	            "Administrators see every value.</li>\n",
 	            (int) supp, (int) min_n);
+	/* Why, as the server's disclosure module says it (each reason once).
+	 */
+	const char *seen[16];
+	size_t      ns = 0;
+	for (size_t i = 0; i < d->n_measures; i++) {
+		const Tandem__V1__SeriesResponse *rs[2]
+		    = { d->md[i].main, d->md[i].each };
+		for (int k = 0; k < 2; k++) {
+			const Tandem__V1__Disclosure *x
+			    = rs[k] != NULL ? rs[k]->disclosure : NULL;
+			for (size_t j = 0; x != NULL && j < x->n_reasons;
+			     j++) {
+				bool dup = false;
+				for (size_t s = 0; s < ns; s++) {
+					dup |= strcmp(seen[s], x->reasons[j])
+					    == 0;
+				}
+				if (!dup
+				    && ns < sizeof(seen) / sizeof(seen[0])) {
+					seen[ns++] = x->reasons[j];
+				}
+			}
+		}
+	}
+	if (ns > 0) {
+		render_html(f, "<li><strong>Why:</strong> ");
+		for (size_t s = 0; s < ns; s++) {
+			render_html(f, "%s%e", s ? "; " : "", seen[s]);
+		}
+		render_html(f, ".</li>\n");
+	}
+	render_html(f, "</ul>\n");
 
 	/* Schools reporting per measure, in the latest month. */
 	render_html(f,
