@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cmd_analyze.h"
-#include "svg.h"
+#include "figures.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 #define LEVEL(x) (1u << TANDEM__V1__SCOPE_LEVEL__##x)
@@ -54,63 +54,45 @@ by_shrunken(const void *a, const void *b)
 }
 
 static int
-deviance_svg(const analyze_opts                         *o,
-             const Tandem__V1__PositiveDevianceResponse *r,
-             Tandem__V1__DeviantRow **rows, double threshold)
+deviance_svg(cli *c, const analyze_opts *o,
+             const Tandem__V1__PositiveDevianceResponse *r, double threshold)
 {
-	size_t         n    = r->n_rows;
-	const char   **code = calloc(n, sizeof(*code));
-	double        *pr   = calloc(n, sizeof(*pr));
-	double        *ac   = calloc(n, sizeof(*ac));
-	double        *lo   = calloc(n, sizeof(*lo));
-	double        *hi   = calloc(n, sizeof(*hi));
-	unsigned char *fl   = calloc(n, 1);
-	FILE          *f    = NULL;
-	int            rv   = 1;
-	char           title[256], sub[256];
-	if (!code || !pr || !ac || !lo || !hi || !fl) {
-		fprintf(stderr, "tandem: analyze %s: out of memory\n", o->sub);
-		goto done;
+	Tandem__V1__ListSchoolsRequest lreq
+	    = TANDEM__V1__LIST_SCHOOLS_REQUEST__INIT;
+	Tandem__V1__ListSchoolsResponse *ls = NULL;
+	figure_measure                   m;
+	figure_names                     nm = { 0 };
+	td_status                        st = { 0 };
+	/* Names and units make the chart readable; without them it still
+	 * draws, with the codes. */
+	if (figure_measure_fetch(cli_client(c), o->measure, &m, &st)
+	        != TD_CODE_OK
+	    || td_registry_list_schools(cli_client(c), &lreq, &ls, &st)
+	        != TD_CODE_OK) {
+		fprintf(
+		    stderr,
+		    "tandem: analyze %s: names are not available (%s); the "
+		    "chart uses codes\n",
+		    o->sub, st.message);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const Tandem__V1__DeviantRow *w = rows[i];
-		code[i]                         = w->school;
-		pr[i] = w->suppressed ? NAN : w->predicted;
-		ac[i] = w->suppressed ? NAN : w->actual;
-		lo[i] = w->suppressed ? NAN : w->pi_low;
-		hi[i] = w->suppressed ? NAN : w->pi_high;
-		fl[i] = w->flagged && !w->suppressed;
+	td_status_reset(&st);
+	if (figure_names_from(&nm, ls) != 0) {
+		memset(&nm, 0, sizeof(nm));
 	}
-	snprintf(title, sizeof(title), "Positive deviance: %s", o->measure);
-	snprintf(sub, sizeof(sub),
-	         "%s%sN = %d schools, R² = %.3f; flagged: studentized > %.3f "
-	         "and shrunken > 0",
-	         r->period, r->period[0] ? " · " : "", r->units, r->r_squared,
-	         threshold);
-	td_svg_scatter_data g = {
-		.title     = title,
-		.subtitle  = sub,
-		.n         = n,
-		.codes     = code,
-		.predicted = pr,
-		.actual    = ac,
-		.pi_lo     = lo,
-		.pi_hi     = hi,
-		.flagged   = fl,
-	};
-	if ((f = analyze_svg_open(o, o->svg)) != NULL) {
-		rv = analyze_svg_close(o, o->svg, f, td_svg_scatter(f, &g));
+	FILE *f  = analyze_svg_open(o, o->svg);
+	int   rv = 1;
+	if (f != NULL) {
+		rv = analyze_svg_close(
+		    o, o->svg, f,
+		    figure_deviance(f, &m, r, &nm, threshold, false));
 		if (rv == 0) {
 			fprintf(stderr, "tandem: wrote %s\n", o->svg);
 		}
 	}
-done:
-	free(code);
-	free(pr);
-	free(ac);
-	free(lo);
-	free(hi);
-	free(fl);
+	figure_names_free(&nm);
+	if (ls != NULL) {
+		protobuf_c_message_free_unpacked(&ls->base, NULL);
+	}
 	return rv;
 }
 
@@ -285,7 +267,7 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 			        "%s not written\n",
 			        o->sub, o->svg);
 		} else {
-			rv = deviance_svg(o, r, rows, threshold);
+			rv = deviance_svg(c, o, r, threshold);
 		}
 	}
 	free(rows);

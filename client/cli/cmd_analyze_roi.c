@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cmd_analyze.h"
-#include "svg.h"
+#include "figures.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 #define NO_RATIO "effect CI includes 0: no ratio"
@@ -369,61 +369,50 @@ sensitivity_tables(cli *c, const Tandem__V1__RoiRow *w, out_table **t)
 /* ---- the command ---- */
 
 static int
-roi_svg(const analyze_opts *o, const Tandem__V1__RoiResponse *r,
-        Tandem__V1__RoiRow **rows)
+roi_svg(cli *c, const analyze_opts *o, const Tandem__V1__RoiResponse *r)
 {
-	size_t       n   = r->n_rows;
-	const char **lab = calloc(n, sizeof(*lab));
-	double      *eff = calloc(n, sizeof(*eff));
-	double      *lo  = calloc(n, sizeof(*lo));
-	double      *hi  = calloc(n, sizeof(*hi));
-	double      *cst = calloc(n, sizeof(*cst));
-	FILE        *f   = NULL;
-	int          rv  = 1;
-	char         title[256], sub[256];
-	if (!lab || !eff || !lo || !hi || !cst) {
+	Tandem__V1__ListInstrumentsRequest req
+	    = TANDEM__V1__LIST_INSTRUMENTS_REQUEST__INIT;
+	Tandem__V1__ListInstrumentsResponse *reg = NULL;
+	figure_measure                       m;
+	td_status                            st = { 0 };
+	const char **names = calloc(r->n_rows ? r->n_rows : 1, sizeof(*names));
+	int          rv    = 1;
+	if (names == NULL) {
 		fprintf(stderr, "tandem: analyze roi: out of memory\n");
-		goto done;
+		return 1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const Tandem__V1__RoiRow *w = rows[i];
-		/* No estimate (suppressed, or no schools to compare): left
-		 * out of the plane and counted in its note. */
-		bool ok = !w->suppressed && has_impact(w) && w->total_cost > 0;
-		lab[i]  = w->activity;
-		eff[i]  = ok ? w->hedges_g : NAN;
-		lo[i]   = ok ? w->g_low : NAN;
-		hi[i]   = ok ? w->g_high : NAN;
-		cst[i]  = ok ? w->cost_per_student : NAN;
+	if (td_registry_list_instruments(cli_client(c), &req, &reg, &st)
+	    != TD_CODE_OK) {
+		fprintf(stderr,
+		        "tandem: analyze roi: names are not available (%s); "
+		        "the chart uses codes\n",
+		        st.message);
 	}
-	snprintf(title, sizeof(title), "Cost-effectiveness: %s", o->measure);
-	snprintf(sub, sizeof(sub),
-	         "costs per student in %d dollars%s, discounted %.1f%% · "
-	         "bootstrap %d, seed %" PRIu64,
-	         r->base_year, r->price_adjusted ? "" : " (nominal)",
-	         100 * r->discount_rate, r->bootstrap, r->seed);
-	td_svg_ce g = {
-		.title     = title,
-		.subtitle  = sub,
-		.n         = n,
-		.labels    = lab,
-		.effect    = eff,
-		.effect_lo = lo,
-		.effect_hi = hi,
-		.cost      = cst,
-	};
-	if ((f = analyze_svg_open(o, o->svg)) != NULL) {
-		rv = analyze_svg_close(o, o->svg, f, td_svg_ce_plane(f, &g));
+	td_status_reset(&st);
+	figure_measure_from(&m, o->measure, reg);
+	for (size_t i = 0; reg != NULL && i < r->n_rows; i++) {
+		for (size_t j = 0; j < reg->n_activities; j++) {
+			if (strcmp(reg->activities[j]->activity,
+			           r->rows[i]->activity)
+			        == 0
+			    && reg->activities[j]->name[0]) {
+				names[i] = reg->activities[j]->name;
+			}
+		}
+	}
+	FILE *f = analyze_svg_open(o, o->svg);
+	if (f != NULL) {
+		rv = analyze_svg_close(o, o->svg, f,
+		                       figure_plane(f, &m, r, names, false));
 		if (rv == 0) {
 			fprintf(stderr, "tandem: wrote %s\n", o->svg);
 		}
 	}
-done:
-	free(lab);
-	free(eff);
-	free(lo);
-	free(hi);
-	free(cst);
+	free(names);
+	if (reg != NULL) {
+		protobuf_c_message_free_unpacked(&reg->base, NULL);
+	}
 	return rv;
 }
 
@@ -542,7 +531,7 @@ analyze_roi(cli *c, const analyze_opts *o)
 			        "draw; %s not written\n",
 			        o->svg);
 		} else {
-			rv = roi_svg(o, r, rows);
+			rv = roi_svg(c, o, r);
 		}
 	}
 	free(rows);

@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "cmd_analyze.h"
-#include "svg.h"
+#include "figures.h"
 
-#define NCOLS(a)   (sizeof(a) / sizeof((a)[0]))
-#define ALL_LEVELS 0x1fu
+#define NCOLS(a)      (sizeof(a) / sizeof((a)[0]))
+#define ALL_LEVELS    0x1fu
+#define SVG_MAX_SPANS 24 /* PDSA cycles drawn on one chart */
 
 static bool
 is_rate_chart(const char *chart)
@@ -53,38 +54,6 @@ period_at(const Tandem__V1__Series *s, int32_t i, char *buf, size_t size)
 	}
 	snprintf(buf, size, "#%d", (int) i);
 	return buf;
-}
-
-/* centre_known marks the points whose centre means something: a segment
- * (before or after --split-at) whose points are all suppressed has no
- * centre, though the proto carries one (0). Returns a malloc'd array of
- * n flags, or NULL when out of memory. */
-static bool *
-centre_known(const Tandem__V1__Series *s, const char *split_at)
-{
-	size_t n     = s->n_points;
-	size_t split = 0;
-	bool  *known = calloc(n ? n : 1, sizeof(*known));
-	if (known == NULL) {
-		return NULL;
-	}
-	for (size_t j = 0; split_at != NULL && j < n && split == 0; j++) {
-		if (strcmp(s->points[j]->period, split_at) == 0
-		    || strcmp(s->points[j]->period_start, split_at) == 0) {
-			split = j;
-		}
-	}
-	size_t bounds[3] = { 0, split ? split : n, n };
-	for (int g = 0; g < 2; g++) {
-		bool any = false;
-		for (size_t j = bounds[g]; j < bounds[g + 1]; j++) {
-			any |= !s->points[j]->suppressed;
-		}
-		for (size_t j = bounds[g]; j < bounds[g + 1]; j++) {
-			known[j] = any;
-		}
-	}
-	return known;
 }
 
 static double
@@ -131,8 +100,8 @@ points_table(const Tandem__V1__SeriesResponse *r, bool control,
 	out_table *t = out_table_create("points", k, cols);
 	int        d = analyze_decimals(max_abs_value(r));
 	for (size_t i = 0; i < r->n_series; i++) {
-		const Tandem__V1__Series *s     = r->series[i];
-		bool                     *known = centre_known(s, split_at);
+		const Tandem__V1__Series *s = r->series[i];
+		bool *known                 = figure_centre_known(s, split_at);
 		for (size_t j = 0; j < s->n_points; j++) {
 			const Tandem__V1__Point *p = s->points[j];
 			bool ok                    = known == NULL || known[j];
@@ -272,94 +241,72 @@ summary_table(const Tandem__V1__SeriesResponse *r, int rules)
 
 /* series_svg draws one series; returns 0 or 1 after a message. */
 static int
-series_svg(const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
+series_svg(const analyze_opts *o, const figure_measure *m,
            const Tandem__V1__Series *s, bool control, const char *chart,
-           const char *path)
+           const Tandem__V1__ListPdsaCyclesResponse *pdsa, const char *path)
 {
-	size_t       n     = s->n_points;
-	const char **x     = calloc(n, sizeof(*x));
-	double      *v     = calloc(n, sizeof(*v));
-	double      *ce    = calloc(n, sizeof(*ce));
-	double      *lo    = calloc(n, sizeof(*lo));
-	double      *hi    = calloc(n, sizeof(*hi));
-	unsigned    *flags = calloc(n, sizeof(*flags));
-	bool        *known = centre_known(s, o->split_at);
-	FILE        *f     = NULL;
-	int          rv    = 1;
-	bool         lim   = false;
-	bool         mr    = control && strcmp(chart, "mr") == 0;
-	size_t       base  = 0;
-	char         title[256], sub[256];
-
-	if (!x || !v || !ce || !lo || !hi || !flags || !known) {
-		fprintf(stderr, "tandem: analyze %s: out of memory\n", o->sub);
-		goto done;
-	}
-	for (size_t j = 0; j < n; j++) {
-		const Tandem__V1__Point *p = s->points[j];
-		x[j]                       = p->period;
-		v[j]
-		    = p->suppressed || (mr && !p->has_limits) ? NAN : p->value;
-		ce[j] = known[j] && isfinite(p->centre) ? p->centre : NAN;
-		lo[j] = p->has_limits && isfinite(p->lcl) ? p->lcl : NAN;
-		hi[j] = p->has_limits && isfinite(p->ucl) ? p->ucl : NAN;
-		lim |= p->has_limits;
-		flags[j] = (p->outside_limits ? TD_SVG_SIGNAL : 0)
-		    | (p->run_signal ? TD_SVG_RUN : 0)
-		    | (mr && !p->has_limits && !p->suppressed ? TD_SVG_MISSING
-		                                              : 0);
-	}
-	/* A frozen baseline is marked after its last point; a baseline of
-	 * every point is no marker at all. */
-	while (o->baseline > 0 && base < n && s->points[base]->baseline) {
-		base++;
-	}
-	snprintf(title, sizeof(title), "%s: %s", chart_title(chart),
-	         o->measure);
-	static const char *rules[]   = { "Anhøj", "IHI", "NHS" };
-	char               extra[96] = "";
+	char title[400], sub[512], extra[96] = "";
+	snprintf(title, sizeof(title), "%s: %s", chart_title(chart), m->name);
+	static const char *rules[] = { "Anh\xc3\xb8j", "IHI", "NHS" };
 	if (o->split_at != NULL) {
-		snprintf(extra, sizeof(extra), " · split at %s", o->split_at);
+		snprintf(extra, sizeof(extra), " \xc2\xb7 split at %s",
+		         o->split_at);
 	}
-	snprintf(sub, sizeof(sub), "%s · by %s · %s rules%s%s%s",
+	snprintf(sub, sizeof(sub), "%s \xc2\xb7 by %s \xc2\xb7 %s rules%s%s%s",
 	         s->label[0] ? s->label : s->unit,
 	         analyze_grain_name(o->grain),
 	         rules[o->rules >= 0 && o->rules < 3 ? o->rules : 0], extra,
-	         s->note[0] ? " · " : "", s->note);
-	td_svg_series g = {
-		.title        = title,
-		.subtitle     = sub,
-		.y_label      = o->measure,
-		.centre_label = control ? "Mean" : "Median",
-		.n            = n,
-		.x_labels     = x,
-		.values       = v,
-		.centre       = ce,
-		.lcl          = lim ? lo : NULL,
-		.ucl          = lim ? hi : NULL,
-		.flags        = flags,
-		.baseline_n   = base < n ? base : 0,
+	         s->note[0] ? " \xc2\xb7 " : "", s->note);
+	figure_series_opts fo = {
+		.title    = title,
+		.subtitle = sub,
+		.grain    = o->grain,
+		.control  = control,
+		.chart    = chart,
+		.split_at = o->split_at,
+		.baseline = o->baseline > 0,
 	};
-	if ((f = analyze_svg_open(o, path)) == NULL) {
-		goto done;
+	/* The measure's PDSA cycles for this unit, as spans. */
+	render_span sp[SVG_MAX_SPANS];
+	char        lab[SVG_MAX_SPANS][96];
+	fo.n_spans = figure_pdsa_spans(pdsa, s->unit, sp, lab, SVG_MAX_SPANS);
+	fo.spans   = sp;
+	FILE *f    = analyze_svg_open(o, path);
+	if (f == NULL) {
+		return 1;
 	}
-	rv = analyze_svg_close(o, path, f, td_svg_series_chart(f, &g));
-done:
-	free(x);
-	free(v);
-	free(ce);
-	free(lo);
-	free(hi);
-	free(flags);
-	free(known);
-	return rv;
+	return analyze_svg_close(o, path, f, figure_series(f, m, s, &fo));
 }
 
 static int
-series_svgs(const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
+series_svgs(cli *c, const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
             bool control, const char *chart)
 {
-	char   path[1024], first[1024] = "", last[1024] = "";
+	char           path[1024], first[1024] = "", last[1024] = "";
+	figure_measure m;
+	td_status      st = { 0 };
+	/* The registry names the measure and its unit and direction; without
+	 * it the chart still draws, with the code. */
+	if (figure_measure_fetch(cli_client(c), o->measure, &m, &st)
+	    != TD_CODE_OK) {
+		fprintf(stderr,
+		        "tandem: analyze %s: the measure's name is not "
+		        "available (%s); the chart uses its code\n",
+		        o->sub, st.message);
+	}
+	td_status_reset(&st);
+	/* PDSA cycles are drawn when the server has them (and the role may
+	 * read them); a chart without them is still the chart. */
+	Tandem__V1__ListPdsaCyclesRequest preq
+	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__ListPdsaCyclesResponse *pdsa = NULL;
+	preq.measure                             = (char *) o->measure;
+	if (td_improvement_list_pdsa_cycles(cli_client(c), &preq, &pdsa, &st)
+	    != TD_CODE_OK) {
+		pdsa = NULL;
+	}
+	td_status_reset(&st);
+	int    rv    = 0;
 	size_t drawn = 0, empty = 0;
 	bool   several = r->n_series > 1;
 	for (size_t i = 0; i < r->n_series; i++) {
@@ -370,13 +317,20 @@ series_svgs(const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
 		}
 		if (analyze_svg_path(o, s->unit, several, path, sizeof(path))
 		        != 0
-		    || series_svg(o, r, s, control, chart, path) != 0) {
-			return 1;
+		    || series_svg(o, &m, s, control, chart, pdsa, path) != 0) {
+			rv = 1;
+			break;
 		}
 		if (drawn++ == 0) {
 			strcpy(first, path);
 		}
 		strcpy(last, path);
+	}
+	if (pdsa != NULL) {
+		protobuf_c_message_free_unpacked(&pdsa->base, NULL);
+	}
+	if (rv != 0) {
+		return rv;
 	}
 	if (drawn == 0) {
 		fprintf(stderr,
@@ -490,7 +444,7 @@ series_command(cli *c, const analyze_opts *o, bool control)
 		summary_table(r, o->rules),
 	};
 	analyze_print(c, line, about, tables, 3);
-	rv = o->svg != NULL ? series_svgs(o, r, control, chart) : 0;
+	rv = o->svg != NULL ? series_svgs(c, o, r, control, chart) : 0;
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	return rv;
 }

@@ -29,6 +29,8 @@ static const cli_command commands[] = {
 	{ "sample", cmd_sample,
 	  "write a sample network's CSV files to try Tandem with" },
 	{ "admin", cmd_admin, "API clients and the audit log" },
+	{ "report", cmd_report,
+	  "write the council's report: one self-contained HTML page" },
 };
 
 static void

@@ -156,10 +156,13 @@ analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		}
 	} else if (call->who.role == RPC_ROLE_SCHOOL
 	           || call->who.role == RPC_ROLE_DISTRICT) {
-		/* every unit of a level, or the network: a district client
-		 * may see its own schools side by side */
-		if (!(spec->level == 's' && spec->district != NULL
-		      && analysis_scope_district(call, spec->district))) {
+		/* every unit of a level: a district client may see its own
+		 * schools side by side. The network pooled is open to both,
+		 * so a school reads itself against the network (the report's
+		 * school view); it describes every school at once. */
+		if (spec->level != 'n'
+		    && !(spec->level == 's' && spec->district != NULL
+		         && analysis_scope_district(call, spec->district))) {
 			if (call->code == TD_CODE_OK) {
 				rpc_fail(call, TD_CODE_PERMISSION_DENIED,
 				         "client %s may read only its own %s",

@@ -1,269 +1,29 @@
 /* SPDX-License-Identifier: MIT
- * Tests of the SVG chart writers: the output is well-formed XML (checked by
- * a small checker here and by xmllint when it is installed), draws the
- * expected points and labels, escapes caller text, and rejects bad input
- * without writing anything.
+ * Tests of the rendering module's charts: well-formed, self-contained SVG
+ * that draws the expected points, limits and labels, escapes caller text,
+ * ignores the locale, and rejects bad input without writing anything.
+ * render_charts_test.c tests what a reader sees (dates, signals, target,
+ * small multiples, icons, the page).
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
-
-#include <ctype.h>
-#include <locale.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "svg.h"
-
-/* ------------------------------------------------------------------ */
-/* Capturing output and checking it. */
-
-typedef struct capture {
-	FILE  *f;
-	char  *buf;
-	size_t len;
-} capture;
-
-static void
-cap_open(capture *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f   = open_memstream(&c->buf, &c->len);
-	assert_non_null(c->f);
-}
-
-static void
-cap_close(capture *c)
-{
-	assert_int_equal(fclose(c->f), 0);
-}
-
-static size_t
-count(const char *hay, const char *needle)
-{
-	size_t n = 0;
-	for (const char *p = strstr(hay, needle); p;
-	     p             = strstr(p + 1, needle)) {
-		n++;
-	}
-	return n;
-}
-
-/* A small well-formedness checker: one root element, properly nested and
- * closed tags, quoted attributes without '<', only the five predefined
- * entities or numeric references, no stray '<' in text. Returns NULL or
- * what is wrong. */
-static const char *
-check_entity(const char **pp)
-{
-	static const char *const ok[]
-	    = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
-	const char *p = *pp;
-	for (int i = 0; i < 5; i++) {
-		size_t n = strlen(ok[i]);
-		if (strncmp(p, ok[i], n) == 0) {
-			*pp = p + n;
-			return NULL;
-		}
-	}
-	if (p[1] == '#') {
-		const char *q = p + 2;
-		if (*q == 'x') {
-			q++;
-		}
-		if (!isxdigit((unsigned char) *q)) {
-			return "bad numeric reference";
-		}
-		while (isxdigit((unsigned char) *q)) {
-			q++;
-		}
-		if (*q != ';') {
-			return "unterminated numeric reference";
-		}
-		*pp = q + 1;
-		return NULL;
-	}
-	return "unknown entity";
-}
-
-static const char *
-xml_check(const char *s)
-{
-	char        stack[64][32];
-	int         depth = 0, roots = 0;
-	const char *p = s;
-	const char *err;
-	while (*p) {
-		if (*p == '&') {
-			if ((err = check_entity(&p)) != NULL) {
-				return err;
-			}
-			continue;
-		}
-		if (*p != '<') {
-			p++;
-			continue;
-		}
-		if (strncmp(p, "<?", 2) == 0) {
-			p = strstr(p, "?>");
-			if (p == NULL) {
-				return "unterminated processing instruction";
-			}
-			p += 2;
-			continue;
-		}
-		if (strncmp(p, "<!--", 4) == 0) {
-			p = strstr(p, "-->");
-			if (p == NULL) {
-				return "unterminated comment";
-			}
-			p += 3;
-			continue;
-		}
-		int closing = p[1] == '/';
-		p += closing ? 2 : 1;
-		char name[32];
-		int  n = 0;
-		while (isalnum((unsigned char) *p) || *p == '-' || *p == ':') {
-			if (n < 31) {
-				name[n++] = *p;
-			}
-			p++;
-		}
-		name[n] = '\0';
-		if (n == 0) {
-			return "'<' without a tag name";
-		}
-		if (closing) {
-			while (*p == ' ') {
-				p++;
-			}
-			if (*p != '>') {
-				return "junk in closing tag";
-			}
-			p++;
-			if (depth == 0
-			    || strcmp(stack[depth - 1], name) != 0) {
-				return "closing tag does not match";
-			}
-			depth--;
-			continue;
-		}
-		/* attributes */
-		for (;;) {
-			while (*p == ' ' || *p == '\n' || *p == '\t') {
-				p++;
-			}
-			if (*p == '>' || (p[0] == '/' && p[1] == '>')) {
-				break;
-			}
-			if (!isalpha((unsigned char) *p)) {
-				return "bad attribute name";
-			}
-			while (isalnum((unsigned char) *p) || *p == '-'
-			       || *p == ':' || *p == '_') {
-				p++;
-			}
-			if (*p++ != '=') {
-				return "attribute without '='";
-			}
-			if (*p++ != '"') {
-				return "attribute value not quoted";
-			}
-			while (*p != '"') {
-				if (*p == '\0' || *p == '<') {
-					return "bad attribute value";
-				}
-				if (*p == '&') {
-					if ((err = check_entity(&p)) != NULL) {
-						return err;
-					}
-				} else {
-					p++;
-				}
-			}
-			p++;
-		}
-		if (depth == 0) {
-			roots++;
-		}
-		if (*p == '/') {
-			p += 2;
-			continue;
-		}
-		p++;
-		if (depth == 64) {
-			return "nested too deep";
-		}
-		snprintf(stack[depth++], sizeof stack[0], "%s", name);
-	}
-	if (depth != 0) {
-		return "unclosed element";
-	}
-	if (roots != 1) {
-		return "not exactly one root element";
-	}
-	return NULL;
-}
-
-/* Checks with the tiny checker, and with xmllint when it is installed. */
-static void
-assert_well_formed(const char *svg)
-{
-	const char *err = xml_check(svg);
-	if (err != NULL) {
-		fail_msg("not well-formed: %s", err);
-	}
-	assert_non_null(strstr(svg, "<?xml version=\"1.0\""));
-	assert_non_null(strstr(svg, "viewBox=\"0 0 900 420\""));
-	/* self-contained: nothing fetched from elsewhere */
-	assert_null(strstr(svg, "href"));
-	assert_null(strstr(svg, "@import"));
-	assert_null(strstr(svg, "<script"));
-	if (system("command -v xmllint >/dev/null 2>&1") == 0) {
-		char path[] = "/tmp/td_svg_test_XXXXXX";
-		int  fd     = mkstemp(path);
-		assert_true(fd >= 0);
-		FILE *f = fdopen(fd, "w");
-		assert_non_null(f);
-		fputs(svg, f);
-		fclose(f);
-		char cmd[128];
-		snprintf(cmd, sizeof cmd, "xmllint --noout %s", path);
-		int rc = system(cmd);
-		unlink(path);
-		assert_int_equal(rc, 0);
-	}
-}
+#include "render_util.h"
 
 /* ------------------------------------------------------------------ */
 /* Fixtures. */
 
-static const char *const months[] = {
-	"2023-09", "2023-10", "2023-11", "2023-12", "2024-01", "2024-02",
-	"2024-03", "2024-04", "2024-05", "2024-06", "2024-09", "2024-10",
-};
-
 static void
-run_chart(td_svg_series *s, double *v, double *c, unsigned *fl)
+run_chart(render_series *s, double *v, double *c, unsigned *fl)
 {
 	static const double vals[12] = { 93.9, 93.6, 93.4, 92.6, 93.1, 92.6,
 		                         93.1, 93.4, 93.0, 92.9, 95.3, 95.0 };
 	memcpy(v, vals, sizeof vals);
 	for (int i = 0; i < 12; i++) {
 		c[i]  = 93.1;
-		fl[i] = i >= 10 ? TD_SVG_RUN : 0;
+		fl[i] = i >= 10 ? RENDER_RUN : 0;
 	}
 	v[4]  = NAN; /* suppressed */
 	v[6]  = NAN;
-	fl[3] = TD_SVG_SIGNAL;
-	fl[8] = TD_SVG_EXCLUDED;
+	fl[3] = RENDER_SIGNAL;
+	fl[8] = RENDER_EXCLUDED;
 	memset(s, 0, sizeof *s);
 	s->title        = "Attendance <network> & \"friends\"";
 	s->subtitle     = "Centre = median of the baseline";
@@ -283,30 +43,36 @@ static void
 test_series_chart_well_formed_with_points_and_note(void **state)
 {
 	(void) state;
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	capture       cap;
 	run_chart(&s, v, c, fl);
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
-	/* 10 drawn points, 2 marked as having no value */
-	assert_int_equal(count(cap.buf, "class=\"pt\""), 10);
+	/* 7 plain points, 3 signal points, 2 with no value */
+	assert_int_equal(count(cap.buf, "class=\"pt\""), 7);
+	assert_int_equal(count(cap.buf, "class=\"pt sig\""), 3);
 	assert_int_equal(count(cap.buf, "class=\"noval\""), 2);
 	assert_non_null(strstr(cap.buf, ">2 points suppressed<"));
-	/* one signal (red), two run points (orange), one excluded (hollow) */
-	assert_int_equal(count(cap.buf, "(signal)</title>"), 1);
-	assert_int_equal(count(cap.buf, "(run, shift or trend)</title>"), 2);
+	/* one outside the limits, two in a run, one excluded (hollow); no
+	 * direction given, so neither improvement nor concern */
+	assert_int_equal(count(cap.buf, "(outside the limits, special "), 1);
+	assert_int_equal(count(cap.buf, "(run, shift or trend, special "), 2);
 	assert_int_equal(count(cap.buf, "(excluded)</title>"), 1);
 	/* legend names what is drawn, baseline marker present */
 	assert_non_null(strstr(cap.buf, ">Median<"));
-	assert_non_null(strstr(cap.buf, ">Signal<"));
-	assert_non_null(strstr(cap.buf, ">Run, shift or trend<"));
+	assert_non_null(strstr(cap.buf, ">Signal (no direction set)<"));
 	assert_non_null(strstr(cap.buf, ">Excluded<"));
 	assert_non_null(strstr(cap.buf, ">baseline<"));
-	assert_null(strstr(cap.buf, ">Limits<")); /* none given */
+	assert_null(strstr(cap.buf, "Control limits")); /* none given */
+	/* a text alternative: title and desc */
+	assert_non_null(strstr(cap.buf, "<title>Attendance &lt;network"));
+	assert_non_null(strstr(cap.buf, "<desc>Centre = median"));
+	/* the centre is labelled with its value at the right */
+	assert_non_null(strstr(cap.buf, ">Median 93.10</text>"));
 	free(cap.buf);
 }
 
@@ -314,7 +80,7 @@ static void
 test_text_is_escaped(void **state)
 {
 	(void) state;
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	capture       cap;
@@ -327,7 +93,7 @@ test_text_is_escaped(void **state)
 	s.x_labels = odd;
 	s.y_label  = "Zoë's <rate> & \"more\"";
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_non_null(strstr(cap.buf,
@@ -354,8 +120,8 @@ test_limits_step_and_break_at_split(void **state)
 		lo[i] = c[i] - 18.0 + (i % 2); /* per-point limits: steps */
 		hi[i] = c[i] + 18.0 - (i % 2);
 	}
-	fl[2]           = TD_SVG_SIGNAL;
-	td_svg_series s = { 0 };
+	fl[2]           = RENDER_SIGNAL;
+	render_series s = { 0 };
 	s.title         = "i-chart";
 	s.n             = 12;
 	s.x_labels      = months;
@@ -366,7 +132,7 @@ test_limits_step_and_break_at_split(void **state)
 	s.flags         = fl;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	/* the centre path is broken once, at the split */
@@ -382,7 +148,9 @@ test_limits_step_and_break_at_split(void **state)
 	assert_int_equal(m, 2);
 	/* limits drawn dashed, in the legend */
 	assert_int_equal(count(cap.buf, "stroke-dasharray=\"6 4\" d=\""), 2);
-	assert_non_null(strstr(cap.buf, ">Limits<"));
+	assert_non_null(strstr(cap.buf, ">Control limits (LCL, UCL)<"));
+	assert_non_null(strstr(cap.buf, ">UCL 509.0</text>"));
+	assert_non_null(strstr(cap.buf, ">LCL 475.0</text>"));
 	assert_null(strstr(cap.buf, ">baseline<"));
 	free(cap.buf);
 }
@@ -401,13 +169,13 @@ test_many_points_thin_the_x_labels(void **state)
 		         i % 12 + 1);
 		xl[i] = lab[i];
 	}
-	td_svg_series s = { 0 };
+	render_series s = { 0 };
 	s.n             = N;
 	s.x_labels      = xl;
 	s.values        = v;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), N);
@@ -428,12 +196,12 @@ test_axis_ticks_are_nice(void **state)
 {
 	(void) state;
 	double        v[3] = { 3.0, 50.0, 97.0 };
-	td_svg_series s    = { 0 };
+	render_series s    = { 0 };
 	s.n                = 3;
 	s.values           = v;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	/* 0, 20, ..., 100: steps of 1-2-5, not dipping below zero */
 	static const char *const ticks[]
@@ -451,7 +219,7 @@ test_axis_ticks_are_nice(void **state)
 	s.n           = 2;
 	s.values      = big;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_non_null(strstr(cap.buf, ">20,000</text>"));
 	free(cap.buf);
@@ -462,15 +230,15 @@ test_all_suppressed_and_single_point_draw(void **state)
 {
 	(void) state;
 	double        v[4]  = { NAN, NAN, NAN, NAN };
-	unsigned      fl[4] = { 0, 0, 0, TD_SVG_MISSING };
-	td_svg_series s     = { 0 };
+	unsigned      fl[4] = { 0, 0, 0, RENDER_MISSING };
+	render_series s     = { 0 };
 	s.title             = "All suppressed";
 	s.n                 = 4;
 	s.values            = v;
 	s.flags             = fl;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 0);
@@ -481,13 +249,13 @@ test_all_suppressed_and_single_point_draw(void **state)
 	free(cap.buf);
 
 	double one = 42.0, c = 40.0;
-	s            = (td_svg_series) { 0 };
+	s            = (render_series) { 0 };
 	s.n          = 1;
 	s.values     = &one;
 	s.centre     = &c;
 	s.baseline_n = 1;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 1);
@@ -500,37 +268,38 @@ test_bad_input_rejected_and_nothing_written(void **state)
 {
 	(void) state;
 	double        v[3] = { 1.0, 2.0, 3.0 };
-	td_svg_series s    = { 0 };
+	render_series s    = { 0 };
 	capture       cap;
 	s.n      = 3;
 	s.values = v;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(NULL, &s), TD_EINVAL);
-	assert_int_equal(td_svg_series_chart(cap.f, NULL), TD_EINVAL);
+	assert_int_equal(render_series_chart(NULL, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, NULL), TD_EINVAL);
 	s.n = 0;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.n      = 3;
 	s.values = NULL;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.values     = v;
 	s.baseline_n = 4;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	s.baseline_n = 0;
 	v[1]         = INFINITY;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 	v[1]          = 2.0;
 	double lim[3] = { 0.0, -INFINITY, 0.0 };
 	s.lcl         = lim;
-	assert_int_equal(td_svg_series_chart(cap.f, &s), TD_EINVAL);
+	assert_int_equal(render_series_chart(cap.f, &s), TD_EINVAL);
 
-	td_svg_scatter_data sc = { 0 };
-	assert_int_equal(td_svg_scatter(cap.f, &sc), TD_EINVAL);
-	td_svg_ce ce = { 0 };
-	assert_int_equal(td_svg_ce_plane(cap.f, &ce), TD_EINVAL);
+	render_scatter sc = { 0 };
+	assert_int_equal(render_scatter_chart(cap.f, &sc), TD_EINVAL);
+	render_plane ce = { 0 };
+	assert_int_equal(render_plane_chart(cap.f, &ce), TD_EINVAL);
 	ce.n      = 3;
 	ce.effect = v;
 	ce.cost   = v;
-	assert_int_equal(td_svg_ce_plane(cap.f, &ce), TD_EINVAL); /* labels */
+	assert_int_equal(render_plane_chart(cap.f, &ce),
+	                 TD_EINVAL); /* labels */
 	cap_close(&cap);
 	assert_int_equal(cap.len, 0);
 	free(cap.buf);
@@ -544,12 +313,12 @@ test_write_failure_is_reported(void **state)
 	if (f == NULL) {
 		skip();
 	}
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	run_chart(&s, v, c, fl);
 	setvbuf(f, NULL, _IONBF, 0);
-	assert_int_equal(td_svg_series_chart(f, &s), TD_EIO);
+	assert_int_equal(render_series_chart(f, &s), TD_EIO);
 	fclose(f);
 }
 
@@ -561,13 +330,13 @@ test_numbers_ignore_the_locale(void **state)
 	    && setlocale(LC_NUMERIC, "fr_FR.UTF-8") == NULL) {
 		skip();
 	}
-	td_svg_series s;
+	render_series s;
 	double        v[12], c[12];
 	unsigned      fl[12];
 	run_chart(&s, v, c, fl);
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_series_chart(cap.f, &s), 0);
+	assert_int_equal(render_series_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	setlocale(LC_NUMERIC, "C");
 	assert_well_formed(cap.buf);
@@ -628,21 +397,21 @@ test_scatter_flags_and_labels(void **state)
 	ac[3] += 25.0;
 	ac[4] += 25.0;
 	ac[12] += 22.0;
-	codes[12]             = "S<13>&";
-	ac[7]                 = NAN; /* suppressed unit */
-	hi[9]                 = NAN; /* no bar for this one */
-	td_svg_scatter_data s = { 0 };
-	s.title               = "Positive deviance";
-	s.n                   = N;
-	s.codes               = codes;
-	s.predicted           = pr;
-	s.actual              = ac;
-	s.pi_lo               = lo;
-	s.pi_hi               = hi;
-	s.flagged             = fg;
+	codes[12]        = "S<13>&";
+	ac[7]            = NAN; /* suppressed unit */
+	hi[9]            = NAN; /* no bar for this one */
+	render_scatter s = { 0 };
+	s.title          = "Positive deviance";
+	s.n              = N;
+	s.labels         = codes;
+	s.predicted      = pr;
+	s.actual         = ac;
+	s.pi_lo          = lo;
+	s.pi_hi          = hi;
+	s.flagged        = fg;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_scatter(cap.f, &s), 0);
+	assert_int_equal(render_scatter_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt flagged\""), 3);
@@ -652,9 +421,10 @@ test_scatter_flags_and_labels(void **state)
 	assert_non_null(strstr(cap.buf, ">1 unit suppressed<"));
 	assert_non_null(strstr(cap.buf, ">Predicted<"));
 	assert_non_null(strstr(cap.buf, ">Actual<"));
-	assert_non_null(strstr(cap.buf, ">95% prediction interval<"));
-	/* one bar per unit with both ends, the suppressed one excluded */
-	assert_int_equal(count(cap.buf, "stroke-width=\"1.5\" d=\"M"), N - 2);
+	assert_non_null(
+	    strstr(cap.buf, ">95% prediction interval (flagged only)<"));
+	/* intervals for the flagged units only: the rest would hide them */
+	assert_int_equal(count(cap.buf, "class=\"pi\""), 3);
 
 	/* the labels of close neighbours S004 and S005 do not overlap */
 	double ax, ay, bx, by;
@@ -669,23 +439,23 @@ static void
 test_ce_plane_points_labels_zero_line(void **state)
 {
 	(void) state;
-	const char *names[5] = { "Coaching", "PLCs", "NIC convenings",
-		                 "Video & feedback", "Workshop" };
-	double      eff[5]   = { 0.41, 0.05, 0.02, 0.12, NAN };
-	double      elo[5]   = { 0.22, -0.10, -0.15, -0.05, NAN };
-	double      ehi[5]   = { 0.60, 0.20, 0.19, 0.29, NAN };
-	double      cost[5]  = { 412.0, 95.0, 38.0, 88.0, 104.0 };
-	td_svg_ce   s        = { 0 };
-	s.title              = "Cost-effectiveness";
-	s.n                  = 5;
-	s.labels             = names;
-	s.effect             = eff;
-	s.effect_lo          = elo;
-	s.effect_hi          = ehi;
-	s.cost               = cost;
+	const char  *names[5] = { "Coaching", "PLCs", "NIC convenings",
+		                  "Video & feedback", "Workshop" };
+	double       eff[5]   = { 0.41, 0.05, 0.02, 0.12, NAN };
+	double       elo[5]   = { 0.22, -0.10, -0.15, -0.05, NAN };
+	double       ehi[5]   = { 0.60, 0.20, 0.19, 0.29, NAN };
+	double       cost[5]  = { 412.0, 95.0, 38.0, 88.0, 104.0 };
+	render_plane s        = { 0 };
+	s.title               = "Cost-effectiveness";
+	s.n                   = 5;
+	s.labels              = names;
+	s.effect              = eff;
+	s.effect_lo           = elo;
+	s.effect_hi           = ehi;
+	s.cost                = cost;
 	capture cap;
 	cap_open(&cap);
-	assert_int_equal(td_svg_ce_plane(cap.f, &s), 0);
+	assert_int_equal(render_plane_chart(cap.f, &s), 0);
 	cap_close(&cap);
 	assert_well_formed(cap.buf);
 	assert_int_equal(count(cap.buf, "class=\"pt\""), 4);
