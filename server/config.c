@@ -51,6 +51,7 @@ enum id {
 	O_TLS_KEY,
 	O_HMAC_KEY_FILE,
 	O_METRICS_LISTEN,
+	O_EVENTS_LISTEN,
 	O_QUIET,
 	O_CONFIG,
 	O_MIGRATE_ONLY,
@@ -108,6 +109,11 @@ static const optdef defs[] = {
 	  0, "URL",
 	  "serve Prometheus metrics and /healthz on http://HOST:PORT (off "
 	  "by default)" },
+	{ "events-listen", O_EVENTS_LISTEN, K_LIST, "TANDEM_EVENTS_LISTEN", 0,
+	  "URL",
+	  "publish events (nng pub0: batch.stored, signal.new, "
+	  "approval.changed) on URL: tcp://, ipc://, tls+tcp:// (repeatable; "
+	  "off by default)" },
 	{ "quiet", O_QUIET, K_BOOL, NULL, 0, NULL,
 	  "no per-request log lines" },
 	{ "config", O_CONFIG, K_ACTION, NULL, 0, "FILE",
@@ -134,6 +140,7 @@ typedef struct owned {
 typedef struct loader {
 	td_config  *cfg;
 	enum source listen_src;
+	enum source events_src;
 	const char *file; /* the config file being read */
 	char       *dir; /* its folder */
 	char        err[512]; /* the first problem in the file */
@@ -330,6 +337,19 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 	case O_METRICS_LISTEN:
 		cfg->metrics_listen = s;
 		break;
+	case O_EVENTS_LISTEN:
+		if (L->events_src != src) {
+			cfg->n_events_listen
+			    = 0; /* a higher source replaces */
+			L->events_src = src;
+		}
+		if (cfg->n_events_listen == TD_MAX_LISTEN) {
+			snprintf(err, errlen, "at most %d events-listen URLs",
+			         TD_MAX_LISTEN);
+			return -1;
+		}
+		cfg->events_listen[cfg->n_events_listen++] = s;
+		break;
 	case O_QUIET:
 		cfg->log_requests = !b;
 		break;
@@ -428,7 +448,9 @@ config_load(td_config *cfg, int argc, char **argv, const char **bootstrap)
 	} args[64];
 	int         n_args = 0;
 	const char *file   = NULL;
-	loader      L      = { .cfg = cfg, .listen_src = SRC_DEFAULT };
+	loader      L      = { .cfg        = cfg,
+		               .listen_src = SRC_DEFAULT,
+		               .events_src = SRC_DEFAULT };
 	char        err[400];
 
 	*bootstrap        = NULL;

@@ -16,6 +16,9 @@
 typedef struct td_config {
 	const char *listen[TD_MAX_LISTEN];
 	int         n_listen;
+	/* nng pub0 URLs for events; none = events off */
+	const char *events_listen[TD_MAX_LISTEN];
+	int         n_events_listen;
 	const char *db; /* libpq conninfo or URI; "" = PG* env */
 	int         workers;
 	int         migrate; /* apply migrations at start */

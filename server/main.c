@@ -176,6 +176,10 @@ serve(td_config *cfg, const char *bootstrap)
 		for (int i = 0; i < cfg->n_listen; i++) {
 			any_tls |= strncmp(cfg->listen[i], "tls+", 4) == 0;
 		}
+		for (int i = 0; i < cfg->n_events_listen; i++) {
+			any_tls
+			    |= strncmp(cfg->events_listen[i], "tls+", 4) == 0;
+		}
 		if (!any_tls) {
 			fprintf(stderr,
 			        "tandemd: --tls-cert/--tls-key given but no "
@@ -235,6 +239,9 @@ serve(td_config *cfg, const char *bootstrap)
 	        TD_VERSION, TD_PROTOCOL_VERSION, cfg->workers);
 	for (int i = 0; i < cfg->n_listen; i++) {
 		fprintf(stderr, " listen=%s", cfg->listen[i]);
+	}
+	for (int i = 0; i < cfg->n_events_listen; i++) {
+		fprintf(stderr, " events=%s", cfg->events_listen[i]);
 	}
 	if (cfg->metrics_listen != NULL) {
 		fprintf(stderr, " metrics=%s", cfg->metrics_listen);

@@ -118,5 +118,6 @@ int cmd_sample(cli *c, int argc, char **argv);
 int cmd_analyze(cli *c, int argc, char **argv);
 int cmd_admin(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
+int cmd_watch(cli *c, int argc, char **argv);
 
 #endif /* TD_CLI_H */

@@ -31,6 +31,8 @@ static const cli_command commands[] = {
 	{ "admin", cmd_admin, "API clients and the audit log" },
 	{ "report", cmd_report,
 	  "write the council's report: one self-contained HTML page" },
+	{ "watch", cmd_watch,
+	  "follow the server's events (new batches, new signals)" },
 };
 
 static void

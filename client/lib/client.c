@@ -19,6 +19,7 @@
 #include <nng/supplemental/util/platform.h>
 #include <nng/supplemental/tls/tls.h>
 
+#include "client_dial.h"
 #include "tandem/tandem.h"
 
 #ifndef TD_VERSION
@@ -49,11 +50,12 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
-static int
-dial(td_client *c, const char *url, const td_client_opts *o, char *errmsg)
+int
+client_dial(nng_socket sock, const char *url, const td_client_opts *o,
+            bool wait, char *errmsg)
 {
 	nng_dialer d;
-	int        rv = nng_dialer_create(&d, c->sock, url);
+	int        rv = nng_dialer_create(&d, sock, url);
 	if (rv != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "bad server URL %s: %s", url,
 		         nng_strerror(rv));
@@ -92,7 +94,7 @@ dial(td_client *c, const char *url, const td_client_opts *o, char *errmsg)
 	nng_dialer_set_ms(d, NNG_OPT_RECONNMAXT, 1000);
 	/* Non-blocking: a server that is down now is redialled in the
 	 * background, and calls wait briefly for it. */
-	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0) {
+	if ((rv = nng_dialer_start(d, wait ? 0 : NNG_FLAG_NONBLOCK)) != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot dial %s: %s", url,
 		         nng_strerror(rv));
 		return TD_EINVAL;
@@ -133,8 +135,9 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		size_t used = strlen(c->urls);
 		snprintf(c->urls + used, sizeof(c->urls) - used, "%s%s",
 		         i ? ", " : "", urls[i]);
-		if ((rv = dial(c, urls[i], o ? o : &(td_client_opts) { 0 },
-		               errmsg))
+		if ((rv = client_dial(c->sock, urls[i],
+		                      o ? o : &(td_client_opts) { 0 }, false,
+		                      errmsg))
 		    != TD_OK) {
 			td_client_destroy(c);
 			return rv;

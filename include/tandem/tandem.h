@@ -16,6 +16,7 @@
 #include "tandem/wire.h"
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
+#include "tandem/v1/events.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
@@ -247,6 +248,26 @@ TD_STUB(td_improvement_discover, TD_V1("Improvement", "Discover"),
 TD_STUB(td_improvement_isolation, TD_V1("Improvement", "Isolation"),
         Tandem__V1__IsolationRequest, Tandem__V1__IsolationResponse,
         tandem__v1__isolation_response__descriptor)
+
+/* Events: a subscriber to tandemd's --events-listen socket (nng sub0). */
+typedef struct td_events td_events;
+
+/* td_events_open dials url (TLS options from opts, which may be NULL) and
+ * subscribes to topic, a prefix ("" or NULL = every event). It returns once
+ * connected (TD_EINVAL naming the URL when the server is not there) and
+ * redials by itself if the connection drops later; events published while
+ * disconnected are lost. The caller owns *out. errmsg gets TD_ERRMSG_MAX
+ * bytes. */
+int td_events_open(td_events **out, const char *url, const char *topic,
+                   const td_client_opts *opts, char *errmsg)
+    __attribute__((warn_unused_result));
+/* td_events_recv waits up to timeout_ms (< 0 = forever) for the next event.
+ * TD_OK: *ev is the unpacked event, owned by the caller (free it with
+ * tandem__v1__event__free_unpacked(*ev, NULL)). TD_ETIMEDOUT when none
+ * came; TD_EPROTO for a message that is not an event (skipped). */
+int  td_events_recv(td_events *e, int timeout_ms, Tandem__V1__Event **ev,
+                    char *errmsg) __attribute__((warn_unused_result));
+void td_events_close(td_events *e);
 
 #ifdef __cplusplus
 }

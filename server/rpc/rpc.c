@@ -474,11 +474,13 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	rpc_arena_reset(w->arena);
 	rpc_arena_set_limit(w->arena, RPC_DECODE_GROWTH * w->cfg->max_message);
 	memset(&call, 0, sizeof(call));
-	call.arena  = w->arena;
-	call.store  = w->store;
-	call.cfg    = w->cfg;
-	call.worker = w->worker;
-	call.method = "";
+	call.arena       = w->arena;
+	call.store       = w->store;
+	call.cfg         = w->cfg;
+	call.worker      = w->worker;
+	call.publish     = w->publish;
+	call.publish_arg = w->publish_arg;
+	call.method      = "";
 
 	if (in_len > w->cfg->max_message) {
 		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
@@ -557,4 +559,21 @@ reply:;
 		    env, rpc_arena_allocator(w->arena));
 	}
 	return rv;
+}
+
+int
+rpc_publish(rpc_call *call, const char *topic, const ProtobufCMessage *m)
+{
+	if (call->publish == NULL) {
+		return TD_EINVAL;
+	}
+	size_t   tl  = strlen(topic) + 1; /* the NUL ends the topic */
+	size_t   len = protobuf_c_message_get_packed_size(m);
+	uint8_t *buf = rpc_arena_alloc(call->arena, tl + len);
+	if (buf == NULL) {
+		return TD_ENOMEM;
+	}
+	memcpy(buf, topic, tl);
+	protobuf_c_message_pack(m, buf + tl);
+	return call->publish(call->publish_arg, buf, tl + len);
 }

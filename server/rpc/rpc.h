@@ -19,6 +19,11 @@
 struct store;
 struct td_config;
 
+/* rpc_publisher hands one event message (topic, NUL, packed Event) to the
+ * transport's pub0 socket. It must not block: a slow subscriber loses
+ * events, never delays a worker. Returns 0 or an error (event dropped). */
+typedef int (*rpc_publisher)(void *arg, const void *buf, size_t len);
+
 /* The caller as authenticated from the envelope's token. */
 typedef struct rpc_principal {
 	char    client_id[40]; /* "" when unauthenticated */
@@ -53,6 +58,8 @@ typedef struct rpc_call {
 	const struct td_config *cfg;
 	rpc_principal           who;
 	int                     worker;
+	rpc_publisher           publish; /* NULL = no --events-listen */
+	void                   *publish_arg;
 	/* outcome */
 	int                code;
 	char               message[512];
@@ -121,6 +128,8 @@ typedef struct rpc_worker_ctx {
 	const struct td_config *cfg;
 	char peer[64]; /* the request's remote address ("" = unknown), set
 	                * by the transport before rpc_handle */
+	rpc_publisher           publish; /* NULL = events off */
+	void                   *publish_arg;
 } rpc_worker_ctx;
 
 /* rpc_audit_budget: may a denied call from peer have its own audit row
@@ -131,6 +140,12 @@ bool rpc_audit_budget(const char *peer, int64_t now_us, long *skipped);
 
 int rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
                size_t *out_len) __attribute__((warn_unused_result));
+
+/* rpc_publish sends event m under topic on the worker's publisher, if
+ * any; call only after the data it describes is committed. The packed
+ * bytes come from the call's arena. Returns 0, or nonzero when the event
+ * was dropped (no publisher, out of memory, socket refused). */
+int rpc_publish(rpc_call *call, const char *topic, const ProtobufCMessage *m);
 
 /* rpc_validate walks an unpacked message: every string must be valid UTF-8,
  * within its length limit and free of NUL bytes; repeated fields of the top

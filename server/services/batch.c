@@ -9,6 +9,7 @@
 
 #include "batch.h"
 #include "metrics/metrics.h"
+#include "events.h"
 #include "store/store.h"
 #include "store/store_roster.h"
 #include "tandem/v1/ingest.pb-c.h"
@@ -93,6 +94,9 @@ batch_resolve(batch *b, const void *req, code_of get, const char *table,
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		codes[i] = get(req, i);
+	}
+	if (strcmp(table, "schools") == 0) {
+		b->schools = codes; /* for the batch.stored events */
 	}
 	*rv = store_resolve(b->call->store, table, codes, b->n, out);
 	if (*rv != TD_OK) {
@@ -261,6 +265,10 @@ batch_finish(batch *b, const batch_kind *kind, ProtobufCMessage **resp)
 	*resp         = &out->base;
 	if (!b->dry_run && !res.replayed) {
 		metrics_records_ingested(call->method, (uint64_t) res.stored);
+	}
+	b->committed = !b->dry_run && !res.replayed;
+	if (b->committed) {
+		events_batch_stored(b);
 	}
 	return TD_CODE_OK;
 }

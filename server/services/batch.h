@@ -27,6 +27,8 @@ typedef struct batch {
 	bool               rollup_failed;
 	store_replaced_fn  replaced;
 	void              *replaced_ctx;
+	const char **schools; /* record i's school code (batch_resolve) */
+	bool         committed; /* stored and committed: events may go */
 } batch;
 
 /* How a record kind is stored: the method recorded with the submission,

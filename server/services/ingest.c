@@ -16,6 +16,7 @@
 #include "stats_scores.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "batch.h"
+#include "events.h"
 #include "validate.h"
 
 static const char *const CATEGORIES[]
@@ -174,6 +175,9 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 	b.replaced      = outcome_replaced;
 	b.replaced_ctx  = &b;
 	code            = batch_finish(&b, &OUTCOMES, resp);
+	if (b.committed) {
+		events_outcome_signals(call, in);
+	}
 out:
 	store_resolved_free(&sc);
 	store_resolved_free(&ms);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <nng/nng.h>
+#include <nng/protocol/pubsub0/pub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/supplemental/tls/tls.h>
 
@@ -49,6 +50,8 @@ typedef struct admitted_pipe {
 struct transport {
 	nng_socket       sock;
 	bool             sock_open;
+	nng_socket       pub; /* events (pub0), when --events-listen */
+	bool             pub_open;
 	const td_config *cfg;
 	worker          *workers;
 	int              n_workers;
@@ -165,10 +168,10 @@ read_pem(const char *path)
 }
 
 static int
-add_listener(transport *t, const char *url, char *errmsg)
+add_listener(transport *t, nng_socket sock, const char *url, char *errmsg)
 {
 	nng_listener l;
-	int          rv = nng_listener_create(&l, t->sock, url);
+	int          rv = nng_listener_create(&l, sock, url);
 	if (rv != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot listen on %s: %s", url,
 		         nng_strerror(rv));
@@ -328,6 +331,52 @@ admit(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 }
 
+/* publish sends one event without waiting: pub0 queues per subscriber and
+ * drops for one that is full, so a slow subscriber never holds a worker. */
+static int
+publish(void *arg, const void *buf, size_t len)
+{
+	transport *t  = arg;
+	nng_msg   *m  = NULL;
+	int        rv = nng_msg_alloc(&m, 0);
+	if (rv == 0 && (rv = nng_msg_append(m, buf, len)) == 0) {
+		rv = nng_sendmsg(t->pub, m, NNG_FLAG_NONBLOCK);
+	}
+	if (rv != 0 && m != NULL) {
+		nng_msg_free(m);
+	}
+	return rv;
+}
+
+/* open_events opens the pub0 socket on every --events-listen URL (same
+ * TLS options as the request listeners) and gives workers the publisher. */
+static int
+open_events(transport *t, char *errmsg)
+{
+	int rv;
+	if (t->cfg->n_events_listen == 0) {
+		return TD_OK;
+	}
+	if ((rv = nng_pub0_open(&t->pub)) != 0) {
+		snprintf(errmsg, TD_ERRMSG_MAX,
+		         "cannot open the events socket: %s",
+		         nng_strerror(rv));
+		return TD_EINTERNAL;
+	}
+	t->pub_open = true;
+	for (int i = 0; i < t->cfg->n_events_listen; i++) {
+		rv = add_listener(t, t->pub, t->cfg->events_listen[i], errmsg);
+		if (rv != TD_OK) {
+			return rv;
+		}
+	}
+	for (int i = 0; i < t->n_workers; i++) {
+		t->workers[i].rpc.publish     = publish;
+		t->workers[i].rpc.publish_arg = t;
+	}
+	return TD_OK;
+}
+
 int
 transport_start(transport **out, const td_config *cfg, char *errmsg)
 {
@@ -394,9 +443,13 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		metrics_db_state(i, store_connected(w->rpc.store));
 	}
 	for (int i = 0; i < cfg->n_listen; i++) {
-		if ((rv = add_listener(t, cfg->listen[i], errmsg)) != TD_OK) {
+		if ((rv = add_listener(t, t->sock, cfg->listen[i], errmsg))
+		    != TD_OK) {
 			goto fail;
 		}
+	}
+	if ((rv = open_events(t, errmsg)) != TD_OK) {
+		goto fail;
 	}
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
@@ -429,6 +482,9 @@ transport_stop(transport *t)
 	}
 	if (t->sock_open) {
 		nng_close(t->sock);
+	}
+	if (t->pub_open) {
+		nng_close(t->pub);
 	}
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];

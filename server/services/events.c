@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT
+ * See events.h. Events are built in the call's arena and published after
+ * the batch's commit from the worker that served it: no libpq in an nng
+ * callback, and pub0 never waits for a subscriber.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "analysis.h"
+#include "config.h"
+#include "events.h"
+#include "metrics/metrics.h"
+#include "stats/stats_runchart.h"
+#include "tandem/v1/events.pb-c.h"
+
+/* A batch names few schools; past this many the per-school count is one
+ * linear scan per school still, and events past it go unsent (logged). */
+#define EVENTS_MAX_SCHOOLS 4096
+
+static char *
+now_utc(rpc_call *call)
+{
+	time_t    t = time(NULL);
+	struct tm tm;
+	char      ts[32];
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return rpc_arena_strdup(call->arena, ts);
+}
+
+static void
+send_event(rpc_call *call, const char *topic, Tandem__V1__Event *ev)
+{
+	ev->topic = (char *) topic;
+	ev->at    = now_utc(call);
+	if (ev->at != NULL && rpc_publish(call, topic, &ev->base) == 0) {
+		metrics_events_published_add(1);
+	} else {
+		fprintf(stderr,
+		        "level=warn msg=\"event dropped\" topic=%s "
+		        "request_id=%s\n",
+		        topic, call->request_id ? call->request_id : "");
+	}
+}
+
+/* kind_of turns "/tandem.v1.Ingest/SubmitSurveyResponses" into
+ * "survey_responses". */
+static char *
+kind_of(rpc_call *call)
+{
+	const char *m = strrchr(call->method, '/');
+	m             = m ? m + 1 : call->method;
+	if (strncmp(m, "Submit", 6) == 0) {
+		m += 6;
+	}
+	char  *out = rpc_arena_alloc(call->arena, 2 * strlen(m) + 1);
+	size_t k   = 0;
+	for (size_t i = 0; out != NULL && m[i] != '\0'; i++) {
+		if (isupper((unsigned char) m[i]) && i > 0) {
+			out[k++] = '_';
+		}
+		out[k++] = (char) tolower((unsigned char) m[i]);
+	}
+	if (out != NULL) {
+		out[k] = '\0';
+	}
+	return out;
+}
+
+void
+events_batch_stored(batch *b)
+{
+	rpc_call *call = b->call;
+	if (call->publish == NULL) {
+		return;
+	}
+	char *kind = kind_of(call);
+	bool *done = rpc_arena_alloc(call->arena, b->n * sizeof(bool));
+	if (kind == NULL || done == NULL) {
+		return;
+	}
+	memset(done, 0, b->n * sizeof(bool));
+	size_t sent = 0;
+	for (size_t i = 0; i < b->n && sent < EVENTS_MAX_SCHOOLS; i++) {
+		if (done[i]) {
+			continue;
+		}
+		const char *school = b->schools ? b->schools[i] : "";
+		int64_t     count  = 0;
+		for (size_t j = i; j < b->n; j++) {
+			const char *o = b->schools ? b->schools[j] : "";
+			if (!done[j] && strcmp(o, school) == 0) {
+				done[j] = true;
+				count++;
+			}
+		}
+		Tandem__V1__Event *ev = RPC_NEW(call->arena, Tandem__V1__Event,
+		                                tandem__v1__event__init);
+		Tandem__V1__BatchStored *bs
+		    = RPC_NEW(call->arena, Tandem__V1__BatchStored,
+		              tandem__v1__batch_stored__init);
+		if (ev == NULL || bs == NULL) {
+			return;
+		}
+		bs->method     = (char *) call->method;
+		bs->kind       = kind;
+		bs->school     = (char *) school;
+		bs->correction = b->correction;
+		/* A count below min_n could single out a few students or
+		 * teachers of one school to an unauthenticated reader. */
+		if (count < call->cfg->min_n) {
+			bs->records_suppressed = true;
+		} else {
+			bs->records = count;
+		}
+		ev->batch_stored = bs;
+		send_event(call, EVENTS_BATCH_STORED, ev);
+		sent++;
+	}
+}
+
+/* The measures of in, each once (arena). */
+static size_t
+distinct_measures(rpc_call *call, const Tandem__V1__SubmitOutcomesRequest *in,
+                  const char ***out)
+{
+	const char **m
+	    = rpc_arena_alloc(call->arena, in->n_outcomes * sizeof(char *));
+	size_t n = 0;
+	for (size_t i = 0; m != NULL && i < in->n_outcomes; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(m[k], in->outcomes[i]->measure) != 0) {
+			k++;
+		}
+		if (k == n) {
+			m[n++] = in->outcomes[i]->measure;
+		}
+	}
+	*out = m;
+	return m ? n : 0;
+}
+
+/* touched_points marks the points of s that outcomes of in for (measure,
+ * s's school, all students) fall in: the last point starting on or before
+ * the record's period_start. */
+static bool
+touched_points(const Tandem__V1__SubmitOutcomesRequest *in,
+               const char *measure, const series *s, bool *touched)
+{
+	bool any = false;
+	for (size_t i = 0; i < in->n_outcomes; i++) {
+		const Tandem__V1__Outcome *o = in->outcomes[i];
+		if (o->subgroup[0] != '\0' || strcmp(o->measure, measure) != 0
+		    || strcmp(o->school, s->unit) != 0) {
+			continue;
+		}
+		long k = -1;
+		for (size_t p = 0; p < s->n; p++) {
+			if (strcmp(s->pts[p].period, o->period_start) <= 0) {
+				k = (long) p;
+			}
+		}
+		if (k >= 0) {
+			touched[k] = true;
+			any        = true;
+		}
+	}
+	return any;
+}
+
+static void
+signal_event(rpc_call *call, const series_spec *spec, const series *s,
+             const char *rule, size_t first, size_t at)
+{
+	Tandem__V1__Event *ev
+	    = RPC_NEW(call->arena, Tandem__V1__Event, tandem__v1__event__init);
+	Tandem__V1__SignalNew *sn = RPC_NEW(call->arena, Tandem__V1__SignalNew,
+	                                    tandem__v1__signal_new__init);
+	if (ev == NULL || sn == NULL) {
+		return;
+	}
+	sn->measure  = (char *) spec->measure;
+	sn->unit     = (char *) s->unit;
+	sn->rule     = (char *) rule;
+	sn->rule_set = "nhs";
+	sn->period
+	    = (char *) analysis_label(call, spec->grain, s->pts[at].period);
+	sn->period_start = (char *) s->pts[at].period;
+	sn->first_period
+	    = (char *) analysis_label(call, spec->grain, s->pts[first].period);
+	ev->signal_new = sn;
+	send_event(call, EVENTS_SIGNAL_NEW, ev);
+}
+
+/* series_signals publishes each rule that fires on a touched point of s:
+ * once per rule, at the newest touched point carrying it. */
+static void
+series_signals(rpc_call *call, const series_spec *spec, const series *s,
+               const bool *touched)
+{
+	static const struct {
+		unsigned    bit;
+		const char *rule;
+	} rules[]
+	    = { { STATS_SIG_SHIFT, "shift" }, { STATS_SIG_TREND, "trend" } };
+	stats_runchart_opts   o = { STATS_RULES_NHS, 0, 0 };
+	stats_runchart_result rr;
+	if (stats_runchart(s->value, s->n, &o, &rr, NULL) != TD_OK) {
+		return; /* too few unsuppressed points: no signal to tell */
+	}
+	for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {
+		long at = -1;
+		for (size_t p = 0; p < s->n; p++) {
+			if (touched[p] && !s->suppressed[p]
+			    && (rr.signals[p] & rules[r].bit)) {
+				at = (long) p;
+			}
+		}
+		if (at < 0) {
+			continue;
+		}
+		/* The signal's first point: back along the bit, and for a
+		 * shift only on the same side of the centre. */
+		size_t first = (size_t) at;
+		while (first > 0 && (rr.signals[first - 1] & rules[r].bit)
+		       && (rules[r].bit != STATS_SIG_SHIFT
+		           || rr.pos[first - 1] == rr.pos[at])) {
+			first--;
+		}
+		signal_event(call, spec, s, rules[r].rule, first, (size_t) at);
+	}
+	stats_runchart_result_free(&rr);
+}
+
+void
+events_outcome_signals(rpc_call                                *call,
+                       const Tandem__V1__SubmitOutcomesRequest *in)
+{
+	if (call->publish == NULL) {
+		return;
+	}
+	const char **measures;
+	size_t       nm = distinct_measures(call, in, &measures);
+	/* Read as the council: the whole network, and small cells
+	 * suppressed whoever sent the batch (an admin included). */
+	rpc_call rc        = *call;
+	rc.who.role        = RPC_ROLE_COUNCIL;
+	rc.details         = NULL;
+	rc.n_details       = 0;
+	rc.cap_details     = 0;
+	rc.details_omitted = 0;
+	for (size_t k = 0; k < nm; k++) {
+		Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
+		q.measure                 = (char *) measures[k];
+		q.level = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+		series_spec spec;
+		series     *ss;
+		size_t      ns;
+		rc.code = TD_CODE_OK;
+		if (!analysis_spec(&rc, &q, &spec)
+		    || analysis_load(&rc, &q, &spec, &ss, &ns) != TD_CODE_OK) {
+			fprintf(stderr,
+			        "level=warn msg=\"signal check skipped\" "
+			        "measure=%s error=\"%s\"\n",
+			        measures[k], rc.message);
+			continue;
+		}
+		for (size_t i = 0; i < ns; i++) {
+			bool *touched = rpc_arena_alloc(call->arena,
+			                                (ss[i].n ? ss[i].n : 1)
+			                                    * sizeof(bool));
+			if (touched == NULL) {
+				break;
+			}
+			memset(touched, 0,
+			       (ss[i].n ? ss[i].n : 1) * sizeof(bool));
+			if (touched_points(in, measures[k], &ss[i], touched)) {
+				series_signals(call, &spec, &ss[i], touched);
+			}
+		}
+	}
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT
+ * Events a committed batch gives rise to: batch.stored per school and
+ * signal.new per run-chart rule newly firing on a series the batch wrote.
+ * Published through rpc_publish (the transport's pub0 socket) from the
+ * worker, after the commit; see events.proto for what an event may carry.
+ */
+#ifndef TD_EVENTS_H
+#define TD_EVENTS_H
+
+#include "batch.h"
+#include "tandem/v1/ingest.pb-c.h"
+
+/* Topic prefixes; a subscriber filters on a prefix of these. */
+#define EVENTS_BATCH_STORED "batch.stored"
+#define EVENTS_SIGNAL_NEW   "signal.new"
+
+/* events_batch_stored publishes one batch.stored per school of b (the
+ * codes batch_resolve saw; "" for records without a school), each count
+ * withheld when below min_n. Does nothing when events are off. */
+void events_batch_stored(batch *b);
+/* events_outcome_signals runs the NHS run rules on every series in
+ * (measure, school, all students) that the committed outcomes of in
+ * touched, read as the council reads it (suppressed points take no part),
+ * and publishes signal.new for each rule firing on a touched point. */
+void events_outcome_signals(rpc_call                                *call,
+                            const Tandem__V1__SubmitOutcomesRequest *in);
+
+#endif /* TD_EVENTS_H */
