@@ -233,11 +233,14 @@ cmd_list(cli *c, int argc, char **argv)
 		{ "district", required_argument, NULL, 'd' },
 		{ "school", required_argument, NULL, 's' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "state", required_argument, NULL, 'S' },
+		{ "measure", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *district = NULL, *school = NULL;
-	bool        all = false;
-	int         opt;
+	const char *district = NULL, *school = NULL, *state = NULL,
+	           *measure = NULL;
+	bool all            = false;
+	int  opt;
 
 	if (argc >= 2 && strcmp(argv[1], "pdsa") == 0) {
 		return list_pdsa(c, argc - 1, argv + 1);
@@ -248,7 +251,9 @@ cmd_list(cli *c, int argc, char **argv)
 		       "       tandem list educators [--school S] "
 		       "[--district D] [--all]\n"
 		       "       tandem list instruments\n"
-		       "       tandem list pdsa [--measure M] [--school S]\n\n"
+		       "       tandem list pdsa [--measure M] [--school S]\n"
+		       "       tandem list submissions [--state S]\n"
+		       "       tandem list approvals [--measure M]\n\n"
 		       "districts: every district, its OneRoster sourcedId, "
 		       "whether it is active\nand whether an import implied "
 		       "it for a school that named none.\n"
@@ -261,7 +266,10 @@ cmd_list(cli *c, int argc, char **argv)
 		       "inactive educators and memberships (kept for "
 		       "history).\n"
 		       "instruments: surveys, rubrics, measures and "
-		       "activities.\n");
+		       "activities.\n"
+		       "submissions: the newest batches in the caller's "
+		       "scope with their review\nstate; approvals: every "
+		       "approved month by level.\n");
 		return 0;
 	}
 	if (argc < 2) {
@@ -272,7 +280,10 @@ cmd_list(cli *c, int argc, char **argv)
 	const char *what      = argv[1];
 	bool        schools   = strcmp(what, "schools") == 0;
 	bool        educators = strcmp(what, "educators") == 0;
-	if (!schools && !educators && strcmp(what, "instruments") != 0
+	bool        review    = strcmp(what, "submissions") == 0
+	    || strcmp(what, "approvals") == 0;
+	if (!schools && !educators && !review
+	    && strcmp(what, "instruments") != 0
 	    && strcmp(what, "districts") != 0) {
 		return cli_usage_error("list", "unknown list '%s'", what);
 	}
@@ -286,12 +297,19 @@ cmd_list(cli *c, int argc, char **argv)
 			school = optarg;
 		} else if (opt == 'a' && educators) {
 			all = true;
+		} else if (opt == 'S' && strcmp(what, "submissions") == 0) {
+			state = optarg;
+		} else if (opt == 'm' && strcmp(what, "approvals") == 0) {
+			measure = optarg;
 		} else {
 			return cli_option_error("list", opt, argv + 1);
 		}
 	}
 	if (optind != argc - 1) {
 		return cli_usage_error("list", "takes no other arguments");
+	}
+	if (review) {
+		return cli_list_review(c, what, state, measure);
 	}
 	if (schools) {
 		return list_schools(c, district);

@@ -31,6 +31,12 @@ static const cli_command commands[] = {
 	{ "admin", cmd_admin, "API clients and the audit log" },
 	{ "report", cmd_report,
 	  "write the council's report: one self-contained HTML page" },
+	{ "review", cmd_review,
+	  "set a submission's review state (has_issues, approved...)" },
+	{ "approve", cmd_approval,
+	  "approve a measure's month at a level (locks it)" },
+	{ "accept", cmd_approval, "accept the approval of the level below" },
+	{ "unapprove", cmd_approval, "unapprove a month (unlocks it)" },
 	{ "watch", cmd_watch,
 	  "follow the server's events (new batches, new signals)" },
 };

@@ -21,6 +21,7 @@
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
+#include "tandem/v1/review.pb-c.h"
 #include "tandem/v1/rpc.pb-c.h"
 
 #ifdef __cplusplus
@@ -248,6 +249,26 @@ TD_STUB(td_improvement_discover, TD_V1("Improvement", "Discover"),
 TD_STUB(td_improvement_isolation, TD_V1("Improvement", "Isolation"),
         Tandem__V1__IsolationRequest, Tandem__V1__IsolationResponse,
         tandem__v1__isolation_response__descriptor)
+TD_STUB(td_review_submission, TD_V1("Review", "ReviewSubmission"),
+        Tandem__V1__ReviewSubmissionRequest,
+        Tandem__V1__ReviewSubmissionResponse,
+        tandem__v1__review_submission_response__descriptor)
+TD_STUB(td_review_list_submissions, TD_V1("Review", "ListSubmissions"),
+        Tandem__V1__ListSubmissionsRequest,
+        Tandem__V1__ListSubmissionsResponse,
+        tandem__v1__list_submissions_response__descriptor)
+TD_STUB(td_review_approve, TD_V1("Review", "Approve"),
+        Tandem__V1__ApprovalRequest, Tandem__V1__ApprovalResponse,
+        tandem__v1__approval_response__descriptor)
+TD_STUB(td_review_accept, TD_V1("Review", "Accept"),
+        Tandem__V1__ApprovalRequest, Tandem__V1__ApprovalResponse,
+        tandem__v1__approval_response__descriptor)
+TD_STUB(td_review_unapprove, TD_V1("Review", "Unapprove"),
+        Tandem__V1__ApprovalRequest, Tandem__V1__ApprovalResponse,
+        tandem__v1__approval_response__descriptor)
+TD_STUB(td_review_list_approvals, TD_V1("Review", "ListApprovals"),
+        Tandem__V1__ListApprovalsRequest, Tandem__V1__ListApprovalsResponse,
+        tandem__v1__list_approvals_response__descriptor)
 
 /* Events: a subscriber to tandemd's --events-listen socket (nng sub0). */
 typedef struct td_events td_events;

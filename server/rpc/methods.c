@@ -15,6 +15,7 @@
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
+#include "tandem/v1/review.pb-c.h"
 
 static const ProtobufCServiceDescriptor *const services[] = {
 	&tandem__v1__health__descriptor,
@@ -24,6 +25,7 @@ static const ProtobufCServiceDescriptor *const services[] = {
 	&tandem__v1__analysis__descriptor,
 	&tandem__v1__admin__descriptor,
 	&tandem__v1__improvement__descriptor,
+	&tandem__v1__review__descriptor,
 };
 
 static rpc_method *table;

@@ -32,8 +32,8 @@ now_utc(rpc_call *call)
 	return rpc_arena_strdup(call->arena, ts);
 }
 
-static void
-send_event(rpc_call *call, const char *topic, Tandem__V1__Event *ev)
+void
+events_send(rpc_call *call, const char *topic, Tandem__V1__Event *ev)
 {
 	ev->topic = (char *) topic;
 	ev->at    = now_utc(call);
@@ -118,7 +118,7 @@ events_batch_stored(batch *b)
 			bs->records = count;
 		}
 		ev->batch_stored = bs;
-		send_event(call, EVENTS_BATCH_STORED, ev);
+		events_send(call, EVENTS_BATCH_STORED, ev);
 		sent++;
 	}
 }
@@ -193,7 +193,7 @@ signal_event(rpc_call *call, const series_spec *spec, const series *s,
 	sn->first_period
 	    = (char *) analysis_label(call, spec->grain, s->pts[first].period);
 	ev->signal_new = sn;
-	send_event(call, EVENTS_SIGNAL_NEW, ev);
+	events_send(call, EVENTS_SIGNAL_NEW, ev);
 }
 
 /* series_signals publishes each rule that fires on a touched point of s:

@@ -11,8 +11,15 @@
 #include "tandem/v1/ingest.pb-c.h"
 
 /* Topic prefixes; a subscriber filters on a prefix of these. */
-#define EVENTS_BATCH_STORED "batch.stored"
-#define EVENTS_SIGNAL_NEW   "signal.new"
+#define EVENTS_BATCH_STORED     "batch.stored"
+#define EVENTS_SIGNAL_NEW       "signal.new"
+#define EVENTS_APPROVAL_CHANGED "approval.changed"
+
+struct Tandem__V1__Event;
+/* events_send stamps ev with topic and time and publishes it (a dropped
+ * event is logged, never an error of the call). */
+void events_send(rpc_call *call, const char *topic,
+                 struct Tandem__V1__Event *ev);
 
 /* events_batch_stored publishes one batch.stored per school of b (the
  * codes batch_resolve saw; "" for records without a school), each count

@@ -17,6 +17,7 @@
 #include "tandem/v1/ingest.pb-c.h"
 #include "batch.h"
 #include "events.h"
+#include "review.h"
 #include "validate.h"
 
 static const char *const CATEGORIES[]
@@ -126,6 +127,19 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
+	/* Each record's key for the period-lock check (review.c). */
+	size_t   n_lk = 0;
+	int64_t *lk_m
+	    = rpc_arena_alloc(call->arena, in->n_outcomes * sizeof(int64_t));
+	int64_t *lk_s
+	    = rpc_arena_alloc(call->arena, in->n_outcomes * sizeof(int64_t));
+	const char **lk_p
+	    = rpc_arena_alloc(call->arena, in->n_outcomes * sizeof(char *));
+	if (lk_m == NULL || lk_s == NULL || lk_p == NULL) {
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < in->n_outcomes; i++) {
 		const Tandem__V1__Outcome *o   = in->outcomes[i];
 		int64_t                    rec = (int64_t) i;
@@ -170,6 +184,14 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		store_rows_add_outcome(b.rows, &row);
 		outcome_cell(&b, o->measure, o->subgroup, sc.ids[i],
 		             o->period_start, +1, o->value, o->n);
+		lk_m[n_lk]   = ms.ids[i];
+		lk_s[n_lk]   = sc.ids[i];
+		lk_p[n_lk++] = o->period_start;
+	}
+	if (call->n_details == 0 && !b.denied && n_lk > 0
+	    && (code = review_outcome_locks(call, n_lk, lk_m, lk_s, lk_p))
+	        != TD_CODE_OK) {
+		goto out;
 	}
 	b.rollup.grains = "mty"; /* outcomes have no weekly rollups */
 	b.replaced      = outcome_replaced;

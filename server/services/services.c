@@ -90,6 +90,21 @@ static const services_binding bindings[] = {
 	  false },
 	{ "/tandem.v1.Analysis/Impact", analysis_impact,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
+/* Review and approval: each level its own data (review.c checks the
+ * unit); evaluators read analyses only. */
+#define REV(m, fn)                                                            \
+	{                                                                     \
+		"/tandem.v1.Review/" m, fn,                                   \
+		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL    \
+		    | RPC_ROLE_ADMIN,                                         \
+		    false                                                     \
+	}
+	REV("ReviewSubmission", review_submission),
+	REV("ListSubmissions", review_list_submissions),
+	REV("Approve", review_approve),
+	REV("Accept", review_accept),
+	REV("Unapprove", review_unapprove),
+	REV("ListApprovals", review_list_approvals),
 };
 
 const services_binding *

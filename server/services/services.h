@@ -75,5 +75,11 @@ TD_HANDLER(improve_list_pdsa_cycles);
 TD_HANDLER(improve_pdsa);
 TD_HANDLER(improve_discover);
 TD_HANDLER(improve_isolation);
+TD_HANDLER(review_submission);
+TD_HANDLER(review_list_submissions);
+TD_HANDLER(review_approve);
+TD_HANDLER(review_accept);
+TD_HANDLER(review_unapprove);
+TD_HANDLER(review_list_approvals);
 
 #endif /* TD_SERVICES_H */

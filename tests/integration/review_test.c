@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT
+ * Review and approval through a real tandemd and PostgreSQL: review states
+ * change with comments, scoped by role; an approved month is locked
+ * against new outcomes and corrections until unapproved, with every
+ * transition in approval_log and the audit log, for each role allowed and
+ * refused.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char     conninfo[512];
+static h_server srv;
+static int      seq;
+
+enum { ADMIN, S101, S102, D1, D2, COUNCIL, EVAL, N_WHO };
+static td_client *who[N_WHO];
+static char       ids[N_WHO][40];
+
+static td_client *
+make_client(const char *role, const char *school, const char *district,
+            char *id_out)
+{
+	Tandem__V1__CreateClientRequest req
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	req.name                             = (char *) role;
+	req.role                             = (char *) role;
+	req.school                           = (char *) school;
+	req.district                         = (char *) district;
+	Tandem__V1__CreateClientResponse *r  = NULL;
+	td_status                         st = { 0 };
+	assert_int_equal(td_admin_create_client(who[ADMIN], &req, &r, &st),
+	                 TD_CODE_OK);
+	strcpy(id_out, r->client->id);
+	td_client *c = h_client_token(&srv, 30000, r->token);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	(void) state;
+	h_db_create("review", conninfo);
+	h_server_start(&srv, conninfo, NULL);
+	who[ADMIN]          = h_client(&srv, 30000);
+	const char *files[] = { "districts", "schools", "measures" };
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(h_run("%s/tandem --server %s define %s "
+		                       "%s/tests/fixtures/%s.csv >/dev/null",
+		                       h_bin_dir(), srv.url, files[i],
+		                       h_source_dir(), files[i]),
+		                 0);
+	}
+	who[S101]    = make_client("school", "S101", "", ids[S101]);
+	who[S102]    = make_client("school", "S102", "", ids[S102]);
+	who[D1]      = make_client("district", "", "D1", ids[D1]);
+	who[D2]      = make_client("district", "", "D2", ids[D2]);
+	who[COUNCIL] = make_client("council", "", "", ids[COUNCIL]);
+	who[EVAL]    = make_client("evaluator", "", "", ids[EVAL]);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	for (int i = 0; i < N_WHO; i++) {
+		td_client_destroy(who[i]);
+	}
+	assert_int_equal(h_server_stop(&srv), 0);
+	return 0;
+}
+
+/* submit sends one attendance outcome for school in month (YYYY-MM) as
+ * client c; returns the code, the status's first detail rule in rule. */
+static int
+submit(td_client *c, const char *school, const char *month,
+       const char *subgroup, bool correction, char *id_out, char *rule)
+{
+	char d0[16], d1[16], id[64];
+	snprintf(d0, sizeof(d0), "%s-01", month);
+	snprintf(d1, sizeof(d1), "%s-28", month);
+	snprintf(id, sizeof(id), "review-%d-%d", (int) getpid(), ++seq);
+	Tandem__V1__Outcome o                = TANDEM__V1__OUTCOME__INIT;
+	o.school                             = (char *) school;
+	o.measure                            = "attendance";
+	o.period_start                       = d0;
+	o.period_end                         = d1;
+	o.value                              = 93.5;
+	o.n                                  = 300;
+	o.subgroup                           = (char *) subgroup;
+	Tandem__V1__Outcome              *op = &o;
+	Tandem__V1__SubmitOutcomesRequest req
+	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
+	req.submission_id              = id;
+	req.correction                 = correction;
+	req.outcomes                   = &op;
+	req.n_outcomes                 = 1;
+	Tandem__V1__SubmitResponse *r  = NULL;
+	td_status                   st = { 0 };
+	int code = td_ingest_submit_outcomes(c, &req, &r, &st);
+	if (rule != NULL) {
+		snprintf(rule, 32, "%s",
+		         st.n_details ? st.details[0].rule : "");
+	}
+	if (id_out != NULL) {
+		strcpy(id_out, id);
+	}
+	if (r != NULL) {
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	td_status_reset(&st);
+	return code;
+}
+
+static int
+review(td_client *c, const char *id, const char *state, const char *comment)
+{
+	Tandem__V1__ReviewSubmissionRequest req
+	    = TANDEM__V1__REVIEW_SUBMISSION_REQUEST__INIT;
+	req.submission_id                          = (char *) id;
+	req.state                                  = (char *) state;
+	req.comment                                = (char *) comment;
+	Tandem__V1__ReviewSubmissionResponse *resp = NULL;
+	td_status                             st   = { 0 };
+	int code = td_review_submission(c, &req, &resp, &st);
+	if (code == TD_CODE_OK) {
+		assert_string_equal(resp->submission->review_state, state);
+		assert_string_equal(resp->submission->comment, comment);
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+	}
+	td_status_reset(&st);
+	return code;
+}
+
+static void
+review_states_change_with_comments(void **state)
+{
+	(void) state;
+	char id[64], sql[300];
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-01", "", false, id, NULL),
+	    TD_CODE_OK);
+	assert_int_equal(review(who[S101], id, "has_issues", "Jan looks low"),
+	                 TD_CODE_OK);
+	/* another school, another district, an evaluator: refused */
+	assert_int_equal(review(who[S102], id, "approved", ""),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(review(who[D2], id, "approved", ""),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(review(who[EVAL], id, "approved", ""),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(review(who[S101], id, "lost", ""),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_int_equal(review(who[S101], "no-such-id", "approved", ""),
+	                 TD_CODE_NOT_FOUND);
+	/* the school's district may */
+	assert_int_equal(review(who[D1], id, "approved", "checked with SIS"),
+	                 TD_CODE_OK);
+	snprintf(sql, sizeof(sql),
+	         "SELECT string_agg(r.state || ':' || r.comment || ':' || "
+	         "r.client_id, '|' ORDER BY r.id) FROM submission_reviews r "
+	         "JOIN submissions s ON s.seq = r.submission_seq WHERE s.id = "
+	         "'%s'",
+	         id);
+	char want[300];
+	snprintf(want, sizeof(want),
+	         "has_issues:Jan looks low:%s|approved:checked with SIS:%s",
+	         ids[S101], ids[D1]);
+	assert_string_equal(h_sql_text(conninfo, sql), want);
+
+	/* list submissions: a school sees its own, by state */
+	Tandem__V1__ListSubmissionsRequest lq
+	    = TANDEM__V1__LIST_SUBMISSIONS_REQUEST__INIT;
+	lq.state                                = "approved";
+	Tandem__V1__ListSubmissionsResponse *lr = NULL;
+	td_status                            st = { 0 };
+	assert_int_equal(td_review_list_submissions(who[S101], &lq, &lr, &st),
+	                 TD_CODE_OK);
+	bool found = false;
+	for (size_t i = 0; i < lr->n_submissions; i++) {
+		assert_string_equal(lr->submissions[i]->review_state,
+		                    "approved");
+		found |= strcmp(lr->submissions[i]->id, id) == 0;
+	}
+	assert_true(found);
+	protobuf_c_message_free_unpacked(&lr->base, NULL);
+	assert_int_equal(td_review_list_submissions(who[S102], &lq, &lr, &st),
+	                 TD_CODE_OK);
+	assert_int_equal(lr->n_submissions, 0);
+	protobuf_c_message_free_unpacked(&lr->base, NULL);
+	td_status_reset(&st);
+}
+
+/* action: 'a'pprove, a'c'cept, 'u'napprove at school / district / network
+ * (both NULL) level for 2024-03. */
+static int
+approval(td_client *c, char action, const char *school, const char *district)
+{
+	Tandem__V1__ApprovalRequest req  = TANDEM__V1__APPROVAL_REQUEST__INIT;
+	req.measure                      = "attendance";
+	req.period                       = "2024-03";
+	req.school                       = (char *) (school ? school : "");
+	req.district                     = (char *) (district ? district : "");
+	Tandem__V1__ApprovalResponse *r  = NULL;
+	td_status                     st = { 0 };
+	int code = action == 'a' ? td_review_approve(c, &req, &r, &st)
+	    : action == 'c'      ? td_review_accept(c, &req, &r, &st)
+	                         : td_review_unapprove(c, &req, &r, &st);
+	if (r != NULL) {
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	td_status_reset(&st);
+	return code;
+}
+
+static long long
+outcomes_in_march(void)
+{
+	return h_sql_int(conninfo,
+	                 "SELECT count(*) FROM outcomes WHERE "
+	                 "period_start = '2024-03-01'");
+}
+
+static void
+approval_locks_and_unlocks(void **state)
+{
+	(void) state;
+	char rule[32];
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-03", "", false, NULL, NULL),
+	    TD_CODE_OK);
+	assert_int_equal(
+	    submit(who[S102], "S102", "2024-03", "", false, NULL, NULL),
+	    TD_CODE_OK);
+	/* who may approve S101's month: S101 and D1 (and admin) only */
+	assert_int_equal(approval(who[S102], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[D2], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[COUNCIL], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[EVAL], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[D1], 'c', "S101", NULL),
+	                 TD_CODE_FAILED_PRECONDITION); /* not approved */
+	assert_int_equal(approval(who[S101], 'a', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(approval(who[S101], 'a', "S101", NULL),
+	                 TD_CODE_FAILED_PRECONDITION); /* already */
+
+	/* locked: new data and corrections for S101's March are refused,
+	 * naming the lock; nothing is stored; other months and schools are
+	 * not locked */
+	long long before = outcomes_in_march();
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-03", "ell", false, NULL, rule),
+	    TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-03", "", true, NULL, rule),
+	    TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	assert_int_equal(outcomes_in_march(), before);
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-04", "", false, NULL, NULL),
+	    TD_CODE_OK);
+	assert_int_equal(
+	    submit(who[S102], "S102", "2024-03", "", true, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* accept is the district's: not the school's, not another district */
+	assert_int_equal(approval(who[S101], 'c', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[D2], 'c', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[D1], 'c', "S101", NULL), TD_CODE_OK);
+	/* once accepted, the school may no longer unapprove */
+	assert_int_equal(approval(who[S101], 'u', "S101", NULL),
+	                 TD_CODE_FAILED_PRECONDITION);
+	/* the district level needs every school with data accepted:
+	 * S102 is not */
+	assert_int_equal(approval(who[D1], 'a', NULL, "D1"),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_int_equal(approval(who[S101], 'a', NULL, "D1"),
+	                 TD_CODE_PERMISSION_DENIED);
+
+	/* the district unapproves: unlocked, a correction goes in */
+	assert_int_equal(approval(who[D1], 'u', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(
+	    submit(who[S101], "S101", "2024-03", "", true, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* the network level: the council's; it locks every school */
+	assert_int_equal(approval(who[D1], 'a', NULL, NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(approval(who[COUNCIL], 'c', NULL, NULL),
+	                 TD_CODE_INVALID_ARGUMENT); /* nothing above */
+	assert_int_equal(approval(who[COUNCIL], 'a', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(
+	    submit(who[S102], "S102", "2024-03", "", true, NULL, rule),
+	    TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	assert_int_equal(approval(who[COUNCIL], 'u', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(
+	    submit(who[S102], "S102", "2024-03", "", true, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* every transition logged with who did it */
+	char sql[400], want[300];
+	assert_string_equal(
+	    h_sql_text(conninfo,
+	               "SELECT string_agg(level || ':' || action || ':' || "
+	               "client_id, '|' ORDER BY id) FROM approval_log"),
+	    (snprintf(want, sizeof(want),
+	              "school:approve:%s|school:accept:%s|school:unapprove:%s"
+	              "|network:approve:%s|network:unapprove:%s",
+	              ids[S101], ids[D1], ids[D1], ids[COUNCIL], ids[COUNCIL]),
+	     want));
+	/* and every call, allowed or refused, in the audit log */
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM audit_log WHERE method = "
+	         "'/tandem.v1.Review/Approve' AND client_id = '%s' AND "
+	         "status = 'PERMISSION_DENIED'",
+	         ids[D2]);
+	assert_int_equal(h_sql_int(conninfo, sql), 1);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM audit_log WHERE method = "
+	         "'/tandem.v1.Review/Accept' AND client_id = '%s' AND status "
+	         "= 'OK'",
+	         ids[D1]);
+	assert_int_equal(h_sql_int(conninfo, sql), 1);
+	assert_int_equal(h_sql_int(conninfo, "SELECT count(*) FROM approvals"),
+	                 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(review_states_change_with_comments),
+		cmocka_unit_test(approval_locks_and_unlocks),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
