@@ -275,7 +275,8 @@ cmd_list(cli *c, int argc, char **argv)
 	if (argc < 2) {
 		return cli_usage_error("list",
 		                       "what: districts, schools, "
-		                       "educators, instruments or pdsa");
+		                       "educators, instruments, pdsa, "
+		                       "submissions or approvals");
 	}
 	const char *what      = argv[1];
 	bool        schools   = strcmp(what, "schools") == 0;
