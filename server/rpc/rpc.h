@@ -128,8 +128,8 @@ typedef struct rpc_worker_ctx {
 	const struct td_config *cfg;
 	char peer[64]; /* the request's remote address ("" = unknown), set
 	                * by the transport before rpc_handle */
-	rpc_publisher           publish; /* NULL = events off */
-	void                   *publish_arg;
+	rpc_publisher publish; /* NULL = events off */
+	void         *publish_arg;
 } rpc_worker_ctx;
 
 /* rpc_audit_budget: may a denied call from peer have its own audit row
