@@ -19,7 +19,7 @@
 #define SERIES_OPTS                                                           \
 	(AO(MEASURE) | AO(NETWORK) | AO(DISTRICT) | AO(SCHOOL)                \
 	 | AO(EACH_SCHOOL) | AO(EACH_DISTRICT) | AO(GRAIN) | AO(FROM)         \
-	 | AO(TO) | AO(SUBGROUP) | AO(GRADE))
+	 | AO(TO) | AO(SUBGROUP) | AO(GRADE) | AO(APPROVED_ONLY))
 
 #define SERIES_HELP                                                           \
 	"Series options:\n"                                                   \
@@ -42,7 +42,10 @@
 	"data)\n"                                                             \
 	"  --subgroup G        outcomes: one student subgroup (default "      \
 	"all)\n"                                                              \
-	"  --grade G           surveys: one grade (default all grades)\n"
+	"  --grade G           surveys: one grade (default all grades)\n"     \
+	"  --approved-only     outcomes by month: only months approved at "   \
+	"the\n"                                                               \
+	"                      series' level or above (tandem approve)\n"
 
 #define RULES_HELP                                                            \
 	"  --rules R           anhoj|ihi|nhs (default anhoj: long runs and "  \
@@ -357,6 +360,7 @@ static const struct option lopts[] = {
 	{ "due-days", required_argument, NULL, 256 + AO_DUE_DAYS },
 	{ "activity", required_argument, NULL, 256 + AO_ACTIVITY },
 	{ "all", no_argument, NULL, 256 + AO_ALL },
+	{ "approved-only", no_argument, NULL, 256 + AO_APPROVED_ONLY },
 	{ "pre", required_argument, NULL, 256 + AO_PRE },
 	{ "post", required_argument, NULL, 256 + AO_POST },
 	{ "discount-rate", required_argument, NULL, 256 + AO_DISCOUNT_RATE },
@@ -630,6 +634,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_EACH_SCHOOL:
 	case AO_EACH_DISTRICT:
 	case AO_ALL:
+	case AO_APPROVED_ONLY:
 		return 0;
 	case AO_NO_DISCOUNT:
 		o->discount_rate = 0;
@@ -880,12 +885,13 @@ analyze_query(const analyze_opts *o, unsigned allowed, int dflt,
 	if (rv != 0) {
 		return rv;
 	}
-	q->measure  = (char *) o->measure;
-	q->grain    = (Tandem__V1__Grain) o->grain;
-	q->from     = (char *) (o->from ? o->from : "");
-	q->to       = (char *) (o->to ? o->to : "");
-	q->subgroup = (char *) (o->subgroup ? o->subgroup : "");
-	q->grade    = (char *) (o->grade ? o->grade : "");
+	q->measure       = (char *) o->measure;
+	q->grain         = (Tandem__V1__Grain) o->grain;
+	q->from          = (char *) (o->from ? o->from : "");
+	q->to            = (char *) (o->to ? o->to : "");
+	q->subgroup      = (char *) (o->subgroup ? o->subgroup : "");
+	q->grade         = (char *) (o->grade ? o->grade : "");
+	q->approved_only = (o->given & AO(APPROVED_ONLY)) != 0;
 	return 0;
 }
 

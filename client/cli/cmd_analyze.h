@@ -58,6 +58,7 @@ enum analyze_opt_id {
 	AO_ICONS_ONLY,
 	AO_NOT_YET,
 	AO_IMPACT,
+	AO_APPROVED_ONLY,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))

@@ -112,6 +112,12 @@ analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		return false;
 	}
 	spec->grain = grain_char(q->grain);
+	if (q->approved_only && (spec->survey || spec->grain != 'm')) {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "approved_only applies to outcome measures by month: "
+		         "approvals are per measure and month");
+		return false;
+	}
 	if (!spec->survey && spec->grain == 'w') {
 		rpc_fail(
 		    call, TD_CODE_INVALID_ARGUMENT,
@@ -262,7 +268,8 @@ analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
                                   q->from[0] ? q->from : NULL,
                                   q->to[0] ? q->to : NULL,
                                   spec->survey ? "" : q->subgroup,
-                                  spec->survey ? q->grade : "" };
+                                  spec->survey ? q->grade : "",
+		                   q->approved_only };
 	store_point       *pts = NULL;
 	size_t             n   = 0;
 	int                rv  = store_series(call->store, &sq, &pts, &n);

@@ -388,6 +388,10 @@ typedef struct store_series_query {
 	const char *to;
 	const char *subgroup; /* "" = all students */
 	const char *grade; /* "" = all grades */
+	/* only rows whose month an approval covers at their level or above
+	 * (school: its own, its district's or the network's; district: its
+	 * own or the network's; network: the network's) */
+	bool approved_only;
 } store_series_query;
 
 /* One rollup row: a unit's summary for one period. */

@@ -63,12 +63,22 @@ alloc_rows(store *s, size_t n, size_t sz, int *rv)
 	"r.period_start::text, r.cnt, r.n_sum, r.wsum, r.wsumsq, r.fav, "     \
 	"r.items, r.month_mask, coalesce(extract(epoch FROM "                 \
 	"r.last_received), 0)::float8 "
+/* --approved-only ($9): the month approved at the row's level or above
+ * (sql/016_review.sql). */
+#define SERIES_APPROVED                                                       \
+	"AND (NOT $9::bool OR EXISTS (SELECT 1 FROM approvals a JOIN "        \
+	"measures am ON am.id = a.measure_id WHERE am.code = r.measure AND "  \
+	"a.period_start = r.period_start AND (a.level = 'network' OR "        \
+	"(a.level = 'district' AND a.unit_id = CASE r.level WHEN 'd' THEN "   \
+	"r.unit_id WHEN 's' THEN (SELECT district_id FROM schools WHERE id "  \
+	"= r.unit_id) END) OR (a.level = 'school' AND r.level = 's' AND "     \
+	"a.unit_id = r.unit_id)))) "
 #define SERIES_WHERE                                                          \
 	"WHERE r.measure = $1 AND r.subgroup = $2 AND r.grade = $3 AND "      \
 	"r.grain = $4::char AND r.cnt > 0 AND ($6::date IS NULL OR "          \
 	"r.period_start >= (SELECT td_period_start($4::char, $6::date))) "    \
 	"AND "                                                                \
-	"($7::date IS NULL OR r.period_start <= $7::date) "
+	"($7::date IS NULL OR r.period_start <= $7::date) " SERIES_APPROVED
 static const char SERIES_SCHOOLS[]
     = "SELECT sc.code, " SERIES_COLUMNS
       "FROM rollups r JOIN schools sc ON sc.id = r.unit_id " SERIES_WHERE
@@ -132,12 +142,14 @@ store_series(store *s, const store_series_query *q, store_point **out,
              size_t *n)
 {
 	char        grain[2] = { q->grain, 0 };
-	const char *p[8]     = { q->measure, q->subgroup, q->grade, grain,
-		                 q->unit,    q->from,     q->to,    q->district };
-	const char *sql      = q->level == 's' ? SERIES_SCHOOLS
-	         : q->level == 'd'             ? SERIES_DISTRICTS
-	                                       : SERIES_NETWORK;
-	PGresult   *r  = PQexecParams(s->conn, sql, 8, NULL, p, NULL, NULL, 1);
+	const char *p[9]
+	    = { q->measure, q->subgroup, q->grade,
+		grain,      q->unit,     q->from,
+		q->to,      q->district, q->approved_only ? "t" : "f" };
+	const char *sql = q->level == 's' ? SERIES_SCHOOLS
+	    : q->level == 'd'             ? SERIES_DISTRICTS
+	                                  : SERIES_NETWORK;
+	PGresult   *r  = PQexecParams(s->conn, sql, 9, NULL, p, NULL, NULL, 1);
 	int         rv = TD_OK;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rv = store_result_err(s, r, "reading rollups");

@@ -338,12 +338,58 @@ approval_locks_and_unlocks(void **state)
 	                 0);
 }
 
+/* points: how many points the run chart of S101 (or the network, school
+ * NULL) has, or -1 with the code when the call fails. */
+static int
+points(const char *school, bool approved_only, int *code)
+{
+	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
+	q.measure                 = "attendance";
+	q.level                   = school ? TANDEM__V1__SCOPE_LEVEL__SCHOOL
+	                                   : TANDEM__V1__SCOPE_LEVEL__NETWORK;
+	q.code                    = (char *) (school ? school : "");
+	q.approved_only           = approved_only;
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	req.query                       = &q;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	*code = td_analysis_run_chart(who[ADMIN], &req, &r, &st);
+	int n = -1;
+	if (*code == TD_CODE_OK) {
+		n = (int) r->series[0]->n_points;
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	td_status_reset(&st);
+	return n;
+}
+
+/* --approved-only keeps the months approved at the series' level or
+ * above: S101 has January, March and April; only March is approved. */
+static void
+approved_only_keeps_approved_months(void **state)
+{
+	(void) state;
+	int code;
+	assert_int_equal(points("S101", false, &code), 3);
+	assert_int_equal(approval(who[S101], 'a', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(points("S101", true, &code), 1);
+	/* a school's approval does not approve the network's total */
+	assert_int_equal(points(NULL, true, &code), -1);
+	assert_int_equal(code, TD_CODE_NOT_FOUND);
+	assert_int_equal(approval(who[COUNCIL], 'a', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(points(NULL, true, &code), 1);
+	assert_int_equal(approval(who[COUNCIL], 'u', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(approval(who[S101], 'u', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(points("S101", true, &code), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(review_states_change_with_comments),
 		cmocka_unit_test(approval_locks_and_unlocks),
+		cmocka_unit_test(approved_only_keeps_approved_months),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
