@@ -207,7 +207,7 @@ series_signals(rpc_call *call, const series_spec *spec, const series *s,
 		const char *rule;
 	} rules[]
 	    = { { STATS_SIG_SHIFT, "shift" }, { STATS_SIG_TREND, "trend" } };
-	stats_runchart_opts   o = { STATS_RULES_NHS, 0, 0 };
+	stats_runchart_opts   o = { .rules = STATS_RULES_NHS };
 	stats_runchart_result rr;
 	if (stats_runchart(s->value, s->n, &o, &rr, NULL) != TD_OK) {
 		return; /* too few unsuppressed points: no signal to tell */
