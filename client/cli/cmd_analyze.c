@@ -229,12 +229,16 @@ static const analyze_sub subs[] = {
 	  "n.\n\n" SERIES_HELP OUTPUT_HELP },
 	{ "completeness",
 	  AO(MEASURE) | AO(GRAIN) | AO(FROM) | AO(TO) | AO(DISTRICT)
-	      | AO(DUE_DAYS) | AO(SURVEY),
+	      | AO(DUE_DAYS) | AO(SURVEY) | AO(BACKFILL),
 	  0, analyze_completeness,
 	  "which schools have not reported, and survey response rates",
 	  "usage: tandem analyze completeness [--measure M] [--grain G] "
 	  "[--from D]\n"
-	  "           [--to D] [--district D] [--due-days N] [--survey S]\n\n"
+	  "           [--to D] [--district D] [--due-days N] [--survey S]\n"
+	  "           [--backfill-before YYYY-MM-DD]\n\n"
+	  "--backfill-before: a period that ended before this date counts "
+	  "as on time\nwhenever its data came (history loaded in bulk is "
+	  "not late).\n"
 	  "Per measure and period: schools expected and reporting, "
 	  "reporting rate,\nhow many on time (a period is due N days after it "
 	  "ends), timeliness,\nmean days late and the schools missing (the "
@@ -358,6 +362,7 @@ static const struct option lopts[] = {
 	{ "construct", required_argument, NULL, 256 + AO_CONSTRUCT },
 	{ "rubric", required_argument, NULL, 256 + AO_RUBRIC },
 	{ "due-days", required_argument, NULL, 256 + AO_DUE_DAYS },
+	{ "backfill-before", required_argument, NULL, 256 + AO_BACKFILL },
 	{ "activity", required_argument, NULL, 256 + AO_ACTIVITY },
 	{ "all", no_argument, NULL, 256 + AO_ALL },
 	{ "approved-only", no_argument, NULL, 256 + AO_APPROVED_ONLY },
@@ -750,6 +755,9 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_ACTIVITY:
 		o->activity = arg;
 		break;
+	case AO_BACKFILL:
+		o->backfill = arg;
+		return parse_date(o, name, arg);
 	case AO_PRE:
 		return parse_range(o, name, arg, o->pre);
 	case AO_POST:

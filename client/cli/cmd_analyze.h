@@ -59,6 +59,7 @@ enum analyze_opt_id {
 	AO_NOT_YET,
 	AO_IMPACT,
 	AO_APPROVED_ONLY,
+	AO_BACKFILL,
 	AO_COUNT
 };
 #define AO(x) (UINT64_C(1) << (AO_##x))
@@ -93,6 +94,7 @@ typedef struct analyze_opts {
 	const char *construct;
 	const char *rubric;
 	long        due_days; /* 0 = the server's default (30) */
+	const char *backfill; /* completeness: history before it is on time */
 	const char *activity;
 	char        pre[2][ANALYZE_DATE_LEN]; /* from, to */
 	char        post[2][ANALYZE_DATE_LEN];

@@ -637,13 +637,14 @@ analyze_completeness(cli *c, const analyze_opts *o)
 	    = TANDEM__V1__COMPLETENESS_REQUEST__INIT;
 	Tandem__V1__CompletenessResponse *r = NULL;
 	int                               rv;
-	req.measure  = (char *) (o->measure ? o->measure : "");
-	req.grain    = (Tandem__V1__Grain) o->grain;
-	req.from     = (char *) (o->from ? o->from : "");
-	req.to       = (char *) (o->to ? o->to : "");
-	req.district = (char *) (o->district ? o->district : "");
-	req.due_days = (int32_t) o->due_days;
-	req.survey   = (char *) (o->survey ? o->survey : "");
+	req.measure         = (char *) (o->measure ? o->measure : "");
+	req.grain           = (Tandem__V1__Grain) o->grain;
+	req.from            = (char *) (o->from ? o->from : "");
+	req.to              = (char *) (o->to ? o->to : "");
+	req.district        = (char *) (o->district ? o->district : "");
+	req.due_days        = (int32_t) o->due_days;
+	req.survey          = (char *) (o->survey ? o->survey : "");
+	req.backfill_before = (char *) (o->backfill ? o->backfill : "");
 	if ((rv
 	     = analyze_call(c, o, TD_V1("Analysis", "Completeness"), &req.base,
 	                    &tandem__v1__completeness_response__descriptor,
@@ -653,8 +654,9 @@ analyze_completeness(cli *c, const analyze_opts *o)
 	}
 	long due = o->due_days > 0 ? o->due_days : 30;
 
-	static const char *acols[] = { "measure",  "grain",    "from",  "to",
-		                       "district", "due_days", "survey" };
+	static const char *acols[]
+	    = { "measure",  "grain",    "from",   "to",
+		"district", "due_days", "survey", "backfill_before" };
 	out_table *about = out_table_create("about", NCOLS(acols), acols);
 	out_str(about, req.measure);
 	out_str(about, analyze_grain_name(o->grain));
@@ -663,6 +665,7 @@ analyze_completeness(cli *c, const analyze_opts *o)
 	out_str(about, req.district);
 	out_int(about, due);
 	out_str(about, req.survey);
+	out_str(about, req.backfill_before);
 
 	static const char *cols[]
 	    = { "measure",        "period",         "expected",

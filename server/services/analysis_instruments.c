@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "validate.h"
 #include "config.h"
 #include "services.h"
 #include "stats/stats_agreement.h"
@@ -377,6 +378,13 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 	    : in->grain == TANDEM__V1__GRAIN__WEEK                 ? 'w'
 	                                                           : 'm';
 	int  due   = in->due_days > 0 ? in->due_days : 30;
+	if (in->backfill_before[0] != '\0'
+	    && !date_parse(in->backfill_before, NULL)) {
+		return rpc_fail(
+		    call, TD_CODE_INVALID_ARGUMENT,
+		    "backfill_before '%s' is not a date YYYY-MM-DD",
+		    in->backfill_before);
+	}
 	if ((call->who.role == RPC_ROLE_SCHOOL
 	     || call->who.role == RPC_ROLE_DISTRICT)
 	    && !analysis_scope_district(call, in->district)) {
@@ -426,7 +434,12 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 				continue;
 			}
 			row->reported++;
-			if (rep[t].days_late <= 0) {
+			/* history before the backfill date: never late */
+			if (rep[t].days_late <= 0
+			    || (in->backfill_before[0] != '\0'
+			        && strcmp(rep[t].period_end,
+			                  in->backfill_before)
+			            < 0)) {
 				row->on_time++;
 			} else {
 				late += rep[t].days_late;

@@ -453,6 +453,7 @@ typedef struct store_report {
 	char   period[12];
 	char   school[72];
 	double days_late; /* newest data minus (period end + due days) */
+	char   period_end[12]; /* the period's last day, YYYY-MM-DD */
 } store_report;
 int store_reports(store *s, const char *measure, char grain, const char *from,
                   const char *to, const char *district, int due_days,

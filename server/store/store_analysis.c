@@ -352,6 +352,15 @@ store_double_scored(store *s, const char *rubric, const char *school,
 	return rv;
 }
 
+/* The last day of the period of grain $2 starting at p.period_start. */
+#define PERIOD_END                                                            \
+	"(CASE $2 WHEN 'w' THEN p.period_start + 6 WHEN 'm' THEN "            \
+	"(p.period_start + interval '1 month')::date - 1 WHEN 't' THEN CASE " \
+	"WHEN extract(month FROM p.period_start) = 8 THEN "                   \
+	"make_date(extract(year FROM p.period_start)::int, 12, 31) ELSE "     \
+	"make_date(extract(year FROM p.period_start)::int, 7, 31) END ELSE "  \
+	"(p.period_start + interval '1 year')::date - 1 END)"
+
 int
 store_reports(store *s, const char *measure, char grain, const char *from,
               const char *to, const char *district, int due_days,
@@ -378,13 +387,8 @@ store_reports(store *s, const char *measure, char grain, const char *from,
 	    "d ON d.id = sc.district_id WHERE $5::text IS NULL OR d.code = "
 	    "$5) "
 	    "SELECT p.measure, p.period_start, e.code, extract(epoch FROM "
-	    "r.last_received - ((CASE $2 WHEN 'w' THEN p.period_start + 6 "
-	    "WHEN 'm' THEN (p.period_start + interval '1 month')::date - 1 "
-	    "WHEN 't' THEN CASE WHEN extract(month FROM p.period_start) = 8 "
-	    "THEN make_date(extract(year FROM p.period_start)::int, 12, 31) "
-	    "ELSE make_date(extract(year FROM p.period_start)::int, 7, 31) "
-	    "END ELSE (p.period_start + interval '1 year')::date - 1 END) + "
-	    "$6::int + 1)::timestamptz) / 86400.0 "
+	    "r.last_received - (" PERIOD_END " + $6::int + 1)::timestamptz) "
+	    "/ 86400.0, (" PERIOD_END ")::text "
 	    "FROM periods p CROSS JOIN expected e LEFT JOIN rollups r ON "
 	    "r.measure = p.measure AND r.subgroup = '' AND r.grade = '' AND "
 	    "r.grain = $2 AND r.level = 's' AND r.unit_id = e.id AND "
@@ -402,6 +406,8 @@ store_reports(store *s, const char *measure, char grain, const char *from,
 		copy_field(x->period, sizeof(x->period), r, (int) i, 1);
 		copy_field(x->school, sizeof(x->school), r, (int) i, 2);
 		x->days_late = num(r, (int) i, 3);
+		copy_field(x->period_end, sizeof(x->period_end), r, (int) i,
+		           4);
 	}
 	PQclear(r);
 	return rv;

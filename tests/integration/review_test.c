@@ -5,6 +5,7 @@
  * transition in approval_log and the audit log, for each role allowed and
  * refused.
  */
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -383,6 +384,59 @@ approved_only_keeps_approved_months(void **state)
 	assert_int_equal(points("S101", true, &code), -1);
 }
 
+/* Reporting rates by hand: D1's schools S101 and S102 are expected each
+ * month the network has attendance for; S101 sent January, March and April,
+ * S102 March, all loaded today, long after each month's due date (month
+ * end + 30 days). So every report is late, unless a backfill date says that
+ * history before it is not counted late:
+ *   month    expected reported rate  on time (none) on time (2024-04-01)
+ *   2024-01  2        1        50%   0 -> 0%        1 -> 100%
+ *   2024-03  2        2        100%  0 -> 0%        2 -> 100%
+ *   2024-04  2        1        50%   0 -> 0%        0 -> 0% (ends after) */
+static void
+reporting_rates_with_and_without_backfill(void **state)
+{
+	(void) state;
+	static const struct {
+		const char *period;
+		int         expected, reported, on_time_backfill;
+	} want[] = { { "2024-01", 2, 1, 1 },
+		     { "2024-03", 2, 2, 2 },
+		     { "2024-04", 2, 1, 0 } };
+	for (int backfill = 0; backfill < 2; backfill++) {
+		Tandem__V1__CompletenessRequest req
+		    = TANDEM__V1__COMPLETENESS_REQUEST__INIT;
+		req.measure         = "attendance";
+		req.district        = "D1";
+		req.from            = "2024-01-01";
+		req.to              = "2024-04-30";
+		req.backfill_before = backfill ? "2024-04-01" : "";
+		Tandem__V1__CompletenessResponse *r  = NULL;
+		td_status                         st = { 0 };
+		assert_int_equal(
+		    td_analysis_completeness(who[D1], &req, &r, &st),
+		    TD_CODE_OK);
+		assert_int_equal(r->n_rows, 3);
+		for (size_t i = 0; i < 3; i++) {
+			const Tandem__V1__CompletenessRow *row = r->rows[i];
+			int on = backfill ? want[i].on_time_backfill : 0;
+			assert_string_equal(row->period, want[i].period);
+			assert_int_equal(row->expected, want[i].expected);
+			assert_int_equal(row->reported, want[i].reported);
+			assert_true(
+			    fabs(row->reporting_rate
+			         - 100.0 * want[i].reported / want[i].expected)
+			    < 1e-9);
+			assert_int_equal(row->on_time, on);
+			assert_true(fabs(row->timeliness
+			                 - 100.0 * on / want[i].reported)
+			            < 1e-9);
+		}
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+		td_status_reset(&st);
+	}
+}
+
 int
 main(void)
 {
@@ -390,6 +444,7 @@ main(void)
 		cmocka_unit_test(review_states_change_with_comments),
 		cmocka_unit_test(approval_locks_and_unlocks),
 		cmocka_unit_test(approved_only_keeps_approved_months),
+		cmocka_unit_test(reporting_rates_with_and_without_backfill),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
