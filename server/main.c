@@ -180,10 +180,6 @@ serve(td_config *cfg, const char *bootstrap)
 			any_tls
 			    |= strncmp(cfg->events_listen[i], "tls+", 4) == 0;
 		}
-		for (int i = 0; i < cfg.n_events_listen; i++) {
-			any_tls
-			    |= strncmp(cfg.events_listen[i], "tls+", 4) == 0;
-		}
 		if (!any_tls) {
 			fprintf(stderr,
 			        "tandemd: --tls-cert/--tls-key given but no "
