@@ -27,16 +27,10 @@ analysis_db_fail(rpc_call *call, int rv)
 int
 analysis_stats_fail(rpc_call *call, int rv, const char *what, const char *msg)
 {
-	int code = rv == TD_ESUPPRESSED ? TD_CODE_FAILED_PRECONDITION
-	                                : TD_CODE_FAILED_PRECONDITION;
-	if (rv == TD_ENOMEM) {
-		code = TD_CODE_RESOURCE_EXHAUSTED;
-	} else if (rv == TD_EINTERNAL) {
-		code = TD_CODE_INTERNAL;
-	}
-	/* The data cannot support the statistic: the request was fine, the
-	 * state of the data is not (gRPC's FAILED_PRECONDITION). */
-	return rpc_fail(call, code, "%s: %s", what, msg);
+	/* td_code_from_err is the one map: data that cannot support the
+	 * statistic is FAILED_PRECONDITION, a bad argument INVALID_ARGUMENT.
+	 */
+	return rpc_fail(call, td_code_from_err(rv), "%s: %s", what, msg);
 }
 
 static char

@@ -83,6 +83,8 @@ bool analysis_scope_school(rpc_call *call, const char *school);
 bool analysis_scope_district(rpc_call *call, const char *district);
 /* analysis_db_fail maps a store error onto the call. */
 int analysis_db_fail(rpc_call *call, int rv);
+/* analysis_stats_fail fails the call with a statistic's error: the code
+ * through td_code_from_err (the one map), the message "what: msg". */
 int analysis_stats_fail(rpc_call *call, int rv, const char *what,
                         const char *msg);
 

@@ -557,6 +557,43 @@ unknown_measure_is_not_found(void **state)
 	td_status_reset(&st);
 }
 
+/* A statistic's failure travels through the one internal -> gRPC map:
+ * an argument the data cannot honour is INVALID_ARGUMENT, data that cannot
+ * support the statistic FAILED_PRECONDITION (the analysis service used to
+ * answer FAILED_PRECONDITION for both). */
+static void
+statistic_failures_map_through_the_one_code_table(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery q
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__NETWORK, "",
+	            TANDEM__V1__GRAIN__MONTH);
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	req.query                       = &q;
+	req.baseline                    = 31; /* the series has 30 points */
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "baseline 31"));
+	td_status_reset(&st);
+
+	/* One month: one value per school, so no school has the two values
+	 * ICC(1)'s within-school variance needs. */
+	Tandem__V1__SeriesQuery one
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "",
+	            TANDEM__V1__GRAIN__MONTH);
+	one.from                        = "2024-09-01";
+	one.to                          = "2024-09-30";
+	Tandem__V1__VarianceRequest vr  = TANDEM__V1__VARIANCE_REQUEST__INIT;
+	vr.query                        = &one;
+	Tandem__V1__VarianceResponse *v = NULL;
+	assert_int_equal(td_analysis_variance(cl, &vr, &v, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(st.message, "ICC(1) needs"));
+	td_status_reset(&st);
+}
+
 /* mdc asks for attendance's MDC chart of the network (limits from the
  * first school year, before the planted shift). */
 static Tandem__V1__MdcResponse *
@@ -1119,6 +1156,8 @@ main(void)
 		cmocka_unit_test(
 		    survey_rollups_equal_a_recount_from_the_responses),
 		cmocka_unit_test(unknown_measure_is_not_found),
+		cmocka_unit_test(
+		    statistic_failures_map_through_the_one_code_table),
 		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),
