@@ -402,38 +402,10 @@ analyze_usage(const analyze_opts *o, const char *fmt, ...)
 
 /* ---- values that need no server to check ---- */
 
-static bool
-leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* valid_date: a real calendar date written YYYY-MM-DD, years 1900-2199. */
-static bool
-valid_date(const char *s)
-{
-	static const int mdays[]
-	    = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
-		return false;
-	}
-	for (int i = 0; i < 10; i++) {
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
-			return false;
-		}
-	}
-	long y = strtol(s, NULL, 10), m = strtol(s + 5, NULL, 10),
-	     d = strtol(s + 8, NULL, 10);
-	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1) {
-		return false;
-	}
-	return d <= mdays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
-}
-
 static int
 parse_date(const analyze_opts *o, const char *opt, const char *arg)
 {
-	if (!valid_date(arg)) {
+	if (!common_date_parse(arg, NULL)) {
 		return analyze_usage(
 		    o, "--%s takes a date YYYY-MM-DD, not '%s'", opt, arg);
 	}
@@ -456,7 +428,7 @@ parse_range(const analyze_opts *o, const char *opt, const char *arg,
 	out[0][10] = '\0';
 	memcpy(out[1], dots + 2, 11);
 	for (int i = 0; i < 2; i++) {
-		if (!valid_date(out[i])) {
+		if (!common_date_parse(out[i], NULL)) {
 			return analyze_usage(o,
 			                     "--%s: '%s' is not a date "
 			                     "YYYY-MM-DD",
@@ -752,7 +724,8 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_DISCOUNT_RATE:
 		return parse_real(o, name, arg, 0, 1, true, &o->discount_rate);
 	case AO_BASE_YEAR:
-		return parse_count(o, name, arg, 1900, 2199, &o->base_year);
+		return parse_count(o, name, arg, COMMON_YEAR_MIN,
+		                   COMMON_YEAR_MAX, &o->base_year);
 	case AO_SEED:
 		return parse_seed(o, arg, &o->seed);
 	case AO_BOOTSTRAP:

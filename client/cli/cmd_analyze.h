@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "common.h"
 
 /* Every option of every subcommand; a subcommand accepts a set of them,
  * as bits AO(x). */
@@ -64,7 +65,7 @@ enum analyze_opt_id {
 
 #define ANALYZE_MAX_COVARIATES 16
 #define ANALYZE_MAX_EXCLUDE    64
-#define ANALYZE_DATE_LEN       11 /* "YYYY-MM-DD" and its NUL */
+#define ANALYZE_DATE_LEN       (COMMON_DATE_LEN + 1) /* and its NUL */
 
 typedef struct analyze_opts {
 	const char *sub; /* "run-chart", ... for messages */

@@ -11,37 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Dates as days since 1970-01-01 (H. Hinnant's civil algorithms). */
-
-long
-sample_days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long     era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned) (y - era * 400);
-	unsigned doy
-	    = (unsigned) ((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long) doe - 719468;
-}
-
-static void
-civil_from_days(long z, int *y, int *m, int *d)
-{
-	z += 719468;
-	long     era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned) (z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long     yy  = (long) yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp  = (5 * doy + 2) / 153;
-	*d           = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m           = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y           = (int) (yy + (*m <= 2));
-}
 
 int
 sample_days_in_month(int y, int m)
@@ -148,7 +122,7 @@ static void
 fmt_date(char *buf, long day)
 {
 	int y, m, d;
-	civil_from_days(day, &y, &m, &d);
+	common_civil_from_days(day, &y, &m, &d);
 	buf[0]  = (char) ('0' + y / 1000 % 10);
 	buf[1]  = (char) ('0' + y / 100 % 10);
 	buf[2]  = (char) ('0' + y / 10 % 10);

@@ -174,7 +174,6 @@ double sample_rng_norm(rng *r);
 double sample_rng_trunc_norm(rng *r, double lim);
 
 /* sample_csv.c */
-long sample_days_from_civil(int y, int m, int d);
 int  sample_days_in_month(int y, int m);
 long sample_weekday_on_or_after(long day);
 void sample_school_month(int ay, int mi, int *y, int *m);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "common.h"
 #include "stats/stats_disclosure.h"
 #include "improve/improve.h"
 #include "config.h"
@@ -15,7 +16,7 @@
 static bool
 date_ok(const char *s)
 {
-	return date_parse(s, NULL);
+	return common_date_parse(s, NULL);
 }
 
 int

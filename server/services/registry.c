@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "services.h"
 #include "store/store.h"
 #include "store/store_roster.h"
@@ -441,9 +442,10 @@ registry_define_price_index(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < in->n_entries; i++) {
 		const Tandem__V1__PriceIndexEntry *e   = in->entries[i];
 		int64_t                            rec = (int64_t) i;
-		if (e->year < 1900 || e->year > 2200) {
+		if (!common_year_valid(e->year)) {
 			rpc_detail(call, rec, "year", "range",
-			           "year %d is outside 1900..2200", e->year);
+			           "year %d is outside %d..%d", e->year,
+			           COMMON_YEAR_MIN, COMMON_YEAR_MAX);
 		} else if (keyset_add(seen, &e->year, sizeof(e->year), rec)
 		           >= 0) {
 			rpc_detail(call, rec, "year", "unique",

@@ -10,77 +10,37 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "common.h"
 #include "validate.h"
 
 bool
 validate_code(rpc_call *call, int64_t rec, const char *field,
               const char *value)
 {
-	size_t n = strlen(value);
-	if (n == 0) {
-		rpc_detail(call, rec, field, "required", "%s is empty", field);
-		return false;
-	}
-	if (n > VALIDATE_CODE_MAX) {
-		rpc_detail(call, rec, field, "max_length",
+	common_code_rule r = common_code_check(value);
+	switch (r) {
+	case COMMON_CODE_OK:
+		return true;
+	case COMMON_CODE_EMPTY:
+		rpc_detail(call, rec, field, common_code_rule_name(r),
+		           "%s is empty", field);
+		break;
+	case COMMON_CODE_TOO_LONG:
+		rpc_detail(call, rec, field, common_code_rule_name(r),
 		           "%s is %zu bytes, over the %d-byte limit for codes",
-		           field, n, VALIDATE_CODE_MAX);
-		return false;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char) value[i] < 0x20 || value[i] == 0x7f) {
-			rpc_detail(call, rec, field, "no_control",
-			           "%s contains a control character", field);
-			return false;
-		}
-	}
-	if (value[0] == ' ' || value[n - 1] == ' ') {
-		rpc_detail(call, rec, field, "no_padding",
+		           field, strlen(value), COMMON_CODE_MAX);
+		break;
+	case COMMON_CODE_CONTROL:
+		rpc_detail(call, rec, field, common_code_rule_name(r),
+		           "%s contains a control character", field);
+		break;
+	case COMMON_CODE_PADDING:
+		rpc_detail(call, rec, field, common_code_rule_name(r),
 		           "%s '%s' has leading or trailing spaces", field,
 		           value);
-		return false;
+		break;
 	}
-	return true;
-}
-
-static int64_t
-days_from_civil(int y, unsigned m, unsigned d)
-{
-	/* Howard Hinnant's algorithm: days since 1970-01-01. */
-	y -= m <= 2;
-	const int64_t  era = (y >= 0 ? y : y - 399) / 400;
-	const unsigned yoe = (unsigned) (y - era * 400);
-	const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t) doe - 719468;
-}
-
-bool
-date_parse(const char *s, int32_t *days)
-{
-	static const int mdays[]
-	    = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
-		return false;
-	}
-	for (int i = 0; i < 10; i++) {
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
-			return false;
-		}
-	}
-	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-	if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) {
-		return false;
-	}
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (d > mdays[m - 1] + (m == 2 && leap)) {
-		return false;
-	}
-	if (days != NULL) {
-		*days
-		    = (int32_t) days_from_civil(y, (unsigned) m, (unsigned) d);
-	}
-	return true;
+	return false;
 }
 
 bool
@@ -91,11 +51,10 @@ validate_date(rpc_call *call, int64_t rec, const char *field,
 		rpc_detail(call, rec, field, "required", "%s is empty", field);
 		return false;
 	}
-	if (!date_parse(value, days)) {
+	if (!common_date_parse(value, days)) {
 		rpc_detail(call, rec, field, "date",
-		           "%s '%s' is not a real date YYYY-MM-DD in "
-		           "1900..2200",
-		           field, value);
+		           "%s '%s' is not a real date YYYY-MM-DD in %d..%d",
+		           field, value, COMMON_YEAR_MIN, COMMON_YEAR_MAX);
 		return false;
 	}
 	return true;

@@ -13,15 +13,15 @@
 #include "config.h"
 #include "rpc/rpc.h"
 
-#define VALIDATE_CODE_MAX 64
-
-/* validate_code: 1..64 bytes, no control characters or surrounding
- * spaces. On failure adds a detail for record rec, field, and returns
- * false. What names the thing ("school code"). */
+/* validate_code: the code rule of common.h (1..COMMON_CODE_MAX bytes, no
+ * control characters or surrounding spaces). On failure adds a detail for
+ * record rec, field, and returns false. What names the thing ("school code").
+ */
 bool validate_code(rpc_call *call, int64_t rec, const char *field,
                    const char *value);
-/* validate_date: YYYY-MM-DD naming a real day in 1900..2200. *days gets
- * days since 1970-01-01 (may be NULL). */
+/* validate_date: common_date_parse (YYYY-MM-DD naming a real day in
+ * COMMON_YEAR_MIN..COMMON_YEAR_MAX) with a detail when it fails. *days
+ * gets days since 1970-01-01 (may be NULL). */
 bool validate_date(rpc_call *call, int64_t rec, const char *field,
                    const char *value, int32_t *days);
 /* validate_enum: value is one of the NULL-terminated list. */
@@ -37,8 +37,6 @@ bool validate_value(rpc_call *call, int64_t rec, const char *field,
  * (--horizon-days) after today: data about the future is a typo. */
 bool validate_horizon(rpc_call *call, int64_t rec, const char *field,
                       const char *value, int32_t days);
-/* date_parse: the parsing half of validate_date, without a detail. */
-bool date_parse(const char *s, int32_t *days);
 
 /* A set of byte-string keys remembering the record that added each, for
  * "duplicate in this batch (also record k)". */
