@@ -491,29 +491,18 @@ parse_seed(const analyze_opts *o, const char *arg, uint64_t *out)
 	return 0;
 }
 
-/* check_measure: an outcome code, or survey:SURVEY/CONSTRUCT:mean|favourable
- * with both codes present. */
+/* parse_measure reads --measure once (td_measure_parse, common/). */
 static int
-check_measure(const analyze_opts *o, const char *m)
+parse_measure(analyze_opts *o, const char *m)
 {
+	char err[TD_ERRMSG_MAX];
 	if (*m == '\0') {
 		return analyze_usage(o, "--measure is empty");
 	}
-	if (strncmp(m, "survey:", 7) != 0) {
-		return 0;
+	if (td_measure_parse(&o->mkey, m, err) != TD_OK) {
+		return analyze_usage(o, "--measure '%s': %s", m, err);
 	}
-	const char *slash = strchr(m + 7, '/');
-	const char *colon = slash ? strrchr(slash, ':') : NULL;
-	if (slash == NULL || slash == m + 7 || colon == NULL
-	    || colon == slash + 1
-	    || (strcmp(colon, ":mean") != 0
-	        && strcmp(colon, ":favourable") != 0)) {
-		return analyze_usage(o,
-		                     "--measure '%s': a survey measure is "
-		                     "survey:SURVEY/CONSTRUCT:mean or "
-		                     "survey:SURVEY/CONSTRUCT:favourable",
-		                     m);
-	}
+	o->measure = m;
 	return 0;
 }
 
@@ -593,8 +582,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 	const char *name = opt_name(id);
 	switch (id) {
 	case AO_MEASURE:
-		o->measure = arg;
-		return check_measure(o, arg);
+		return parse_measure(o, arg);
 	case AO_NETWORK:
 	case AO_NO_SCREEN:
 	case AO_ICONS_ONLY:
@@ -853,7 +841,7 @@ analyze_query(const analyze_opts *o, unsigned allowed, int dflt,
 	if (rv != 0) {
 		return rv;
 	}
-	q->measure  = (char *) o->measure;
+	q->measure  = (Tandem__V1__MeasureKey *) &o->mkey.key;
 	q->grain    = (Tandem__V1__Grain) o->grain;
 	q->from     = (char *) (o->from ? o->from : "");
 	q->to       = (char *) (o->to ? o->to : "");

@@ -70,7 +70,8 @@ enum analyze_opt_id {
 typedef struct analyze_opts {
 	const char *sub; /* "run-chart", ... for messages */
 	uint64_t    given; /* AO() bits of the options on the command line */
-	const char *measure;
+	const char *measure; /* as written, for titles and the ROI request */
+	td_measure  mkey; /* --measure as the wire carries it */
 	const char *district;
 	const char *school;
 	int         grain; /* Tandem__V1__Grain */

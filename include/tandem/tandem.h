@@ -64,6 +64,24 @@ const char *td_version(void);
  * and a message naming both. */
 int td_protocol_version(void);
 
+/* A measure in its wire form (tandem.v1.MeasureKey) together with the
+ * storage the key points into: do not copy it once parsed. */
+typedef struct td_measure {
+	Tandem__V1__MeasureKey    key;
+	Tandem__V1__SurveyMeasure survey;
+	char                      outcome[TD_MAX_CODE + 1];
+	char                      survey_code[TD_MAX_CODE + 1];
+	char                      construct[TD_MAX_CODE + 1];
+} td_measure;
+
+/* td_measure_parse reads a measure as users write it: an outcome code
+ * ("ela_scale"), "survey:SURVEY/CONSTRUCT:mean" or
+ * "survey:SURVEY/CONSTRUCT:favourable". Returns TD_OK with m->key ready for
+ * SeriesQuery.measure, or TD_EINVAL with a sentence in errmsg
+ * (TD_ERRMSG_MAX bytes). */
+int td_measure_parse(td_measure *m, const char *text, char *errmsg)
+    __attribute__((warn_unused_result));
+
 /* td_client_create dials every URL (a server that is down is redialled in
  * the background). The caller owns *out. errmsg gets TD_ERRMSG_MAX bytes. */
 int td_client_create(td_client **out, const td_client_opts *opts, char *errmsg)

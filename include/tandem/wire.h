@@ -67,6 +67,8 @@ enum td_code {
  * text). */
 #define TD_MAX_STRING 1024u
 #define TD_MAX_TEXT   65536u
+/* Longest code (school, survey, measure, respondent...), bytes. */
+#define TD_MAX_CODE 64
 /* Most records in one batch. */
 #define TD_MAX_RECORDS 200000u
 /* Most error details in one reply; the rest are counted. */

@@ -160,6 +160,14 @@ walk(rpc_call *call, const ProtobufCMessage *m, int depth, int64_t rec,
 		    && f->type != PROTOBUF_C_TYPE_MESSAGE) {
 			continue;
 		}
+		/* The members of a oneof share one union: only the one its
+		 * case names holds a value of this field's type. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0
+		    && *(const uint32_t *) ((const char *) m
+		                            + f->quantifier_offset)
+		        != f->id) {
+			continue;
+		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t       n   = *(const size_t *) ((const char *) m
                                                       + f->quantifier_offset);

@@ -49,47 +49,69 @@ grain_char(Tandem__V1__Grain g)
 	}
 }
 
+/* measure_key reads the structured measure of a query into spec: an
+ * outcome code, or a survey construct with its statistic, each code under
+ * the code rule. */
+static bool
+measure_key(rpc_call *call, const Tandem__V1__MeasureKey *k, series_spec *spec)
+{
+	const Tandem__V1__SurveyMeasure *sm = NULL;
+	switch (k ? k->kind_case : TANDEM__V1__MEASURE_KEY__KIND__NOT_SET) {
+	case TANDEM__V1__MEASURE_KEY__KIND_OUTCOME:
+		if (!validate_code(call, -1, "measure.outcome", k->outcome)) {
+			break;
+		}
+		snprintf(spec->measure, sizeof(spec->measure), "%s",
+		         k->outcome);
+		return true;
+	case TANDEM__V1__MEASURE_KEY__KIND_SURVEY:
+		sm = k->survey;
+		if (!validate_code(call, -1, "measure.survey.survey",
+		                   sm->survey)
+		    || !validate_code(call, -1, "measure.survey.construct",
+		                      sm->construct)) {
+			break;
+		}
+		if (sm->statistic
+		        != TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_MEAN
+		    && sm->statistic
+		        != TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE) {
+			rpc_detail(
+			    call, -1, "measure.survey.statistic", "enum",
+			    "statistic %d is neither MEAN nor FAVOURABLE",
+			    (int) sm->statistic);
+			break;
+		}
+		spec->survey     = true;
+		spec->favourable = sm->statistic
+		    == TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE;
+		if (store_survey_measure_key(spec->measure,
+		                             sizeof(spec->measure), sm->survey,
+		                             sm->construct)
+		    != TD_OK) {
+			rpc_detail(call, -1, "measure.survey", "max_length",
+			           "survey and construct codes are too long");
+			break;
+		}
+		return true;
+	default:
+		rpc_detail(call, -1, "measure", "required",
+		           "name a measure: an outcome code, or a survey "
+		           "construct and its statistic");
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no measure named");
+		return false;
+	}
+	rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "bad measure");
+	return false;
+}
+
 bool
 analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               series_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
-	const char *m = q->measure;
-	if (m[0] == '\0') {
-		rpc_detail(call, -1, "measure", "required",
-		           "name a measure: an outcome code, or "
-		           "survey:SURVEY/CONSTRUCT:mean|favourable");
-		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no measure named");
+	if (!measure_key(call, q->measure, spec)) {
 		return false;
-	}
-	if (strncmp(m, "survey:", 7) == 0) {
-		const char *colon = strrchr(m + 7, ':');
-		size_t      len   = colon ? (size_t) (colon - m) : strlen(m);
-		spec->survey      = true;
-		if (colon != NULL && strcmp(colon, ":favourable") == 0) {
-			spec->favourable = true;
-		} else if (colon != NULL && strcmp(colon, ":mean") != 0) {
-			rpc_detail(call, -1, "measure", "format",
-			           "a survey measure ends in :mean or "
-			           ":favourable, not %s",
-			           colon);
-			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			         "bad survey measure %s", m);
-			return false;
-		}
-		if (len >= sizeof(spec->measure) || !strchr(m + 7, '/')) {
-			rpc_detail(
-			    call, -1, "measure", "format",
-			    "a survey measure is "
-			    "survey:SURVEY/CONSTRUCT[:mean|:favourable]");
-			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			         "bad survey measure %s", m);
-			return false;
-		}
-		memcpy(spec->measure, m, len);
-		spec->measure[len] = '\0';
-	} else {
-		snprintf(spec->measure, sizeof(spec->measure), "%s", m);
 	}
 	bool exists = false;
 	int  rv     = store_begin_request(call->store, rpc_remaining_ms(call));

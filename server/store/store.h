@@ -405,6 +405,13 @@ typedef struct store_point {
 int store_series(store *s, const store_series_query *q, store_point **out,
                  size_t *n) __attribute__((warn_unused_result));
 
+/* store_survey_measure_key writes into out (cap bytes) the store's key of
+ * a survey construct's rollup, the measure argument of the functions
+ * below. Returns TD_OK, or TD_ETOOBIG when it does not fit. */
+int store_survey_measure_key(char *out, size_t cap, const char *survey,
+                             const char *construct)
+    __attribute__((warn_unused_result));
+
 /* store_measure_info: does the measure exist, and is higher better? A
  * survey key needs its survey and construct. */
 int store_measure_info(store *s, const char *measure, bool *exists,

@@ -79,12 +79,21 @@ teardown(void **state)
 	return 0;
 }
 
+/* query: a series query for a measure as users write it (the keys live in
+ * a small ring, so a few queries can be alive at once). */
 static Tandem__V1__SeriesQuery
 query(const char *measure, Tandem__V1__ScopeLevel level, const char *code,
       Tandem__V1__Grain grain)
 {
+	static td_measure keys[8];
+	static unsigned   next;
+	td_measure       *k = &keys[next++ % 8];
+	char              err[TD_ERRMSG_MAX];
+	if (td_measure_parse(k, measure, err) != TD_OK) {
+		fail_msg("measure %s: %s", measure, err);
+	}
 	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
-	q.measure                 = (char *) measure;
+	q.measure                 = &k->key;
 	q.level                   = level;
 	q.code                    = (char *) code;
 	q.grain                   = grain;
@@ -554,6 +563,48 @@ unknown_measure_is_not_found(void **state)
 	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
 	                 TD_CODE_NOT_FOUND);
 	assert_non_null(strstr(st.message, "nosuch"));
+	td_status_reset(&st);
+}
+
+/* The measure is structured on the wire; the server checks each part under
+ * the code rule and names the wire field that breaks it. */
+static void
+structured_measure_keys_are_checked_by_field(void **state)
+{
+	(void) state;
+	Tandem__V1__SurveyMeasure sm    = TANDEM__V1__SURVEY_MEASURE__INIT;
+	Tandem__V1__MeasureKey    key   = TANDEM__V1__MEASURE_KEY__INIT;
+	Tandem__V1__SeriesQuery   q     = TANDEM__V1__SERIES_QUERY__INIT;
+	sm.survey                       = "";
+	sm.construct                    = "belonging";
+	key.kind_case                   = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
+	key.survey                      = &sm;
+	q.measure                       = &key;
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	req.query                       = &q;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_int_equal(st.n_details, 1);
+	assert_string_equal(st.details[0].field, "measure.survey.survey");
+	td_status_reset(&st);
+	/* No measure at all. */
+	q.measure = NULL;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_string_equal(st.details[0].field, "measure");
+	td_status_reset(&st);
+	/* A survey construct's favourable share is served. */
+	sm.survey = "climate";
+	sm.statistic
+	    = TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE;
+	q.measure = &key;
+	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	assert_string_equal(r->measure, "survey:climate/belonging");
+	assert_true(r->n_series == 1 && r->series[0]->n_points > 0);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 }
 
@@ -1158,6 +1209,7 @@ main(void)
 		cmocka_unit_test(unknown_measure_is_not_found),
 		cmocka_unit_test(
 		    statistic_failures_map_through_the_one_code_table),
+		cmocka_unit_test(structured_measure_keys_are_checked_by_field),
 		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),

@@ -97,6 +97,45 @@ codes_break_one_named_rule(void **state)
 	assert_string_equal(common_code_rule_name(COMMON_CODE_OK), "");
 }
 
+static void
+measures_are_read_once_as_users_write_them(void **state)
+{
+	(void) state;
+	common_measure m;
+	char           err[160] = "";
+	assert_true(common_measure_parse("ela_scale", &m, err, sizeof(err)));
+	assert_false(m.survey);
+	assert_string_equal(m.outcome, "ela_scale");
+	assert_true(common_measure_parse("survey:climate/belonging:mean", &m,
+	                                 err, sizeof(err)));
+	assert_true(m.survey);
+	assert_false(m.favourable);
+	assert_string_equal(m.survey_code, "climate");
+	assert_string_equal(m.construct, "belonging");
+	/* A construct code may hold ':'; the statistic is the last part. */
+	assert_true(common_measure_parse("survey:t/a:b:favourable", &m, err,
+	                                 sizeof(err)));
+	assert_true(m.favourable);
+	assert_string_equal(m.construct, "a:b");
+	/* The server used to take these (an empty code, no statistic,
+	 * meaning mean); the documented grammar, which the CLI checked,
+	 * is the one rule now. */
+	assert_false(common_measure_parse("survey:climate/belonging", &m, err,
+	                                  sizeof(err)));
+	assert_non_null(strstr(err, ":mean"));
+	assert_false(common_measure_parse("survey:/belonging:mean", &m, err,
+	                                  sizeof(err)));
+	assert_non_null(strstr(err, "survey code is missing"));
+	assert_false(common_measure_parse("survey:climate/:mean", &m, err,
+	                                  sizeof(err)));
+	assert_non_null(strstr(err, "construct code is missing"));
+	assert_false(common_measure_parse("survey:climate/belonging:median",
+	                                  &m, err, sizeof(err)));
+	assert_non_null(strstr(err, "not :median"));
+	assert_false(common_measure_parse("", &m, err, sizeof(err)));
+	assert_false(common_measure_parse(" ela", &m, err, sizeof(err)));
+}
+
 int
 main(void)
 {
@@ -105,6 +144,7 @@ main(void)
 		cmocka_unit_test(dates_are_written_exactly_yyyy_mm_dd),
 		cmocka_unit_test(day_numbers_round_trip),
 		cmocka_unit_test(codes_break_one_named_rule),
+		cmocka_unit_test(measures_are_read_once_as_users_write_them),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
