@@ -138,10 +138,9 @@ void analyze_output_init(enum out_format fmt);
 /* analyze_call sends one read-only Analysis request (retried a few times
  * when the server is unavailable). On failure it prints the status and
  * returns 1; on success 0 and *resp, owned by the caller. */
-int analyze_call(cli *c, const analyze_opts *o, const char *method,
-                 const ProtobufCMessage           *req,
-                 const ProtobufCMessageDescriptor *desc,
-                 ProtobufCMessage **resp) __attribute__((warn_unused_result));
+int analyze_call(cli *c, const analyze_opts *o, const td_method *method,
+                 const ProtobufCMessage *req, ProtobufCMessage **resp)
+    __attribute__((warn_unused_result));
 
 /* analyze_print writes the result: in table format the line (a sentence
  * saying what was computed, may be NULL) and then the tables; in CSV and
