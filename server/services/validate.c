@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * See validate.h.
+ * Field rules of the Registry and Ingest services (codes, dates, enums,
+ * values, horizons) as per-record details; the code and date rules
+ * themselves are common/'s.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "common.h"
 #include "validate.h"
@@ -79,146 +78,6 @@ validate_enum(rpc_call *call, int64_t rec, const char *field,
 	rpc_detail(call, rec, field, "enum", "%s '%s' is not one of %s", field,
 	           value, list);
 	return false;
-}
-
-/* ---- keyset: open addressing over FNV-1a hashes ---- */
-
-typedef struct slot {
-	uint64_t hash;
-	char    *key;
-	size_t   len;
-	int64_t  rec;
-} slot;
-
-struct keyset {
-	slot  *slots;
-	size_t cap, n;
-};
-
-static uint64_t
-fnv1a(const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	uint64_t             h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h = (h ^ b[i]) * 1099511628211ull;
-	}
-	return h;
-}
-
-keyset *
-keyset_create(size_t expected)
-{
-	keyset *k = calloc(1, sizeof(*k));
-	if (k == NULL) {
-		return NULL;
-	}
-	k->cap = 16;
-	while (k->cap < expected * 2) {
-		k->cap *= 2;
-	}
-	k->slots = calloc(k->cap, sizeof(slot));
-	if (k->slots == NULL) {
-		free(k);
-		return NULL;
-	}
-	return k;
-}
-
-void
-keyset_destroy(keyset *k)
-{
-	if (k == NULL) {
-		return;
-	}
-	for (size_t i = 0; i < k->cap; i++) {
-		free(k->slots[i].key);
-	}
-	free(k->slots);
-	free(k);
-}
-
-static bool
-grow(keyset *k)
-{
-	size_t cap = k->cap * 2;
-	slot  *s   = calloc(cap, sizeof(slot));
-	if (s == NULL) {
-		return false;
-	}
-	for (size_t i = 0; i < k->cap; i++) {
-		if (k->slots[i].key == NULL) {
-			continue;
-		}
-		size_t j = k->slots[i].hash & (cap - 1);
-		while (s[j].key != NULL) {
-			j = (j + 1) & (cap - 1);
-		}
-		s[j] = k->slots[i];
-	}
-	free(k->slots);
-	k->slots = s;
-	k->cap   = cap;
-	return true;
-}
-
-int64_t
-keyset_add(keyset *k, const void *key, size_t len, int64_t rec)
-{
-	if ((k->n + 1) * 2 > k->cap && !grow(k)) {
-		return -1; /* cannot tell: the database key is the backstop */
-	}
-	uint64_t h = fnv1a(key, len);
-	size_t   j = h & (k->cap - 1);
-	while (k->slots[j].key != NULL) {
-		slot *s = &k->slots[j];
-		if (s->hash == h && s->len == len
-		    && memcmp(s->key, key, len) == 0) {
-			return s->rec;
-		}
-		j = (j + 1) & (k->cap - 1);
-	}
-	char *copy = malloc(len ? len : 1);
-	if (copy == NULL) {
-		return -1;
-	}
-	memcpy(copy, key, len);
-	k->slots[j] = (slot) { h, copy, len, rec };
-	k->n++;
-	return -1;
-}
-
-void
-payload_sha256(const rpc_call *call, unsigned char out[32])
-{
-	SHA256(call->payload ? call->payload : (const uint8_t *) "",
-	       call->payload_len, out);
-}
-
-bool
-pseudonym(const td_config *cfg, const char *district, const char *respondent,
-          unsigned char out[PSEUDONYM_LEN])
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int  len = 0;
-	char          msg[2 * TD_MAX_STRING + 2];
-	size_t        dl = strlen(district), rl = strlen(respondent);
-	if (cfg->hmac_key == NULL || cfg->hmac_key_len == 0
-	    || dl + rl + 1 > sizeof(msg)) {
-		return false;
-	}
-	/* district NUL respondent: the same id in two districts is two
-	 * students. */
-	memcpy(msg, district, dl + 1);
-	memcpy(msg + dl + 1, respondent, rl);
-	if (HMAC(EVP_sha256(), cfg->hmac_key, (int) cfg->hmac_key_len,
-	         (const unsigned char *) msg, dl + 1 + rl, mac, &len)
-	        == NULL
-	    || len < PSEUDONYM_LEN) {
-		return false;
-	}
-	memcpy(out, mac, PSEUDONYM_LEN);
-	return true;
 }
 
 bool
