@@ -357,7 +357,7 @@ analysis_scope_school(rpc_call *call, const char *school)
 	} else if (who->role == RPC_ROLE_DISTRICT) {
 		store_resolved r    = { 0 };
 		const char    *c[1] = { school };
-		int  rv   = store_resolve(call->store, "schools", c, 1, &r);
+		int  rv = store_resolve(call->store, STORE_SCHOOLS, c, 1, &r);
 		bool mine = rv == TD_OK && r.ids[0] != 0 && r.aux[0]
 		    && strcmp(r.aux[0], who->district) == 0;
 		store_resolved_free(&r);

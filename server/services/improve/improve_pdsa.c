@@ -173,11 +173,11 @@ improve_submit_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, cyc_school, "schools", "school", &sc,
+	    || !batch_resolve(&b, in, cyc_school, STORE_SCHOOLS, "school", &sc,
 	                      &rv)
-	    || !batch_resolve(&b, in, cyc_measure, "measures", "measure", &ms,
+	    || !batch_resolve(&b, in, cyc_measure, STORE_MEASURES, "measure", &ms,
 	                      &rv)
-	    || !batch_resolve(&b, in, cyc_activity, "activities", "activity",
+	    || !batch_resolve(&b, in, cyc_activity, STORE_ACTIVITIES, "activity",
 	                      &ac, &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
