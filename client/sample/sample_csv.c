@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * Calendar arithmetic (days since 1970-01-01) and the CSV writer of the
- * sample generator: RFC 4180 quoting, numbers formatted by hand so the
- * output does not depend on the locale.
+ * Calendar arithmetic on top of common/, the CSV writer and the output
+ * files of the sample generator: RFC 4180 quoting, numbers formatted by
+ * hand so the output does not depend on the locale.
  */
 #include <errno.h>
 #include <math.h>
@@ -197,4 +197,64 @@ sample_cw_end(csvw *w)
 {
 	putc('\n', w->f);
 	w->col = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output files of a generation: opened under g->outdir, write errors
+ * checked once at close. */
+
+void
+sample_seterr(char *errmsg, const char *fmt, ...)
+{
+	if (errmsg == NULL) {
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files. */
+
+int
+sample_gen_open(gen *g, const char *name, csvw *w, const char *header)
+{
+	char path[4096];
+	int  n = snprintf(path, sizeof path, "%s/%s", g->outdir, name);
+	if (n < 0 || (size_t) n >= sizeof path) {
+		sample_seterr(g->errmsg,
+		              "output path for %s is longer than %zu bytes",
+		              name, sizeof path - 1);
+		return TD_EINVAL;
+	}
+	w->f   = fopen(path, "w");
+	w->col = 0;
+	if (w->f == NULL) {
+		sample_seterr(g->errmsg, "cannot create %s: %s", path,
+		              strerror(errno));
+		return TD_EIO;
+	}
+	if (header != NULL) {
+		fputs(header, w->f);
+		putc('\n', w->f);
+	}
+	return 0;
+}
+
+int
+sample_gen_close(gen *g, csvw *w, const char *name)
+{
+	int bad = ferror(w->f);
+	if (fclose(w->f) != 0) {
+		bad = 1;
+	}
+	w->f = NULL;
+	if (bad) {
+		sample_seterr(g->errmsg, "writing %s/%s failed (disk full?)",
+		              g->outdir, name);
+		return TD_EIO;
+	}
+	return 0;
 }

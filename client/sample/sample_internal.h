@@ -201,7 +201,10 @@ int    sample_student_width(const gen *g);
 int    sample_build_registry(gen *g);
 int    sample_build_plan(gen *g);
 
-/* sample.c */
+/* sample_csv.c: output files; sample_seterr writes errmsg (TD_ERRMSG_MAX,
+ * may be NULL). */
+void sample_seterr(char *errmsg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int sample_gen_open(gen *g, const char *name, csvw *w, const char *header);
 int sample_gen_close(gen *g, csvw *w, const char *name);
 
