@@ -25,6 +25,27 @@ analysis_db_fail(rpc_call *call, int rv)
 	return rpc_fail_err(call, rv, store_errmsg(call->store));
 }
 
+void
+analysis_key_from_text(analysis_key *k, const char *text)
+{
+	char err[128];
+	tandem__v1__measure_key__init(&k->key);
+	tandem__v1__survey_measure__init(&k->survey);
+	if (!common_measure_parse(text, &k->text, err, sizeof(err))
+	    || !k->text.survey) {
+		k->key.kind_case = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
+		k->key.outcome   = (char *) (text ? text : "");
+		return;
+	}
+	k->survey.survey    = k->text.survey_code;
+	k->survey.construct = k->text.construct;
+	k->survey.statistic = k->text.favourable
+	    ? TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE
+	    : TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_MEAN;
+	k->key.kind_case    = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
+	k->key.survey       = &k->survey;
+}
+
 int
 analysis_stats_fail(rpc_call *call, int rv, const char *what, const char *msg)
 {
