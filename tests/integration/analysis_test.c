@@ -79,11 +79,10 @@ teardown(void **state)
 	return 0;
 }
 
-/* query: a series query for a measure as users write it (the keys live in
- * a small ring, so a few queries can be alive at once). */
-static Tandem__V1__SeriesQuery
-query(const char *measure, Tandem__V1__ScopeLevel level, const char *code,
-      Tandem__V1__Grain grain)
+/* measure_key: the wire form of a measure as users write it (the keys
+ * live in a small ring, so a few queries can be alive at once). */
+static Tandem__V1__MeasureKey *
+measure_key(const char *measure)
 {
 	static td_measure keys[8];
 	static unsigned   next;
@@ -92,8 +91,16 @@ query(const char *measure, Tandem__V1__ScopeLevel level, const char *code,
 	if (td_measure_parse(k, measure, err) != TD_OK) {
 		fail_msg("measure %s: %s", measure, err);
 	}
+	return &k->key;
+}
+
+/* query: a series query for a measure as users write it. */
+static Tandem__V1__SeriesQuery
+query(const char *measure, Tandem__V1__ScopeLevel level, const char *code,
+      Tandem__V1__Grain grain)
+{
 	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
-	q.measure                 = &k->key;
+	q.measure                 = measure_key(measure);
 	q.level                   = level;
 	q.code                    = (char *) code;
 	q.grain                   = grain;
@@ -214,7 +221,7 @@ positive_deviance_flags_the_planted_schools(void **state)
 	/* A scale score with submitted SDs (the sample's ela_scale gives
 	 * the students' SD): v = sd^2 / n, and the planted ELA deviants are
 	 * found too. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	assert_int_equal(td_analysis_positive_deviance(cl, &req, &r, &st),
 	                 TD_CODE_OK);
 	assert_string_equal(r->variance_source, "sd");
@@ -818,14 +825,14 @@ p_chart_reads_the_unit_and_refuses_misfits(void **state)
 	td_status_reset(&st);
 
 	/* A scale score has no p chart, a proportion no c or u chart. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	q.level   = TANDEM__V1__SCOPE_LEVEL__NETWORK;
 	q.code    = "";
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
 	assert_non_null(strstr(st.message, "scale_score"));
 	td_status_reset(&st);
-	q.measure = "on_track";
+	q.measure = measure_key("on_track");
 	req.chart = "u";
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
@@ -1073,7 +1080,7 @@ funnel_plots_schools_against_the_target(void **state)
 	td_status_reset(&st);
 	/* A scale score with SDs: v = sd^2 / n, the 1/v-weighted mean; a
 	 * count has no funnel here. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
 	assert_int_equal(r->units, 40);
 	assert_true(r->target > 400 && r->target < 700);
@@ -1081,7 +1088,7 @@ funnel_plots_schools_against_the_target(void **state)
 	            && r->target < r->rows[0]->hi95);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
-	q.measure = "survey:climate/belonging:mean";
+	q.measure = measure_key("survey:climate/belonging:mean");
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
 	assert_non_null(strstr(st.message, "favourable"));
@@ -1182,7 +1189,7 @@ xbar_and_s_charts_of_a_construct(void **state)
 	assert_true(r->series[0]->points[0]->centre > 0);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
-	q.measure = "attendance";
+	q.measure = measure_key("attendance");
 	q.grain   = TANDEM__V1__GRAIN__MONTH;
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
