@@ -780,7 +780,7 @@ p_chart_reads_the_unit_and_refuses_misfits(void **state)
 
 	/* 12 months of S001: value 0.80 or 0.70 of 50 students. */
 	Tandem__V1__Outcome               o[12], *op[12];
-	char                              start[12][11], end[12][11];
+	char                              start[12][16], end[12][16];
 	Tandem__V1__SubmitOutcomesRequest sreq
 	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
 	Tandem__V1__SubmitResponse *sr = NULL;
@@ -846,7 +846,7 @@ static void
 submit_on_track(const char *school, const double *v, int n, const char *id)
 {
 	Tandem__V1__Outcome               o[48], *op[48];
-	char                              start[48][11], end[48][11];
+	char                              start[48][16], end[48][16];
 	Tandem__V1__SubmitOutcomesRequest sreq
 	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
 	Tandem__V1__SubmitResponse *sr = NULL;
