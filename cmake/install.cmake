@@ -7,13 +7,15 @@
 include(GNUInstallDirs)
 
 # ---- libtandem as installed: the client library with the generated
-# protobuf-c code it speaks, static and shared, built into dist/ (the
-# build's own libtandem.a stays as it is) ----
-set_target_properties(td_proto tandem PROPERTIES POSITION_INDEPENDENT_CODE ON)
+# protobuf-c code it speaks and the shared input rules (common/), static
+# and shared, built into dist/ (the build's own libtandem.a stays as it
+# is) ----
+set_target_properties(td_proto td_common tandem PROPERTIES
+                      POSITION_INDEPENDENT_CODE ON)
 foreach(kind STATIC SHARED)
 	string(TOLOWER ${kind} k)
 	add_library(tandem_${k} ${kind} $<TARGET_OBJECTS:tandem>
-	            $<TARGET_OBJECTS:td_proto>)
+	            $<TARGET_OBJECTS:td_proto> $<TARGET_OBJECTS:td_common>)
 	set_target_properties(tandem_${k} PROPERTIES OUTPUT_NAME tandem
 		ARCHIVE_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/dist
 		LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/dist)

@@ -42,10 +42,15 @@ td_code_from_err(int err)
 	case TD_EINVAL:
 	case TD_ERANGE:
 	case TD_EPROTO:
+		return TD_CODE_INVALID_ARGUMENT;
+	/* The request is well formed but the data cannot support it (too
+	 * few points, no variance, a singular design, all suppressed): the
+	 * state of the system, not the argument, is wrong. */
 	case TD_ESINGULAR:
 	case TD_ETOOFEW:
 	case TD_EZEROVAR:
-		return TD_CODE_INVALID_ARGUMENT;
+	case TD_ESUPPRESSED:
+		return TD_CODE_FAILED_PRECONDITION;
 	case TD_ENOTFOUND:
 		return TD_CODE_NOT_FOUND;
 	case TD_EEXIST:
@@ -65,8 +70,6 @@ td_code_from_err(int err)
 		return TD_CODE_UNIMPLEMENTED;
 	case TD_ECANCELED:
 		return TD_CODE_CANCELLED;
-	case TD_ESUPPRESSED:
-		return TD_CODE_FAILED_PRECONDITION;
 	default:
 		return TD_CODE_INTERNAL;
 	}

@@ -57,9 +57,8 @@ bool cli_wants_help(int argc, char **argv);
  * it says so on stderr and sends the same request again, up to retries
  * times. Only for requests that are safe to repeat. Returns the last
  * code; *resp and st as td_call. */
-int cli_call(cli *c, const char *what, const char *method,
-             const ProtobufCMessage           *req,
-             const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp,
+int cli_call(cli *c, const char *what, const td_method *method,
+             const ProtobufCMessage *req, ProtobufCMessage **resp,
              td_status *st, int retries);
 
 /* Where the records of one request came from: record i of the request is

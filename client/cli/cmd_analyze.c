@@ -411,38 +411,10 @@ analyze_usage(const analyze_opts *o, const char *fmt, ...)
 
 /* ---- values that need no server to check ---- */
 
-static bool
-leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* valid_date: a real calendar date written YYYY-MM-DD, years 1900-2199. */
-static bool
-valid_date(const char *s)
-{
-	static const int mdays[]
-	    = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
-		return false;
-	}
-	for (int i = 0; i < 10; i++) {
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
-			return false;
-		}
-	}
-	long y = strtol(s, NULL, 10), m = strtol(s + 5, NULL, 10),
-	     d = strtol(s + 8, NULL, 10);
-	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1) {
-		return false;
-	}
-	return d <= mdays[m - 1] + (m == 2 && leap(y) ? 1 : 0);
-}
-
 static int
 parse_date(const analyze_opts *o, const char *opt, const char *arg)
 {
-	if (!valid_date(arg)) {
+	if (!common_date_parse(arg, NULL)) {
 		return analyze_usage(
 		    o, "--%s takes a date YYYY-MM-DD, not '%s'", opt, arg);
 	}
@@ -465,7 +437,7 @@ parse_range(const analyze_opts *o, const char *opt, const char *arg,
 	out[0][10] = '\0';
 	memcpy(out[1], dots + 2, 11);
 	for (int i = 0; i < 2; i++) {
-		if (!valid_date(out[i])) {
+		if (!common_date_parse(out[i], NULL)) {
 			return analyze_usage(o,
 			                     "--%s: '%s' is not a date "
 			                     "YYYY-MM-DD",
@@ -528,29 +500,18 @@ parse_seed(const analyze_opts *o, const char *arg, uint64_t *out)
 	return 0;
 }
 
-/* check_measure: an outcome code, or survey:SURVEY/CONSTRUCT:mean|favourable
- * with both codes present. */
+/* parse_measure reads --measure once (td_measure_parse, common/). */
 static int
-check_measure(const analyze_opts *o, const char *m)
+parse_measure(analyze_opts *o, const char *m)
 {
+	char err[TD_ERRMSG_MAX];
 	if (*m == '\0') {
 		return analyze_usage(o, "--measure is empty");
 	}
-	if (strncmp(m, "survey:", 7) != 0) {
-		return 0;
+	if (td_measure_parse(&o->mkey, m, err) != TD_OK) {
+		return analyze_usage(o, "--measure '%s': %s", m, err);
 	}
-	const char *slash = strchr(m + 7, '/');
-	const char *colon = slash ? strrchr(slash, ':') : NULL;
-	if (slash == NULL || slash == m + 7 || colon == NULL
-	    || colon == slash + 1
-	    || (strcmp(colon, ":mean") != 0
-	        && strcmp(colon, ":favourable") != 0)) {
-		return analyze_usage(o,
-		                     "--measure '%s': a survey measure is "
-		                     "survey:SURVEY/CONSTRUCT:mean or "
-		                     "survey:SURVEY/CONSTRUCT:favourable",
-		                     m);
-	}
+	o->measure = m;
 	return 0;
 }
 
@@ -630,8 +591,7 @@ set_option(analyze_opts *o, int id, const char *arg)
 	const char *name = opt_name(id);
 	switch (id) {
 	case AO_MEASURE:
-		o->measure = arg;
-		return check_measure(o, arg);
+		return parse_measure(o, arg);
 	case AO_NETWORK:
 	case AO_NO_SCREEN:
 	case AO_ICONS_ONLY:
@@ -765,7 +725,8 @@ set_option(analyze_opts *o, int id, const char *arg)
 	case AO_DISCOUNT_RATE:
 		return parse_real(o, name, arg, 0, 1, true, &o->discount_rate);
 	case AO_BASE_YEAR:
-		return parse_count(o, name, arg, 1900, 2199, &o->base_year);
+		return parse_count(o, name, arg, COMMON_YEAR_MIN,
+		                   COMMON_YEAR_MAX, &o->base_year);
 	case AO_SEED:
 		return parse_seed(o, arg, &o->seed);
 	case AO_BOOTSTRAP:
@@ -893,7 +854,7 @@ analyze_query(const analyze_opts *o, unsigned allowed, int dflt,
 	if (rv != 0) {
 		return rv;
 	}
-	q->measure       = (char *) o->measure;
+	q->measure       = (Tandem__V1__MeasureKey *) &o->mkey.key;
 	q->grain         = (Tandem__V1__Grain) o->grain;
 	q->from          = (char *) (o->from ? o->from : "");
 	q->to            = (char *) (o->to ? o->to : "");

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "common.h"
 
 /* Every option of every subcommand; a subcommand accepts a set of them,
  * as bits AO(x). */
@@ -66,12 +67,13 @@ enum analyze_opt_id {
 
 #define ANALYZE_MAX_COVARIATES 16
 #define ANALYZE_MAX_EXCLUDE    64
-#define ANALYZE_DATE_LEN       11 /* "YYYY-MM-DD" and its NUL */
+#define ANALYZE_DATE_LEN       (COMMON_DATE_LEN + 1) /* and its NUL */
 
 typedef struct analyze_opts {
 	const char *sub; /* "run-chart", ... for messages */
 	uint64_t    given; /* AO() bits of the options on the command line */
-	const char *measure;
+	const char *measure; /* as written, for titles and the ROI request */
+	td_measure  mkey; /* --measure as the wire carries it */
 	const char *district;
 	const char *school;
 	int         grain; /* Tandem__V1__Grain */
@@ -139,10 +141,9 @@ void analyze_output_init(enum out_format fmt);
 /* analyze_call sends one read-only Analysis request (retried a few times
  * when the server is unavailable). On failure it prints the status and
  * returns 1; on success 0 and *resp, owned by the caller. */
-int analyze_call(cli *c, const analyze_opts *o, const char *method,
-                 const ProtobufCMessage           *req,
-                 const ProtobufCMessageDescriptor *desc,
-                 ProtobufCMessage **resp) __attribute__((warn_unused_result));
+int analyze_call(cli *c, const analyze_opts *o, const td_method *method,
+                 const ProtobufCMessage *req, ProtobufCMessage **resp)
+    __attribute__((warn_unused_result));
 
 /* analyze_print writes the result: in table format the line (a sentence
  * saying what was computed, may be NULL) and then the tables; in CSV and

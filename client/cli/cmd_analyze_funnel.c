@@ -29,8 +29,7 @@ analyze_funnel(cli *c, const analyze_opts *o)
 	}
 	req.query  = &q;
 	req.period = (char *) (o->period ? o->period : "");
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Funnel"), &req.base,
-	                       &tandem__v1__funnel_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_funnel_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;

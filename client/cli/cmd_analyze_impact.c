@@ -23,8 +23,7 @@ analyze_impact(cli *c, const analyze_opts *o)
 	req.not_yet_treated = analyze_given(o, NOT_YET);
 	req.from            = (char *) (o->from ? o->from : "");
 	req.to              = (char *) (o->to ? o->to : "");
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Impact"), &req.base,
-	                       &tandem__v1__impact_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_impact_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;

@@ -115,8 +115,7 @@ analyze_mdc(cli *c, const analyze_opts *o)
 		req.rebase_at   = rebase;
 		req.n_rebase_at = 1;
 	}
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Mdc"), &req.base,
-	                       &tandem__v1__mdc_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_mdc_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;

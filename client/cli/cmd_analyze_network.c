@@ -114,10 +114,8 @@ analyze_positive_deviance(cli *c, const analyze_opts *o)
 	req.covariates          = (char **) o->covariates;
 	req.threshold           = o->threshold;
 	req.persistence_periods = (int32_t) o->persistence;
-	if ((rv = analyze_call(
-	         c, o, TD_V1("Analysis", "PositiveDeviance"), &req.base,
-	         &tandem__v1__positive_deviance_response__descriptor,
-	         (ProtobufCMessage **) &r))
+	if ((rv = analyze_call(c, o, &td_analysis_positive_deviance_method,
+	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}
@@ -290,8 +288,7 @@ analyze_compare(cli *c, const analyze_opts *o)
 	}
 	req.query     = &q;
 	req.reference = (char *) (o->reference ? o->reference : "");
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Compare"), &req.base,
-	                       &tandem__v1__compare_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_compare_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
@@ -416,8 +413,7 @@ analyze_variance(cli *c, const analyze_opts *o)
 		return rv;
 	}
 	req.query = &q;
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Variance"), &req.base,
-	                       &tandem__v1__variance_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_variance_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
@@ -462,10 +458,8 @@ analyze_reliability(cli *c, const analyze_opts *o)
 	req.school    = (char *) (o->school ? o->school : "");
 	req.from      = (char *) (o->from ? o->from : "");
 	req.to        = (char *) (o->to ? o->to : "");
-	if ((rv
-	     = analyze_call(c, o, TD_V1("Analysis", "Reliability"), &req.base,
-	                    &tandem__v1__reliability_response__descriptor,
-	                    (ProtobufCMessage **) &r))
+	if ((rv = analyze_call(c, o, &td_analysis_reliability_method,
+	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}
@@ -537,8 +531,7 @@ analyze_agreement(cli *c, const analyze_opts *o)
 	req.school = (char *) (o->school ? o->school : "");
 	req.from   = (char *) (o->from ? o->from : "");
 	req.to     = (char *) (o->to ? o->to : "");
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Agreement"), &req.base,
-	                       &tandem__v1__agreement_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_agreement_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
@@ -645,10 +638,8 @@ analyze_completeness(cli *c, const analyze_opts *o)
 	req.due_days        = (int32_t) o->due_days;
 	req.survey          = (char *) (o->survey ? o->survey : "");
 	req.backfill_before = (char *) (o->backfill ? o->backfill : "");
-	if ((rv
-	     = analyze_call(c, o, TD_V1("Analysis", "Completeness"), &req.base,
-	                    &tandem__v1__completeness_response__descriptor,
-	                    (ProtobufCMessage **) &r))
+	if ((rv = analyze_call(c, o, &td_analysis_completeness_method,
+	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}

@@ -25,15 +25,14 @@ analyze_output_init(enum out_format fmt)
 }
 
 int
-analyze_call(cli *c, const analyze_opts *o, const char *method,
-             const ProtobufCMessage           *req,
-             const ProtobufCMessageDescriptor *desc, ProtobufCMessage **resp)
+analyze_call(cli *c, const analyze_opts *o, const td_method *method,
+             const ProtobufCMessage *req, ProtobufCMessage **resp)
 {
 	char      what[64];
 	td_status st = { 0 };
 	snprintf(what, sizeof(what), "analyze %s", o->sub);
 	*resp = NULL;
-	if (cli_call(c, what, method, req, desc, resp, &st, ANALYZE_RETRIES)
+	if (cli_call(c, what, method, req, resp, &st, ANALYZE_RETRIES)
 	    != TD_CODE_OK) {
 		int rv = cli_fail_status(what, &st);
 		if (st.code == TD_CODE_DEADLINE_EXCEEDED) {

@@ -439,8 +439,7 @@ analyze_roi(cli *c, const analyze_opts *o)
 	req.bootstrap = (int32_t) o->bootstrap;
 	req.students  = o->students;
 	req.impact    = (char *) (o->impact ? o->impact : "");
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Roi"), &req.base,
-	                       &tandem__v1__roi_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_roi_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;

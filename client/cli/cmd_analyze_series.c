@@ -378,10 +378,8 @@ series_command(cli *c, const analyze_opts *o, bool control)
 		creq.split_at  = (char *) (o->split_at ? o->split_at : "");
 		creq.exclude   = (char **) o->exclude;
 		creq.n_exclude = o->n_exclude;
-		rv = analyze_call(c, o, TD_V1("Analysis", "ControlChart"),
-		                  &creq.base,
-		                  &tandem__v1__series_response__descriptor,
-		                  (ProtobufCMessage **) &r);
+		rv = analyze_call(c, o, &td_analysis_control_chart_method,
+		                  &creq.base, (ProtobufCMessage **) &r);
 	} else {
 		rreq.query     = &q;
 		rreq.rules     = (Tandem__V1__RuleSet) o->rules;
@@ -389,10 +387,8 @@ series_command(cli *c, const analyze_opts *o, bool control)
 		rreq.split_at  = (char *) (o->split_at ? o->split_at : "");
 		rreq.exclude   = (char **) o->exclude;
 		rreq.n_exclude = o->n_exclude;
-		rv = analyze_call(c, o, TD_V1("Analysis", "RunChart"),
-		                  &rreq.base,
-		                  &tandem__v1__series_response__descriptor,
-		                  (ProtobufCMessage **) &r);
+		rv = analyze_call(c, o, &td_analysis_run_chart_method,
+		                  &rreq.base, (ProtobufCMessage **) &r);
 	}
 	if (rv != 0) {
 		return rv;
@@ -474,8 +470,7 @@ analyze_outliers(cli *c, const analyze_opts *o)
 	}
 	req.query     = &q;
 	req.threshold = o->threshold;
-	if ((rv = analyze_call(c, o, TD_V1("Analysis", "Outliers"), &req.base,
-	                       &tandem__v1__outliers_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_analysis_outliers_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;

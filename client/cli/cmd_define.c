@@ -31,10 +31,10 @@ typedef struct built {
 } built;
 
 typedef struct dkind {
-	const char *name;
-	const char *columns;
-	bool        coded; /* takes --code and --name */
-	const char *method;
+	const char      *name;
+	const char      *columns;
+	bool             coded; /* takes --code and --name */
+	const td_method *method;
 	int (*read)(const csvread_table *t, const dopts *o, csvread_errs *e,
 	            const char *what, struct built *b);
 } dkind;
@@ -360,23 +360,23 @@ read_price_index(const csvread_table *t, const dopts *o, csvread_errs *e,
 
 static const dkind dkinds[] = {
 	{ "districts", "district,name", false,
-	  TD_V1("Registry", "DefineDistricts"), read_districts },
+	  &td_registry_define_districts_method, read_districts },
 	{ "schools",
 	  "district,school,name[,frl_rate][,enrollment][,locale][,grades]",
-	  false, TD_V1("Registry", "DefineSchools"), read_schools },
+	  false, &td_registry_define_schools_method, read_schools },
 	{ "educators", "educator,school,name,role", false,
-	  TD_V1("Registry", "DefineEducators"), read_educators },
+	  &td_registry_define_educators_method, read_educators },
 	{ "survey",
 	  "item,construct,min,max[,reverse_coded],favourable_at_least[,text]",
-	  true, TD_V1("Registry", "DefineSurvey"), read_survey },
+	  true, &td_registry_define_survey_method, read_survey },
 	{ "rubric", "criterion,min,max[,text]", true,
-	  TD_V1("Registry", "DefineRubric"), read_rubric },
+	  &td_registry_define_rubric_method, read_rubric },
 	{ "measures", "measure,name,unit,direction[,target]", false,
-	  TD_V1("Registry", "DefineMeasures"), read_measures },
+	  &td_registry_define_measures_method, read_measures },
 	{ "activities", "activity,kind,name[,district]", false,
-	  TD_V1("Registry", "DefineActivities"), read_activities },
+	  &td_registry_define_activities_method, read_activities },
 	{ "price-index", "year,index", false,
-	  TD_V1("Registry", "DefinePriceIndex"), read_price_index },
+	  &td_registry_define_price_index_method, read_price_index },
 };
 
 static void
@@ -415,7 +415,7 @@ static const char *const summary_cols[]
 /* send_define calls method with req; on success adds a summary row.
  * lines[i] is the line of record i in file. Returns 0 or 1. */
 static int
-send_define(cli *c, const char *what, const char *method,
+send_define(cli *c, const char *what, const td_method *method,
             const ProtobufCMessage *req, const char *file, const size_t *lines,
             size_t n, size_t skipped, long retries, const char *kind,
             out_table *tbl)
@@ -428,9 +428,7 @@ send_define(cli *c, const char *what, const char *method,
 		define_row(tbl, file, kind, 0, skipped, &none);
 		return 0;
 	}
-	if (cli_call(c, what, method, req,
-	             &tandem__v1__define_response__descriptor, &resp, &st,
-	             (int) retries)
+	if (cli_call(c, what, method, req, &resp, &st, (int) retries)
 	    != TD_CODE_OK) {
 		cli_origin o = { file, lines, n };
 		cli_fail_origin(what, &st, &o);

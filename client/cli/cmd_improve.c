@@ -162,8 +162,7 @@ analyze_pdsa(cli *c, const analyze_opts *o)
 	req.measure = (char *) o->measure;
 	req.school  = (char *) (o->school ? o->school : "");
 	req.grain   = (Tandem__V1__Grain) o->grain;
-	if ((rv = analyze_call(c, o, TD_V1("Improvement", "Pdsa"), &req.base,
-	                       &tandem__v1__pdsa_response__descriptor,
+	if ((rv = analyze_call(c, o, &td_improvement_pdsa_method, &req.base,
 	                       (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
@@ -280,10 +279,8 @@ analyze_discover(cli *c, const analyze_opts *o)
 	req.period   = (char *) (o->period ? o->period : "");
 	req.rubric   = (char *) (o->rubric ? o->rubric : "");
 	req.district = (char *) (o->district ? o->district : "");
-	if ((rv
-	     = analyze_call(c, o, TD_V1("Improvement", "Discover"), &req.base,
-	                    &tandem__v1__discover_response__descriptor,
-	                    (ProtobufCMessage **) &r))
+	if ((rv = analyze_call(c, o, &td_improvement_discover_method,
+	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}
@@ -418,10 +415,8 @@ analyze_isolation(cli *c, const analyze_opts *o)
 	req.year  = (char *) (o->year ? o->year : "");
 	req.level = o->level ? TANDEM__V1__ISOLATION_LEVEL__ISOLATION_EDUCATOR
 	                     : TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL;
-	if ((rv
-	     = analyze_call(c, o, TD_V1("Improvement", "Isolation"), &req.base,
-	                    &tandem__v1__isolation_response__descriptor,
-	                    (ProtobufCMessage **) &r))
+	if ((rv = analyze_call(c, o, &td_improvement_isolation_method,
+	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}

@@ -67,9 +67,9 @@ typedef struct scratch {
 } scratch;
 
 typedef struct kind {
-	const char *name;
-	const char *method;
-	const char *columns;
+	const char      *name;
+	const td_method *method;
+	const char      *columns;
 	int (*prepare)(source *s, const opts *o, csvread_errs *e,
 	               const char *what);
 	int (*build)(const source *s, size_t lo, size_t hi, const opts *o,
@@ -630,26 +630,26 @@ BUILD_SIMPLE(build_pdsa, Tandem__V1__SubmitPdsaCyclesRequest,
              Tandem__V1__PdsaCycle)
 
 static const kind kinds[] = {
-	{ "surveys", TD_V1("Ingest", "SubmitSurveyResponses"),
+	{ "surveys", &td_ingest_submit_survey_responses_method,
 	  "school,respondent,administered_on[,grade],ITEM...", prep_surveys,
 	  build_surveys },
-	{ "feedback", TD_V1("Ingest", "SubmitPeerFeedback"),
+	{ "feedback", &td_ingest_submit_peer_feedback_method,
 	  "observation,school,observer,observed,rubric,observed_on,\n"
 	  "                   CRITERION...[,notes]",
 	  prep_feedback, build_feedback },
-	{ "outcomes", TD_V1("Ingest", "SubmitOutcomes"),
+	{ "outcomes", &td_ingest_submit_outcomes_method,
 	  "school,measure,period_start,period_end,value,n[,subgroup][,sd]",
 	  prep_outcomes, build_outcomes },
-	{ "costs", TD_V1("Ingest", "SubmitCosts"),
+	{ "costs", &td_ingest_submit_costs_method,
 	  "activity,year,ingredient,category,quantity,unit_cost", prep_costs,
 	  build_costs },
-	{ "participation", TD_V1("Ingest", "SubmitParticipation"),
+	{ "participation", &td_ingest_submit_participation_method,
 	  "activity,school[,educator],period_start,period_end,hours",
 	  prep_participation, build_participation },
-	{ "administrations", TD_V1("Ingest", "SubmitAdministrations"),
+	{ "administrations", &td_ingest_submit_administrations_method,
 	  "survey,school,administered_on,invited", prep_administrations,
 	  build_administrations },
-	{ "pdsa", TD_V1("Improvement", "SubmitPdsaCycles"),
+	{ "pdsa", &td_improvement_submit_pdsa_cycles_method,
 	  "cycle,school,measure,activity,change_idea,prediction,\n"
 	  "                   predicted_value,start,end,status,result",
 	  prep_pdsa, build_pdsa },
@@ -657,7 +657,7 @@ static const kind kinds[] = {
 
 static const kind annotations_kind = {
 	"annotations",
-	TD_V1("Ingest", "SubmitPeerFeedback"),
+	&td_ingest_submit_peer_feedback_method,
 	"observation,t_seconds[,criterion],note[,observer][,rubric]",
 	NULL,
 	build_annotations,
@@ -700,7 +700,8 @@ batch_id(const kind *k, const source *s, const char *code, size_t lo,
 	size_t        len;
 	const char   *raw;
 	int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)
-	    && EVP_DigestUpdate(ctx, k->method, strlen(k->method) + 1)
+	    && EVP_DigestUpdate(ctx, k->method->path,
+	                        strlen(k->method->path) + 1)
 	    && EVP_DigestUpdate(ctx, code, strlen(code) + 1);
 	raw = csvread_header_raw(s->t, &len);
 	ok  = ok && EVP_DigestUpdate(ctx, raw, len);
@@ -803,15 +804,13 @@ send_batch(cli *c, const char *what, const kind *k, const source *s,
 	    || k->build(s, f->lo, f->hi, o, id, &req, &sc) != 0;
 	if (rv == 0 && wait) {
 		(void) cli_call(c, what, k->method,
-		                (const ProtobufCMessage *) &req,
-		                &tandem__v1__submit_response__descriptor, resp,
-		                &f->st, (int) o->retries);
+		                (const ProtobufCMessage *) &req, resp, &f->st,
+		                (int) o->retries);
 	} else if (rv == 0) {
 		/* The request is encoded here: its arrays may go now. */
-		if (td_call_begin(cli_client(c), k->method,
+		if (td_call_begin(cli_client(c), k->method->path,
 		                  (const ProtobufCMessage *) &req,
-		                  &tandem__v1__submit_response__descriptor,
-		                  &f->p, &f->st)
+		                  k->method->reply, &f->p, &f->st)
 		    != TD_CODE_OK) {
 			f->p = NULL; /* f->st says why */
 		}

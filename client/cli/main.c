@@ -117,13 +117,14 @@ cli_fail_status(const char *what, const td_status *st)
 }
 
 int
-cli_call(cli *c, const char *what, const char *method,
-         const ProtobufCMessage *req, const ProtobufCMessageDescriptor *desc,
-         ProtobufCMessage **resp, td_status *st, int retries)
+cli_call(cli *c, const char *what, const td_method *method,
+         const ProtobufCMessage *req, ProtobufCMessage **resp, td_status *st,
+         int retries)
 {
 	int delay_ms = 100;
 	for (int attempt = 1;; attempt++) {
-		int code = td_call(cli_client(c), method, req, desc, resp, st);
+		int code = td_call(cli_client(c), method->path, req,
+		                   method->reply, resp, st);
 		if ((code != TD_CODE_UNAVAILABLE
 		     && code != TD_CODE_DEADLINE_EXCEEDED)
 		    || attempt > retries) {

@@ -186,9 +186,8 @@ send(cli *c, oneroster_reader *r, const char *district, bool dry_run,
 		td_client_set_timeout(
 		    cli_client(c), need > INT32_MAX ? INT32_MAX : (int) need);
 	}
-	if (cli_call(c, r->what, TD_V1("Registry", "ImportRoster"), &q.base,
-	             &tandem__v1__import_roster_response__descriptor, &resp,
-	             &st, (int) retries)
+	if (cli_call(c, r->what, &td_registry_import_roster_method, &q.base,
+	             &resp, &st, (int) retries)
 	    != TD_CODE_OK) {
 		fprintf(stderr, "tandem: %s: %s: %s\n", r->what,
 		        td_code_name(st.code), st.message);

@@ -19,62 +19,6 @@
 
 #include "sample_internal.h"
 
-static void
-seterr(char *errmsg, const char *fmt, ...)
-{
-	if (errmsg == NULL) {
-		return;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
-
-/* ------------------------------------------------------------------ */
-/* Files. */
-
-int
-sample_gen_open(gen *g, const char *name, csvw *w, const char *header)
-{
-	char path[4096];
-	int  n = snprintf(path, sizeof path, "%s/%s", g->outdir, name);
-	if (n < 0 || (size_t) n >= sizeof path) {
-		seterr(g->errmsg,
-		       "output path for %s is longer than %zu bytes", name,
-		       sizeof path - 1);
-		return TD_EINVAL;
-	}
-	w->f   = fopen(path, "w");
-	w->col = 0;
-	if (w->f == NULL) {
-		seterr(g->errmsg, "cannot create %s: %s", path,
-		       strerror(errno));
-		return TD_EIO;
-	}
-	if (header != NULL) {
-		fputs(header, w->f);
-		putc('\n', w->f);
-	}
-	return 0;
-}
-
-int
-sample_gen_close(gen *g, csvw *w, const char *name)
-{
-	int bad = ferror(w->f);
-	if (fclose(w->f) != 0) {
-		bad = 1;
-	}
-	w->f = NULL;
-	if (bad) {
-		seterr(g->errmsg, "writing %s/%s failed (disk full?)",
-		       g->outdir, name);
-		return TD_EIO;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* What was planted, for people (PLANTED.md) and programs (planted.csv). */
 
@@ -392,8 +336,8 @@ static int
 make_dir(const char *path, char *errmsg)
 {
 	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-		seterr(errmsg, "cannot create directory %s: %s", path,
-		       strerror(errno));
+		sample_seterr(errmsg, "cannot create directory %s: %s", path,
+		              strerror(errno));
 		return TD_EIO;
 	}
 	return 0;
@@ -417,24 +361,24 @@ td_sample_generate(const td_sample_opts *opts, const char *outdir,
 		td_sample_opts_init(&g.o);
 	}
 	if (g.o.schools < 1 || g.o.schools > TD_SAMPLE_MAX_SCHOOLS) {
-		seterr(errmsg, "schools %d is outside 1..%d", g.o.schools,
-		       TD_SAMPLE_MAX_SCHOOLS);
+		sample_seterr(errmsg, "schools %d is outside 1..%d",
+		              g.o.schools, TD_SAMPLE_MAX_SCHOOLS);
 		return TD_EINVAL;
 	}
 	if (g.o.years < 1 || g.o.years > TD_SAMPLE_MAX_YEARS) {
-		seterr(errmsg, "years %d is outside 1..%d", g.o.years,
-		       TD_SAMPLE_MAX_YEARS);
+		sample_seterr(errmsg, "years %d is outside 1..%d", g.o.years,
+		              TD_SAMPLE_MAX_YEARS);
 		return TD_EINVAL;
 	}
 	if (outdir == NULL || outdir[0] == '\0') {
-		seterr(errmsg, "output directory is empty");
+		sample_seterr(errmsg, "output directory is empty");
 		return TD_EINVAL;
 	}
 	int n = snprintf(sub, sizeof sub, "%s/oneroster", outdir);
 	if (n < 0 || (size_t) n >= sizeof sub) {
-		seterr(errmsg,
-		       "output directory name is longer than %zu bytes",
-		       sizeof sub - 32);
+		sample_seterr(errmsg,
+		              "output directory name is longer than %zu bytes",
+		              sizeof sub - 32);
 		return TD_EINVAL;
 	}
 	if ((rv = make_dir(outdir, errmsg)) != 0
@@ -459,7 +403,8 @@ td_sample_generate(const td_sample_opts *opts, const char *outdir,
 		rv = write_planted(&g);
 	}
 	if (rv == TD_ENOMEM) {
-		seterr(errmsg, "out of memory generating %d schools", g.ns);
+		sample_seterr(errmsg, "out of memory generating %d schools",
+		              g.ns);
 	}
 	free(g.s);
 	free(g.e);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -82,8 +83,8 @@ sample_write_activities(gen *g)
 		                (uint64_t) i + 1);
 		for (int y = 0; y < ny; y++) {
 			int  ay    = TD_SAMPLE_FIRST_YEAR + y;
-			long sep1  = sample_days_from_civil(ay, 9, 1);
-			long jun30 = sample_days_from_civil(ay + 1, 6, 30);
+			long sep1  = common_days_from_civil(ay, 9, 1);
+			long jun30 = common_days_from_civil(ay + 1, 6, 30);
 			int  touched[ACT_N] = { 0 };
 			for (int k = s->edu0; k < s->edu0 + s->nedu; k++) {
 				double h = g->coach_hours[(size_t) k * ny + y];
@@ -105,8 +106,8 @@ sample_write_activities(gen *g)
 				            != ROLE_TEACHER_LEADER)) {
 					part_row(
 					    g, &w, ACT_NIC, y, s, e,
-					    sample_days_from_civil(ay, 10, 1),
-					    sample_days_from_civil(ay + 1, 5,
+					    common_days_from_civil(ay, 10, 1),
+					    common_days_from_civil(ay + 1, 5,
 					                           31),
 					    18.0);
 					touched[ACT_NIC] = 1;
@@ -121,7 +122,7 @@ sample_write_activities(gen *g)
 						part_row(
 						    g, &w, ACT_ACADEMY, y, s,
 						    e,
-						    sample_days_from_civil(
+						    common_days_from_civil(
 						        ay, 8, 1),
 						    jun30,
 						    (double) sample_rng_int(
@@ -147,8 +148,8 @@ sample_write_activities(gen *g)
 			}
 			if (s->workshop && y >= 1) {
 				part_row(g, &w, ACT_WORKSHOP, y, s, NULL,
-				         sample_days_from_civil(ay, 8, 14),
-				         sample_days_from_civil(ay, 8, 15),
+				         common_days_from_civil(ay, 8, 14),
+				         common_days_from_civil(ay, 8, 15),
 				         sample_rng_bern(&r, 0.5) ? 6.0
 				                                  : 12.0);
 				touched[ACT_WORKSHOP] = 1;

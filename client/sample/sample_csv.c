@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * Calendar arithmetic (days since 1970-01-01) and the CSV writer of the
- * sample generator: RFC 4180 quoting, numbers formatted by hand so the
- * output does not depend on the locale.
+ * Calendar arithmetic on top of common/, the CSV writer and the output
+ * files of the sample generator: RFC 4180 quoting, numbers formatted by
+ * hand so the output does not depend on the locale.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,37 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Dates as days since 1970-01-01 (H. Hinnant's civil algorithms). */
-
-long
-sample_days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long     era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned) (y - era * 400);
-	unsigned doy
-	    = (unsigned) ((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long) doe - 719468;
-}
-
-static void
-civil_from_days(long z, int *y, int *m, int *d)
-{
-	z += 719468;
-	long     era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned) (z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long     yy  = (long) yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp  = (5 * doy + 2) / 153;
-	*d           = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m           = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y           = (int) (yy + (*m <= 2));
-}
 
 int
 sample_days_in_month(int y, int m)
@@ -148,7 +122,7 @@ static void
 fmt_date(char *buf, long day)
 {
 	int y, m, d;
-	civil_from_days(day, &y, &m, &d);
+	common_civil_from_days(day, &y, &m, &d);
 	buf[0]  = (char) ('0' + y / 1000 % 10);
 	buf[1]  = (char) ('0' + y / 100 % 10);
 	buf[2]  = (char) ('0' + y / 10 % 10);
@@ -223,4 +197,64 @@ sample_cw_end(csvw *w)
 {
 	putc('\n', w->f);
 	w->col = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Output files of a generation: opened under g->outdir, write errors
+ * checked once at close. */
+
+void
+sample_seterr(char *errmsg, const char *fmt, ...)
+{
+	if (errmsg == NULL) {
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* ------------------------------------------------------------------ */
+/* Files. */
+
+int
+sample_gen_open(gen *g, const char *name, csvw *w, const char *header)
+{
+	char path[4096];
+	int  n = snprintf(path, sizeof path, "%s/%s", g->outdir, name);
+	if (n < 0 || (size_t) n >= sizeof path) {
+		sample_seterr(g->errmsg,
+		              "output path for %s is longer than %zu bytes",
+		              name, sizeof path - 1);
+		return TD_EINVAL;
+	}
+	w->f   = fopen(path, "w");
+	w->col = 0;
+	if (w->f == NULL) {
+		sample_seterr(g->errmsg, "cannot create %s: %s", path,
+		              strerror(errno));
+		return TD_EIO;
+	}
+	if (header != NULL) {
+		fputs(header, w->f);
+		putc('\n', w->f);
+	}
+	return 0;
+}
+
+int
+sample_gen_close(gen *g, csvw *w, const char *name)
+{
+	int bad = ferror(w->f);
+	if (fclose(w->f) != 0) {
+		bad = 1;
+	}
+	w->f = NULL;
+	if (bad) {
+		sample_seterr(g->errmsg, "writing %s/%s failed (disk full?)",
+		              g->outdir, name);
+		return TD_EIO;
+	}
+	return 0;
 }

@@ -174,7 +174,6 @@ double sample_rng_norm(rng *r);
 double sample_rng_trunc_norm(rng *r, double lim);
 
 /* sample_csv.c */
-long sample_days_from_civil(int y, int m, int d);
 int  sample_days_in_month(int y, int m);
 long sample_weekday_on_or_after(long day);
 void sample_school_month(int ay, int mi, int *y, int *m);
@@ -202,7 +201,10 @@ int    sample_student_width(const gen *g);
 int    sample_build_registry(gen *g);
 int    sample_build_plan(gen *g);
 
-/* sample.c */
+/* sample_csv.c: output files; sample_seterr writes errmsg (TD_ERRMSG_MAX,
+ * may be NULL). */
+void sample_seterr(char *errmsg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 int sample_gen_open(gen *g, const char *name, csvw *w, const char *header);
 int sample_gen_close(gen *g, csvw *w, const char *name);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -148,8 +149,8 @@ sample_write_observations(gen *g)
 		sample_rng_init(&r, g->o.seed, ST_OBSERVE, (uint64_t) i + 1);
 		for (int y = 0; y < g->o.years; y++) {
 			int  ay    = TD_SAMPLE_FIRST_YEAR + y;
-			long first = sample_days_from_civil(ay, 9, 15);
-			long last  = sample_days_from_civil(ay + 1, 5, 29);
+			long first = common_days_from_civil(ay, 9, 15);
+			long last  = common_days_from_civil(ay + 1, 5, 29);
 			int  n     = 0;
 			for (int t = s->edu0; t < s->edu0 + s->nedu; t++) {
 				if (!sample_is_teaching(g->e[t].role)) {

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 typedef struct pdsa_row {
@@ -111,14 +112,14 @@ sample_write_pdsa(gen *g)
 		/* months from August belong to the year's first calendar
 		 * year */
 		sample_cw_date(&w,
-		               sample_days_from_civil(p->m0 >= 8 ? ay : ay + 1,
+		               common_days_from_civil(p->m0 >= 8 ? ay : ay + 1,
 		                                      p->m0, p->d0));
 		if (p->m1 == 0) {
 			sample_cw_str(&w, NULL);
 		} else {
 			sample_cw_date(
 			    &w,
-			    sample_days_from_civil(p->m1 >= 8 ? ay : ay + 1,
+			    common_days_from_civil(p->m1 >= 8 ? ay : ay + 1,
 			                           p->m1, p->d1));
 		}
 		sample_cw_str(&w, p->status);

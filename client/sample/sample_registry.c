@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 int
@@ -324,8 +325,8 @@ sample_write_outcomes(gen *g)
 			for (int mi = 0; mi < 10; mi++) {
 				int cy, cm;
 				sample_school_month(ay, mi, &cy, &cm);
-				long start = sample_days_from_civil(cy, cm, 1);
-				long end   = sample_days_from_civil(
+				long start = common_days_from_civil(cy, cm, 1);
+				long end   = common_days_from_civil(
 				      cy, cm, sample_days_in_month(cy, cm));
 				int n = n_all
 				    - sample_rng_int(&r, 0, n_all / 20 + 1);
@@ -386,8 +387,8 @@ sample_write_outcomes(gen *g)
 				kept += sample_rng_bern(&r, p);
 			}
 			outcome_row(&w, s, "retention",
-			            sample_days_from_civil(ay, 8, 1),
-			            sample_days_from_civil(ay + 1, 7, 31),
+			            common_days_from_civil(ay, 8, 1),
+			            common_days_from_civil(ay + 1, 7, 31),
 			            100.0 * kept / t, 1, t, NULL, -1.0);
 		}
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "sample_internal.h"
 
 /* ------------------------------------------------------------------ */
@@ -276,8 +277,8 @@ sample_write_surveys(gen *g)
 			memcpy(inv, pool, (size_t) invited * sizeof *pool);
 			for (int a = 0; a < 2; a++) {
 				long day = a == 0
-				    ? sample_days_from_civil(ay, 10, 6)
-				    : sample_days_from_civil(ay + 1, 3, 3);
+				    ? common_days_from_civil(ay, 10, 6)
+				    : common_days_from_civil(ay + 1, 3, 3);
 				day      = sample_weekday_on_or_after(
 				         day + sample_rng_int(&r, 0, 18));
 				int nr = (int) lround(

@@ -66,6 +66,24 @@ const char *td_version(void);
  * and a message naming both. */
 int td_protocol_version(void);
 
+/* A measure in its wire form (tandem.v1.MeasureKey) together with the
+ * storage the key points into: do not copy it once parsed. */
+typedef struct td_measure {
+	Tandem__V1__MeasureKey    key;
+	Tandem__V1__SurveyMeasure survey;
+	char                      outcome[TD_MAX_CODE + 1];
+	char                      survey_code[TD_MAX_CODE + 1];
+	char                      construct[TD_MAX_CODE + 1];
+} td_measure;
+
+/* td_measure_parse reads a measure as users write it: an outcome code
+ * ("ela_scale"), "survey:SURVEY/CONSTRUCT:mean" or
+ * "survey:SURVEY/CONSTRUCT:favourable". Returns TD_OK with m->key ready for
+ * SeriesQuery.measure, or TD_EINVAL with a sentence in errmsg
+ * (TD_ERRMSG_MAX bytes). */
+int td_measure_parse(td_measure *m, const char *text, char *errmsg)
+    __attribute__((warn_unused_result));
+
 /* td_client_create dials every URL (a server that is down is redialled in
  * the background). The caller owns *out. errmsg gets TD_ERRMSG_MAX bytes. */
 int td_client_create(td_client **out, const td_client_opts *opts, char *errmsg)
@@ -105,15 +123,25 @@ int td_call_bytes(td_client *c, const void *buf, size_t len, void **reply,
 /* td_status_reset frees a status's details and zeroes it. */
 void td_status_reset(td_status *st);
 
-/* Typed stubs: td_<service>_<method>(client, request, &reply, &status). */
-#define TD_STUB(fn, path, Req, Resp, desc)                                    \
-	static inline int fn(td_client *c, const Req *req, Resp **resp,       \
-	                     td_status *st)                                   \
+/* A method of the wire contract: its gRPC path and its reply's type. */
+typedef struct td_method {
+	const char                       *path;
+	const ProtobufCMessageDescriptor *reply;
+} td_method;
+
+/* Typed stubs: td_<service>_<method>(client, request, &reply, &status),
+ * and td_<service>_<method>_method, the method itself, for callers that
+ * wrap td_call (retries). The list below is the one place a client names
+ * a method. */
+#define TD_STUB(fn, PATH, Req, Resp, DESC)                                    \
+	static const td_method fn##_method = { PATH, &DESC };                 \
+	static inline int      fn(td_client *c, const Req *req, Resp **resp,  \
+	                          td_status *st)                              \
 	{                                                                     \
-		return td_call(c, path, &req->base, &desc,                    \
-		               (ProtobufCMessage **) resp, st);               \
+		return td_call(c, fn##_method.path, &req->base,               \
+		               fn##_method.reply, (ProtobufCMessage **) resp, \
+		               st);                                           \
 	}
-#define TD_V1(svc, m) "/tandem.v1." svc "/" m
 
 TD_STUB(td_health_check, TD_V1("Health", "Check"),
         Tandem__V1__HealthCheckRequest, Tandem__V1__HealthCheckResponse,

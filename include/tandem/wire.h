@@ -67,6 +67,13 @@ enum td_code {
  * text). */
 #define TD_MAX_STRING 1024u
 #define TD_MAX_TEXT   65536u
+/* TD_V1 is the gRPC path of method m of service svc of package tandem.v1,
+ * the one way both sides write one: TD_V1("Health", "Check") is
+ * "/tandem.v1.Health/Check". */
+#define TD_V1(svc, m) "/tandem.v1." svc "/" m
+
+/* Longest code (school, survey, measure, respondent...), bytes. */
+#define TD_MAX_CODE 64
 /* Most records in one batch. */
 #define TD_MAX_RECORDS 200000u
 /* Most error details in one reply; the rest are counted. */

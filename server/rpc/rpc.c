@@ -21,87 +21,6 @@
  * that hostile messages hit and well-formed batches do not. */
 #define RPC_DECODE_GROWTH 16
 
-int64_t
-rpc_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t
-rpc_remaining_ms(const rpc_call *call)
-{
-	if (call->deadline_us == 0) {
-		return INT64_MAX;
-	}
-	return (call->deadline_us - rpc_now_us()) / 1000;
-}
-
-int
-rpc_fail(rpc_call *call, int code, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(call->message, sizeof(call->message), fmt, ap);
-	va_end(ap);
-	call->code = code;
-	return code;
-}
-
-int
-rpc_fail_err(rpc_call *call, int err, const char *msg)
-{
-	return rpc_fail(call, td_code_from_err(err), "%s", msg);
-}
-
-void
-rpc_detail(rpc_call *call, int64_t index, const char *field, const char *rule,
-           const char *fmt, ...)
-{
-	if (call->n_details >= TD_MAX_DETAILS) {
-		call->details_omitted++;
-		return;
-	}
-	if (call->n_details == call->cap_details) {
-		size_t cap = call->cap_details ? call->cap_details * 2 : 16;
-		ProtobufCMessage **d
-		    = rpc_arena_alloc(call->arena, cap * sizeof(*d));
-		if (d == NULL) {
-			call->details_omitted++;
-			return;
-		}
-		if (call->n_details > 0) {
-			memcpy(d, call->details, call->n_details * sizeof(*d));
-		}
-		call->details     = d;
-		call->cap_details = cap;
-	}
-	Tandem__V1__ErrorDetail *e
-	    = RPC_NEW(call->arena, Tandem__V1__ErrorDetail,
-	              tandem__v1__error_detail__init);
-	if (e == NULL) {
-		call->details_omitted++;
-		return;
-	}
-	char    buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	e->record_index = index;
-	e->field        = rpc_arena_strdup(call->arena, field ? field : "");
-	e->rule         = rpc_arena_strdup(call->arena, rule ? rule : "");
-	e->message      = rpc_arena_strdup(call->arena, buf);
-	if (e->field == NULL || e->rule == NULL || e->message == NULL) {
-		call->details_omitted++;
-		return;
-	}
-	call->details[call->n_details++] = &e->base;
-}
-
-/* ---- generic validation of unpacked messages ---- */
-
 static size_t
 string_limit(const char *field)
 {
@@ -158,6 +77,14 @@ walk(rpc_call *call, const ProtobufCMessage *m, int depth, int64_t rec,
 		char        path[256];
 		if (f->type != PROTOBUF_C_TYPE_STRING
 		    && f->type != PROTOBUF_C_TYPE_MESSAGE) {
+			continue;
+		}
+		/* The members of a oneof share one union: only the one its
+		 * case names holds a value of this field's type. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0
+		    && *(const uint32_t *) ((const char *) m
+		                            + f->quantifier_offset)
+		        != f->id) {
 			continue;
 		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {

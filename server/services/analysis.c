@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "common.h"
 #include "stats/stats_disclosure.h"
 #include "improve/improve.h"
 #include "config.h"
@@ -15,7 +16,7 @@
 static bool
 date_ok(const char *s)
 {
-	return date_parse(s, NULL);
+	return common_date_parse(s, NULL);
 }
 
 int
@@ -24,19 +25,34 @@ analysis_db_fail(rpc_call *call, int rv)
 	return rpc_fail_err(call, rv, store_errmsg(call->store));
 }
 
+void
+analysis_key_from_text(analysis_key *k, const char *text)
+{
+	char err[128];
+	tandem__v1__measure_key__init(&k->key);
+	tandem__v1__survey_measure__init(&k->survey);
+	if (!common_measure_parse(text, &k->text, err, sizeof(err))
+	    || !k->text.survey) {
+		k->key.kind_case = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
+		k->key.outcome   = (char *) (text ? text : "");
+		return;
+	}
+	k->survey.survey    = k->text.survey_code;
+	k->survey.construct = k->text.construct;
+	k->survey.statistic = k->text.favourable
+	    ? TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE
+	    : TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_MEAN;
+	k->key.kind_case    = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
+	k->key.survey       = &k->survey;
+}
+
 int
 analysis_stats_fail(rpc_call *call, int rv, const char *what, const char *msg)
 {
-	int code = rv == TD_ESUPPRESSED ? TD_CODE_FAILED_PRECONDITION
-	                                : TD_CODE_FAILED_PRECONDITION;
-	if (rv == TD_ENOMEM) {
-		code = TD_CODE_RESOURCE_EXHAUSTED;
-	} else if (rv == TD_EINTERNAL) {
-		code = TD_CODE_INTERNAL;
-	}
-	/* The data cannot support the statistic: the request was fine, the
-	 * state of the data is not (gRPC's FAILED_PRECONDITION). */
-	return rpc_fail(call, code, "%s: %s", what, msg);
+	/* td_code_from_err is the one map: data that cannot support the
+	 * statistic is FAILED_PRECONDITION, a bad argument INVALID_ARGUMENT.
+	 */
+	return rpc_fail(call, td_code_from_err(rv), "%s: %s", what, msg);
 }
 
 static char
@@ -54,47 +70,69 @@ grain_char(Tandem__V1__Grain g)
 	}
 }
 
+/* measure_key reads the structured measure of a query into spec: an
+ * outcome code, or a survey construct with its statistic, each code under
+ * the code rule. */
+static bool
+measure_key(rpc_call *call, const Tandem__V1__MeasureKey *k, series_spec *spec)
+{
+	const Tandem__V1__SurveyMeasure *sm = NULL;
+	switch (k ? k->kind_case : TANDEM__V1__MEASURE_KEY__KIND__NOT_SET) {
+	case TANDEM__V1__MEASURE_KEY__KIND_OUTCOME:
+		if (!validate_code(call, -1, "measure.outcome", k->outcome)) {
+			break;
+		}
+		snprintf(spec->measure, sizeof(spec->measure), "%s",
+		         k->outcome);
+		return true;
+	case TANDEM__V1__MEASURE_KEY__KIND_SURVEY:
+		sm = k->survey;
+		if (!validate_code(call, -1, "measure.survey.survey",
+		                   sm->survey)
+		    || !validate_code(call, -1, "measure.survey.construct",
+		                      sm->construct)) {
+			break;
+		}
+		if (sm->statistic
+		        != TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_MEAN
+		    && sm->statistic
+		        != TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE) {
+			rpc_detail(
+			    call, -1, "measure.survey.statistic", "enum",
+			    "statistic %d is neither MEAN nor FAVOURABLE",
+			    (int) sm->statistic);
+			break;
+		}
+		spec->survey     = true;
+		spec->favourable = sm->statistic
+		    == TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE;
+		if (store_survey_measure_key(spec->measure,
+		                             sizeof(spec->measure), sm->survey,
+		                             sm->construct)
+		    != TD_OK) {
+			rpc_detail(call, -1, "measure.survey", "max_length",
+			           "survey and construct codes are too long");
+			break;
+		}
+		return true;
+	default:
+		rpc_detail(call, -1, "measure", "required",
+		           "name a measure: an outcome code, or a survey "
+		           "construct and its statistic");
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no measure named");
+		return false;
+	}
+	rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "bad measure");
+	return false;
+}
+
 bool
 analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               series_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
-	const char *m = q->measure;
-	if (m[0] == '\0') {
-		rpc_detail(call, -1, "measure", "required",
-		           "name a measure: an outcome code, or "
-		           "survey:SURVEY/CONSTRUCT:mean|favourable");
-		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no measure named");
+	if (!measure_key(call, q->measure, spec)) {
 		return false;
-	}
-	if (strncmp(m, "survey:", 7) == 0) {
-		const char *colon = strrchr(m + 7, ':');
-		size_t      len   = colon ? (size_t) (colon - m) : strlen(m);
-		spec->survey      = true;
-		if (colon != NULL && strcmp(colon, ":favourable") == 0) {
-			spec->favourable = true;
-		} else if (colon != NULL && strcmp(colon, ":mean") != 0) {
-			rpc_detail(call, -1, "measure", "format",
-			           "a survey measure ends in :mean or "
-			           ":favourable, not %s",
-			           colon);
-			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			         "bad survey measure %s", m);
-			return false;
-		}
-		if (len >= sizeof(spec->measure) || !strchr(m + 7, '/')) {
-			rpc_detail(
-			    call, -1, "measure", "format",
-			    "a survey measure is "
-			    "survey:SURVEY/CONSTRUCT[:mean|:favourable]");
-			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-			         "bad survey measure %s", m);
-			return false;
-		}
-		memcpy(spec->measure, m, len);
-		spec->measure[len] = '\0';
-	} else {
-		snprintf(spec->measure, sizeof(spec->measure), "%s", m);
 	}
 	bool exists = false;
 	int  rv     = store_begin_request(call->store, rpc_remaining_ms(call));
@@ -347,7 +385,7 @@ analysis_scope_school(rpc_call *call, const char *school)
 	} else if (who->role == RPC_ROLE_DISTRICT) {
 		store_resolved r    = { 0 };
 		const char    *c[1] = { school };
-		int  rv   = store_resolve(call->store, "schools", c, 1, &r);
+		int  rv = store_resolve(call->store, STORE_SCHOOLS, c, 1, &r);
 		bool mine = rv == TD_OK && r.ids[0] != 0 && r.aux[0]
 		    && strcmp(r.aux[0], who->district) == 0;
 		store_resolved_free(&r);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common.h"
 #include "rpc/rpc.h"
 #include "stats/stats_staggered.h"
 #include "store/store.h"
@@ -83,6 +84,21 @@ bool analysis_scope_school(rpc_call *call, const char *school);
 bool analysis_scope_district(rpc_call *call, const char *district);
 /* analysis_db_fail maps a store error onto the call. */
 int analysis_db_fail(rpc_call *call, int rv);
+/* A measure key built from text, with the storage it points into. */
+typedef struct analysis_key {
+	Tandem__V1__MeasureKey    key;
+	Tandem__V1__SurveyMeasure survey;
+	common_measure            text;
+} analysis_key;
+
+/* analysis_key_from_text reads a measure written as users write it (the
+ * Improvement requests carry such text) with the one grammar of common/,
+ * into k->key. Text that breaks the grammar becomes an outcome code, which
+ * analysis_spec then refuses or does not find, naming it. */
+void analysis_key_from_text(analysis_key *k, const char *text);
+
+/* analysis_stats_fail fails the call with a statistic's error: the code
+ * through td_code_from_err (the one map), the message "what: msg". */
 int analysis_stats_fail(rpc_call *call, int rv, const char *what,
                         const char *msg);
 

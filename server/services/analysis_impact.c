@@ -49,8 +49,10 @@ analysis_staggered(rpc_call *call, const char *measure, const char *activity,
 	store_adoption         *ad = NULL;
 	size_t                  ns, na = 0, np = 0;
 	int                     code, rv;
+	analysis_key            mkey;
 	memset(cs, 0, sizeof(*cs));
-	q.measure = (char *) measure;
+	analysis_key_from_text(&mkey, measure);
+	q.measure = &mkey.key;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
 	q.from    = (char *) from;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "common.h"
 #include "validate.h"
 #include "config.h"
 #include "services.h"
@@ -379,7 +380,7 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 	                                                           : 'm';
 	int  due   = in->due_days > 0 ? in->due_days : 30;
 	if (in->backfill_before[0] != '\0'
-	    && !date_parse(in->backfill_before, NULL)) {
+	    && !common_date_parse(in->backfill_before, NULL)) {
 		return rpc_fail(
 		    call, TD_CODE_INVALID_ARGUMENT,
 		    "backfill_before '%s' is not a date YYYY-MM-DD",

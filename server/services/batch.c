@@ -83,7 +83,7 @@ batch_invalid(rpc_call *call)
 }
 
 bool
-batch_resolve(batch *b, const void *req, code_of get, const char *table,
+batch_resolve(batch *b, const void *req, code_of get, store_kind kind,
               const char *field, store_resolved *out, int *rv)
 {
 	const char **codes
@@ -95,15 +95,15 @@ batch_resolve(batch *b, const void *req, code_of get, const char *table,
 	for (size_t i = 0; i < b->n; i++) {
 		codes[i] = get(req, i);
 	}
-	if (strcmp(table, "schools") == 0) {
+	if (kind == STORE_SCHOOLS) {
 		b->schools = codes; /* for the batch.stored events */
 	}
-	*rv = store_resolve(b->call->store, table, codes, b->n, out);
+	*rv = store_resolve(b->call->store, kind, codes, b->n, out);
 	if (*rv != TD_OK) {
 		return false;
 	}
 	const rpc_principal *who    = &b->call->who;
-	bool                 scoped = strcmp(table, "schools") == 0
+	bool                 scoped = kind == STORE_SCHOOLS
 	    && (who->role == RPC_ROLE_SCHOOL
 	        || who->role == RPC_ROLE_DISTRICT);
 	for (size_t i = 0; i < b->n; i++) {

@@ -51,11 +51,11 @@ void batch_unique_key(batch *b, int64_t rec, const char *field,
                       const char *what, const char *key, size_t len);
 /* batch_invalid sets INVALID_ARGUMENT counting the details. */
 int batch_invalid(rpc_call *call);
-/* batch_resolve looks up the codes records name in table; unknown ones
+/* batch_resolve looks up the codes records name among kind; unknown ones
  * become details on field. get(req, i) gives record i's code ("" = none).
  * On false *rv is the store's error. */
 typedef const char *(*code_of)(const void *req, size_t i);
-bool batch_resolve(batch *b, const void *req, code_of get, const char *table,
+bool batch_resolve(batch *b, const void *req, code_of get, store_kind kind,
                    const char *field, store_resolved *out, int *rv);
 /* batch_at_school requires educator ed.ids[i] (where non-zero) to be
  * registered at school sc.ids[i]: a record names only its own school's

@@ -255,8 +255,11 @@ events_outcome_signals(rpc_call                                *call,
 	rc.details_omitted = 0;
 	for (size_t k = 0; k < nm; k++) {
 		Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
-		q.measure                 = (char *) measures[k];
-		q.level = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+		analysis_key            mk;
+		/* Outcome codes: the one grammar reads them as such. */
+		analysis_key_from_text(&mk, measures[k]);
+		q.measure = &mk.key;
+		q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 		series_spec spec;
 		series     *ss;
 		size_t      ns;

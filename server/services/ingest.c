@@ -120,10 +120,10 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, out_school, "schools", "school", &sc,
+	    || !batch_resolve(&b, in, out_school, STORE_SCHOOLS, "school", &sc,
 	                      &rv)
-	    || !batch_resolve(&b, in, out_measure, "measures", "measure", &ms,
-	                      &rv)) {
+	    || !batch_resolve(&b, in, out_measure, STORE_MEASURES, "measure",
+	                      &ms, &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
@@ -230,8 +230,8 @@ ingest_submit_costs(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, cost_activity, "activities", "activity",
-	                      &ac, &rv)) {
+	    || !batch_resolve(&b, in, cost_activity, STORE_ACTIVITIES,
+	                      "activity", &ac, &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
@@ -325,12 +325,12 @@ ingest_submit_participation(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, part_activity, "activities", "activity",
-	                      &ac, &rv)
-	    || !batch_resolve(&b, in, part_school, "schools", "school", &sc,
-	                      &rv)
-	    || !batch_resolve(&b, in, part_educator, "educators", "educator",
-	                      &ed, &rv)
+	    || !batch_resolve(&b, in, part_activity, STORE_ACTIVITIES,
+	                      "activity", &ac, &rv)
+	    || !batch_resolve(&b, in, part_school, STORE_SCHOOLS, "school",
+	                      &sc, &rv)
+	    || !batch_resolve(&b, in, part_educator, STORE_EDUCATORS,
+	                      "educator", &ed, &rv)
 	    || !batch_at_school(&b, &ed, &sc, in, part_educator, part_school,
 	                        "educator", &rv)) {
 		code = batch_db_fail(call, rv);
@@ -402,7 +402,7 @@ ingest_submit_administrations(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, adm_school, "schools", "school", &sc,
+	    || !batch_resolve(&b, in, adm_school, STORE_SCHOOLS, "school", &sc,
 	                      &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;

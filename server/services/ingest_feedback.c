@@ -81,11 +81,12 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	                in->correction, in->n_observations, "observations")) {
 		return call->code;
 	}
-	if (!batch_resolve(&b, in, obs_school, "schools", "school", &sc, &rv)
-	    || !batch_resolve(&b, in, obs_observer, "educators", "observer",
-	                      &ob, &rv)
-	    || !batch_resolve(&b, in, obs_observed, "educators", "observed",
-	                      &od, &rv)
+	if (!batch_resolve(&b, in, obs_school, STORE_SCHOOLS, "school", &sc,
+	                   &rv)
+	    || !batch_resolve(&b, in, obs_observer, STORE_EDUCATORS,
+	                      "observer", &ob, &rv)
+	    || !batch_resolve(&b, in, obs_observed, STORE_EDUCATORS,
+	                      "observed", &od, &rv)
 	    /* the observer may come from any school of the network (peer
 	     * observation across schools); the observed belongs to the
 	     * record's school */

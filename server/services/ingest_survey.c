@@ -342,7 +342,7 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		goto out;
 	}
 	if (call->n_details == 0
-	    && !batch_resolve(&b, in, resp_school, "schools", "school", &sc,
+	    && !batch_resolve(&b, in, resp_school, STORE_SCHOOLS, "school", &sc,
 	                      &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;

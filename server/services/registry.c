@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "services.h"
 #include "store/store.h"
 #include "store/store_roster.h"
@@ -209,7 +210,7 @@ registry_define_schools(rpc_call *call, const ProtobufCMessage *req,
 	tally t  = { { 0 } };
 	int   rv = begin(call);
 	if (rv == TD_OK) {
-		rv = store_resolve(call->store, "districts", dcodes,
+		rv = store_resolve(call->store, STORE_DISTRICTS, dcodes,
 		                   in->n_schools, &known);
 	}
 	keyset *made = keyset_create(8);
@@ -278,7 +279,7 @@ registry_define_educators(rpc_call *call, const ProtobufCMessage *req,
 	store_resolved sc = { 0 };
 	int            rv = begin(call);
 	if (rv == TD_OK) {
-		rv = store_resolve(call->store, "schools", codes,
+		rv = store_resolve(call->store, STORE_SCHOOLS, codes,
 		                   in->n_educators, &sc);
 	}
 	for (size_t i = 0; rv == TD_OK && i < in->n_educators; i++) {
@@ -299,7 +300,7 @@ registry_define_educators(rpc_call *call, const ProtobufCMessage *req,
 		codes[i] = in->educators[i]->educator;
 	}
 	if (rv == TD_OK) {
-		rv = store_resolve(call->store, "educators", codes,
+		rv = store_resolve(call->store, STORE_EDUCATORS, codes,
 		                   in->n_educators, &was);
 	}
 	tally t = { { 0 } };
@@ -400,7 +401,7 @@ registry_define_activities(rpc_call *call, const ProtobufCMessage *req,
 	store_resolved known = { 0 };
 	int            rv    = begin(call);
 	if (rv == TD_OK && n_dist > 0) {
-		rv = store_resolve(call->store, "districts", dist, n_dist,
+		rv = store_resolve(call->store, STORE_DISTRICTS, dist, n_dist,
 		                   &known);
 		for (size_t i = 0; rv == TD_OK && i < n_dist; i++) {
 			if (known.ids[i] == 0) {
@@ -441,9 +442,10 @@ registry_define_price_index(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < in->n_entries; i++) {
 		const Tandem__V1__PriceIndexEntry *e   = in->entries[i];
 		int64_t                            rec = (int64_t) i;
-		if (e->year < 1900 || e->year > 2200) {
+		if (!common_year_valid(e->year)) {
 			rpc_detail(call, rec, "year", "range",
-			           "year %d is outside 1900..2200", e->year);
+			           "year %d is outside %d..%d", e->year,
+			           COMMON_YEAR_MIN, COMMON_YEAR_MAX);
 		} else if (keyset_add(seen, &e->year, sizeof(e->year), rec)
 		           >= 0) {
 			rpc_detail(call, rec, "year", "unique",
@@ -784,11 +786,11 @@ int
 registry_list_instruments(rpc_call *call, const ProtobufCMessage *req,
                           ProtobufCMessage **resp)
 {
-	static const char *const what[]
-	    = { "surveys", "rubrics", "measures", "activities" };
-	char **rows[4] = { NULL };
-	size_t n[4]    = { 0 };
-	int    rv = store_begin_request(call->store, rpc_remaining_ms(call));
+	static const store_kind what[]  = { STORE_SURVEYS, STORE_RUBRICS,
+		                            STORE_MEASURES, STORE_ACTIVITIES };
+	char                  **rows[4] = { NULL };
+	size_t                  n[4]    = { 0 };
+	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
 	for (int w = 0; rv == TD_OK && w < 4; w++) {
 		rv = store_list_rows(call->store, what[w], &rows[w], &n[w]);
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "common.h"
 #include "config.h"
 #include "events.h"
 #include "review.h"
@@ -217,7 +218,8 @@ month_start(const char *p, char *out)
 		return false;
 	}
 	snprintf(out, 11, "%.7s-01", p);
-	return date_parse(out, NULL) && (len == 7 || date_parse(p, NULL));
+	return common_date_parse(out, NULL)
+	    && (len == 7 || common_date_parse(p, NULL));
 }
 
 /* scope_ok: may the caller take action at this level on this unit? */
@@ -310,7 +312,7 @@ approval(rpc_call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
 	if (strcmp(k.level, "school") == 0) {
 		store_resolved sr  = { 0 };
 		const char    *c[] = { k.unit };
-		if ((rv = store_resolve(call->store, "schools", c, 1, &sr))
+		if ((rv = store_resolve(call->store, STORE_SCHOOLS, c, 1, &sr))
 		    != TD_OK) {
 			return db_fail(call, rv);
 		}

@@ -9,20 +9,20 @@
 	 | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN)
 
 static const services_binding bindings[] = {
-	{ "/tandem.v1.Health/Check", health_check, ALL_ROLES, true },
-	{ "/tandem.v1.Reflection/ListMethods", reflection_list_methods,
+	{ TD_V1("Health", "Check"), health_check, ALL_ROLES, true },
+	{ TD_V1("Reflection", "ListMethods"), reflection_list_methods,
 	  ALL_ROLES, true },
-	{ "/tandem.v1.Admin/Sleep", admin_sleep, RPC_ROLE_ADMIN, false },
-	{ "/tandem.v1.Admin/CreateClient", admin_create_client, RPC_ROLE_ADMIN,
+	{ TD_V1("Admin", "Sleep"), admin_sleep, RPC_ROLE_ADMIN, false },
+	{ TD_V1("Admin", "CreateClient"), admin_create_client, RPC_ROLE_ADMIN,
 	  false },
-	{ "/tandem.v1.Admin/ListClients", admin_list_clients, RPC_ROLE_ADMIN,
+	{ TD_V1("Admin", "ListClients"), admin_list_clients, RPC_ROLE_ADMIN,
 	  false },
-	{ "/tandem.v1.Admin/RevokeClient", admin_revoke_client, RPC_ROLE_ADMIN,
+	{ TD_V1("Admin", "RevokeClient"), admin_revoke_client, RPC_ROLE_ADMIN,
 	  false },
-	{ "/tandem.v1.Admin/Audit", admin_audit, RPC_ROLE_ADMIN, false },
+	{ TD_V1("Admin", "Audit"), admin_audit, RPC_ROLE_ADMIN, false },
 #define REG(m, fn)                                                            \
 	{                                                                     \
-		"/tandem.v1.Registry/" m, fn, RPC_ROLE_ADMIN, false           \
+		TD_V1("Registry", m), fn, RPC_ROLE_ADMIN, false               \
 	}
 	REG("DefineDistricts", registry_define_districts),
 	REG("DefineSchools", registry_define_schools),
@@ -32,19 +32,19 @@ static const services_binding bindings[] = {
 	REG("DefineMeasures", registry_define_measures),
 	REG("DefineActivities", registry_define_activities),
 	REG("DefinePriceIndex", registry_define_price_index),
-	{ "/tandem.v1.Registry/ListSchools", registry_list_schools, ALL_ROLES,
+	{ TD_V1("Registry", "ListSchools"), registry_list_schools, ALL_ROLES,
 	  false },
-	{ "/tandem.v1.Registry/ListInstruments", registry_list_instruments,
+	{ TD_V1("Registry", "ListInstruments"), registry_list_instruments,
 	  ALL_ROLES, false },
 	REG("ImportRoster", registry_import_roster),
-	{ "/tandem.v1.Registry/ListDistricts", registry_list_districts,
+	{ TD_V1("Registry", "ListDistricts"), registry_list_districts,
 	  ALL_ROLES, false },
 	/* Personnel: a school client sees its school's, a district its own. */
-	{ "/tandem.v1.Registry/ListEducators", registry_list_educators,
+	{ TD_V1("Registry", "ListEducators"), registry_list_educators,
 	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
 #define ING(m, fn)                                                            \
 	{                                                                     \
-		"/tandem.v1.Ingest/" m, fn,                                   \
+		TD_V1("Ingest", m), fn,                                       \
 		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN,     \
 		    false                                                     \
 	}
@@ -52,13 +52,13 @@ static const services_binding bindings[] = {
 	ING("SubmitPeerFeedback", ingest_submit_peer_feedback),
 	ING("SubmitOutcomes", ingest_submit_outcomes),
 	/* Costs are activity-level, not a school's: evaluators and admins. */
-	{ "/tandem.v1.Ingest/SubmitCosts", ingest_submit_costs,
+	{ TD_V1("Ingest", "SubmitCosts"), ingest_submit_costs,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN, false },
 	ING("SubmitParticipation", ingest_submit_participation),
 	ING("SubmitAdministrations", ingest_submit_administrations),
 #define ANA(m, fn)                                                            \
 	{                                                                     \
-		"/tandem.v1.Analysis/" m, fn,                                 \
+		TD_V1("Analysis", m), fn,                                     \
 		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL    \
 		    | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN,                    \
 		    false                                                     \
@@ -74,21 +74,20 @@ static const services_binding bindings[] = {
 	ANA("Completeness", analysis_completeness),
 	ANA("Mdc", analysis_mdc),
 	ANA("Funnel", analysis_funnel),
-	{ "/tandem.v1.Analysis/Roi", analysis_roi,
+	{ TD_V1("Analysis", "Roi"), analysis_roi,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 	/* Improvement: cycles are written like other school data; the reads
 	 * limit rows to the caller's scope themselves (improve/improve.h). */
-	{ "/tandem.v1.Improvement/SubmitPdsaCycles",
-	  improve_submit_pdsa_cycles,
+	{ TD_V1("Improvement", "SubmitPdsaCycles"), improve_submit_pdsa_cycles,
 	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
-	{ "/tandem.v1.Improvement/ListPdsaCycles", improve_list_pdsa_cycles,
+	{ TD_V1("Improvement", "ListPdsaCycles"), improve_list_pdsa_cycles,
 	  ALL_ROLES, false },
-	{ "/tandem.v1.Improvement/Pdsa", improve_pdsa, ALL_ROLES, false },
-	{ "/tandem.v1.Improvement/Discover", improve_discover, ALL_ROLES,
+	{ TD_V1("Improvement", "Pdsa"), improve_pdsa, ALL_ROLES, false },
+	{ TD_V1("Improvement", "Discover"), improve_discover, ALL_ROLES,
 	  false },
-	{ "/tandem.v1.Improvement/Isolation", improve_isolation, ALL_ROLES,
+	{ TD_V1("Improvement", "Isolation"), improve_isolation, ALL_ROLES,
 	  false },
-	{ "/tandem.v1.Analysis/Impact", analysis_impact,
+	{ TD_V1("Analysis", "Impact"), analysis_impact,
 	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
 /* Review and approval: each level its own data (review.c checks the
  * unit); evaluators read analyses only. */

@@ -3,6 +3,7 @@
  * weights (i - j)^2 the expected disagreement under independence is
  * var(a) + var(b) + (mean a - mean b)^2, so no K x K table is needed.
  */
+#include "stats.h"
 #include "stats_agreement.h"
 
 #include <math.h>
@@ -11,28 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void __attribute__((format(printf, 2, 3)))
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
-
 static int
 check_score(double x, size_t i, const char *rater, int min, int max,
             char *errmsg)
 {
 	if (!(x >= (double) min && x <= (double) max) || x != floor(x)) {
-		set_err(errmsg,
-		        "observation %zu: rater %s score %g is not a whole "
-		        "number in %d..%d",
-		        i, rater, x, min, max);
+		stats_set_err(
+		    errmsg,
+		    "observation %zu: rater %s score %g is not a whole "
+		    "number in %d..%d",
+		    i, rater, x, min, max);
 		return TD_ERANGE;
 	}
 	return TD_OK;
@@ -48,12 +37,13 @@ stats_rater_agreement(const double *a, const double *b, size_t n, int min,
 	int    rv;
 
 	if (a == NULL || b == NULL || out == NULL || n == 0) {
-		set_err(errmsg, "no scores given");
+		stats_set_err(errmsg, "no scores given");
 		return TD_EINVAL;
 	}
 	if (min >= max) {
-		set_err(errmsg, "scale %d..%d is not a range (min < max)", min,
-		        max);
+		stats_set_err(errmsg,
+		              "scale %d..%d is not a range (min < max)", min,
+		              max);
 		return TD_EINVAL;
 	}
 	for (i = 0; i < n; i++) {
@@ -72,8 +62,8 @@ stats_rater_agreement(const double *a, const double *b, size_t n, int min,
 		adjacent += fabs(a[i] - b[i]) <= 1.0;
 	}
 	if (m == 0) {
-		set_err(errmsg, "no observation has both scores (%zu given)",
-		        n);
+		stats_set_err(errmsg,
+		              "no observation has both scores (%zu given)", n);
 		return TD_ETOOFEW;
 	}
 	ma = sa / (double) m;
@@ -90,7 +80,7 @@ stats_rater_agreement(const double *a, const double *b, size_t n, int min,
 	 * of the observed marginal proportions. */
 	expected = va / (double) m + vb / (double) m + (ma - mb) * (ma - mb);
 	if (!(expected > 0.0)) {
-		set_err(
+		stats_set_err(
 		    errmsg,
 		    "both raters gave all %zu observations the same score: "
 		    "weighted kappa is undefined",
@@ -121,24 +111,25 @@ stats_icc2(const double *scores, size_t n_subjects, size_t k,
 	double  msr, msc, mse, denom, dn, dk, shift;
 
 	if (scores == NULL || out == NULL || n_subjects == 0) {
-		set_err(errmsg, "no scores given");
+		stats_set_err(errmsg, "no scores given");
 		return TD_EINVAL;
 	}
 	if (k < 2) {
-		set_err(errmsg, "ICC(2,1) needs at least 2 raters (got %zu)",
-		        k);
+		stats_set_err(errmsg,
+		              "ICC(2,1) needs at least 2 raters (got %zu)", k);
 		return TD_ETOOFEW;
 	}
 	if (n_subjects > SIZE_MAX / k) {
-		set_err(errmsg, "%zu x %zu scores is too many", n_subjects, k);
+		stats_set_err(errmsg, "%zu x %zu scores is too many",
+		              n_subjects, k);
 		return TD_ETOOBIG;
 	}
 	for (i = 0; i < n_subjects * k; i++) {
 		if (isinf(scores[i])) {
-			set_err(errmsg,
-			        "subject %zu, rater %zu: score is "
-			        "infinite",
-			        i / k, i % k);
+			stats_set_err(errmsg,
+			              "subject %zu, rater %zu: score is "
+			              "infinite",
+			              i / k, i % k);
 			return TD_EINVAL;
 		}
 	}
@@ -146,8 +137,8 @@ stats_icc2(const double *scores, size_t n_subjects, size_t k,
 	row_mean = malloc(n_subjects * sizeof(*row_mean));
 	col_mean = calloc(k, sizeof(*col_mean));
 	if (rows == NULL || row_mean == NULL || col_mean == NULL) {
-		set_err(errmsg, "out of memory for %zu x %zu scores",
-		        n_subjects, k);
+		stats_set_err(errmsg, "out of memory for %zu x %zu scores",
+		              n_subjects, k);
 		free(rows);
 		free(row_mean);
 		free(col_mean);
@@ -160,10 +151,11 @@ stats_icc2(const double *scores, size_t n_subjects, size_t k,
 		}
 	}
 	if (n < 2) {
-		set_err(errmsg,
-		        "ICC(2,1) needs at least 2 subjects scored by all %zu "
-		        "raters (got %zu of %zu)",
-		        k, n, n_subjects);
+		stats_set_err(
+		    errmsg,
+		    "ICC(2,1) needs at least 2 subjects scored by all %zu "
+		    "raters (got %zu of %zu)",
+		    k, n, n_subjects);
 		free(rows);
 		free(row_mean);
 		free(col_mean);
@@ -212,10 +204,11 @@ stats_icc2(const double *scores, size_t n_subjects, size_t k,
 	mse   = sse / ((dn - 1.0) * (dk - 1.0));
 	denom = msr + (dk - 1.0) * mse + dk * (msc - mse) / dn;
 	if (!(denom > 0.0)) {
-		set_err(errmsg,
-		        "no variance between the %zu subjects or the %zu "
-		        "raters: ICC(2,1) is undefined",
-		        n, k);
+		stats_set_err(
+		    errmsg,
+		    "no variance between the %zu subjects or the %zu "
+		    "raters: ICC(2,1) is undefined",
+		    n, k);
 		return TD_EZEROVAR;
 	}
 	*out            = (stats_icc2_result) { 0 };

@@ -3,6 +3,7 @@
  * server's rollups hold; raw values are first reduced to the same summaries
  * so both paths share one implementation.
  */
+#include "stats.h"
 #include "stats_compare.h"
 
 #include <math.h>
@@ -15,19 +16,6 @@
 
 /* The 95% interval for g uses 1.96 as ANALYSES.md writes it. */
 #define HEDGES_Z 1.96
-
-static void __attribute__((format(printf, 2, 3)))
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_compare_options_init(stats_compare_options *opt)
@@ -48,18 +36,18 @@ stats_group_summarize(const double *values, const size_t *group,
 
 	if (n_groups == 0 || out == NULL || (n_values > 0 && values == NULL)
 	    || (n_values > 0 && group == NULL)) {
-		set_err(errmsg, "no groups or no output given");
+		stats_set_err(errmsg, "no groups or no output given");
 		return TD_EINVAL;
 	}
 	for (i = 0; i < n_values; i++) {
 		if (group[i] >= n_groups) {
-			set_err(errmsg,
-			        "value %zu: group %zu is outside 0..%zu", i,
-			        group[i], n_groups - 1);
+			stats_set_err(errmsg,
+			              "value %zu: group %zu is outside 0..%zu",
+			              i, group[i], n_groups - 1);
 			return TD_EINVAL;
 		}
 		if (isinf(values[i])) {
-			set_err(errmsg, "value %zu is infinite", i);
+			stats_set_err(errmsg, "value %zu is infinite", i);
 			return TD_EINVAL;
 		}
 	}
@@ -102,20 +90,22 @@ stats_design_effect(double icc, double mean_cluster_size, double *deff,
 	double d;
 
 	if (!(icc >= -1.0 && icc <= 1.0)) {
-		set_err(errmsg, "ICC %g is outside -1..1", icc);
+		stats_set_err(errmsg, "ICC %g is outside -1..1", icc);
 		return TD_ERANGE;
 	}
 	if (!(mean_cluster_size >= 1.0) || isinf(mean_cluster_size)) {
-		set_err(errmsg, "mean cluster size %g must be at least 1",
-		        mean_cluster_size);
+		stats_set_err(errmsg,
+		              "mean cluster size %g must be at least 1",
+		              mean_cluster_size);
 		return TD_ERANGE;
 	}
 	d = 1.0 + (mean_cluster_size - 1.0) * icc;
 	if (!(d > 0.0)) {
 		/* An ICC below -1/(m - 1) is impossible for clusters of m. */
-		set_err(errmsg,
-		        "ICC %g is below -1/(m - 1) for mean cluster size %g",
-		        icc, mean_cluster_size);
+		stats_set_err(
+		    errmsg,
+		    "ICC %g is below -1/(m - 1) for mean cluster size %g", icc,
+		    mean_cluster_size);
 		return TD_ERANGE;
 	}
 	*deff = d;
@@ -180,14 +170,14 @@ check_inputs(const stats_group_summary *groups, size_t n_groups,
 	size_t i;
 
 	if (!(opt->level > 0.0 && opt->level < 1.0)) {
-		set_err(errmsg, "confidence level %g is outside (0, 1)",
-		        opt->level);
+		stats_set_err(errmsg, "confidence level %g is outside (0, 1)",
+		              opt->level);
 		return TD_EINVAL;
 	}
 	if (opt->reference != STATS_COMPARE_VS_REST
 	    && (opt->reference < 0 || (size_t) opt->reference >= n_groups)) {
-		set_err(errmsg, "reference group %ld is outside 0..%zu",
-		        opt->reference, n_groups - 1);
+		stats_set_err(errmsg, "reference group %ld is outside 0..%zu",
+		              opt->reference, n_groups - 1);
 		return TD_EINVAL;
 	}
 	for (i = 0; i < n_groups; i++) {
@@ -195,14 +185,14 @@ check_inputs(const stats_group_summary *groups, size_t n_groups,
 			continue;
 		}
 		if (!isfinite(groups[i].mean)) {
-			set_err(errmsg,
-			        "group %zu: mean is missing but n = %zu", i,
-			        groups[i].n);
+			stats_set_err(errmsg,
+			              "group %zu: mean is missing but n = %zu",
+			              i, groups[i].n);
 			return TD_EINVAL;
 		}
 		if (groups[i].n >= 2
 		    && !(groups[i].sd >= 0.0 && isfinite(groups[i].sd))) {
-			set_err(
+			stats_set_err(
 			    errmsg,
 			    "group %zu: SD %g is not a non-negative number "
 			    "(n = %zu)",
@@ -273,7 +263,7 @@ stats_compare(const stats_group_summary *groups, size_t n_groups,
 	int                   rv;
 
 	if (groups == NULL || out == NULL || n_groups == 0) {
-		set_err(errmsg, "no groups given");
+		stats_set_err(errmsg, "no groups given");
 		return TD_EINVAL;
 	}
 	if (opt_in != NULL) {
@@ -285,7 +275,8 @@ stats_compare(const stats_group_summary *groups, size_t n_groups,
 		return rv;
 	}
 	if ((res = calloc(n_groups, sizeof(*res))) == NULL) {
-		set_err(errmsg, "out of memory for %zu groups", n_groups);
+		stats_set_err(errmsg, "out of memory for %zu groups",
+		              n_groups);
 		return TD_ENOMEM;
 	}
 	for (i = 0; i < n_groups; i++) {
@@ -302,13 +293,13 @@ stats_compare(const stats_group_summary *groups, size_t n_groups,
 		size_t r = (size_t) opt.reference;
 
 		if (res[r].empty) {
-			set_err(errmsg, "reference group %zu has no values",
-			        r);
+			stats_set_err(errmsg,
+			              "reference group %zu has no values", r);
 			free(res);
 			return TD_ETOOFEW;
 		}
 		if (res[r].suppressed) {
-			set_err(
+			stats_set_err(
 			    errmsg,
 			    "reference group %zu is suppressed (n = %zu is "
 			    "below min_n = %zu)",
@@ -318,10 +309,10 @@ stats_compare(const stats_group_summary *groups, size_t n_groups,
 		}
 	}
 	if (n_used < 2) {
-		set_err(errmsg,
-		        "comparison needs at least 2 groups with values "
-		        "(%zu usable of %zu)",
-		        n_used, n_groups);
+		stats_set_err(errmsg,
+		              "comparison needs at least 2 groups with values "
+		              "(%zu usable of %zu)",
+		              n_used, n_groups);
 		free(res);
 		/* "Everything suppressed" is its own code so that the
 		 * caller can say why nothing is shown. */
@@ -411,11 +402,12 @@ stats_compare_values(const double *values, const size_t *group,
 	int                  rv;
 
 	if (n_groups == 0) {
-		set_err(errmsg, "no groups given");
+		stats_set_err(errmsg, "no groups given");
 		return TD_EINVAL;
 	}
 	if ((s = malloc(n_groups * sizeof(*s))) == NULL) {
-		set_err(errmsg, "out of memory for %zu groups", n_groups);
+		stats_set_err(errmsg, "out of memory for %zu groups",
+		              n_groups);
 		return TD_ENOMEM;
 	}
 	rv = stats_group_summarize(values, group, n_values, n_groups, s,

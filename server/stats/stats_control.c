@@ -3,6 +3,7 @@
  * qic.p, qic.pp, qic.u, qic.up, qic.c), with the outside-limits signal,
  * NHS's two-of-three rule and the run rules of stats_runchart.c.
  */
+#include "stats.h"
 #include "stats_control.h"
 #include "stats_mdc.h"
 
@@ -19,19 +20,6 @@
 /* Making Data Count (the NHS rule set) puts an XmR chart's limits at
  * 2.66 mean moving ranges, as written, not 3 / 1.128 = 2.6596. */
 #define MDC_LIMIT 2.66
-
-static void
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 const char *
 stats_chart_name(stats_chart chart)
@@ -114,8 +102,8 @@ point_value(stats_chart chart, const double *y, const double *den, size_t i,
 	*v    = NAN;
 	*skip = STATS_SKIP_NONE;
 	if (isinf(num) || isinf(d)) {
-		set_err(errmsg, "point %zu: %s is infinite", i + 1,
-		        isinf(num) ? "the value" : "the denominator");
+		stats_set_err(errmsg, "point %zu: %s is infinite", i + 1,
+		              isinf(num) ? "the value" : "the denominator");
 		return TD_EINVAL;
 	}
 	if (chart == STATS_CHART_I || chart == STATS_CHART_MR) {
@@ -126,7 +114,8 @@ point_value(stats_chart chart, const double *y, const double *den, size_t i,
 		return TD_OK;
 	}
 	if (!isnan(num) && num < 0) {
-		set_err(errmsg, "point %zu: count %g is negative", i + 1, num);
+		stats_set_err(errmsg, "point %zu: count %g is negative", i + 1,
+		              num);
 		return TD_EINVAL;
 	}
 	if (chart == STATS_CHART_C) {
@@ -137,8 +126,8 @@ point_value(stats_chart chart, const double *y, const double *den, size_t i,
 		return TD_OK;
 	}
 	if (!isnan(d) && d < 0) {
-		set_err(errmsg, "point %zu: denominator %g is negative", i + 1,
-		        d);
+		stats_set_err(errmsg, "point %zu: denominator %g is negative",
+		              i + 1, d);
 		return TD_EINVAL;
 	}
 	if (isnan(num) || isnan(d)) {
@@ -146,7 +135,7 @@ point_value(stats_chart chart, const double *y, const double *den, size_t i,
 		return TD_OK;
 	}
 	if (chart_is_proportion(chart) && num > d) {
-		set_err(
+		stats_set_err(
 		    errmsg,
 		    "point %zu: numerator %g is larger than denominator %g",
 		    i + 1, num, d);
@@ -154,9 +143,10 @@ point_value(stats_chart chart, const double *y, const double *den, size_t i,
 	}
 	if (d == 0) {
 		if (num > 0) {
-			set_err(errmsg,
-			        "point %zu: %g events with an exposure of 0",
-			        i + 1, num);
+			stats_set_err(
+			    errmsg,
+			    "point %zu: %g events with an exposure of 0",
+			    i + 1, num);
 			return TD_EINVAL;
 		}
 		*skip = STATS_SKIP_ZERO_DEN;
@@ -237,14 +227,15 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 		}
 	}
 	if (seg->n_baseline == 0 && chart == STATS_CHART_MR) {
-		set_err(errmsg,
-		        "segment %zu: the baseline has no two neighbouring "
-		        "values, so no moving range",
-		        segno + 1);
+		stats_set_err(
+		    errmsg,
+		    "segment %zu: the baseline has no two neighbouring "
+		    "values, so no moving range",
+		    segno + 1);
 		return TD_ETOOFEW;
 	}
 	if (seg->n_baseline == 0) {
-		set_err(
+		stats_set_err(
 		    errmsg,
 		    "segment %zu has no values in its baseline (points %zu "
 		    "to %zu)",
@@ -262,10 +253,11 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 		              o->screen_mr || o->rules == STATS_RULES_NHS,
 		              &seg->amr, &seg->n_mr_screened);
 		if (seg->n_mr == 0) {
-			set_err(errmsg,
-			        "segment %zu: the baseline has no two "
-			        "neighbouring values, so no moving range",
-			        segno + 1);
+			stats_set_err(
+			    errmsg,
+			    "segment %zu: the baseline has no two "
+			    "neighbouring values, so no moving range",
+			    segno + 1);
 			return TD_ETOOFEW;
 		}
 		seg->sigma      = o->rules == STATS_RULES_NHS
@@ -313,10 +305,11 @@ segment_limits(const stats_control_opts *o, const double *y, const double *den,
 		seg->n_mr = mean_mr(z, seg->start, bend, o->screen_mr,
 		                    &seg->amr, &seg->n_mr_screened);
 		if (seg->n_mr == 0) {
-			set_err(errmsg,
-			        "segment %zu: the baseline has no two "
-			        "neighbouring values, so no moving range of z",
-			        segno + 1);
+			stats_set_err(
+			    errmsg,
+			    "segment %zu: the baseline has no two "
+			    "neighbouring values, so no moving range of z",
+			    segno + 1);
 			return TD_ETOOFEW;
 		}
 		seg->sigma      = seg->amr / D2_MR;
@@ -362,52 +355,57 @@ check_opts(const double *y, const double *den, size_t n,
 {
 	if ((int) o->chart < (int) STATS_CHART_I
 	    || (int) o->chart > (int) STATS_CHART_C) {
-		set_err(errmsg, "chart type %d is unknown", (int) o->chart);
+		stats_set_err(errmsg, "chart type %d is unknown",
+		              (int) o->chart);
 		return TD_EINVAL;
 	}
 	if (o->rules != STATS_RULES_ANHOJ && o->rules != STATS_RULES_IHI
 	    && o->rules != STATS_RULES_NHS) {
-		set_err(errmsg,
-		        "rule set %d is not Anhoj (0), IHI (1) or NHS (2)",
-		        (int) o->rules);
+		stats_set_err(
+		    errmsg, "rule set %d is not Anhoj (0), IHI (1) or NHS (2)",
+		    (int) o->rules);
 		return TD_EINVAL;
 	}
 	if (n == 0) {
-		set_err(errmsg, "the series is empty");
+		stats_set_err(errmsg, "the series is empty");
 		return TD_ETOOFEW;
 	}
 	if (y == NULL) {
-		set_err(errmsg, "the series has %zu points but no values", n);
+		stats_set_err(errmsg,
+		              "the series has %zu points but no values", n);
 		return TD_EINVAL;
 	}
 	if (chart_has_den(o->chart) && den == NULL) {
-		set_err(errmsg, "the %s chart needs denominators",
-		        stats_chart_name(o->chart));
+		stats_set_err(errmsg, "the %s chart needs denominators",
+		              stats_chart_name(o->chart));
 		return TD_EINVAL;
 	}
 	if (!chart_has_den(o->chart) && den != NULL) {
-		set_err(errmsg, "the %s chart takes no denominators",
-		        stats_chart_name(o->chart));
+		stats_set_err(errmsg, "the %s chart takes no denominators",
+		              stats_chart_name(o->chart));
 		return TD_EINVAL;
 	}
 	if (o->baseline > n) {
-		set_err(errmsg,
-		        "baseline %zu is longer than the series (%zu points)",
-		        o->baseline, n);
+		stats_set_err(
+		    errmsg,
+		    "baseline %zu is longer than the series (%zu points)",
+		    o->baseline, n);
 		return TD_EINVAL;
 	}
 	if (o->split >= n) {
-		set_err(errmsg,
-		        "split at point %zu leaves no points after it (the "
-		        "series has %zu points)",
-		        o->split + 1, n);
+		stats_set_err(
+		    errmsg,
+		    "split at point %zu leaves no points after it (the "
+		    "series has %zu points)",
+		    o->split + 1, n);
 		return TD_EINVAL;
 	}
 	if (o->split > 0 && o->baseline > o->split) {
-		set_err(errmsg,
-		        "baseline %zu runs past the split (the second segment "
-		        "starts at point %zu)",
-		        o->baseline, o->split + 1);
+		stats_set_err(
+		    errmsg,
+		    "baseline %zu runs past the split (the second segment "
+		    "starts at point %zu)",
+		    o->baseline, o->split + 1);
 		return TD_EINVAL;
 	}
 	return TD_OK;
@@ -424,7 +422,7 @@ stats_control(const double *y, const double *den, size_t n,
 	int     rc;
 
 	if (out == NULL) {
-		set_err(errmsg, "no result structure was given");
+		stats_set_err(errmsg, "no result structure was given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -453,7 +451,8 @@ stats_control(const double *y, const double *den, size_t n,
 	if (r.value == NULL || r.cl == NULL || r.lcl == NULL || r.ucl == NULL
 	    || r.skip == NULL || r.pos == NULL || r.signals == NULL
 	    || v == NULL || vb == NULL || sd == NULL || z == NULL) {
-		set_err(errmsg, "out of memory for a series of %zu points", n);
+		stats_set_err(errmsg,
+		              "out of memory for a series of %zu points", n);
 		rc = TD_ENOMEM;
 		goto done;
 	}
@@ -518,8 +517,9 @@ stats_control(const double *y, const double *den, size_t n,
 			                        seg->cl, r.rules, &seg->runs,
 			                        r.pos, r.signals);
 			if (rc != TD_OK) {
-				set_err(errmsg,
-				        "out of memory in the run analysis");
+				stats_set_err(
+				    errmsg,
+				    "out of memory in the run analysis");
 				goto done;
 			}
 		}

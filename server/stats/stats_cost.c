@@ -3,6 +3,7 @@
  * base-year dollars with the price index and discounts it, then totals by
  * category, by year (with the category split) and overall.
  */
+#include "stats.h"
 #include "stats_cost.h"
 
 #include <math.h>
@@ -14,19 +15,6 @@
 /* Years outside this range are typos, and would make (1 + r)^t overflow. */
 #define COST_YEAR_MIN 1800
 #define COST_YEAR_MAX 2400
-
-static void
-seterr(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_cost_options_init(stats_cost_options *opt)
@@ -104,41 +92,46 @@ check_options(const stats_cost_options *opt, char *errmsg)
 	double r = opt->discount_rate;
 
 	if (!isfinite(r) || r < 0.0 || r >= 1.0) {
-		seterr(errmsg, "discount rate %g is outside 0 <= r < 1", r);
+		stats_set_err(errmsg, "discount rate %g is outside 0 <= r < 1",
+		              r);
 		return TD_ERANGE;
 	}
 	if (opt->n_index > 0 && opt->index == NULL) {
-		seterr(errmsg, "price index has %zu points but no array",
-		       opt->n_index);
+		stats_set_err(errmsg,
+		              "price index has %zu points but no array",
+		              opt->n_index);
 		return TD_EINVAL;
 	}
 	for (size_t i = 0; i < opt->n_index; i++) {
 		const stats_price_index *p = &opt->index[i];
 
 		if (!isfinite(p->index) || p->index <= 0.0) {
-			seterr(errmsg,
-			       "price index for year %d is %g; it must be a "
-			       "positive number",
-			       p->year, p->index);
+			stats_set_err(
+			    errmsg,
+			    "price index for year %d is %g; it must be a "
+			    "positive number",
+			    p->year, p->index);
 			return TD_EINVAL;
 		}
 		if (find_index(opt->index, i, p->year) != NULL) {
-			seterr(errmsg, "price index lists year %d twice",
-			       p->year);
+			stats_set_err(errmsg,
+			              "price index lists year %d twice",
+			              p->year);
 			return TD_EINVAL;
 		}
 	}
 	if (opt->n_index > 0
 	    && find_index(opt->index, opt->n_index, opt->base_year) == NULL) {
-		seterr(errmsg, "base year %d is not in the price index",
-		       opt->base_year);
+		stats_set_err(errmsg, "base year %d is not in the price index",
+		              opt->base_year);
 		return TD_ENOTFOUND;
 	}
 	if (opt->has_discount_year
 	    && (opt->discount_year < COST_YEAR_MIN
 	        || opt->discount_year > COST_YEAR_MAX)) {
-		seterr(errmsg, "discount year %d is outside %d..%d",
-		       opt->discount_year, COST_YEAR_MIN, COST_YEAR_MAX);
+		stats_set_err(errmsg, "discount year %d is outside %d..%d",
+		              opt->discount_year, COST_YEAR_MIN,
+		              COST_YEAR_MAX);
 		return TD_ERANGE;
 	}
 	const double counts[]
@@ -149,9 +142,9 @@ check_options(const stats_cost_options *opt, char *errmsg)
 			continue;
 		}
 		if (!isfinite(counts[i]) || counts[i] < 0.0) {
-			seterr(errmsg,
-			       "count of %s is %g; it must be 0 or more",
-			       names[i], counts[i]);
+			stats_set_err(
+			    errmsg, "count of %s is %g; it must be 0 or more",
+			    names[i], counts[i]);
 			return TD_EINVAL;
 		}
 	}
@@ -168,7 +161,7 @@ check_items(const stats_cost_item *items, size_t n_items,
 
 		if ((int) it->category < 0
 		    || (int) it->category >= STATS_COST_NCATEGORIES) {
-			seterr(
+			stats_set_err(
 			    errmsg,
 			    "ingredient %zu: category %d is not one of 0..%d",
 			    i, (int) it->category, STATS_COST_NCATEGORIES - 1);
@@ -178,40 +171,44 @@ check_items(const stats_cost_item *items, size_t n_items,
 			continue;
 		}
 		if (!isfinite(it->quantity) || it->quantity < 0.0) {
-			seterr(errmsg,
-			       "ingredient %zu: quantity %g must be 0 or more",
-			       i, it->quantity);
+			stats_set_err(
+			    errmsg,
+			    "ingredient %zu: quantity %g must be 0 or more", i,
+			    it->quantity);
 			return TD_EINVAL;
 		}
 		if (!isfinite(it->unit_cost) || it->unit_cost < 0.0) {
-			seterr(
+			stats_set_err(
 			    errmsg,
 			    "ingredient %zu: unit cost %g must be 0 or more",
 			    i, it->unit_cost);
 			return TD_EINVAL;
 		}
 		if (it->year < COST_YEAR_MIN || it->year > COST_YEAR_MAX) {
-			seterr(errmsg,
-			       "ingredient %zu: year %d is outside %d..%d", i,
-			       it->year, COST_YEAR_MIN, COST_YEAR_MAX);
+			stats_set_err(
+			    errmsg,
+			    "ingredient %zu: year %d is outside %d..%d", i,
+			    it->year, COST_YEAR_MIN, COST_YEAR_MAX);
 			return TD_ERANGE;
 		}
 		if (opt->n_index > 0
 		    && find_index(opt->index, opt->n_index, it->year)
 		        == NULL) {
-			seterr(errmsg,
-			       "ingredient %zu: year %d is not in the price "
-			       "index",
-			       i, it->year);
+			stats_set_err(
+			    errmsg,
+			    "ingredient %zu: year %d is not in the price "
+			    "index",
+			    i, it->year);
 			return TD_ENOTFOUND;
 		}
 		(*n_used)++;
 	}
 	if (*n_used == 0) {
-		seterr(errmsg,
-		       "no ingredient has both a quantity and a unit cost "
-		       "(%zu rows)",
-		       n_items);
+		stats_set_err(
+		    errmsg,
+		    "no ingredient has both a quantity and a unit cost "
+		    "(%zu rows)",
+		    n_items);
 		return TD_ETOOFEW;
 	}
 	return TD_OK;
@@ -292,7 +289,8 @@ stats_cost_compute(const stats_cost_item *items, size_t n_items,
 		errmsg[0] = '\0';
 	}
 	if (out == NULL || (items == NULL && n_items > 0)) {
-		seterr(errmsg, "cost: missing output or ingredient array");
+		stats_set_err(errmsg,
+		              "cost: missing output or ingredient array");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -311,7 +309,7 @@ stats_cost_compute(const stats_cost_item *items, size_t n_items,
 	if ((rv = collect_years(items, n_items, n_used, &out->years,
 	                        &out->n_years))
 	    != TD_OK) {
-		seterr(errmsg, "cost: out of memory");
+		stats_set_err(errmsg, "cost: out of memory");
 		return rv;
 	}
 
@@ -367,7 +365,7 @@ stats_cost_compute(const stats_cost_item *items, size_t n_items,
 	}
 	if (!isfinite(out->total_nominal) || !isfinite(out->total_real)
 	    || !isfinite(out->total_pv)) {
-		seterr(errmsg, "cost totals overflow a double");
+		stats_set_err(errmsg, "cost totals overflow a double");
 		stats_cost_result_free(out);
 		return TD_ERANGE;
 	}

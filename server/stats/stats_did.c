@@ -3,6 +3,7 @@
  * with two SEs (Welch on change scores, the default; stacked OLS as R's
  * lm(y ~ treat*post)), Hedges' g over the pre-period SD, and dose-response.
  */
+#include "stats.h"
 #include "stats_did.h"
 
 #include <math.h>
@@ -17,19 +18,6 @@
 /* An SE this small next to the data's magnitude is rounding noise left
  * over from values that are equal in exact arithmetic. */
 #define DID_ZERO_REL 1e-13
-
-static void
-seterr(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_did_options_init(stats_did_options *opt)
@@ -245,7 +233,7 @@ dose_response(const stats_did_school *s, size_t n, bool use_weights,
 		k += s[i].treated && !isnan(s[i].hours);
 	}
 	if (k < 3) {
-		seterr(
+		stats_set_err(
 		    out->dose_reason,
 		    "dose-response needs 3 treated schools with hours; found "
 		    "%zu",
@@ -256,7 +244,8 @@ dose_response(const stats_did_school *s, size_t n, bool use_weights,
 	y = malloc(k * sizeof(*y));
 	w = malloc(k * sizeof(*w));
 	if (x == NULL || y == NULL || w == NULL) {
-		seterr(out->dose_reason, "dose-response: out of memory");
+		stats_set_err(out->dose_reason,
+		              "dose-response: out of memory");
 		goto done;
 	}
 	k = 0;
@@ -272,7 +261,7 @@ dose_response(const stats_did_school *s, size_t n, bool use_weights,
 		same = same && x[i] == x[0];
 	}
 	if (same) {
-		seterr(
+		stats_set_err(
 		    out->dose_reason,
 		    "dose-response: all %zu treated schools report the same "
 		    "hours (%g)",
@@ -290,7 +279,8 @@ dose_response(const stats_did_school *s, size_t n, bool use_weights,
 		                    &cov11, &ss);
 	}
 	if (rv != 0 || !isfinite(c1) || !isfinite(cov11)) {
-		seterr(out->dose_reason, "dose-response: the fit failed");
+		stats_set_err(out->dose_reason,
+		              "dose-response: the fit failed");
 		goto done;
 	}
 	out->has_dose       = true;
@@ -317,41 +307,43 @@ validate(const stats_did_school *s, size_t n, const stats_did_options *opt,
 
 	for (size_t i = 0; i < n; i++) {
 		if (isinf(s[i].pre) || isinf(s[i].post)) {
-			seterr(errmsg, "school %zu: outcome is infinite", i);
+			stats_set_err(errmsg,
+			              "school %zu: outcome is infinite", i);
 			return TD_EINVAL;
 		}
 		if (opt->use_weights && !isnan(s[i].weight)
 		    && !(isfinite(s[i].weight) && s[i].weight > 0.0)) {
-			seterr(errmsg, "school %zu: weight %g must be > 0", i,
-			       s[i].weight);
+			stats_set_err(errmsg,
+			              "school %zu: weight %g must be > 0", i,
+			              s[i].weight);
 			return TD_EINVAL;
 		}
 		if (s[i].treated && !isnan(s[i].hours)
 		    && !(isfinite(s[i].hours) && s[i].hours >= 0.0)) {
-			seterr(errmsg,
-			       "school %zu: hours %g must be 0 or more", i,
-			       s[i].hours);
+			stats_set_err(errmsg,
+			              "school %zu: hours %g must be 0 or more",
+			              i, s[i].hours);
 			return TD_EINVAL;
 		}
 		n_pre += !isnan(s[i].pre);
 		n_post += !isnan(s[i].post);
 	}
 	if (n == 0) {
-		seterr(errmsg, "no schools given");
+		stats_set_err(errmsg, "no schools given");
 		return TD_ETOOFEW;
 	}
 	if (n_pre == 0) {
-		seterr(errmsg,
-		       "no pre period: none of the %zu schools has a "
-		       "pre-period value",
-		       n);
+		stats_set_err(errmsg,
+		              "no pre period: none of the %zu schools has a "
+		              "pre-period value",
+		              n);
 		return TD_ETOOFEW;
 	}
 	if (n_post == 0) {
-		seterr(errmsg,
-		       "no post period: none of the %zu schools has a "
-		       "post-period value",
-		       n);
+		stats_set_err(errmsg,
+		              "no post period: none of the %zu schools has a "
+		              "post-period value",
+		              n);
 		return TD_ETOOFEW;
 	}
 	return TD_OK;
@@ -368,21 +360,23 @@ static int
 check_groups(size_t nt, size_t nc, size_t n, char *errmsg)
 {
 	if (nt == 0) {
-		seterr(errmsg,
-		       "no treated schools: none of the %zu schools took part "
-		       "and has both pre and post values",
-		       n);
+		stats_set_err(
+		    errmsg,
+		    "no treated schools: none of the %zu schools took part "
+		    "and has both pre and post values",
+		    n);
 		return TD_ETOOFEW;
 	}
 	if (nc == 0) {
-		seterr(errmsg,
-		       "no comparison schools: none of the %zu schools stayed "
-		       "out and has both pre and post values",
-		       n);
+		stats_set_err(
+		    errmsg,
+		    "no comparison schools: none of the %zu schools stayed "
+		    "out and has both pre and post values",
+		    n);
 		return TD_ETOOFEW;
 	}
 	if (nt < 2 || nc < 2) {
-		seterr(
+		stats_set_err(
 		    errmsg,
 		    "difference-in-differences needs 2 treated and 2 "
 		    "comparison schools with both periods; found %zu and %zu",
@@ -409,7 +403,7 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 		errmsg[0] = '\0';
 	}
 	if (out == NULL || (schools == NULL && n > 0)) {
-		seterr(errmsg, "did: missing output or school array");
+		stats_set_err(errmsg, "did: missing output or school array");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -420,8 +414,8 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 	}
 	if (opt.se_method != STATS_DID_SE_CHANGE
 	    && opt.se_method != STATS_DID_SE_OLS) {
-		seterr(errmsg, "did: unknown SE method %d",
-		       (int) opt.se_method);
+		stats_set_err(errmsg, "did: unknown SE method %d",
+		              (int) opt.se_method);
 		return TD_EINVAL;
 	}
 	if ((rv = validate(schools, n, &opt, errmsg)) != TD_OK) {
@@ -429,7 +423,7 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 	}
 	panel = malloc(n * sizeof(*panel));
 	if (panel == NULL) {
-		seterr(errmsg, "did: out of memory");
+		stats_set_err(errmsg, "did: out of memory");
 		return TD_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -451,13 +445,14 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 	rv = stats_did_effect(panel, k, opt.use_weights, &out->estimate,
 	                      &out->g);
 	if (rv == TD_EZEROVAR) {
-		seterr(errmsg,
-		       "pre-period SD is 0: every treated school has the same "
-		       "pre value and so has every comparison school, so "
-		       "Hedges' g is undefined");
+		stats_set_err(
+		    errmsg,
+		    "pre-period SD is 0: every treated school has the same "
+		    "pre value and so has every comparison school, so "
+		    "Hedges' g is undefined");
 		goto fail;
 	} else if (rv != TD_OK) {
-		seterr(errmsg, "did: effect could not be computed");
+		stats_set_err(errmsg, "did: effect could not be computed");
 		goto fail;
 	}
 
@@ -475,7 +470,7 @@ stats_did_compute(const stats_did_school *schools, size_t n,
 
 	head = opt.se_method == STATS_DID_SE_OLS ? &out->ols : &out->change;
 	if (!head->available) {
-		seterr(
+		stats_set_err(
 		    errmsg,
 		    "the %s SE of the estimate is 0: the school changes have "
 		    "no spread within either group",

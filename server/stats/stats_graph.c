@@ -10,15 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
 #include "stats_graph.h"
-
-static void
-seterr(char *errmsg, const char *msg)
-{
-	if (errmsg != NULL) {
-		snprintf(errmsg, TD_ERRMSG_MAX, "%s", msg);
-	}
-}
 
 typedef struct edge {
 	size_t u, v; /* u < v */
@@ -209,7 +202,8 @@ stats_graph(size_t n, const size_t *a, const size_t *b, size_t m,
 	size_t ne = 0;
 	for (size_t k = 0; k < m; k++) {
 		if (a[k] >= n || b[k] >= n) {
-			seterr(errmsg, "an edge names a node past the graph");
+			stats_set_err(errmsg, "%s",
+			              "an edge names a node past the graph");
 			rv = TD_EINVAL;
 			goto fail;
 		}
@@ -264,7 +258,7 @@ stats_graph(size_t n, const size_t *a, const size_t *b, size_t m,
 fail:
 	if (rv != TD_OK) {
 		if (rv == TD_ENOMEM) {
-			seterr(errmsg, "out of memory");
+			stats_set_err(errmsg, "%s", "out of memory");
 		}
 		stats_graph_result_free(out);
 	}

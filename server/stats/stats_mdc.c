@@ -3,6 +3,7 @@
  * the four special-cause rules in their precedence, point types and the
  * variation and assurance icons.
  */
+#include "stats.h"
 #include "stats_mdc.h"
 #include "stats.h"
 

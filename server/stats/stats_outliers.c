@@ -2,6 +2,7 @@
  * z-scores and modified z-scores for catching mistyped values; see
  * stats_outliers.h. Missing values are left out of every statistic.
  */
+#include "stats.h"
 #include "stats_outliers.h"
 
 #include <math.h>
@@ -16,19 +17,6 @@
 /* 0.6745 ~ the normal 75th percentile, so that the modified z of normal
  * data is on the scale of an ordinary z (Iglewicz & Hoaglin 1993). */
 #define MODZ_SCALE 0.6745
-
-static void
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_outliers_result_free(stats_outliers_result *r)
@@ -54,29 +42,30 @@ stats_outliers(const double *x, size_t n, double threshold,
 	int                   rc = TD_OK;
 
 	if (out == NULL) {
-		set_err(errmsg, "no result structure was given");
+		stats_set_err(errmsg, "no result structure was given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
 	if (isnan(threshold) || threshold < 0 || isinf(threshold)) {
-		set_err(errmsg, "threshold %g is not a positive number",
-		        threshold);
+		stats_set_err(errmsg, "threshold %g is not a positive number",
+		              threshold);
 		return TD_EINVAL;
 	}
 	if (n > 0 && x == NULL) {
-		set_err(errmsg, "%zu values were announced but none given", n);
+		stats_set_err(errmsg,
+		              "%zu values were announced but none given", n);
 		return TD_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (isinf(x[i])) {
-			set_err(errmsg, "value %zu is infinite", i + 1);
+			stats_set_err(errmsg, "value %zu is infinite", i + 1);
 			return TD_EINVAL;
 		}
 		m += !isnan(x[i]);
 	}
 	if (m == 0) {
-		set_err(errmsg, "no values to score (%zu given, all missing)",
-		        n);
+		stats_set_err(
+		    errmsg, "no values to score (%zu given, all missing)", n);
 		return TD_ETOOFEW;
 	}
 
@@ -94,7 +83,7 @@ stats_outliers(const double *x, size_t n, double threshold,
 	if (r.z == NULL || r.mod_z == NULL || r.flag_z == NULL
 	    || r.flag_mod_z == NULL || r.missing == NULL || vals == NULL
 	    || work == NULL) {
-		set_err(errmsg, "out of memory for %zu values", n);
+		stats_set_err(errmsg, "out of memory for %zu values", n);
 		rc = TD_ENOMEM;
 		goto done;
 	}

@@ -4,6 +4,7 @@
  * number), with R's leave-one-out studentized residuals and prediction
  * intervals, and moment-estimated empirical-Bayes shrinkage.
  */
+#include "stats.h"
 #include "stats_pdev.h"
 
 #include <math.h>
@@ -26,19 +27,6 @@
 /* Leverage this close to 1 leaves no residual to studentize. */
 #define HAT_ONE_TOL 1e-10
 
-static void __attribute__((format(printf, 2, 3)))
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
-
 void
 stats_pdev_options_init(stats_pdev_options *opt)
 {
@@ -55,28 +43,28 @@ check_options(const stats_pdev_options *opt, const double *within_var,
               char *errmsg)
 {
 	if (!isfinite(opt->threshold)) {
-		set_err(errmsg, "threshold %g is not a number",
-		        opt->threshold);
+		stats_set_err(errmsg, "threshold %g is not a number",
+		              opt->threshold);
 		return TD_EINVAL;
 	}
 	if (!(opt->min_n >= 0.0)) {
-		set_err(errmsg, "min_n %g is negative", opt->min_n);
+		stats_set_err(errmsg, "min_n %g is negative", opt->min_n);
 		return TD_EINVAL;
 	}
 	if (opt->direction != STATS_HIGHER_IS_BETTER
 	    && opt->direction != STATS_LOWER_IS_BETTER) {
-		set_err(errmsg, "direction %d is unknown",
-		        (int) opt->direction);
+		stats_set_err(errmsg, "direction %d is unknown",
+		              (int) opt->direction);
 		return TD_EINVAL;
 	}
 	if (!(opt->level > 0.0 && opt->level < 1.0)) {
-		set_err(errmsg, "prediction level %g is outside (0, 1)",
-		        opt->level);
+		stats_set_err(errmsg, "prediction level %g is outside (0, 1)",
+		              opt->level);
 		return TD_EINVAL;
 	}
 	if (within_var == NULL && !opt->within_from_residual
 	    && !(opt->within_var >= 0.0 && isfinite(opt->within_var))) {
-		set_err(
+		stats_set_err(
 		    errmsg,
 		    "shrinkage needs the within-unit variance: give "
 		    "within_var per unit or a pooled value in the options");
@@ -101,16 +89,17 @@ select_units(const double *y, const double *n, const double *x, size_t n_units,
 			double v = x[i * n_cov + j];
 
 			if (isinf(v)) {
-				set_err(errmsg,
-				        "unit %zu: covariate %zu is infinite",
-				        i, j);
+				stats_set_err(
+				    errmsg,
+				    "unit %zu: covariate %zu is infinite", i,
+				    j);
 				return TD_EINVAL;
 			}
 			missing = missing || isnan(v);
 		}
 		if (within_var != NULL) {
 			if (within_var[i] < 0.0 || isinf(within_var[i])) {
-				set_err(
+				stats_set_err(
 				    errmsg,
 				    "unit %zu: within-unit variance %g must "
 				    "be a non-negative number",
@@ -120,14 +109,16 @@ select_units(const double *y, const double *n, const double *x, size_t n_units,
 			missing = missing || isnan(within_var[i]);
 		}
 		if (isinf(y[i])) {
-			set_err(errmsg, "unit %zu: outcome is infinite", i);
+			stats_set_err(errmsg, "unit %zu: outcome is infinite",
+			              i);
 			return TD_EINVAL;
 		}
 		if (!isnan(n[i]) && !(n[i] > 0.0 && isfinite(n[i]))) {
-			set_err(errmsg,
-			        "unit %zu: weight n = %g must be a positive "
-			        "number",
-			        i, n[i]);
+			stats_set_err(
+			    errmsg,
+			    "unit %zu: weight n = %g must be a positive "
+			    "number",
+			    i, n[i]);
 			return TD_EINVAL;
 		}
 		units[i].used = !missing;
@@ -221,7 +212,7 @@ solve_wls(pdev_fit *f, const double *y, const double *n, const double *x,
 	gsl_matrix_view Ri  = gsl_matrix_view_array(f->rinv, p, p);
 
 	if (gsl_linalg_QR_decomp(&A.matrix, &tau.vector) != GSL_SUCCESS) {
-		set_err(errmsg, "QR decomposition of the design failed");
+		stats_set_err(errmsg, "QR decomposition of the design failed");
 		return TD_EINTERNAL;
 	}
 	/* Without pivoting, R_jj is the part of column j that the columns
@@ -230,18 +221,20 @@ solve_wls(pdev_fit *f, const double *y, const double *n, const double *x,
 	for (j = 0; j < p; j++) {
 		if (fabs(f->a[j * p + j]) <= COLLINEAR_TOL * f->norm[j]) {
 			if (j == 0) {
-				set_err(errmsg,
-				        "the intercept column is zero");
+				stats_set_err(errmsg,
+				              "the intercept column is zero");
 			} else if (f->norm[j] == 0.0) {
-				set_err(errmsg,
-				        "covariate %zu is zero for every unit",
-				        j - 1);
+				stats_set_err(
+				    errmsg,
+				    "covariate %zu is zero for every unit",
+				    j - 1);
 			} else {
-				set_err(errmsg,
-				        "covariate %zu is collinear with the "
-				        "intercept and the covariates before "
-				        "it",
-				        j - 1);
+				stats_set_err(
+				    errmsg,
+				    "covariate %zu is collinear with the "
+				    "intercept and the covariates before "
+				    "it",
+				    j - 1);
 			}
 			return TD_ESINGULAR;
 		}
@@ -249,7 +242,7 @@ solve_wls(pdev_fit *f, const double *y, const double *n, const double *x,
 	if (gsl_linalg_QR_lssolve(&A.matrix, &tau.vector, &b.vector,
 	                          &bet.vector, &res.vector)
 	    != GSL_SUCCESS) {
-		set_err(errmsg, "least-squares solve failed");
+		stats_set_err(errmsg, "least-squares solve failed");
 		return TD_EINTERNAL;
 	}
 	for (i = 0; i < p; i++) {
@@ -259,7 +252,7 @@ solve_wls(pdev_fit *f, const double *y, const double *n, const double *x,
 	}
 	if (gsl_linalg_tri_invert(CblasUpper, CblasNonUnit, &Ri.matrix)
 	    != GSL_SUCCESS) {
-		set_err(errmsg, "inverting R of the design failed");
+		stats_set_err(errmsg, "inverting R of the design failed");
 		return TD_EINTERNAL;
 	}
 	/* x' (X'WX)^-1 x = |R^-T x|^2 for each fitted row. */
@@ -361,7 +354,7 @@ dl_tau2(const double *y, const double *x, size_t n_cov, const size_t *rows,
 
 	*tau2 = 0.0;
 	if (pdev_fit_alloc(&f, nn, p) != TD_OK) {
-		set_err(errmsg, "out of memory for %zu units", nn);
+		stats_set_err(errmsg, "out of memory for %zu units", nn);
 		pdev_fit_free(&f);
 		return TD_ENOMEM;
 	}
@@ -419,12 +412,12 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 
 	if (y == NULL || n == NULL || out == NULL || n_units == 0
 	    || (n_cov > 0 && x == NULL)) {
-		set_err(errmsg, "no units given");
+		stats_set_err(errmsg, "no units given");
 		return TD_EINVAL;
 	}
 	if (n_cov >= SIZE_MAX / n_units) {
-		set_err(errmsg, "%zu units x %zu covariates is too many",
-		        n_units, n_cov);
+		stats_set_err(errmsg, "%zu units x %zu covariates is too many",
+		              n_units, n_cov);
 		return TD_ETOOBIG;
 	}
 	if (opt_in != NULL) {
@@ -441,7 +434,7 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 	r.coef    = calloc(p, sizeof(*r.coef));
 	r.se      = calloc(p, sizeof(*r.se));
 	if (r.units == NULL || r.coef == NULL || r.se == NULL) {
-		set_err(errmsg, "out of memory for %zu units", n_units);
+		stats_set_err(errmsg, "out of memory for %zu units", n_units);
 		rv = TD_ENOMEM;
 		goto done;
 	}
@@ -451,15 +444,16 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 		goto done;
 	}
 	if (nn <= p) {
-		set_err(errmsg,
-		        "%zu units with complete data are too few for %zu "
-		        "coefficients (need at least %zu)",
-		        nn, p, p + 1);
+		stats_set_err(
+		    errmsg,
+		    "%zu units with complete data are too few for %zu "
+		    "coefficients (need at least %zu)",
+		    nn, p, p + 1);
 		rv = TD_ESINGULAR;
 		goto done;
 	}
 	if (pdev_fit_alloc(&f, nn, p) != TD_OK) {
-		set_err(errmsg, "out of memory for %zu units", nn);
+		stats_set_err(errmsg, "out of memory for %zu units", nn);
 		rv = TD_ENOMEM;
 		goto done;
 	}
@@ -497,12 +491,12 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 		tss += n[f.row[i]] * d * d;
 	}
 	if (tss == 0.0 || rss <= EXACT_FIT_REL * tss) {
-		set_err(errmsg,
-		        tss == 0.0
-		            ? "the outcome is the same for all %zu units"
-		            : "the covariates fit the outcome of the "
-		              "%zu units exactly: no residual variance",
-		        nn);
+		stats_set_err(errmsg,
+		              tss == 0.0
+		                  ? "the outcome is the same for all %zu units"
+		                  : "the covariates fit the outcome of the "
+		                    "%zu units exactly: no residual variance",
+		              nn);
 		rv = TD_EZEROVAR;
 		goto done;
 	}
@@ -540,7 +534,7 @@ stats_pdev(const double *y, const double *n, const double *x, size_t n_units,
 	 * person over its n. vw holds v first, then the DL weights. */
 	vw = malloc(2 * n_units * sizeof(*vw));
 	if (vw == NULL) {
-		set_err(errmsg, "out of memory for %zu units", n_units);
+		stats_set_err(errmsg, "out of memory for %zu units", n_units);
 		rv = TD_ENOMEM;
 		goto done;
 	}
@@ -601,26 +595,28 @@ stats_pdev_persistence(const signed char *flags, size_t n_units,
 	size_t i, t;
 
 	if (flags == NULL || counts == NULL || n_units == 0) {
-		set_err(errmsg, "no flags given");
+		stats_set_err(errmsg, "no flags given");
 		return TD_EINVAL;
 	}
 	if (k == 0 || k > n_periods) {
-		set_err(errmsg, "window of %zu periods is outside 1..%zu", k,
-		        n_periods);
+		stats_set_err(errmsg,
+		              "window of %zu periods is outside 1..%zu", k,
+		              n_periods);
 		return TD_EINVAL;
 	}
 	if (n_units > SIZE_MAX / n_periods) {
-		set_err(errmsg, "%zu units x %zu periods is too many", n_units,
-		        n_periods);
+		stats_set_err(errmsg, "%zu units x %zu periods is too many",
+		              n_units, n_periods);
 		return TD_ETOOBIG;
 	}
 	for (i = 0; i < n_units * n_periods; i++) {
 		if (flags[i] != 0 && flags[i] != 1
 		    && flags[i] != STATS_PDEV_NOT_ASSESSED) {
-			set_err(errmsg,
-			        "unit %zu, period %zu: flag %d is not -1, 0 "
-			        "or 1",
-			        i / n_periods, i % n_periods, (int) flags[i]);
+			stats_set_err(
+			    errmsg,
+			    "unit %zu, period %zu: flag %d is not -1, 0 "
+			    "or 1",
+			    i / n_periods, i % n_periods, (int) flags[i]);
 			return TD_EINVAL;
 		}
 	}

@@ -3,6 +3,7 @@
  * Alpha works on complete respondents only (listwise), as ANALYSES.md asks;
  * percent favourable counts every non-missing response.
  */
+#include "stats.h"
 #include "stats_reliability.h"
 
 #include <math.h>
@@ -15,19 +16,6 @@
  * variances is all cancellation noise (items that exactly offset each
  * other): alpha would be a huge negative number of no meaning. */
 #define ZERO_VAR_REL 1e-12
-
-static void __attribute__((format(printf, 2, 3)))
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 /* Values are shifted by the first complete row before the two-pass sums:
  * a constant item then gives a variance of exactly 0, not rounding noise,
@@ -110,29 +98,31 @@ stats_alpha(const double *items, size_t n_resp, size_t k,
 	int               rv;
 
 	if (items == NULL || out == NULL || n_resp == 0) {
-		set_err(errmsg, "no responses given");
+		stats_set_err(errmsg, "no responses given");
 		return TD_EINVAL;
 	}
 	if (k < 2) {
-		set_err(errmsg, "alpha needs at least 2 items (got %zu)", k);
+		stats_set_err(errmsg, "alpha needs at least 2 items (got %zu)",
+		              k);
 		return TD_ETOOFEW;
 	}
 	if (n_resp > SIZE_MAX / k) {
-		set_err(errmsg, "%zu x %zu items is too many", n_resp, k);
+		stats_set_err(errmsg, "%zu x %zu items is too many", n_resp,
+		              k);
 		return TD_ETOOBIG;
 	}
 	for (i = 0; i < n_resp * k; i++) {
 		if (isinf(items[i])) {
-			set_err(errmsg,
-			        "respondent %zu, item %zu: value is "
-			        "infinite",
-			        i / k, i % k);
+			stats_set_err(errmsg,
+			              "respondent %zu, item %zu: value is "
+			              "infinite",
+			              i / k, i % k);
 			return TD_EINVAL;
 		}
 	}
 	if ((rv = alpha_work_alloc(&w, n_resp, k)) != TD_OK) {
-		set_err(errmsg, "out of memory for %zu x %zu items", n_resp,
-		        k);
+		stats_set_err(errmsg, "out of memory for %zu x %zu items",
+		              n_resp, k);
 		return rv;
 	}
 	for (i = 0; i < n_resp; i++) {
@@ -142,10 +132,11 @@ stats_alpha(const double *items, size_t n_resp, size_t k,
 		}
 	}
 	if (n < 2) {
-		set_err(errmsg,
-		        "alpha needs at least 2 respondents who answered all "
-		        "%zu items (got %zu of %zu)",
-		        k, n, n_resp);
+		stats_set_err(
+		    errmsg,
+		    "alpha needs at least 2 respondents who answered all "
+		    "%zu items (got %zu of %zu)",
+		    k, n, n_resp);
 		alpha_work_free(&w);
 		return TD_ETOOFEW;
 	}
@@ -179,15 +170,16 @@ stats_alpha(const double *items, size_t n_resp, size_t k,
 	}
 	rest_moments(items, k, &w, n, k, &var_total, &unused);
 	if (!(var_total > ZERO_VAR_REL * sum_var)) {
-		set_err(errmsg,
-		        "the total of the %zu items has no variance over %zu "
-		        "respondents: alpha is undefined",
-		        k, n);
+		stats_set_err(
+		    errmsg,
+		    "the total of the %zu items has no variance over %zu "
+		    "respondents: alpha is undefined",
+		    k, n);
 		alpha_work_free(&w);
 		return TD_EZEROVAR;
 	}
 	if ((res = calloc(k, sizeof(*res))) == NULL) {
-		set_err(errmsg, "out of memory for %zu items", k);
+		stats_set_err(errmsg, "out of memory for %zu items", k);
 		alpha_work_free(&w);
 		return TD_ENOMEM;
 	}
@@ -246,28 +238,31 @@ stats_percent_favourable(const double *items, size_t n_resp, size_t k,
 	size_t                 i, j, n_people = 0, n_resp_total = 0, fav = 0;
 
 	if (items == NULL || out == NULL || n_resp == 0 || k == 0) {
-		set_err(errmsg, "no responses given");
+		stats_set_err(errmsg, "no responses given");
 		return TD_EINVAL;
 	}
 	if (!(isfinite(min) && isfinite(max) && min < max)) {
-		set_err(errmsg, "scale %g..%g is not a range (min < max)", min,
-		        max);
+		stats_set_err(errmsg,
+		              "scale %g..%g is not a range (min < max)", min,
+		              max);
 		return TD_EINVAL;
 	}
 	if (!(threshold >= min && threshold <= max)) {
-		set_err(errmsg, "favourable threshold %g is outside %g..%g",
-		        threshold, min, max);
+		stats_set_err(errmsg,
+		              "favourable threshold %g is outside %g..%g",
+		              threshold, min, max);
 		return TD_EINVAL;
 	}
 	if (n_resp > SIZE_MAX / k) {
-		set_err(errmsg, "%zu x %zu items is too many", n_resp, k);
+		stats_set_err(errmsg, "%zu x %zu items is too many", n_resp,
+		              k);
 		return TD_ETOOBIG;
 	}
 	for (i = 0; i < n_resp * k; i++) {
 		double x = items[i];
 
 		if (!isnan(x) && !(x >= min && x <= max)) {
-			set_err(
+			stats_set_err(
 			    errmsg,
 			    "respondent %zu, item %zu: value %g is outside "
 			    "%g..%g",
@@ -276,7 +271,7 @@ stats_percent_favourable(const double *items, size_t n_resp, size_t k,
 		}
 	}
 	if ((res = calloc(k, sizeof(*res))) == NULL) {
-		set_err(errmsg, "out of memory for %zu items", k);
+		stats_set_err(errmsg, "out of memory for %zu items", k);
 		return TD_ENOMEM;
 	}
 	for (i = 0; i < n_resp; i++) {
@@ -309,10 +304,11 @@ stats_percent_favourable(const double *items, size_t n_resp, size_t k,
 		}
 	}
 	if (n_resp_total == 0) {
-		set_err(errmsg,
-		        "no responses: all %zu respondents left all %zu items "
-		        "blank",
-		        n_resp, k);
+		stats_set_err(
+		    errmsg,
+		    "no responses: all %zu respondents left all %zu items "
+		    "blank",
+		    n_resp, k);
 		free(res);
 		return TD_ETOOFEW;
 	}

@@ -4,6 +4,7 @@
  * reproducible school bootstrap; the costs x discount-rate sensitivity
  * table; and the ranking of activities for one measure.
  */
+#include "stats.h"
 #include "stats_roi.h"
 
 #include <math.h>
@@ -17,19 +18,6 @@
 #include <gsl/gsl_statistics_double.h>
 
 static const double sens_cost_mult[STATS_ROI_SENS_NCOST] = { 0.8, 1.0, 1.2 };
-
-static void
-seterr(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 void
 stats_roi_options_init(stats_roi_options *opt)
@@ -78,7 +66,7 @@ bootstrap(const stats_roi_activity *act, const stats_roi_options *opt,
 	out->seed   = opt->seed;
 	out->n_boot = opt->n_boot;
 	if (opt->n_boot == 0) {
-		seterr(out->boot_reason, "bootstrap not requested");
+		stats_set_err(out->boot_reason, "bootstrap not requested");
 		return TD_OK;
 	}
 	/* Treated schools first, then comparison, each in input order: the
@@ -88,7 +76,7 @@ bootstrap(const stats_roi_activity *act, const stats_roi_options *opt,
 	reps   = malloc(opt->n_boot * sizeof(*reps));
 	rng    = gsl_rng_alloc(gsl_rng_mt19937);
 	if (pool == NULL || sample == NULL || reps == NULL || rng == NULL) {
-		seterr(errmsg, "bootstrap: out of memory");
+		stats_set_err(errmsg, "bootstrap: out of memory");
 		rv = TD_ENOMEM;
 		goto done;
 	}
@@ -120,7 +108,8 @@ bootstrap(const stats_roi_activity *act, const stats_roi_options *opt,
 		if (rv == TD_OK) {
 			reps[valid++] = g;
 		} else if (rv != TD_EZEROVAR) {
-			seterr(errmsg, "bootstrap: replicate %zu failed", b);
+			stats_set_err(errmsg,
+			              "bootstrap: replicate %zu failed", b);
 			goto done;
 		}
 	}
@@ -129,7 +118,7 @@ bootstrap(const stats_roi_activity *act, const stats_roi_options *opt,
 	/* A resample drawing one pre value per group has no SD; if that is
 	 * common the surviving replicates are a biased subset. */
 	if (valid < 2 || valid < opt->n_boot - opt->n_boot / 10) {
-		seterr(
+		stats_set_err(
 		    out->boot_reason,
 		    "only %zu of %zu resamples had a pre-period spread; too "
 		    "few schools for a bootstrap interval",
@@ -201,13 +190,14 @@ static void
 explain_ratios(stats_roi_result *out)
 {
 	if (out->effect_ci_includes_zero) {
-		seterr(out->ratio_reason,
-		       "the effect's 95%% interval [%.4g, %.4g] includes "
-		       "zero, so "
-		       "no cost-effectiveness ratio is given",
-		       out->did.ci_lo, out->did.ci_hi);
+		stats_set_err(
+		    out->ratio_reason,
+		    "the effect's 95%% interval [%.4g, %.4g] includes "
+		    "zero, so "
+		    "no cost-effectiveness ratio is given",
+		    out->did.ci_lo, out->did.ci_hi);
 	} else if (!out->has_cost_per_sd) {
-		seterr(
+		stats_set_err(
 		    out->ratio_reason,
 		    "the effect is negative (g = %.4g): dollars per 1 SD of "
 		    "gain is not meaningful for an activity that did harm",
@@ -229,7 +219,7 @@ stats_roi_compute(const stats_roi_activity *act,
 		errmsg[0] = '\0';
 	}
 	if (act == NULL || out == NULL) {
-		seterr(errmsg, "roi: missing activity or output");
+		stats_set_err(errmsg, "roi: missing activity or output");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -240,16 +230,17 @@ stats_roi_compute(const stats_roi_activity *act,
 		stats_roi_options_init(&opt);
 	}
 	if (opt.n_boot > STATS_ROI_MAX_N_BOOT) {
-		seterr(errmsg,
-		       "%s: %zu bootstrap replicates exceed the limit %d",
-		       name, opt.n_boot, STATS_ROI_MAX_N_BOOT);
+		stats_set_err(
+		    errmsg, "%s: %zu bootstrap replicates exceed the limit %d",
+		    name, opt.n_boot, STATS_ROI_MAX_N_BOOT);
 		return TD_EINVAL;
 	}
 	if (isnan(act->cost.n_students) || act->cost.n_students <= 0.0) {
-		seterr(errmsg,
-		       "%s: the number of students served is unknown or 0, so "
-		       "there is no cost per student",
-		       name);
+		stats_set_err(
+		    errmsg,
+		    "%s: the number of students served is unknown or 0, so "
+		    "there is no cost per student",
+		    name);
 		return TD_EINVAL;
 	}
 	rv = stats_cost_compute(act->items, act->n_items, &act->cost,
@@ -258,9 +249,10 @@ stats_roi_compute(const stats_roi_activity *act,
 		goto fail;
 	}
 	if (!(out->cost.total_pv > 0.0) || !out->cost.has_per_student) {
-		seterr(sub,
-		       "total cost is 0, so effect per $1,000 is undefined; "
-		       "check the ingredient quantities and unit costs");
+		stats_set_err(
+		    sub,
+		    "total cost is 0, so effect per $1,000 is undefined; "
+		    "check the ingredient quantities and unit costs");
 		rv = TD_ERANGE;
 		goto fail;
 	}
@@ -286,7 +278,7 @@ stats_roi_compute(const stats_roi_activity *act,
 	}
 	return TD_OK;
 fail:
-	seterr(errmsg, "%s: %s", name, sub);
+	stats_set_err(errmsg, "%s: %s", name, sub);
 	stats_roi_result_free(out);
 	return rv;
 }

@@ -3,6 +3,7 @@
  * charts reuse. Definitions: ANALYSES.md, "Improvement over time"; the
  * Anhøj counting follows qicharts2's runs.analysis().
  */
+#include "stats.h"
 #include "stats_runchart.h"
 
 #include <float.h>
@@ -22,19 +23,6 @@
 #define IHI_TREND_MIN 5
 #define NHS_SHIFT_MIN 7
 #define NHS_TREND_MIN 7
-
-static void
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 /* R's qbinom(p, size, 0.5): the smallest k with P(X <= k) >= p. R fuzzes p
  * down by 64 ulps so that a CDF landing on p by rounding still counts; do
@@ -325,7 +313,7 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 	int                              rc       = TD_OK;
 
 	if (out == NULL) {
-		set_err(errmsg, "no result structure was given");
+		stats_set_err(errmsg, "no result structure was given");
 		return TD_EINVAL;
 	}
 	memset(out, 0, sizeof(*out));
@@ -333,43 +321,48 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 		opts = &defaults;
 	}
 	if (n == 0) {
-		set_err(errmsg, "the series is empty");
+		stats_set_err(errmsg, "the series is empty");
 		return TD_ETOOFEW;
 	}
 	if (y == NULL) {
-		set_err(errmsg, "the series has %zu points but no values", n);
+		stats_set_err(errmsg,
+		              "the series has %zu points but no values", n);
 		return TD_EINVAL;
 	}
 	if (opts->rules != STATS_RULES_ANHOJ && opts->rules != STATS_RULES_IHI
 	    && opts->rules != STATS_RULES_NHS) {
-		set_err(errmsg,
-		        "rule set %d is not Anhoj (0), IHI (1) or NHS (2)",
-		        (int) opts->rules);
+		stats_set_err(
+		    errmsg, "rule set %d is not Anhoj (0), IHI (1) or NHS (2)",
+		    (int) opts->rules);
 		return TD_EINVAL;
 	}
 	if (opts->baseline > n) {
-		set_err(errmsg,
-		        "baseline %zu is longer than the series (%zu points)",
-		        opts->baseline, n);
+		stats_set_err(
+		    errmsg,
+		    "baseline %zu is longer than the series (%zu points)",
+		    opts->baseline, n);
 		return TD_EINVAL;
 	}
 	if (opts->split >= n) {
-		set_err(errmsg,
-		        "split at point %zu leaves no points after it (the "
-		        "series has %zu points)",
-		        opts->split + 1, n);
+		stats_set_err(
+		    errmsg,
+		    "split at point %zu leaves no points after it (the "
+		    "series has %zu points)",
+		    opts->split + 1, n);
 		return TD_EINVAL;
 	}
 	if (opts->split > 0 && opts->baseline > opts->split) {
-		set_err(errmsg,
-		        "baseline %zu runs past the split (the second segment "
-		        "starts at point %zu)",
-		        opts->baseline, opts->split + 1);
+		stats_set_err(
+		    errmsg,
+		    "baseline %zu runs past the split (the second segment "
+		    "starts at point %zu)",
+		    opts->baseline, opts->split + 1);
 		return TD_EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (isinf(y[i])) {
-			set_err(errmsg, "point %zu: value is infinite", i + 1);
+			stats_set_err(errmsg, "point %zu: value is infinite",
+			              i + 1);
 			return TD_EINVAL;
 		}
 		if (isnan(y[i])) {
@@ -386,7 +379,8 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 	base      = scratch + n;
 	if (r.centre == NULL || r.pos == NULL || r.signals == NULL
 	    || scratch == NULL) {
-		set_err(errmsg, "out of memory for a series of %zu points", n);
+		stats_set_err(errmsg,
+		              "out of memory for a series of %zu points", n);
 		rc = TD_ENOMEM;
 		goto fail;
 	}
@@ -410,10 +404,11 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 		    = median_of(opts->exclude ? base : y, seg->start, bend,
 		                scratch, &seg->centre);
 		if (seg->n_baseline == 0) {
-			set_err(errmsg,
-			        "segment %zu has no values in its baseline "
-			        "(points %zu to %zu are all missing)",
-			        s + 1, seg->start + 1, bend);
+			stats_set_err(
+			    errmsg,
+			    "segment %zu has no values in its baseline "
+			    "(points %zu to %zu are all missing)",
+			    s + 1, seg->start + 1, bend);
 			rc = TD_ETOOFEW;
 			goto fail;
 		}
@@ -423,7 +418,8 @@ stats_runchart(const double *y, size_t n, const stats_runchart_opts *opts,
 		rc = stats_runs_analyse(y, seg->start, seg->end, seg->centre,
 		                        r.rules, &seg->runs, r.pos, r.signals);
 		if (rc != TD_OK) {
-			set_err(errmsg, "out of memory in the run analysis");
+			stats_set_err(errmsg,
+			              "out of memory in the run analysis");
 			goto fail;
 		}
 		if (seg->runs.sig_long_run || seg->runs.sig_few_crossings

@@ -3,6 +3,7 @@
  * ANALYSES.md). Works on summaries so the server can feed rollups directly;
  * raw values are summarised first.
  */
+#include "stats.h"
 #include "stats_variance.h"
 
 #include <math.h>
@@ -11,19 +12,6 @@
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
-
-static void __attribute__((format(printf, 2, 3)))
-set_err(char *errmsg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (errmsg == NULL) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(errmsg, TD_ERRMSG_MAX, fmt, ap);
-	va_end(ap);
-}
 
 int
 stats_icc1(const stats_group_summary *groups, size_t n_groups,
@@ -34,7 +22,7 @@ stats_icc1(const stats_group_summary *groups, size_t n_groups,
 	double msb, msw, n0, denom, shift                     = NAN;
 
 	if (groups == NULL || out == NULL || n_groups == 0) {
-		set_err(errmsg, "no groups given");
+		stats_set_err(errmsg, "no groups given");
 		return TD_EINVAL;
 	}
 	for (i = 0; i < n_groups; i++) {
@@ -44,13 +32,13 @@ stats_icc1(const stats_group_summary *groups, size_t n_groups,
 			continue;
 		}
 		if (!isfinite(g->mean)) {
-			set_err(errmsg,
-			        "group %zu: mean is missing but n = %zu", i,
-			        g->n);
+			stats_set_err(errmsg,
+			              "group %zu: mean is missing but n = %zu",
+			              i, g->n);
 			return TD_EINVAL;
 		}
 		if (g->n >= 2 && !(g->sd >= 0.0 && isfinite(g->sd))) {
-			set_err(
+			stats_set_err(
 			    errmsg,
 			    "group %zu: SD %g is not a non-negative number "
 			    "(n = %zu)",
@@ -71,17 +59,18 @@ stats_icc1(const stats_group_summary *groups, size_t n_groups,
 		}
 	}
 	if (k < 2) {
-		set_err(errmsg,
-		        "ICC(1) needs at least 2 groups with values "
-		        "(got %zu)",
-		        k);
+		stats_set_err(errmsg,
+		              "ICC(1) needs at least 2 groups with values "
+		              "(got %zu)",
+		              k);
 		return TD_ETOOFEW;
 	}
 	if (n <= k) {
-		set_err(errmsg,
-		        "ICC(1) needs a group with 2 or more values (%zu "
-		        "values in %zu groups)",
-		        n, k);
+		stats_set_err(
+		    errmsg,
+		    "ICC(1) needs a group with 2 or more values (%zu "
+		    "values in %zu groups)",
+		    n, k);
 		return TD_ETOOFEW;
 	}
 	grand = sum / (double) n;
@@ -97,10 +86,10 @@ stats_icc1(const stats_group_summary *groups, size_t n_groups,
 	n0    = ((double) n - sum_n2 / (double) n) / (double) (k - 1);
 	denom = msb + (n0 - 1.0) * msw;
 	if (!(denom > 0.0)) {
-		set_err(errmsg,
-		        "every value is equal (%zu values in %zu "
-		        "groups): ICC(1) is undefined",
-		        n, k);
+		stats_set_err(errmsg,
+		              "every value is equal (%zu values in %zu "
+		              "groups): ICC(1) is undefined",
+		              n, k);
 		return TD_EZEROVAR;
 	}
 
@@ -136,11 +125,12 @@ stats_icc1_values(const double *values, const size_t *group, size_t n_values,
 	int                  rv;
 
 	if (n_groups == 0) {
-		set_err(errmsg, "no groups given");
+		stats_set_err(errmsg, "no groups given");
 		return TD_EINVAL;
 	}
 	if ((s = malloc(n_groups * sizeof(*s))) == NULL) {
-		set_err(errmsg, "out of memory for %zu groups", n_groups);
+		stats_set_err(errmsg, "out of memory for %zu groups",
+		              n_groups);
 		return TD_ENOMEM;
 	}
 	rv = stats_group_summarize(values, group, n_values, n_groups, s,

@@ -280,17 +280,29 @@ int store_ingest_pdsa_cycles(store *s, const store_ingest_batch *b,
 
 /* ---- registry ---- */
 
-/* store_resolve looks codes up in one of: districts, schools, educators,
- * measures, activities. ids[i] = 0 when codes[i] is unknown. For schools,
- * aux (may be NULL) gets the district code of each school (malloc'd
- * strings, caller frees each and the array... see store_resolve_free). */
+/* The kinds of registry record callers name by code. The store alone
+ * knows the tables and columns behind them. */
+typedef enum store_kind {
+	STORE_DISTRICTS,
+	STORE_SCHOOLS,
+	STORE_EDUCATORS,
+	STORE_MEASURES,
+	STORE_ACTIVITIES,
+	STORE_SURVEYS,
+	STORE_RUBRICS,
+} store_kind;
+
+/* store_resolve looks codes up among districts, schools, educators,
+ * measures or activities. ids[i] = 0 when codes[i] is unknown. For
+ * schools, aux gets the district code of each school, for educators their
+ * school's code (see store_resolved_free). */
 typedef struct store_resolved {
 	int64_t *ids;
 	char   **aux; /* schools: district code; educators: school code;
 	               * measures: unit */
 	size_t n;
 } store_resolved;
-int store_resolve(store *s, const char *table, const char *const *codes,
+int store_resolve(store *s, store_kind kind, const char *const *codes,
                   size_t n, store_resolved *out)
     __attribute__((warn_unused_result));
 void store_resolved_free(store_resolved *r);
@@ -408,6 +420,13 @@ typedef struct store_point {
  * frees *out with free(). */
 int store_series(store *s, const store_series_query *q, store_point **out,
                  size_t *n) __attribute__((warn_unused_result));
+
+/* store_survey_measure_key writes into out (cap bytes) the store's key of
+ * a survey construct's rollup, the measure argument of the functions
+ * below. Returns TD_OK, or TD_ETOOBIG when it does not fit. */
+int store_survey_measure_key(char *out, size_t cap, const char *survey,
+                             const char *construct)
+    __attribute__((warn_unused_result));
 
 /* store_measure_info: does the measure exist, and is higher better? A
  * survey key needs its survey and construct. */
@@ -593,10 +612,10 @@ int  store_list_schools(store *s, const char *district, store_school **out,
                         size_t *n) __attribute__((warn_unused_result));
 void store_schools_free(store_school *v, size_t n);
 
-/* store_list_codes returns "code\x1fname\x1fextra..." rows of a registry
- * table for listings: measures (code,name,unit,direction,target), activities
+/* store_list_rows returns "code\x1fname\x1fextra..." rows of a registry
+ * kind for listings: measures (code,name,unit,direction,target), activities
  * (code,kind,name,district), surveys/rubrics (code,name,version). */
-int store_list_rows(store *s, const char *what, char ***rows, size_t *n)
+int store_list_rows(store *s, store_kind kind, char ***rows, size_t *n)
     __attribute__((warn_unused_result));
 void store_rows_list_free(char **rows, size_t n);
 

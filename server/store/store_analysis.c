@@ -185,6 +185,14 @@ store_series(store *s, const store_series_query *q, store_point **out,
 }
 
 int
+store_survey_measure_key(char *out, size_t cap, const char *survey,
+                         const char *construct)
+{
+	int n = snprintf(out, cap, "survey:%s/%s", survey, construct);
+	return n >= 0 && (size_t) n < cap ? TD_OK : TD_ETOOBIG;
+}
+
+int
 store_measure_info(store *s, const char *measure, bool *exists,
                    bool *lower_is_better)
 {

@@ -67,36 +67,43 @@ query(store *s, const char *sql, int n, const char *const *p, PGresult **out,
 }
 
 int
-store_resolve(store *s, const char *table, const char *const *codes, size_t n,
+store_resolve(store *s, store_kind kind, const char *const *codes, size_t n,
               store_resolved *out)
 {
-	const char *sql;
+	const char *sql, *table;
 	memset(out, 0, sizeof(*out));
-	/* Table names come from this fixed list, never from a request. */
-	if (strcmp(table, "schools") == 0) {
-		sql = "SELECT t.id, d.code FROM unnest($1::text[]) WITH "
-		      "ORDINALITY AS c(code, i) LEFT JOIN schools t ON t.code "
-		      "= "
-		      "c.code LEFT JOIN districts d ON d.id = t.district_id "
-		      "ORDER BY c.i";
-	} else if (strcmp(table, "educators") == 0) {
-		sql = "SELECT t.id, sc.code FROM unnest($1::text[]) WITH "
-		      "ORDINALITY AS c(code, i) LEFT JOIN educators t ON "
-		      "t.code "
-		      "= c.code LEFT JOIN schools sc ON sc.id = t.school_id "
-		      "ORDER BY c.i";
-	} else if (strcmp(table, "measures") == 0) {
+	switch (kind) {
+	case STORE_SCHOOLS:
+		table = NULL;
+		sql   = "SELECT t.id, d.code FROM unnest($1::text[]) WITH "
+		        "ORDINALITY AS c(code, i) LEFT JOIN schools t ON "
+		        "t.code = c.code LEFT JOIN districts d ON d.id = "
+		        "t.district_id ORDER BY c.i";
+		break;
+	case STORE_EDUCATORS:
+		table = NULL;
+		sql   = "SELECT t.id, sc.code FROM unnest($1::text[]) WITH "
+		        "ORDINALITY AS c(code, i) LEFT JOIN educators t ON "
+		        "t.code = c.code LEFT JOIN schools sc ON sc.id = "
+		        "t.school_id ORDER BY c.i";
+		break;
+	case STORE_MEASURES:
 		/* aux: the unit, which gives a value its valid range */
-		sql = "SELECT t.id, t.unit FROM unnest($1::text[]) WITH "
-		      "ORDINALITY AS c(code, i) LEFT JOIN measures t ON "
-		      "t.code "
-		      "= c.code ORDER BY c.i";
-	} else if (strcmp(table, "districts") == 0
-	           || strcmp(table, "activities") == 0) {
-		sql = NULL;
-	} else {
+		table = NULL;
+		sql   = "SELECT t.id, t.unit FROM unnest($1::text[]) WITH "
+		        "ORDINALITY AS c(code, i) LEFT JOIN measures t ON "
+		        "t.code = c.code ORDER BY c.i";
+		break;
+	case STORE_DISTRICTS:
+		table = "districts", sql = NULL;
+		break;
+	case STORE_ACTIVITIES:
+		table = "activities", sql = NULL;
+		break;
+	default:
 		return store_fail(s, TD_EINTERNAL,
-		                  "cannot resolve codes in %s", table);
+		                  "cannot resolve codes of kind %d",
+		                  (int) kind);
 	}
 	char buf[320];
 	if (sql == NULL) {
@@ -535,27 +542,33 @@ store_schools_free(store_school *v, size_t n)
 }
 
 int
-store_list_rows(store *s, const char *what, char ***rows, size_t *n)
+store_list_rows(store *s, store_kind kind, char ***rows, size_t *n)
 {
 	const char *sql;
-	if (strcmp(what, "measures") == 0) {
+	switch (kind) {
+	case STORE_MEASURES:
 		sql = "SELECT concat_ws(E'\\x1f', code, name, unit, "
 		      "direction, coalesce(target::text, '')) "
 		      "FROM measures ORDER BY code";
-	} else if (strcmp(what, "activities") == 0) {
+		break;
+	case STORE_ACTIVITIES:
 		sql = "SELECT concat_ws(E'\\x1f', a.code, a.kind, a.name, "
 		      "coalesce(d.code, '')) FROM activities a LEFT JOIN "
 		      "districts d ON d.id = a.district_id ORDER BY a.code";
-	} else if (strcmp(what, "surveys") == 0) {
+		break;
+	case STORE_SURVEYS:
 		sql = "SELECT DISTINCT ON (code) concat_ws(E'\\x1f', code, "
 		      "name, version) FROM surveys ORDER BY code, version "
 		      "DESC";
-	} else if (strcmp(what, "rubrics") == 0) {
+		break;
+	case STORE_RUBRICS:
 		sql = "SELECT DISTINCT ON (code) concat_ws(E'\\x1f', code, "
 		      "name, version) FROM rubrics ORDER BY code, version "
 		      "DESC";
-	} else {
-		return store_fail(s, TD_EINTERNAL, "cannot list %s", what);
+		break;
+	default:
+		return store_fail(s, TD_EINTERNAL, "cannot list kind %d",
+		                  (int) kind);
 	}
 	PGresult *r;
 	int       rv = query(s, sql, 0, NULL, &r, "listing");

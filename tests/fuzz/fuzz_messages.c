@@ -171,6 +171,13 @@ count_bad(const ProtobufCMessage *m)
 		    && f->type != PROTOBUF_C_TYPE_MESSAGE) {
 			continue;
 		}
+		/* A oneof's members share a union: only the set one counts. */
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) != 0
+		    && *(const uint32_t *) ((const char *) m
+		                            + f->quantifier_offset)
+		        != f->id) {
+			continue;
+		}
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			count = *(const size_t *) ((const char *) m
 			                           + f->quantifier_offset);

@@ -262,8 +262,11 @@ p_costs(td_client *c, int w)
 static int
 run_chart(td_client *c, Tandem__V1__ScopeLevel level, const char *code)
 {
+	Tandem__V1__MeasureKey  key    = TANDEM__V1__MEASURE_KEY__INIT;
 	Tandem__V1__SeriesQuery q      = TANDEM__V1__SERIES_QUERY__INIT;
-	q.measure                      = "m1";
+	key.kind_case                  = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
+	key.outcome                    = "m1";
+	q.measure                      = &key;
 	q.level                        = level;
 	q.code                         = (char *) code;
 	Tandem__V1__RunChartRequest rq = TANDEM__V1__RUN_CHART_REQUEST__INIT;

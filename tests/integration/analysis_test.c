@@ -79,12 +79,28 @@ teardown(void **state)
 	return 0;
 }
 
+/* measure_key: the wire form of a measure as users write it (the keys
+ * live in a small ring, so a few queries can be alive at once). */
+static Tandem__V1__MeasureKey *
+measure_key(const char *measure)
+{
+	static td_measure keys[8];
+	static unsigned   next;
+	td_measure       *k = &keys[next++ % 8];
+	char              err[TD_ERRMSG_MAX];
+	if (td_measure_parse(k, measure, err) != TD_OK) {
+		fail_msg("measure %s: %s", measure, err);
+	}
+	return &k->key;
+}
+
+/* query: a series query for a measure as users write it. */
 static Tandem__V1__SeriesQuery
 query(const char *measure, Tandem__V1__ScopeLevel level, const char *code,
       Tandem__V1__Grain grain)
 {
 	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
-	q.measure                 = (char *) measure;
+	q.measure                 = measure_key(measure);
 	q.level                   = level;
 	q.code                    = (char *) code;
 	q.grain                   = grain;
@@ -205,7 +221,7 @@ positive_deviance_flags_the_planted_schools(void **state)
 	/* A scale score with submitted SDs (the sample's ela_scale gives
 	 * the students' SD): v = sd^2 / n, and the planted ELA deviants are
 	 * found too. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	assert_int_equal(td_analysis_positive_deviance(cl, &req, &r, &st),
 	                 TD_CODE_OK);
 	assert_string_equal(r->variance_source, "sd");
@@ -557,6 +573,85 @@ unknown_measure_is_not_found(void **state)
 	td_status_reset(&st);
 }
 
+/* The measure is structured on the wire; the server checks each part under
+ * the code rule and names the wire field that breaks it. */
+static void
+structured_measure_keys_are_checked_by_field(void **state)
+{
+	(void) state;
+	Tandem__V1__SurveyMeasure sm    = TANDEM__V1__SURVEY_MEASURE__INIT;
+	Tandem__V1__MeasureKey    key   = TANDEM__V1__MEASURE_KEY__INIT;
+	Tandem__V1__SeriesQuery   q     = TANDEM__V1__SERIES_QUERY__INIT;
+	sm.survey                       = "";
+	sm.construct                    = "belonging";
+	key.kind_case                   = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
+	key.survey                      = &sm;
+	q.measure                       = &key;
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	req.query                       = &q;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_int_equal(st.n_details, 1);
+	assert_string_equal(st.details[0].field, "measure.survey.survey");
+	td_status_reset(&st);
+	/* No measure at all. */
+	q.measure = NULL;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_string_equal(st.details[0].field, "measure");
+	td_status_reset(&st);
+	/* A survey construct's favourable share is served. */
+	sm.survey = "climate";
+	sm.statistic
+	    = TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE;
+	q.measure = &key;
+	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st), TD_CODE_OK);
+	assert_string_equal(r->measure, "survey:climate/belonging");
+	assert_true(r->n_series == 1 && r->series[0]->n_points > 0);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
+/* A statistic's failure travels through the one internal -> gRPC map:
+ * an argument the data cannot honour is INVALID_ARGUMENT, data that cannot
+ * support the statistic FAILED_PRECONDITION (the analysis service used to
+ * answer FAILED_PRECONDITION for both). */
+static void
+statistic_failures_map_through_the_one_code_table(void **state)
+{
+	(void) state;
+	Tandem__V1__SeriesQuery q
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__NETWORK, "",
+	            TANDEM__V1__GRAIN__MONTH);
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	req.query                       = &q;
+	req.baseline                    = 31; /* the series has 30 points */
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	assert_int_equal(td_analysis_run_chart(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "baseline 31"));
+	td_status_reset(&st);
+
+	/* One month: one value per school, so no school has the two values
+	 * ICC(1)'s within-school variance needs. */
+	Tandem__V1__SeriesQuery one
+	    = query("attendance", TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL, "",
+	            TANDEM__V1__GRAIN__MONTH);
+	one.from                        = "2024-09-01";
+	one.to                          = "2024-09-30";
+	Tandem__V1__VarianceRequest vr  = TANDEM__V1__VARIANCE_REQUEST__INIT;
+	vr.query                        = &one;
+	Tandem__V1__VarianceResponse *v = NULL;
+	assert_int_equal(td_analysis_variance(cl, &vr, &v, &st),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_non_null(strstr(st.message, "ICC(1) needs"));
+	td_status_reset(&st);
+}
+
 /* mdc asks for attendance's MDC chart of the network (limits from the
  * first school year, before the planted shift). */
 static Tandem__V1__MdcResponse *
@@ -685,7 +780,7 @@ p_chart_reads_the_unit_and_refuses_misfits(void **state)
 
 	/* 12 months of S001: value 0.80 or 0.70 of 50 students. */
 	Tandem__V1__Outcome               o[12], *op[12];
-	char                              start[12][11], end[12][11];
+	char                              start[12][16], end[12][16];
 	Tandem__V1__SubmitOutcomesRequest sreq
 	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
 	Tandem__V1__SubmitResponse *sr = NULL;
@@ -730,14 +825,14 @@ p_chart_reads_the_unit_and_refuses_misfits(void **state)
 	td_status_reset(&st);
 
 	/* A scale score has no p chart, a proportion no c or u chart. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	q.level   = TANDEM__V1__SCOPE_LEVEL__NETWORK;
 	q.code    = "";
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
 	assert_non_null(strstr(st.message, "scale_score"));
 	td_status_reset(&st);
-	q.measure = "on_track";
+	q.measure = measure_key("on_track");
 	req.chart = "u";
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
@@ -751,7 +846,7 @@ static void
 submit_on_track(const char *school, const double *v, int n, const char *id)
 {
 	Tandem__V1__Outcome               o[48], *op[48];
-	char                              start[48][11], end[48][11];
+	char                              start[48][16], end[48][16];
 	Tandem__V1__SubmitOutcomesRequest sreq
 	    = TANDEM__V1__SUBMIT_OUTCOMES_REQUEST__INIT;
 	Tandem__V1__SubmitResponse *sr = NULL;
@@ -985,7 +1080,7 @@ funnel_plots_schools_against_the_target(void **state)
 	td_status_reset(&st);
 	/* A scale score with SDs: v = sd^2 / n, the 1/v-weighted mean; a
 	 * count has no funnel here. */
-	q.measure = "ela_scale";
+	q.measure = measure_key("ela_scale");
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
 	assert_int_equal(r->units, 40);
 	assert_true(r->target > 400 && r->target < 700);
@@ -993,7 +1088,7 @@ funnel_plots_schools_against_the_target(void **state)
 	            && r->target < r->rows[0]->hi95);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
-	q.measure = "survey:climate/belonging:mean";
+	q.measure = measure_key("survey:climate/belonging:mean");
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
 	assert_non_null(strstr(st.message, "favourable"));
@@ -1094,7 +1189,7 @@ xbar_and_s_charts_of_a_construct(void **state)
 	assert_true(r->series[0]->points[0]->centre > 0);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
-	q.measure = "attendance";
+	q.measure = measure_key("attendance");
 	q.grain   = TANDEM__V1__GRAIN__MONTH;
 	assert_int_equal(td_analysis_control_chart(cl, &req, &r, &st),
 	                 TD_CODE_FAILED_PRECONDITION);
@@ -1119,6 +1214,9 @@ main(void)
 		cmocka_unit_test(
 		    survey_rollups_equal_a_recount_from_the_responses),
 		cmocka_unit_test(unknown_measure_is_not_found),
+		cmocka_unit_test(
+		    statistic_failures_map_through_the_one_code_table),
+		cmocka_unit_test(structured_measure_keys_are_checked_by_field),
 		cmocka_unit_test(mdc_finds_the_attendance_shift_and_its_icons),
 		cmocka_unit_test(mdc_icon_matrix_needs_twelve_points),
 		cmocka_unit_test(p_chart_reads_the_unit_and_refuses_misfits),

@@ -251,15 +251,20 @@ ask(int role, const char *measure, Tandem__V1__ScopeLevel level,
 	td_client                  *c[N_ROLES] = { admin, council, district };
 	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
-	q.measure                       = (char *) measure;
-	q.level                         = level;
-	q.code                          = (char *) code;
-	q.grain                         = grain;
-	q.subgroup                      = (char *) (survey ? "" : group);
-	q.grade                         = (char *) (survey ? group : "");
-	req.query                       = &q;
-	Tandem__V1__SeriesResponse *r   = NULL;
-	td_status                   st  = { 0 };
+	td_measure                  key;
+	char                        err[TD_ERRMSG_MAX];
+	if (td_measure_parse(&key, measure, err) != TD_OK) {
+		fail_msg("measure %s: %s", measure, err);
+	}
+	q.measure                      = &key.key;
+	q.level                        = level;
+	q.code                         = (char *) code;
+	q.grain                        = grain;
+	q.subgroup                     = (char *) (survey ? "" : group);
+	q.grade                        = (char *) (survey ? group : "");
+	req.query                      = &q;
+	Tandem__V1__SeriesResponse *r  = NULL;
+	td_status                   st = { 0 };
 	int rc = td_analysis_run_chart(c[role], &req, &r, &st);
 	td_status_reset(&st);
 	if (rc != TD_CODE_OK) {

@@ -237,8 +237,11 @@ run_chart_splits_at_a_cycle(void **state)
 	Tandem__V1__SeriesResponse *r   = NULL;
 	td_status                   st  = { 0 };
 	char                        split[64];
+	td_measure                  key;
+	char                        err[TD_ERRMSG_MAX];
+	assert_int_equal(td_measure_parse(&key, "attendance", err), TD_OK);
 	snprintf(split, sizeof(split), "cycle:%s", cycle);
-	q.measure    = "attendance";
+	q.measure    = &key.key;
 	q.level      = TANDEM__V1__SCOPE_LEVEL__NETWORK;
 	q.code       = "";
 	req.query    = &q;

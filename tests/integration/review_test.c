@@ -345,11 +345,14 @@ static int
 points(const char *school, bool approved_only, int *code)
 {
 	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
-	q.measure                 = "attendance";
-	q.level                   = school ? TANDEM__V1__SCOPE_LEVEL__SCHOOL
-	                                   : TANDEM__V1__SCOPE_LEVEL__NETWORK;
-	q.code                    = (char *) (school ? school : "");
-	q.approved_only           = approved_only;
+	td_measure              key;
+	char                    err[TD_ERRMSG_MAX];
+	assert_int_equal(td_measure_parse(&key, "attendance", err), TD_OK);
+	q.measure       = &key.key;
+	q.level         = school ? TANDEM__V1__SCOPE_LEVEL__SCHOOL
+	                         : TANDEM__V1__SCOPE_LEVEL__NETWORK;
+	q.code          = (char *) (school ? school : "");
+	q.approved_only = approved_only;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
 	req.query                       = &q;
 	Tandem__V1__SeriesResponse *r   = NULL;

@@ -31,8 +31,10 @@ deviants(rpc_call *call, const Tandem__V1__DiscoverRequest *in,
 	Tandem__V1__SeriesQuery             q = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__PositiveDevianceRequest req
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
-	char to[24];
-	q.measure = (char *) in->measure;
+	char         to[24];
+	analysis_key key;
+	analysis_key_from_text(&key, in->measure);
+	q.measure = &key.key;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.code    = (char *) district;
 	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;

@@ -173,12 +173,12 @@ improve_submit_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 		return call->code;
 	}
 	if ((rv = batch_begin(call)) != TD_OK
-	    || !batch_resolve(&b, in, cyc_school, "schools", "school", &sc,
+	    || !batch_resolve(&b, in, cyc_school, STORE_SCHOOLS, "school", &sc,
 	                      &rv)
-	    || !batch_resolve(&b, in, cyc_measure, "measures", "measure", &ms,
-	                      &rv)
-	    || !batch_resolve(&b, in, cyc_activity, "activities", "activity",
-	                      &ac, &rv)) {
+	    || !batch_resolve(&b, in, cyc_measure, STORE_MEASURES, "measure",
+	                      &ms, &rv)
+	    || !batch_resolve(&b, in, cyc_activity, STORE_ACTIVITIES,
+	                      "activity", &ac, &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
@@ -399,12 +399,14 @@ run_chart(rpc_call *call, const char *measure, int level, const char *code,
 	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
 	ProtobufCMessage           *r   = NULL;
-	q.measure                       = (char *) measure;
-	q.level                         = (Tandem__V1__ScopeLevel) level;
-	q.code                          = (char *) code;
-	q.grain                         = grain;
-	req.query                       = &q;
-	req.baseline                    = baseline;
+	analysis_key                key;
+	analysis_key_from_text(&key, measure);
+	q.measure    = &key.key;
+	q.level      = (Tandem__V1__ScopeLevel) level;
+	q.code       = (char *) code;
+	q.grain      = grain;
+	req.query    = &q;
+	req.baseline = baseline;
 	if (analysis_run_chart(call, &req.base, &r) != TD_CODE_OK) {
 		return NULL;
 	}
@@ -423,12 +425,14 @@ mdc_after(rpc_call *call, Tandem__V1__PdsaRow *row, int level,
 	Tandem__V1__SeriesQuery      q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__MdcRequest       req = TANDEM__V1__MDC_REQUEST__INIT;
 	ProtobufCMessage            *r   = NULL;
-	q.measure                        = c->measure;
-	q.level                          = (Tandem__V1__ScopeLevel) level;
-	q.code                           = c->school;
-	q.grain                          = grain;
-	req.query                        = &q;
-	req.fix_after                    = (int32_t) k;
+	analysis_key                 key;
+	analysis_key_from_text(&key, c->measure);
+	q.measure     = &key.key;
+	q.level       = (Tandem__V1__ScopeLevel) level;
+	q.code        = c->school;
+	q.grain       = grain;
+	req.query     = &q;
+	req.fix_after = (int32_t) k;
 	if (analysis_mdc(call, &req.base, &r) != TD_CODE_OK) {
 		row->mdc_note = rpc_arena_strdup(call->arena, call->message);
 		improve_clear_status(call);
