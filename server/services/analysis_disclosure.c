@@ -4,9 +4,13 @@
  * every cell of the measure with its distinct people; stats_disclose
  * chooses what is hidden on that whole lattice, so the same cells are
  * hidden whatever call is asked; here the chosen states are laid on the
- * points of the series a call loaded.
+ * points of the series a call loaded. The decided lattice is cached per
+ * (measure, min_n) until the next write (store_data_version), so a call
+ * reads it only after new data.
  */
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,50 +19,197 @@
 #include "config.h"
 #include "stats_disclosure.h"
 
+/* The decided lattice of one measure, compact and sorted by (level, unit,
+ * grain, period, group): what a call needs to lay states on its points.
+ * Immutable once built; shared by the workers through the cache below. */
+typedef struct disc_slot {
+	uint32_t unit, period, group; /* offsets into strs */
+	char     level, grain;
+	uint8_t  state;
+	double   people;
+} disc_slot;
+
 typedef struct lattice {
-	store_disc_cell *cells;
-	stats_disc_cell *dc;
-	size_t          *order;
-	size_t           n;
+	char      *measure;
+	int        min_n;
+	uint64_t   version; /* store_data_version() before it was read */
+	disc_slot *slots;
+	char      *strs;
+	size_t     n, bytes;
+	/* Cache bookkeeping, under cache_mu. */
+	size_t   refs;
+	uint64_t used;
+	bool     cached;
 } lattice;
 
+/* The cache: one lattice per (measure, min_n), current while the data
+ * version is the one it was computed under. Non-admin roles all get the
+ * same states (they are chosen on the whole lattice, whatever is asked),
+ * so the role is not part of the key; admin reads the same people and
+ * ignores the states. Bounded by entries and bytes; the least recently
+ * used unreferenced entry goes first. */
+#define CACHE_MAX     32
+#define CACHE_MAX_MIB 32
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static lattice        *cache[CACHE_MAX];
+static size_t          cache_n, cache_bytes;
+static uint64_t        cache_tick;
+
+static void
+lattice_free(lattice *L)
+{
+	if (L != NULL) {
+		free(L->measure);
+		free(L->slots);
+		free(L->strs);
+		free(L);
+	}
+}
+
+/* cache_drop removes entry i; under cache_mu. */
+static void
+cache_drop(size_t i)
+{
+	lattice *L = cache[i];
+	cache[i]   = cache[--cache_n];
+	cache_bytes -= L->bytes;
+	L->cached = false;
+	if (L->refs == 0) {
+		lattice_free(L);
+	}
+}
+
+static lattice *
+cache_get(const char *measure, int min_n, uint64_t version)
+{
+	lattice *hit = NULL;
+	pthread_mutex_lock(&cache_mu);
+	for (size_t i = 0; i < cache_n; i++) {
+		lattice *L = cache[i];
+		if (L->min_n == min_n && strcmp(L->measure, measure) == 0) {
+			if (L->version == version) {
+				hit = L;
+				L->refs++;
+				L->used = ++cache_tick;
+			} else {
+				cache_drop(i); /* stale: new data since */
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+/* cache_put adds L (held by the caller) unless the data changed while it
+ * was computed or a newer one is there already. */
+static void
+cache_put(lattice *L)
+{
+	pthread_mutex_lock(&cache_mu);
+	L->refs++;
+	L->used = ++cache_tick;
+	for (size_t i = 0; i < cache_n; i++) {
+		if (cache[i]->min_n == L->min_n
+		    && strcmp(cache[i]->measure, L->measure) == 0) {
+			if (cache[i]->version >= L->version) {
+				goto out; /* as new or newer: keep it */
+			}
+			cache_drop(i);
+			break;
+		}
+	}
+	if (L->version != store_data_version()) {
+		goto out; /* computed from data that has changed since */
+	}
+	while (cache_n > 0
+	       && (cache_n == CACHE_MAX
+	           || cache_bytes + L->bytes > (size_t) CACHE_MAX_MIB << 20)) {
+		size_t old = cache_n;
+		for (size_t i = 0; i < cache_n; i++) {
+			if (cache[i]->refs == 0
+			    && (old == cache_n
+			        || cache[i]->used < cache[old]->used)) {
+				old = i;
+			}
+		}
+		if (old == cache_n) {
+			goto out; /* every entry is in use: do not cache */
+		}
+		cache_drop(old);
+	}
+	if (L->bytes <= (size_t) CACHE_MAX_MIB << 20) {
+		cache[cache_n++] = L;
+		cache_bytes += L->bytes;
+		L->cached = true;
+	}
+out:
+	L->refs--;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+static void
+lattice_release(lattice *L)
+{
+	if (L == NULL) {
+		return;
+	}
+	pthread_mutex_lock(&cache_mu);
+	bool gone = --L->refs == 0 && !L->cached;
+	pthread_mutex_unlock(&cache_mu);
+	if (gone) {
+		lattice_free(L);
+	}
+}
+
 static int
-cell_cmp(const store_disc_cell *a, char level, const char *unit, char grain,
-         const char *period, const char *group)
+slot_cmp(const lattice *L, const disc_slot *a, char level, const char *unit,
+         char grain, const char *period, const char *group)
 {
 	int c = a->level - level;
 	if (c == 0) {
-		c = strcmp(a->unit, unit);
+		c = strcmp(L->strs + a->unit, unit);
 	}
 	if (c == 0) {
 		c = a->grain - grain;
 	}
 	if (c == 0) {
-		c = strcmp(a->period, period);
+		c = strcmp(L->strs + a->period, period);
 	}
-	return c != 0 ? c : strcmp(a->group, group);
+	return c != 0 ? c : strcmp(L->strs + a->group, group);
 }
 
 static int
 order_cmp(const void *x, const void *y, void *ctx)
 {
 	const store_disc_cell *cells = ctx;
+	const store_disc_cell *a     = &cells[*(const size_t *) x];
 	const store_disc_cell *b     = &cells[*(const size_t *) y];
-	return cell_cmp(&cells[*(const size_t *) x], b->level, b->unit,
-	                b->grain, b->period, b->group);
+	int                    c     = a->level - b->level;
+	if (c == 0) {
+		c = strcmp(a->unit, b->unit);
+	}
+	if (c == 0) {
+		c = a->grain - b->grain;
+	}
+	if (c == 0) {
+		c = strcmp(a->period, b->period);
+	}
+	return c != 0 ? c : strcmp(a->group, b->group);
 }
 
-static size_t
+static const disc_slot *
 lookup(const lattice *L, char level, const char *unit, char grain,
        const char *period, const char *group)
 {
 	size_t lo = 0, hi = L->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = cell_cmp(&L->cells[L->order[mid]], level, unit, grain,
-		                 period, group);
+		int c = slot_cmp(L, &L->slots[mid], level, unit, grain, period,
+		                 group);
 		if (c == 0) {
-			return L->order[mid];
+			return &L->slots[mid];
 		}
 		if (c < 0) {
 			lo = mid + 1;
@@ -66,59 +217,133 @@ lookup(const lattice *L, char level, const char *unit, char grain,
 			hi = mid;
 		}
 	}
-	return (size_t) -1;
+	return NULL;
 }
 
-static void
-lattice_free(lattice *L)
-{
-	free(L->cells);
-	free(L->dc);
-	free(L->order);
-}
-
-/* lattice_load reads and decides every cell of the measure. */
+/* pack copies the decided cells, in key order, into L's compact form. */
 static int
-lattice_load(rpc_call *call, const series_spec *spec, lattice *L)
+pack(lattice *L, const store_disc_cell *cells, const stats_disc_cell *dc,
+     const size_t *order)
 {
-	memset(L, 0, sizeof(*L));
-	int rv = store_disclosure_cells(call->store, spec->measure, &L->cells,
+	size_t len = 0;
+	for (size_t i = 0; i < L->n; i++) {
+		const store_disc_cell *c = &cells[i];
+		len += strlen(c->unit) + strlen(c->period) + strlen(c->group)
+		    + 3;
+	}
+	if (len > UINT32_MAX) {
+		return TD_ENOMEM;
+	}
+	L->slots = calloc(L->n ? L->n : 1, sizeof(*L->slots));
+	L->strs  = malloc(len ? len : 1);
+	if (L->slots == NULL || L->strs == NULL) {
+		return TD_ENOMEM;
+	}
+	size_t k = 0;
+	for (size_t j = 0; j < L->n; j++) {
+		size_t                 i  = order[j];
+		const store_disc_cell *c  = &cells[i];
+		disc_slot             *sl = &L->slots[j];
+		const char *str[3]        = { c->unit, c->period, c->group };
+		uint32_t   *off[3] = { &sl->unit, &sl->period, &sl->group };
+		for (int f = 0; f < 3; f++) {
+			size_t l = strlen(str[f]) + 1;
+			*off[f]  = (uint32_t) k;
+			memcpy(L->strs + k, str[f], l);
+			k += l;
+		}
+		sl->level  = c->level;
+		sl->grain  = c->grain;
+		sl->state  = dc[i].state;
+		sl->people = dc[i].people;
+	}
+	L->bytes = sizeof(*L) + L->n * sizeof(*L->slots) + len;
+	return TD_OK;
+}
+
+/* lattice_compute reads and decides every cell of the measure. */
+static int
+lattice_compute(rpc_call *call, const series_spec *spec, lattice *L)
+{
+	store_disc_cell *cells = NULL;
+	int rv = store_disclosure_cells(call->store, spec->measure, &cells,
 	                                &L->n);
 	if (rv != TD_OK) {
 		return analysis_db_fail(call, rv);
 	}
-	L->dc    = calloc(L->n ? L->n : 1, sizeof(*L->dc));
-	L->order = calloc(L->n ? L->n : 1, sizeof(*L->order));
-	if (L->dc == NULL || L->order == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+	stats_disc_cell *dc    = calloc(L->n ? L->n : 1, sizeof(*dc));
+	size_t          *order = calloc(L->n ? L->n : 1, sizeof(*order));
+	int              code  = TD_CODE_OK;
+	if (dc == NULL || order == NULL) {
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
+		goto out;
 	}
 	for (size_t i = 0; i < L->n; i++) {
-		const store_disc_cell *c = &L->cells[i];
-		L->dc[i]                 = (stats_disc_cell) {
-			                .level    = c->level,
-			                .unit     = c->unit,
-			                .district = c->level == 's' ? c->district : NULL,
-			                .grain    = c->grain,
-			                .period   = c->period,
-			                .group    = c->group,
-			                .n        = fmax(0, c->n),
+		const store_disc_cell *c = &cells[i];
+		dc[i]                    = (stats_disc_cell) {
+			                   .level    = c->level,
+			                   .unit     = c->unit,
+			                   .district = c->level == 's' ? c->district : NULL,
+			                   .grain    = c->grain,
+			                   .period   = c->period,
+			                   .group    = c->group,
+			                   .n        = fmax(0, c->n),
 		};
-		L->order[i] = i;
+		order[i] = i;
 	}
 	stats_disc_opts opt = {
-		.min_n            = (double) call->cfg->min_n,
+		.min_n            = (double) L->min_n,
 		.groups_partition = spec->survey, /* grades */
 		.n_per_month      = !spec->survey,
 	};
 	stats_disc_summary sum;
 	char               err[TD_ERRMSG_MAX] = "";
-	rv = stats_disclose(L->dc, L->n, &opt, &sum, err);
-	if (rv != TD_OK) {
-		return rpc_fail(call, TD_CODE_INTERNAL,
+	if (stats_disclose(dc, L->n, &opt, &sum, err) != TD_OK) {
+		code = rpc_fail(call, TD_CODE_INTERNAL,
 		                "disclosure control failed");
+		goto out;
 	}
-	qsort_r(L->order, L->n, sizeof(*L->order), order_cmp, L->cells);
+	qsort_r(order, L->n, sizeof(*order), order_cmp, cells);
+	if (pack(L, cells, dc, order) != TD_OK) {
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+out:
+	free(cells);
+	free(dc);
+	free(order);
+	return code;
+}
+
+/* lattice_get gives the measure's decided lattice: the cached one while
+ * no write has happened since it was computed, else a new one. The
+ * caller releases it with lattice_release. */
+static int
+lattice_get(rpc_call *call, const series_spec *spec, lattice **out)
+{
+	int      min_n   = call->cfg->min_n;
+	uint64_t version = store_data_version(); /* before the read */
+	*out             = cache_get(spec->measure, min_n, version);
+	if (*out != NULL) {
+		return TD_CODE_OK;
+	}
+	lattice *L = calloc(1, sizeof(*L));
+	if (L == NULL || (L->measure = strdup(spec->measure)) == NULL) {
+		lattice_free(L);
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	L->min_n   = min_n;
+	L->version = version;
+	L->refs    = 1;
+	int code   = lattice_compute(call, spec, L);
+	if (code != TD_CODE_OK) {
+		lattice_free(L);
+		return code;
+	}
+	cache_put(L);
+	*out = L;
 	return TD_CODE_OK;
 }
 
@@ -126,29 +351,28 @@ int
 analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
                   const series_spec *spec, series *ss, size_t ns)
 {
-	lattice L;
-	bool    admin = call->who.role == RPC_ROLE_ADMIN;
-	int     code  = lattice_load(call, spec, &L);
+	lattice *L;
+	bool     admin = call->who.role == RPC_ROLE_ADMIN;
+	int      code  = lattice_get(call, spec, &L);
 	if (code != TD_CODE_OK) {
-		lattice_free(&L);
 		return code;
 	}
 	const char *group = spec->survey ? q->grade : q->subgroup;
 	for (size_t u = 0; u < ns; u++) {
 		series *x = &ss[u];
 		for (size_t t = 0; t < x->n; t++) {
-			size_t i
-			    = lookup(&L, spec->level, x->unit, spec->grain,
+			const disc_slot *c
+			    = lookup(L, spec->level, x->unit, spec->grain,
 			             x->pts[t].period, group);
 			uint8_t st;
-			if (i == (size_t) -1) {
+			if (c == NULL) {
 				/* not in the lattice: never shown */
 				x->people[t]
 				    = analysis_people(spec, &x->pts[t]);
 				st = STATS_DISC_PRIMARY;
 			} else {
-				x->people[t] = L.dc[i].people;
-				st           = L.dc[i].state;
+				x->people[t] = c->people;
+				st           = c->state;
 			}
 			x->reason[t]     = admin ? STATS_DISC_RELEASED : st;
 			x->suppressed[t] = x->reason[t] != STATS_DISC_RELEASED;
@@ -158,7 +382,7 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 			    += x->reason[t] == STATS_DISC_COMPLEMENTARY;
 		}
 	}
-	lattice_free(&L);
+	lattice_release(L);
 	return TD_CODE_OK;
 }
 

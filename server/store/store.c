@@ -27,6 +27,22 @@ static atomic_int      health_version;
 static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
 static char            health_err[256];
 
+/* The data version: bumped after every write transaction of this process
+ * (store_tx_commit), read by caches of derived data. */
+static _Atomic uint64_t data_version = 1;
+
+uint64_t
+store_data_version(void)
+{
+	return atomic_load(&data_version);
+}
+
+void
+store_data_changed(void)
+{
+	atomic_fetch_add(&data_version, 1);
+}
+
 static void
 health_failed(const char *why)
 {

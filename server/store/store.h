@@ -649,6 +649,17 @@ int store_disclosure_cells(store *s, const char *measure,
                            store_disc_cell **out, size_t *n)
     __attribute__((warn_unused_result));
 
+/* store_data_version is this process's data version: it changes after
+ * every write transaction ends (store_tx_commit: ingest, corrections,
+ * registry and roster changes), so a cache of what was derived from the
+ * data is current while the version it was computed under is. Read it
+ * before reading the data. Every write path of tandemd commits through
+ * store_tx_commit; one that does not must call store_data_changed after
+ * its write. Writes by other processes are not seen: tandemd owns the
+ * data it serves (the rollups are maintained in it). */
+uint64_t store_data_version(void);
+void     store_data_changed(void);
+
 /* The embedded migrations (generated from sql/ at build time). */
 typedef struct store_migration {
 	int         version;

@@ -19,7 +19,11 @@ store_tx_begin(store *s)
 int
 store_tx_commit(store *s)
 {
-	return store_exec(s, "COMMIT", "committing");
+	int rv = store_exec(s, "COMMIT", "committing");
+	/* After the COMMIT (even a failed one): a reader that saw the old
+	 * version may have read the new rows, never the reverse. */
+	store_data_changed();
+	return rv;
 }
 
 void

@@ -659,6 +659,99 @@ survey_people_are_distinct_and_cannot_be_differenced(void **state)
 	assert_true(cells[t].n == 19);
 }
 
+/* point_hidden asks a council run chart of one school by month and says
+ * whether the point of `period` is hidden (-1: not in the answer). */
+static int
+point_hidden(const char *measure, const char *school, const char *period)
+{
+	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
+	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+	q.measure                       = (char *) measure;
+	q.level                         = TANDEM__V1__SCOPE_LEVEL__SCHOOL;
+	q.code                          = (char *) school;
+	q.grain                         = TANDEM__V1__GRAIN__MONTH;
+	q.subgroup                      = (char *) "";
+	q.grade                         = (char *) "";
+	req.query                       = &q;
+	Tandem__V1__SeriesResponse *r   = NULL;
+	td_status                   st  = { 0 };
+	assert_int_equal(td_analysis_run_chart(council, &req, &r, &st),
+	                 TD_CODE_OK);
+	td_status_reset(&st);
+	int hidden = -1;
+	for (size_t k = 0; k < r->n_series; k++) {
+		for (size_t i = 0; i < r->series[k]->n_points; i++) {
+			const Tandem__V1__Point *p = r->series[k]->points[i];
+			if (strcmp(p->period_start, period) == 0) {
+				hidden = p->suppressed ? 1 : 0;
+			}
+		}
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	return hidden;
+}
+
+/* submit_late writes A1's n for September 2024 and September 2025 of the
+ * measure `late` (every other school 30 students) and submits it. The two
+ * months are in different academic years, so neither is part of a total
+ * that holds the other. */
+static void
+submit_late(int a1_2024, int a1_2025, bool correction)
+{
+	char  path[256];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/late.csv", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f,
+	        "school,measure,period_start,period_end,value,n,subgroup\n");
+	for (int s = 0; s < N_SCHOOLS; s++) {
+		int n24 = s == 0 ? a1_2024 : 30, n25 = s == 0 ? a1_2025 : 30;
+		fprintf(f, "%s,late,2024-09-01,2024-09-30,%d,%d,\n",
+		        SCHOOLS[s][0], 70 + s, n24);
+		fprintf(f, "%s,late,2025-09-01,2025-09-30,%d,%d,\n",
+		        SCHOOLS[s][0], 75 + s, n25);
+	}
+	fclose(f);
+	assert_int_equal(h_run("%s/tandem --server %s submit outcomes %s "
+	                       "%s/late.csv >>%s/load.log 2>&1",
+	                       h_bin_dir(), srv.url,
+	                       correction ? "--correction" : "", dir, dir),
+	                 0);
+}
+
+/* The suppression a call reads is cached until new data: a cell that
+ * becomes releasable after more data is released on the next call, and
+ * one that becomes suppressible is suppressed on the next call. */
+static void
+new_data_changes_what_is_hidden_at_once(void **state)
+{
+	(void) state;
+	write_file("late.measures.csv",
+	           "measure,name,unit,direction\nlate,On time,percent,"
+	           "higher\n");
+	assert_int_equal(h_run("%s/tandem --server %s define measures "
+	                       "%s/late.measures.csv >>%s/load.log 2>&1",
+	                       h_bin_dir(), srv.url, dir, dir),
+	                 0);
+	submit_late(5, 30, false);
+	/* twice each: the second answer comes from the cache */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(point_hidden("late", "A1", "2024-09-01"), 1);
+		assert_int_equal(point_hidden("late", "A1", "2025-09-01"), 0);
+	}
+	/* 2024's 5 students were 25: now releasable; 2025's 30 were 4:
+	 * now suppressed */
+	submit_late(25, 4, true);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(point_hidden("late", "A1", "2024-09-01"), 0);
+		assert_int_equal(point_hidden("late", "A1", "2025-09-01"), 1);
+	}
+	/* and back again */
+	submit_late(6, 30, true);
+	assert_int_equal(point_hidden("late", "A1", "2024-09-01"), 1);
+	assert_int_equal(point_hidden("late", "A1", "2025-09-01"), 0);
+}
+
 int
 main(void)
 {
@@ -666,6 +759,7 @@ main(void)
 		cmocka_unit_test(outcomes_cannot_be_differenced),
 		cmocka_unit_test(
 		    survey_people_are_distinct_and_cannot_be_differenced),
+		cmocka_unit_test(new_data_changes_what_is_hidden_at_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
