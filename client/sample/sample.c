@@ -122,6 +122,28 @@ write_planted(gen *g)
 	sample_cw_str(&w, "attendance");
 	sample_cw_str(&w, detail);
 	sample_cw_end(&w);
+	for (int k = 0; k < g->nsmall + g->nlarge; k++) {
+		int i = k < g->nsmall ? g->small[k] : g->large[k - g->nsmall];
+		snprintf(detail, sizeof detail, "%s school: enrollment %d",
+		         k < g->nsmall ? "very small" : "very large",
+		         g->s[i].enroll);
+		sample_cw_str(&w,
+		              k < g->nsmall ? "small_school" : "large_school");
+		sample_cw_str(&w, g->s[i].code);
+		sample_cw_str(&w, detail);
+		sample_cw_end(&w);
+	}
+	if (g->funnel_school >= 0) {
+		snprintf(detail, sizeof detail,
+		         "chronic_absence %s points above what its attendance "
+		         "predicts, every year: outside the funnel's 99.8%% "
+		         "limits",
+		         fx(b1, FUNNEL_RISE, 1));
+		sample_cw_str(&w, "funnel_outlier");
+		sample_cw_str(&w, g->s[g->funnel_school].code);
+		sample_cw_str(&w, detail);
+		sample_cw_end(&w);
+	}
 	for (int i = 0; ny >= 3 && i < g->ns; i++) {
 		if (!g->s[i].coaching || g->s[i].coach_start < 2) {
 			continue;
@@ -302,8 +324,22 @@ write_planted(gen *g)
 	        "10. **A measure with a target**: `attendance` has target %s "
 	        "(measures.csv); the network's Making Data Count chart "
 	        "consistently passes it (`tandem analyze mdc --measure "
-	        "attendance`).\n\n",
+	        "attendance`).\n",
 	        fx(b1, ATT_TARGET, 1));
+	fprintf(f,
+	        "11. **Schools of very different sizes**: %d very small "
+	        "schools (%d-%d students) and %d very large ones (%d-%d), "
+	        "none of them in another plant (`small_school` and "
+	        "`large_school` rows of planted.csv); the large school %s "
+	        "has %s points more `chronic_absence` than its attendance "
+	        "predicts, so `tandem analyze funnel --measure "
+	        "chronic_absence --grain year` puts it, and no other school, "
+	        "outside the 99.8%% limits; `attendance` is left as it was "
+	        "so the other plants stay.\n\n",
+	        g->nsmall, SIZE_SMALL_LO, SIZE_SMALL_HI, g->nlarge,
+	        SIZE_LARGE_LO, SIZE_LARGE_HI,
+	        g->funnel_school >= 0 ? g->s[g->funnel_school].code : "(none)",
+	        fx(b1, FUNNEL_RISE, 1));
 	fprintf(f,
 	        "## Files\n\n"
 	        "districts, schools, educators, measures, activities "
@@ -391,6 +427,7 @@ td_sample_generate(const td_sample_opts *opts, const char *outdir,
 	g.ns     = g.o.schools;
 	if ((rv = sample_build_registry(&g)) == 0
 	    && (rv = sample_build_plan(&g)) == 0
+	    && (rv = sample_build_sizes(&g)) == 0
 	    && (rv = sample_write_registry(&g)) == 0
 	    && (rv = sample_write_measures(&g)) == 0
 	    && (rv = sample_write_oneroster(&g)) == 0

@@ -32,6 +32,7 @@ enum stream {
 	ST_PARTICIPATE,
 	ST_COSTS,
 	ST_ONEROSTER,
+	ST_SIZES, /* the very small and very large schools */
 };
 
 /* ------------------------------------------------------------------ */
@@ -85,6 +86,15 @@ enum activity {
 /* The attendance target (percent): below the network's process, so the
  * network consistently passes it. */
 #define ATT_TARGET 90.0
+/* Schools of very different sizes (for the funnel plot): per 12 schools
+ * one very small and one very large (at most 3 of each); one of the large
+ * ones has FUNNEL_RISE points more chronic absence than its attendance
+ * predicts (in chronic_absence only, so the attendance plants stay). */
+#define SIZE_SMALL_LO 40
+#define SIZE_SMALL_HI 90
+#define SIZE_LARGE_LO 3000
+#define SIZE_LARGE_HI 4500
+#define FUNNEL_RISE   20.0
 
 typedef struct name_pair {
 	const char *name; /* as written, UTF-8 */
@@ -116,6 +126,7 @@ typedef struct school {
 	double coach_intensity; /* hours per coached educator per year */
 	int    iso; /* professionally isolated: no shared activity */
 	int    coach_start; /* first coached year index (staggered roll-out) */
+	double ca_shift; /* chronic absence over the model, points (sizes) */
 } school;
 
 typedef struct educator {
@@ -149,6 +160,8 @@ typedef struct gen {
 	int            iso[N_ISOLATED], niso;
 	double         att_base; /* network attendance, first year */
 	int            out_school, out_year, out_month;
+	int            small[3], nsmall, large[3], nlarge; /* school indexes */
+	int            funnel_school; /* the large school below the funnel */
 	double         out_true, out_written;
 	double         index[TD_SAMPLE_MAX_YEARS];
 	agg            act[ACT_N][TD_SAMPLE_MAX_YEARS];
@@ -200,6 +213,7 @@ void   sample_student_id(char *buf, size_t len, const school *s, int seq,
 int    sample_student_width(const gen *g);
 int    sample_build_registry(gen *g);
 int    sample_build_plan(gen *g);
+int    sample_build_sizes(gen *g);
 
 /* sample_csv.c: output files; sample_seterr writes errmsg (TD_ERRMSG_MAX,
  * may be NULL). */

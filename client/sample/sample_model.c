@@ -499,3 +499,76 @@ sample_build_plan(gen *g)
 	}
 	return 0;
 }
+
+/* size_free: a school the size plant may resize: none of the other plants
+ * (deviants, coaching, isolation, the mistyped value) and not yet
+ * resized, so their effects and their schools' draws stay as they were. */
+static int
+size_free(const gen *g, int i)
+{
+	const school *s = &g->s[i];
+	if (s->pd || s->coaching || s->iso || i == g->out_school) {
+		return 0;
+	}
+	for (int k = 0; k < g->nsmall; k++) {
+		if (g->small[k] == i) {
+			return 0;
+		}
+	}
+	for (int k = 0; k < g->nlarge; k++) {
+		if (g->large[k] == i) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+sample_build_sizes(gen *g)
+{
+	rng r;
+	int ns = g->ns, free_n = 0;
+	sample_rng_init(&r, g->o.seed, ST_SIZES, 0);
+	g->nsmall = g->nlarge = 0;
+	g->funnel_school      = -1;
+	for (int i = 0; i < ns; i++) {
+		free_n += size_free(g, i);
+	}
+	int want = ns / 12 < 3 ? ns / 12 : 3;
+	if (2 * want > free_n) {
+		want = free_n / 2;
+	}
+	/* Very small schools: a few dozen students; the surveyed cohort
+	 * follows (it only shrinks, so student ids keep their width). */
+	while (g->nsmall < want) {
+		int i = sample_rng_int(&r, 0, ns - 1);
+		if (!size_free(g, i)) {
+			continue;
+		}
+		school *s  = &g->s[i];
+		s->enroll  = sample_rng_int(&r, SIZE_SMALL_LO, SIZE_SMALL_HI);
+		int grades = s->level == LVL_ELEM ? 6
+		    : s->level == LVL_MIDDLE      ? 3
+		                                  : 4;
+		int c      = (s->enroll + grades - 1) / grades;
+		s->cohort  = c < s->cohort ? c : s->cohort;
+		g->small[g->nsmall++] = i;
+	}
+	/* Very large schools; the first of them has far more chronic
+	 * absence than its attendance predicts: the funnel plot's one real
+	 * outlier. */
+	while (g->nlarge < want) {
+		int i = sample_rng_int(&r, 0, ns - 1);
+		if (!size_free(g, i)) {
+			continue;
+		}
+		g->s[i].enroll
+		    = sample_rng_int(&r, SIZE_LARGE_LO, SIZE_LARGE_HI);
+		g->large[g->nlarge++] = i;
+	}
+	if (g->nlarge > 0) {
+		g->funnel_school                = g->large[0];
+		g->s[g->funnel_school].ca_shift = FUNNEL_RISE;
+	}
+	return 0;
+}

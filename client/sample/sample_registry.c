@@ -359,7 +359,7 @@ sample_write_outcomes(gen *g)
 				att       = att > 99.5 ? 99.5 : att;
 				double ca = 10.0 + 2.4 * (94.0 - att)
 				    + 8.0 * (s->frl - 0.5)
-				    + 1.2 * sample_rng_norm(&r);
+				    + 1.2 * sample_rng_norm(&r) + s->ca_shift;
 				ca = ca < 0.5 ? 0.5 : ca > 70.0 ? 70.0 : ca;
 				double att_w = att;
 				if (i == g->out_school && y == g->out_year

@@ -193,21 +193,64 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 	return TD_CODE_OK;
 }
 
-/* alphas: Krippendorff's alpha of units x 2 scores at the three levels;
- * false when it is undefined (too few units, no spread). */
+/* alphas: Krippendorff's alpha of units x raters scores at the three
+ * levels; false when it is undefined (too few units, no spread). */
 static bool
-alphas(const double *m, size_t units, double out[3])
+alphas(const double *m, size_t units, size_t raters, double out[3],
+       stats_kripp_result *kr)
 {
-	stats_kripp_result kr;
 	for (int l = 0; l < 3; l++) {
-		if (stats_kripp_alpha(m, units, 2, (stats_kripp_level) l, &kr,
-		                      NULL)
+		if (stats_kripp_alpha(m, units, raters, (stats_kripp_level) l,
+		                      kr, NULL)
 		    != TD_OK) {
 			return false;
 		}
-		out[l] = kr.alpha;
+		out[l] = kr->alpha;
 	}
 	return true;
+}
+
+/* kripp_all: Krippendorff's alpha from every scoring (xs: nu units x nq
+ * raters x k criteria), per criterion and with the criteria pooled
+ * (units = observation x criterion). */
+static void
+kripp_all(rpc_call *call, Tandem__V1__AgreementResponse *out, const double *xs,
+          size_t nu, size_t nq, size_t k)
+{
+	double            *m = malloc((nu * nq * k + 1) * sizeof(double));
+	double             al[3];
+	stats_kripp_result kr;
+	out->alpha_raters = (int64_t) nq;
+	if (m == NULL || nu == 0 || analysis_suppress(call, (double) nu)) {
+		free(m);
+		return;
+	}
+	for (size_t j = 0; j < k && j < out->n_criteria; j++) {
+		Tandem__V1__CriterionAgreement *c = out->criteria[j];
+		for (size_t u = 0; u < nu * nq; u++) {
+			m[u] = xs[u * k + j];
+		}
+		if (alphas(m, nu, nq, al, &kr)) {
+			c->has_alpha      = true;
+			c->alpha_nominal  = al[0];
+			c->alpha_ordinal  = al[1];
+			c->alpha_interval = al[2];
+			c->alpha_units    = (int64_t) kr.units;
+			c->alpha_values   = kr.n;
+		}
+	}
+	for (size_t j = 0; j < k; j++) {
+		for (size_t u = 0; u < nu * nq; u++) {
+			m[j * nu * nq + u] = xs[u * k + j];
+		}
+	}
+	if (alphas(m, nu * k, nq, al, &kr)) {
+		out->pooled_has_alpha      = true;
+		out->pooled_alpha_nominal  = al[0];
+		out->pooled_alpha_ordinal  = al[1];
+		out->pooled_alpha_interval = al[2];
+	}
+	free(m);
 }
 
 /* pooled_kappa: quadratic-weighted kappa over the pairs of every
@@ -238,19 +281,6 @@ pooled_kappa(rpc_call *call, Tandem__V1__AgreementResponse *out,
 			pb[j * np + i] = b[i * k + j];
 		}
 	}
-	double *pm = malloc((2 * np * k + 1) * sizeof(double)), al[3];
-	for (size_t i = 0; pm && i < np * k; i++) {
-		pm[2 * i]     = pa[i];
-		pm[2 * i + 1] = pb[i];
-	}
-	if (pm != NULL && !analysis_suppress(call, (double) np)
-	    && alphas(pm, np * k, al)) {
-		out->pooled_has_alpha      = true;
-		out->pooled_alpha_nominal  = al[0];
-		out->pooled_alpha_ordinal  = al[1];
-		out->pooled_alpha_interval = al[2];
-	}
-	free(pm);
 	if (stats_rater_agreement(pa, pb, np * k, lo, hi, &kr, err) != TD_OK) {
 		out->pooled_note = rpc_arena_strdup(call->arena, err);
 	} else {
@@ -270,8 +300,9 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 {
 	const Tandem__V1__AgreementRequest *in = (const void *) req;
 	store_instrument                    rb = { 0 };
-	double                             *a = NULL, *b = NULL;
-	size_t                              np = 0;
+	double                             *a = NULL, *b = NULL, *xs = NULL;
+	size_t                              np = 0, nu = 0, nq = 0;
+	bool                                moved = false;
 	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
 	if (rv == TD_OK
 	    && (call->who.role == RPC_ROLE_SCHOOL
@@ -289,14 +320,35 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 		    call->store, in->rubric, opt_str(in->school),
 		    opt_str(in->from), opt_str(in->to), &rb, &a, &b, &np);
 	}
+	if (rv == TD_OK) {
+		/* alpha takes every scoring, kappa and ICC the first two */
+		store_instrument sc = { 0 };
+		rv                  = store_scorings(call->store, in->rubric,
+		                                     opt_str(in->school), opt_str(in->from),
+		                                     opt_str(in->to), &sc, &xs, &nu, &nq);
+		moved               = rv == TD_OK && sc.id != rb.id;
+		store_instrument_free(&sc);
+	}
+	if (moved) { /* a new version landed between the two reads */
+		free(a);
+		free(b);
+		free(xs);
+		store_instrument_free(&rb);
+		return rpc_fail(call, TD_CODE_UNAVAILABLE,
+		                "rubric %s changed while it was read; retry",
+		                in->rubric);
+	}
+	if (rv != TD_OK) {
+		free(a);
+		free(b);
+		free(xs);
+		store_instrument_free(&rb);
+	}
 	if (rv == TD_ENOTFOUND) {
 		return rpc_fail(call, TD_CODE_NOT_FOUND,
 		                "rubric %s is not in the registry",
 		                in->rubric);
 	} else if (rv != TD_OK) {
-		free(a);
-		free(b);
-		store_instrument_free(&rb);
 		return analysis_db_fail(call, rv);
 	}
 	size_t                         k = rb.n_items;
@@ -340,21 +392,16 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 		    && stats_icc2(m, np, 2, &ir, err) == TD_OK) {
 			c->icc21 = ir.icc;
 		}
-		double al[3];
-		if (krv == TD_OK && !c->suppressed && alphas(m, np, al)) {
-			c->has_alpha      = true;
-			c->alpha_nominal  = al[0];
-			c->alpha_ordinal  = al[1];
-			c->alpha_interval = al[2];
-		}
 		out->criteria[out->n_criteria++] = c;
 	}
 	free(x);
 	free(y);
 	free(m);
 	pooled_kappa(call, out, &rb, a, b, np);
+	kripp_all(call, out, xs, nu, nq, k);
 	free(a);
 	free(b);
+	free(xs);
 	store_instrument_free(&rb);
 	size_t hidden = 0;
 	for (size_t i = 0; i < out->n_criteria; i++) {

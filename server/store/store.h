@@ -466,6 +466,22 @@ int store_double_scored(store *s, const char *rubric, const char *school,
                         store_instrument *inst, double **a, double **b,
                         size_t *n_pairs) __attribute__((warn_unused_result));
 
+/* Most scorings of one observation store_scorings returns (the first by
+ * id); bounds the units x raters matrix when one observation is scored
+ * many times. */
+#define STORE_MAX_RATERS 16
+
+/* store_scorings: every scoring (up to STORE_MAX_RATERS, in the order
+ * stored) of each observation of a rubric's newest version scored at
+ * least twice: x is n_units x n_raters x inst->n_items scores
+ * (x[(u * n_raters + r) * n_items + j]), NaN where a rater did not score
+ * the criterion or the observation has fewer than n_raters scorings.
+ * The caller frees x. */
+int store_scorings(store *s, const char *rubric, const char *school,
+                   const char *from, const char *to, store_instrument *inst,
+                   double **x, size_t *n_units, size_t *n_raters)
+    __attribute__((warn_unused_result));
+
 /* A school's reporting for one measure and period (completeness). */
 typedef struct store_report {
 	char   measure[72];

@@ -370,6 +370,61 @@ store_double_scored(store *s, const char *rubric, const char *school,
 	"(p.period_start + interval '1 year')::date - 1 END)"
 
 int
+store_scorings(store *s, const char *rubric, const char *school,
+               const char *from, const char *to, store_instrument *inst,
+               double **x, size_t *n_units, size_t *n_raters)
+{
+	*x       = NULL;
+	*n_units = *n_raters = 0;
+	int rv = store_instrument_current(s, "rubric", rubric, inst);
+	if (rv != TD_OK) {
+		return rv;
+	}
+	char        id[24], cap[8];
+	const char *p[5] = { id, school, from, to, cap };
+	PGresult   *r;
+	snprintf(id, sizeof(id), "%lld", (long long) inst->id);
+	snprintf(cap, sizeof(cap), "%d", STORE_MAX_RATERS);
+	rv = query(
+	    s,
+	    "WITH o AS (SELECT o.school_id, o.observation, o.scores, "
+	    "row_number() OVER w AS rn, count(*) OVER w AS c FROM "
+	    "observations o JOIN schools sc ON sc.id = o.school_id WHERE "
+	    "o.rubric_id = $1::bigint AND ($2::text IS NULL OR sc.code = "
+	    "$2) AND ($3::date IS NULL OR o.observed_on >= $3::date) AND "
+	    "($4::date IS NULL OR o.observed_on <= $4::date) WINDOW w AS "
+	    "(PARTITION BY o.school_id, o.observation ORDER BY o.id ROWS "
+	    "BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) "
+	    "SELECT dense_rank() OVER (ORDER BY school_id, observation) - 1, "
+	    "rn - 1, scores FROM o WHERE c >= 2 AND rn <= $5::int "
+	    "ORDER BY school_id, observation, rn",
+	    5, p, &r, "reading scored observations");
+	if (rv != TD_OK) {
+		return rv;
+	}
+	size_t k = inst->n_items, nr = (size_t) PQntuples(r);
+	for (size_t i = 0; i < nr; i++) {
+		size_t u  = strtoul(PQgetvalue(r, (int) i, 0), NULL, 10);
+		size_t q  = strtoul(PQgetvalue(r, (int) i, 1), NULL, 10);
+		*n_units  = u + 1 > *n_units ? u + 1 : *n_units;
+		*n_raters = q + 1 > *n_raters ? q + 1 : *n_raters;
+	}
+	size_t cells = *n_units * *n_raters * k;
+	*x           = alloc_rows(s, cells, sizeof(double), &rv);
+	for (size_t i = 0; *x && i < cells; i++) {
+		(*x)[i] = NAN;
+	}
+	for (size_t i = 0; *x && i < nr; i++) {
+		size_t u = strtoul(PQgetvalue(r, (int) i, 0), NULL, 10);
+		size_t q = strtoul(PQgetvalue(r, (int) i, 1), NULL, 10);
+		parse_array(PQgetvalue(r, (int) i, 2),
+		            *x + (u * *n_raters + q) * k, k);
+	}
+	PQclear(r);
+	return rv;
+}
+
+int
 store_reports(store *s, const char *measure, char grain, const char *from,
               const char *to, const char *district, int due_days,
               store_report **out, size_t *n)

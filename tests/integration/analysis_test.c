@@ -325,6 +325,91 @@ raters_agree_as_planted(void **state)
 	td_status_reset(&st);
 }
 
+/* Krippendorff's alpha counts every scoring, not the first two: a rubric
+ * of two criteria, six observations at S040, four of them scored by three
+ * observers, one by two, and on one the third observer left a criterion
+ * blank. Reference values from an independent coincidence-matrix
+ * implementation in R (ka(m, level) = 1 - (n - 1) sum(o d) / sum(n_c n_k
+ * d), o_ck = sum over units of pairs / (m_u - 1); it gives 0.7434211 and
+ * 0.8491071 on Krippendorff's 2011 worked example):
+ *   A <- rbind(c(1,2,1), c(3,3,4), c(2,2,NA), c(4,5,5), c(5,4,NA),
+ *              c(1,1,2))
+ *   B <- rbind(c(2,2,3), c(4,4,4), c(1,2,NA), c(3,3,2), c(5,5,4),
+ *              c(2,3,3))
+ *   ka(A, "interval") = 0.863883847549909
+ *   ka(B, "interval") = 0.775280898876405
+ *   ka(rbind(A, B), "interval") = 0.826464208242950 (pooled)
+ *   ka(rbind(A, B), "nominal")  = 0.255813953488372
+ *   ka(rbind(A, B), "ordinal")  = 0.831593243357949
+ * From the first two scorings alone: ka(A[, 1:2], "interval") =
+ * 0.886597938144330, pooled 0.887585532746823 (what the store gave
+ * before). */
+static void
+alpha_counts_every_scoring(void **state)
+{
+	(void) state;
+	char path[300];
+	snprintf(path, sizeof(path), "%s/rubric_trio.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("criterion,min,max,text\na,1,5,First\nb,1,5,Second\n", f);
+	fclose(f);
+	static const char *const rows[] = {
+		"T1,E0415,1,2", "T1,E0416,2,2", "T1,E0417,1,3", "T2,E0415,3,4",
+		"T2,E0416,3,4", "T2,E0417,4,4", "T3,E0415,2,1", "T3,E0416,2,2",
+		"T4,E0415,4,3", "T4,E0416,5,3", "T4,E0417,5,2", "T5,E0415,5,5",
+		"T5,E0416,4,5", "T5,E0417,,4",  "T6,E0415,1,2", "T6,E0416,1,3",
+		"T6,E0417,2,3",
+	};
+	snprintf(path, sizeof(path), "%s/obs_trio.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("observation,school,observer,observed,rubric,observed_on,a,b\n",
+	      f);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char obs[8], who[8], rest[16];
+		assert_int_equal(
+		    sscanf(rows[i], "%7[^,],%7[^,],%15s", obs, who, rest), 3);
+		fprintf(f, "OBS-TRIO-%s,S040,%s,E0418,trio,2024-03-05,%s\n",
+		        obs + 1, who, rest);
+	}
+	fclose(f);
+	char args[400];
+	snprintf(args, sizeof(args),
+	         "define rubric --code trio %s/rubric_trio.csv", dir);
+	assert_int_equal(load(args), 0);
+	snprintf(args, sizeof(args), "submit feedback %s/obs_trio.csv", dir);
+	assert_int_equal(load(args), 0);
+
+	Tandem__V1__AgreementRequest req = TANDEM__V1__AGREEMENT_REQUEST__INIT;
+	req.rubric                       = "trio";
+	Tandem__V1__AgreementResponse *r = NULL;
+	td_status                      st = { 0 };
+	assert_int_equal(td_analysis_agreement(cl, &req, &r, &st), TD_CODE_OK);
+	assert_int_equal(r->double_scored, 6);
+	assert_int_equal(r->alpha_raters, 3);
+	assert_int_equal(r->n_criteria, 2);
+	static const double want[2] = { 0.863883847549909, 0.775280898876405 };
+	for (size_t i = 0; i < 2; i++) {
+		const Tandem__V1__CriterionAgreement *c = r->criteria[i];
+		assert_true(c->has_alpha);
+		assert_int_equal(c->alpha_units, 6);
+		/* pairable values: a has 16 (one blank), b has 17 */
+		assert_true(fabs(c->alpha_values - (i == 0 ? 16 : 17))
+		            < 1e-12);
+		assert_true(fabs(c->alpha_interval - want[i]) < 1e-12);
+		/* kappa stays on the first two scorings: 6 pairs */
+		assert_int_equal(c->pairs, 6);
+	}
+	assert_true(r->pooled_has_alpha);
+	assert_true(fabs(r->pooled_alpha_interval - 0.826464208242950)
+	            < 1e-12);
+	assert_true(fabs(r->pooled_alpha_nominal - 0.255813953488372) < 1e-12);
+	assert_true(fabs(r->pooled_alpha_ordinal - 0.831593243357949) < 1e-12);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
 static void
 roi_ranks_coaching_first_and_doubts_the_workshop(void **state)
 {
@@ -1063,6 +1148,11 @@ funnel_plots_schools_against_the_target(void **state)
 	assert_true(r->target > 80 && r->target < 100);
 	assert_true(r->phi > 0);
 	const char *planted[] = { "S017", "S019", "S032" };
+	/* The size plant (PLANTED.md 11): S005, S031, S039 are very small
+	 * (wide limits, no flag from noise), S012, S035, S036 very large;
+	 * outside the 99.8% limits only planted deviants. */
+	const char *small[] = { "S005", "S031", "S039" };
+	size_t      n_small = 0;
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const Tandem__V1__FunnelUnit *w = r->rows[i];
 		assert_true(w->lo998 < w->lo95 && w->lo95 < r->target);
@@ -1071,11 +1161,51 @@ funnel_plots_schools_against_the_target(void **state)
 		                 w->z_adjusted > 1.959964
 		                     || w->z_adjusted < -1.959964);
 		for (int k = 0; k < 3; k++) {
+			if (strcmp(w->school, small[k]) == 0) {
+				assert_false(w->outside95);
+				assert_true(w->hi998 - w->lo998 > 15);
+				n_small++;
+			}
+		}
+		if (w->outside998) {
+			assert_true(strcmp(w->school, "S017") == 0
+			            || strcmp(w->school, "S019") == 0
+			            || strcmp(w->school, "S032") == 0);
+		}
+		for (int k = 0; k < 3; k++) {
 			if (strcmp(w->school, planted[k]) == 0) {
 				assert_true(w->z > 0);
 			}
 		}
 	}
+	assert_int_equal(n_small, 3);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+	/* Chronic absence: the large school S035 has 20 points more than
+	 * its attendance predicts, the one school outside the 99.8% limits
+	 * (far below -3.09: z_adjusted < -3.090232 mirrored); the small
+	 * schools stay inside even the 95% limits. */
+	q.measure = "chronic_absence";
+	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
+	size_t out998 = 0;
+	n_small       = 0;
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const Tandem__V1__FunnelUnit *w = r->rows[i];
+		out998 += w->outside998;
+		if (w->outside998) {
+			assert_string_equal(w->school, "S035");
+			assert_true(w->z_adjusted > 3.090232);
+			assert_true(w->n > 3000);
+		}
+		for (int k = 0; k < 3; k++) {
+			if (strcmp(w->school, small[k]) == 0) {
+				assert_false(w->outside95);
+				n_small++;
+			}
+		}
+	}
+	assert_int_equal(out998, 1);
+	assert_int_equal(n_small, 3);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	td_status_reset(&st);
 	/* A scale score with SDs: v = sd^2 / n, the 1/v-weighted mean; a
@@ -1226,6 +1356,8 @@ main(void)
 		cmocka_unit_test(funnel_plots_schools_against_the_target),
 		cmocka_unit_test(impact_finds_the_coaching_effect),
 		cmocka_unit_test(xbar_and_s_charts_of_a_construct),
+		/* last: it adds a rubric and observations */
+		cmocka_unit_test(alpha_counts_every_scoring),
 	};
 	return cmocka_run_group_tests_name("analysis", tests, setup, teardown);
 }

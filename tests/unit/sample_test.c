@@ -415,7 +415,10 @@ test_registry_values_in_range(void **state)
 		int    en  = atoi(cell(&t, r, 4));
 		assert_true(frl >= 0.0 && frl <= 1.0);
 		assert_int_equal(strlen(strchr(cell(&t, r, 3), '.') + 1), 3);
-		assert_true(en >= 150 && en <= 2500);
+		/* 150..2500, but for the very small (40..90) and very
+		 * large (3000..4500) schools of the size plant */
+		assert_true((en >= 150 && en <= 2500) || (en >= 40 && en <= 90)
+		            || (en >= 3000 && en <= 4500));
 		const char *loc = cell(&t, r, 5);
 		assert_true(
 		    strcmp(loc, "city") == 0 || strcmp(loc, "suburb") == 0
@@ -710,6 +713,82 @@ test_planted_activity_effect_visible(void **state)
 		table_free(&o);
 		remove_tree(d);
 	}
+}
+
+/* The size plant: 3 very small and 3 very large schools out of 40, as
+ * planted.csv names them, none among the positive deviants; the funnel
+ * outlier is one of the large ones, with far more chronic absence than
+ * the network in every year. */
+static void
+test_planted_school_sizes(void **state)
+{
+	(void) state;
+	char  d[64];
+	table o, p, s;
+	make_tmpdir(d, sizeof d);
+	generate(d, 1, 40, 3);
+	load(d, "outcomes.csv", &o);
+	load(d, "planted.csv", &p);
+	load(d, "schools.csv", &s);
+	int en[41] = { 0 }, kind[41] = { 0 }, small = 0, large = 0;
+	int funnel = 0;
+	for (size_t r = 1; r < s.nrow; r++) {
+		en[atoi(cell(&s, r, 1) + 1)] = atoi(cell(&s, r, 4));
+	}
+	for (size_t r = 1; r < p.nrow; r++) {
+		const char *k = cell(&p, r, 0);
+		int         i = atoi(cell(&p, r, 1) + 1);
+		if (strcmp(k, "small_school") == 0) {
+			assert_true(en[i] >= 40 && en[i] <= 90);
+			assert_int_equal(kind[i], 0);
+			kind[i] = 1;
+			small++;
+		} else if (strcmp(k, "large_school") == 0) {
+			assert_true(en[i] >= 3000 && en[i] <= 4500);
+			assert_int_equal(kind[i], 0);
+			kind[i] = 2;
+			large++;
+		} else if (strcmp(k, "funnel_outlier") == 0) {
+			funnel = i;
+		}
+	}
+	for (size_t r = 1; r < p.nrow; r++) {
+		if (strcmp(cell(&p, r, 0), "positive_deviant") == 0) {
+			assert_int_equal(kind[atoi(cell(&p, r, 1) + 1)], 0);
+		}
+	}
+	assert_int_equal(small, 3);
+	assert_int_equal(large, 3);
+	assert_int_equal(kind[funnel], 2);
+	for (int i = 1; i <= 40; i++) {
+		assert_true(kind[i] != 0 || (en[i] >= 150 && en[i] <= 2500));
+	}
+	/* yearly chronic absence: the funnel school > 10 points above the
+	 * mean of the other schools */
+	double sum[3] = { 0 }, fs[3] = { 0 };
+	int    cnt[3] = { 0 }, fc[3] = { 0 };
+	for (size_t r = 1; r < o.nrow; r++) {
+		if (strcmp(cell(&o, r, 1), "chronic_absence") != 0) {
+			continue;
+		}
+		double v = atof(cell(&o, r, 4));
+		int    y = acad_year(cell(&o, r, 2)) - 2023;
+		if (atoi(cell(&o, r, 0) + 1) == funnel) {
+			fs[y] += v;
+			fc[y]++;
+		} else {
+			sum[y] += v;
+			cnt[y]++;
+		}
+	}
+	for (int y = 0; y < 3; y++) {
+		assert_true(fc[y] > 0);
+		assert_true(fs[y] / fc[y] - sum[y] / cnt[y] > 10.0);
+	}
+	table_free(&o);
+	table_free(&p);
+	table_free(&s);
+	remove_tree(d);
 }
 
 static void
@@ -1156,6 +1235,7 @@ main(void)
 		    test_outcome_periods_and_suppressible_subgroups),
 		cmocka_unit_test(test_planted_activity_effect_visible),
 		cmocka_unit_test(test_planted_shift_outlier_and_deviants),
+		cmocka_unit_test(test_planted_school_sizes),
 		cmocka_unit_test(test_planted_isolation_practice_and_cycles),
 		cmocka_unit_test(test_survey_responses_realistic),
 		cmocka_unit_test(
