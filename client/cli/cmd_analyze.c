@@ -329,7 +329,7 @@ static const analyze_sub subs[] = {
 	  AO(MEASURE), analyze_discover,
 	  "Positive Deviance Inquiry: what the deviants' observations show",
 	  improve_discover_help },
-	{ "isolation", AO(YEAR) | AO(LEVEL), 0, analyze_isolation,
+	{ "isolation", AO(YEAR) | AO(LEVEL) | AO(SVG), 0, analyze_isolation,
 	  "professional isolation: the cross-school tie network",
 	  improve_isolation_help },
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd_improve.h"
+#include "figures.h"
 
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -69,7 +70,11 @@ const char improve_isolation_help[]
       "school only.\n\n"
       "  --year YYYY-YY      academic year (default: the latest with "
       "data)\n"
-      "  --level L           school (default) or educator\n";
+      "  --level L           school (default) or educator\n"
+      "  --svg FILE          also draw the school network as SVG: "
+      "schools grouped\n"
+      "                      by district, ties as lines, isolated "
+      "schools named\n";
 
 /* ---- list pdsa ---- */
 
@@ -406,6 +411,52 @@ totals_cells(out_table *t, const Tandem__V1__IsolationTotals *x)
 	out_int(t, x->largest_component);
 }
 
+/* The school network as SVG, with the schools' names (codes when the
+ * registry cannot be read). Returns 0 or 1 after a message. */
+static int
+isolation_svg(cli *c, const analyze_opts *o,
+              const Tandem__V1__IsolationResponse *r)
+{
+	Tandem__V1__ListSchoolsRequest lreq
+	    = TANDEM__V1__LIST_SCHOOLS_REQUEST__INIT;
+	Tandem__V1__ListSchoolsResponse *ls = NULL;
+	figure_names                     nm = { 0 };
+	td_status                        st = { 0 };
+	if (o->level != 0 || r->n_nodes == 0) {
+		fprintf(stderr,
+		        "tandem: analyze isolation: %s; %s not written\n",
+		        o->level != 0 ? "--svg draws the school level only"
+		                      : "no schools to draw",
+		        o->svg);
+		return 1;
+	}
+	if (td_registry_list_schools(cli_client(c), &lreq, &ls, &st)
+	    != TD_CODE_OK) {
+		fprintf(stderr,
+		        "tandem: analyze isolation: names are not available "
+		        "(%s); the chart uses codes\n",
+		        st.message);
+	}
+	td_status_reset(&st);
+	if (figure_names_from(&nm, ls) != 0) {
+		memset(&nm, 0, sizeof(nm));
+	}
+	FILE *f  = analyze_svg_open(o, o->svg);
+	int   rv = 1;
+	if (f != NULL) {
+		rv = analyze_svg_close(
+		    o, o->svg, f, figure_isolation(f, r, &nm, NULL, false));
+		if (rv == 0) {
+			fprintf(stderr, "tandem: wrote %s\n", o->svg);
+		}
+	}
+	figure_names_free(&nm);
+	if (ls != NULL) {
+		protobuf_c_message_free_unpacked(&ls->base, NULL);
+	}
+	return rv;
+}
+
 int
 analyze_isolation(cli *c, const analyze_opts *o)
 {
@@ -508,6 +559,7 @@ analyze_isolation(cli *c, const analyze_opts *o)
 	if (!edges) {
 		out_table_destroy(et);
 	}
+	rv = o->svg != NULL ? isolation_svg(c, o, r) : 0;
 	protobuf_c_message_free_unpacked(&r->base, NULL);
-	return 0;
+	return rv;
 }

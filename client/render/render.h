@@ -207,6 +207,58 @@ typedef struct render_funnel {
 int render_funnel_chart(FILE *out, const render_funnel *f)
     __attribute__((warn_unused_result));
 
+/* The professional-isolation network: one node per school, grouped by
+ * district (nodes of a group sit together), one line per cross-school tie
+ * (thicker for more tie events). An isolated school is a hollow square
+ * named with the word "(isolated)", never colour alone; every node and tie
+ * has a tooltip. Edges index nodes; a tie to itself or outside the nodes
+ * is rejected (TD_EINVAL) before anything is written. */
+typedef struct render_node {
+	const char *label; /* the school's name */
+	const char *code; /* may be NULL */
+	const char *group; /* district; NULL or "" = no district */
+	int         degree; /* schools tied to */
+	int         isolated;
+} render_node;
+typedef struct render_edge {
+	size_t a, b; /* node indices */
+	double weight; /* tie events, >= 0 */
+} render_edge;
+typedef struct render_network {
+	const char        *title;
+	const char        *subtitle; /* NULL: counts of schools, ties */
+	const char        *desc; /* may be NULL */
+	size_t             n_nodes; /* 1 or more */
+	const render_node *nodes;
+	size_t             n_edges;
+	const render_edge *edges;
+	int                inline_svg;
+} render_network;
+
+int render_network_chart(FILE *out, const render_network *s)
+    __attribute__((warn_unused_result));
+
+/* A dot-and-interval chart: one row per item (a rubric criterion), its
+ * estimate as a dot with its 95% interval, a line at zero. A suppressed
+ * row says "suppressed"; a NaN estimate says "no estimate". */
+typedef struct render_interval_row {
+	const char *label; /* required */
+	double      estimate, lo, hi; /* NaN lo/hi: no bar */
+	int         suppressed;
+} render_interval_row;
+typedef struct render_intervals {
+	const char                *title;
+	const char                *subtitle; /* may be NULL */
+	const char                *desc; /* may be NULL */
+	const char                *x_label; /* NULL = "Difference" */
+	size_t                     n; /* 1 or more rows */
+	const render_interval_row *rows;
+	int                        inline_svg;
+} render_intervals;
+
+int render_interval_chart(FILE *out, const render_intervals *s)
+    __attribute__((warn_unused_result));
+
 /* Making Data Count icons, drawn inline (about 28 px): variation of the
  * latest point and assurance against a target. Each carries a letter
  * (H/L, P/F/?) so colour is never the only cue. */

@@ -116,6 +116,13 @@ int figure_plane(FILE *f, const figure_measure *m,
                  const Tandem__V1__RoiResponse *r, const char *const *names,
                  bool inline_svg) __attribute__((warn_unused_result));
 
+/* The professional-isolation network of r (school level; names from nm,
+ * may be NULL): every school, or one district's (district not NULL).
+ * TD_EINVAL when there is no school to draw. In report_improve.c. */
+int figure_isolation(FILE *f, const Tandem__V1__IsolationResponse *r,
+                     const figure_names *nm, const char *district,
+                     bool inline_svg) __attribute__((warn_unused_result));
+
 /* A Making Data Count XmR chart of s: mean, process limits, signals by
  * their MDC rule and type. */
 int figure_mdc(FILE *f, const figure_measure *m,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * tandem report: the calls (every one the CLI could make itself, with the
  * caller's token, so the server's scope and suppression rules apply) and
- * the page's frame. The sections are in report_sections.c and
- * report_network.c.
+ * the page's frame. The sections are in report_sections.c,
+ * report_network.c and report_improve.c.
  */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +25,14 @@ call(td_client *c, const char *method, const ProtobufCMessage *req,
 	         td_code_name(code), s.message[0] ? ": " : "", s.message);
 	td_status_reset(&s);
 	return code;
+}
+
+int
+report_call_one(td_client *c, const char *method, const ProtobufCMessage *req,
+                const ProtobufCMessageDescriptor *desc, void *resp,
+                report_call *st)
+{
+	return call(c, method, req, desc, resp, st);
 }
 
 static void
@@ -337,6 +345,7 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 	rr.post_to                = d->post[1];
 	call(c, TD_V1("Analysis", "Roi"), &rr.base,
 	     &tandem__v1__roi_response__descriptor, &d->roi, &d->roi_st);
+	report_fetch_improve(c, d);
 	return 0;
 }
 
@@ -362,7 +371,9 @@ report_data_free(report_data *d)
 		free_msg(d->md[i].mdc_each);
 		free_msg(d->md[i].pdsa);
 		free_msg(d->md[i].funnel);
+		free_msg(d->md[i].discover);
 	}
+	free_msg(d->isolation);
 	for (size_t i = 0; i < ns; i++) {
 		free_msg(d->rel ? d->rel[i] : NULL);
 		free_msg(d->rates ? d->rates[i] : NULL);

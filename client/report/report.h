@@ -55,8 +55,10 @@ typedef struct report_measure_data {
 	report_call                           mdc_each_st;
 	Tandem__V1__ListPdsaCyclesResponse   *pdsa; /* the measure\'s cycles */
 	report_call                           pdsa_st;
-	Tandem__V1__FunnelResponse *funnel; /* every school, one period */
-	report_call                 funnel_st;
+	Tandem__V1__FunnelResponse   *funnel; /* every school, one period */
+	report_call                   funnel_st;
+	Tandem__V1__DiscoverResponse *discover; /* PDI "discover" */
+	report_call                   discover_st;
 } report_measure_data;
 
 typedef struct report_data {
@@ -80,6 +82,8 @@ typedef struct report_data {
 	figure_measure                     roi_m;
 	char pre[2][16], post[2][16]; /* the ROI periods used */
 	char from[16], to[16]; /* the period's bounds, "" = open */
+	Tandem__V1__IsolationResponse *isolation; /* schools, the year */
+	report_call                    isolation_st;
 } report_data;
 
 /* report_fetch makes every call; a failed call is recorded in its
@@ -101,7 +105,18 @@ void report_learning(FILE *f, const report_data *d);
 void report_instruments(FILE *f, const report_data *d);
 void report_roi(FILE *f, const report_data *d);
 
+/* Improvement work (report_improve.c): its calls, and its parts of
+ * "Learning from the network". */
+void report_fetch_improve(td_client *c, report_data *d);
+void report_discover(FILE *f, const report_data *d);
+void report_isolation(FILE *f, const report_data *d);
+
 /* Shared by the sections. */
+/* report_call_one makes one call; its outcome goes to st. */
+int  report_call_one(td_client *c, const char *method,
+                     const ProtobufCMessage           *req,
+                     const ProtobufCMessageDescriptor *desc, void *resp,
+                     report_call *st);
 void report_unavailable(FILE *f, const char *what, const report_call *st);
 /* A measure's heading text: "Name" and the code in small type. */
 void report_measure_heading(FILE *f, const char *tag, const figure_measure *m,

@@ -281,6 +281,8 @@ report_learning(FILE *f, const report_data *d)
 	for (size_t i = 0; i < d->n_measures; i++) {
 		funnel_section(f, d, &d->md[i]);
 	}
+	report_discover(f, d);
+	report_isolation(f, d);
 }
 
 /* ---- 5. instruments ---- */

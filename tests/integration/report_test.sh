@@ -115,10 +115,21 @@ for m in attendance ela_scale; do
 	J mdc --measure "$m" --network --grain month >"$W/mdcn-$m.json"
 	J positive-deviance --measure "$m" --grain year >"$W/pd-$m.json"
 done
+for m in attendance ela_scale; do
+	J discover --measure "$m" >"$W/discover-$m.json"
+done
+J isolation >"$W/isolation.json"
+check "isolation --svg writes the school network" AS "$COUNCIL" analyze isolation --svg "$W/isolation.svg"
+check "...a standalone SVG with a title and a description" python3 -c '
+import re, sys, xml.dom.minidom
+svg = open(sys.argv[1], encoding="utf-8").read()
+xml.dom.minidom.parseString(svg)
+sys.exit(0 if re.search(r"<svg [^>]*>\s*<title>Professional isolation[^<]*</title>\s*<desc>[^<]+</desc>", svg) else 1)' "$W/isolation.svg"
 J reliability --survey climate >"$W/rel-climate.json"
 J agreement --rubric practice >"$W/agr.json"
 # shellcheck disable=SC2086
 AS "$ADMIN" --format json analyze roi --measure ela_scale --all $ROI >"$W/roi.json"
+AS "$ADMIN" --format json analyze discover --measure ela_scale >"$W/discover-admin.json"
 
 cat >"$W/expect.json" <<EOF
 {"sections": ["1. Summary", "2. The network's icon matrix",
@@ -139,6 +150,18 @@ cat >"$W/expect.json" <<EOF
   {"table": "deviance", "attrs": {"measure": "ela_scale"}, "key": "unit",
    "json": "$W/pd-ela_scale.json", "json_table": "units", "json_key": "school",
    "fields": {"actual": "actual", "predicted": "predicted", "shrunken": "shrunken"}},
+  {"table": "discover", "attrs": {"measure": "attendance"}, "key": "unit",
+   "json": "$W/discover-attendance.json", "json_table": "criteria", "json_key": "criterion",
+   "fields": {"deviant_mean": "deviant_mean", "rest_mean": "rest_mean",
+              "deviant_n": "deviant_n", "rest_n": "rest_n",
+              "difference": "difference", "hedges_g": "hedges_g"}},
+  {"table": "discover", "attrs": {"measure": "ela_scale"}, "key": "unit",
+   "json": "$W/discover-ela_scale.json", "json_table": "criteria", "json_key": "criterion",
+   "fields": {"deviant_mean": "deviant_mean", "rest_mean": "rest_mean",
+              "difference": "difference", "hedges_g": "hedges_g"}},
+  {"table": "isolation", "key": "unit",
+   "json": "$W/isolation.json", "json_table": "schools", "json_key": "node",
+   "fields": {"degree": "degree", "ties": "ties", "betweenness": "betweenness"}},
   {"table": "reliability", "attrs": {"survey": "climate"}, "key": "unit",
    "json": "$W/rel-climate.json", "json_table": "constructs", "json_key": "construct",
    "fields": {"alpha": "alpha"}},
@@ -165,6 +188,16 @@ cat "$W/c.out"
 check "council: small cells are suppressed" grep -q '>suppressed<' "$W/council.dom"
 check "council: the summary says why, in the disclosure module's words" grep -q '<strong>Why:</strong>[^<]*suppression' "$W/council.dom"
 check "council: the network's PDSA cycle is a span on its charts" grep -q '<rect class="pdsa"[^>]*><title>PDSA cycle: PDSA-01' "$W/council.dom"
+check "council: the isolated schools are squares named as isolated, as many as the CLI's" python3 -c '
+import json, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+js = json.load(open(sys.argv[2]))
+want = sum(1 for r in js["schools"] if r["isolated"])
+got = dom.count("<rect class=\"isolated\"")
+named = dom.count(" (isolated)</text>")
+print("isolated: CLI", want, "report", got, "named", named)
+sys.exit(0 if want >= 1 and got == want and named == want else 1)' "$W/council.dom" "$W/isolation.json"
+check "council: discover's small groups are suppressed in the chart" grep -q '<text class="suppressed"' "$W/council.dom"
 check "council: the cycles are listed" grep -q 'data-table="pdsa" data-measure="attendance"' "$W/council.dom"
 chrome admin --dump-dom "file://$W/admin.html" >"$W/admin.dom"
 check "admin: sees every value (no suppressed cell)" sh -c "! grep -q '>suppressed<' '$W/admin.dom'"
@@ -176,9 +209,16 @@ cat >"$W/expect-admin.json" <<EOF
  "tables": [
   {"table": "roi", "key": "unit", "json": "$W/roi.json", "json_table": "ranking",
    "json_key": "activity", "json_notnull": "hedges_g",
-   "fields": {"cost_per_student": "cost_per_student", "hedges_g": "hedges_g"}}]}
+   "fields": {"cost_per_student": "cost_per_student", "hedges_g": "hedges_g"}},
+  {"table": "discover", "attrs": {"measure": "ela_scale"}, "key": "unit",
+   "json": "$W/discover-admin.json", "json_table": "criteria", "json_key": "criterion",
+   "json_notnull": "difference",
+   "fields": {"deviant_mean": "deviant_mean", "rest_mean": "rest_mean",
+              "deviant_n": "deviant_n", "rest_n": "rest_n",
+              "difference": "difference", "hedges_g": "hedges_g"}}]}
 EOF
-check "admin: ROI ranking = CLI JSON" python3 "$SRC/tests/integration/report_check.py" "$W/admin.dom" "$W/expect-admin.json"
+check "admin: discover draws each criterion's difference with its interval" test "$(grep -o '<path class="interval"' "$W/admin.dom" | wc -l)" -ge 5
+check "admin: ROI ranking and discover = CLI JSON" python3 "$SRC/tests/integration/report_check.py" "$W/admin.dom" "$W/expect-admin.json"
 check "council: suppressed ROI estimates are said so" grep -q 'suppressed: its estimate would describe fewer than' "$W/council.dom"
 chrome school --dump-dom "file://$W/school.html" >"$W/school.dom"
 check "school: its own school against the network" grep -q 'Spruce Park Middle School against the network' "$W/school.dom"
