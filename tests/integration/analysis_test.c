@@ -1185,7 +1185,7 @@ funnel_plots_schools_against_the_target(void **state)
 	 * its attendance predicts, the one school outside the 99.8% limits
 	 * (far below -3.09: z_adjusted < -3.090232 mirrored); the small
 	 * schools stay inside even the 95% limits. */
-	q.measure = "chronic_absence";
+	q.measure = measure_key("chronic_absence");
 	assert_int_equal(td_analysis_funnel(cl, &req, &r, &st), TD_CODE_OK);
 	size_t out998 = 0;
 	n_small       = 0;

@@ -666,15 +666,20 @@ point_hidden(const char *measure, const char *school, const char *period)
 {
 	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
-	q.measure                       = (char *) measure;
-	q.level                         = TANDEM__V1__SCOPE_LEVEL__SCHOOL;
-	q.code                          = (char *) school;
-	q.grain                         = TANDEM__V1__GRAIN__MONTH;
-	q.subgroup                      = (char *) "";
-	q.grade                         = (char *) "";
-	req.query                       = &q;
-	Tandem__V1__SeriesResponse *r   = NULL;
-	td_status                   st  = { 0 };
+	td_measure                  key;
+	char                        err[TD_ERRMSG_MAX];
+	if (td_measure_parse(&key, measure, err) != TD_OK) {
+		fail_msg("measure %s: %s", measure, err);
+	}
+	q.measure                      = &key.key;
+	q.level                        = TANDEM__V1__SCOPE_LEVEL__SCHOOL;
+	q.code                         = (char *) school;
+	q.grain                        = TANDEM__V1__GRAIN__MONTH;
+	q.subgroup                     = (char *) "";
+	q.grade                        = (char *) "";
+	req.query                      = &q;
+	Tandem__V1__SeriesResponse *r  = NULL;
+	td_status                   st = { 0 };
 	assert_int_equal(td_analysis_run_chart(council, &req, &r, &st),
 	                 TD_CODE_OK);
 	td_status_reset(&st);
