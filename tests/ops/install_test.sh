@@ -108,7 +108,7 @@ printf 'listen = ipc://%s/file.sock\ndb = %s\nquiet = true\n' "$W" "$C" >"$W/pre
 start_and_stop() { # start_and_stop ARGS...: run tandemd until it logs started
 	"$P/bin/tandemd" "$@" >"$W/prec.log" 2>&1 &
 	local pid=$!
-	for _ in $(seq 100); do grep -q "msg=started" "$W/prec.log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do grep -q "msg=started" "$W/prec.log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
 	cat "$W/prec.log"
 }
@@ -117,7 +117,8 @@ check "the file wins over the environment" sh -c "$(declare -f start_and_stop); 
 check "the command line wins over the file" sh -c "$(declare -f start_and_stop); W='$W' P='$P'; \
 	TANDEM_LISTEN=ipc://$W/env.sock start_and_stop --config $W/prec.conf --listen ipc://$W/args.sock | grep -q 'listen=ipc://$W/args.sock config'"
 check "the environment is used when the file is silent" sh -c "$(declare -f start_and_stop); W='$W' P='$P'; \
-	printf 'db = %s\n' '$C' >$W/silent.conf; TANDEM_LISTEN=ipc://$W/env.sock start_and_stop --config $W/silent.conf | grep -q 'listen=ipc://$W/env.sock'"
+	printf 'db = %s\n' '$C' >$W/silent.conf; TANDEM_LISTEN=ipc://$W/env.sock start_and_stop --config $W/silent.conf >$W/silent.log; \
+	grep -q 'listen=ipc://$W/env.sock' $W/silent.log || { cat $W/silent.log; false; }"
 
 # ---- bad files name file, line and key ----
 printf '; comment\nlisten = ipc://%s/x.sock\nworkers = many\n' "$W" >"$W/bad1.conf"
