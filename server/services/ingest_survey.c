@@ -342,8 +342,8 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		goto out;
 	}
 	if (call->n_details == 0
-	    && !batch_resolve(&b, in, resp_school, STORE_SCHOOLS, "school", &sc,
-	                      &rv)) {
+	    && !batch_resolve(&b, in, resp_school, STORE_SCHOOLS, "school",
+	                      &sc, &rv)) {
 		code = batch_db_fail(call, rv);
 		goto out;
 	}
