@@ -124,7 +124,15 @@ tandem_client(void *arg)
 	    = TANDEM__V1__HEALTH_CHECK_REQUEST__INIT;
 	Tandem__V1__SeriesQuery     q  = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest rq = TANDEM__V1__RUN_CHART_REQUEST__INIT;
-	q.measure                      = (char *) o.measure;
+	td_measure                  key;
+	if (td_measure_parse(&key, o.measure, err) != TD_OK) {
+		fprintf(stderr, "rpc_load: --measure %s: %s\n", o.measure,
+		        err);
+		atomic_fetch_add(&errors, 1);
+		td_client_destroy(c);
+		return NULL;
+	}
+	q.measure                      = &key.key;
 	q.level                        = TANDEM__V1__SCOPE_LEVEL__SCHOOL;
 	q.code                         = (char *) o.school;
 	rq.query                       = &q;
