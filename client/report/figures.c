@@ -63,7 +63,11 @@ figure_measure_from(figure_measure *m, const char *code,
 					sname = reg->surveys[i]->name;
 				}
 			}
-			snprintf(m->name, sizeof(m->name), "%s: %s", sname, c);
+			/* A name past the field is cut, on purpose: each
+			 * part gets at most half of it. */
+			int half = (int) (sizeof(m->name) / 2) - 2;
+			snprintf(m->name, sizeof(m->name), "%.*s: %.*s", half,
+			         sname, half, c);
 			snprintf(m->unit, sizeof(m->unit), "%s",
 			         strcmp(colon + 1, "favourable") == 0
 			             ? "favourable"
