@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "services/analysis.h"
+#include "services/analysis/analysis.h"
 #include "rpc/rpc.h"
 
 /* improve_may_read: may the caller read records of school (code "" = the

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "improve.h"
 #include "services/services.h"
-#include "stats/stats_discover.h"
+#include "stats/improve/stats_discover.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
 

@@ -14,7 +14,7 @@
 
 #include "improve.h"
 #include "services/services.h"
-#include "stats/stats_graph.h"
+#include "stats/improve/stats_graph.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
 

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "services/batch.h"
+#include "services/ingest/batch.h"
 #include "improve.h"
 #include "services/services.h"
 #include "store/store_improve.h"

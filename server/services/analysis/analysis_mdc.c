@@ -10,7 +10,7 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_mdc.h"
+#include "stats/charts/stats_mdc.h"
 
 static stats_mdc_direction
 direction_of(char d)

@@ -8,7 +8,7 @@
 
 #include "analysis.h"
 #include "common.h"
-#include "stats/stats_disclosure.h"
+#include "stats/core/stats_disclosure.h"
 #include "improve/improve.h"
 #include "config.h"
 #include "validate.h"

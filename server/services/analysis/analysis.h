@@ -12,7 +12,7 @@
 
 #include "common.h"
 #include "rpc/rpc.h"
-#include "stats/stats_staggered.h"
+#include "stats/impact/stats_staggered.h"
 #include "store/store.h"
 #include "tandem/v1/analysis.pb-c.h"
 

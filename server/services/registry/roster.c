@@ -12,7 +12,7 @@
 
 #include "roster.h"
 #include "services/services.h"
-#include "services/validate.h"
+#include "services/validate/validate.h"
 
 const char *const roster_kind[K_N]
     = { "district", "school", "educator", "membership" };

@@ -16,11 +16,11 @@
 #include "validate.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_agreement.h"
-#include "stats/stats_kripp.h"
-#include "stats/stats_moments.h"
-#include "stats/stats_omega.h"
-#include "stats/stats_reliability.h"
+#include "stats/instruments/stats_agreement.h"
+#include "stats/instruments/stats_kripp.h"
+#include "stats/core/stats_moments.h"
+#include "stats/instruments/stats_omega.h"
+#include "stats/instruments/stats_reliability.h"
 
 static const char *
 opt_str(const char *s)

@@ -14,7 +14,7 @@
 #include "config.h"
 #include "events.h"
 #include "metrics/metrics.h"
-#include "stats/stats_runchart.h"
+#include "stats/charts/stats_runchart.h"
 #include "tandem/v1/events.pb-c.h"
 
 /* A batch names few schools; past this many the per-school count is one

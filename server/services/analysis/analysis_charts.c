@@ -11,13 +11,13 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_control.h"
-#include "stats/stats_disclosure.h"
-#include "stats/stats_outliers.h"
-#include "stats/stats_runchart.h"
-#include "stats/stats_units.h"
-#include "stats/stats_xbar.h"
-#include "stats/stats_moments.h"
+#include "stats/charts/stats_control.h"
+#include "stats/core/stats_disclosure.h"
+#include "stats/charts/stats_outliers.h"
+#include "stats/charts/stats_runchart.h"
+#include "stats/core/stats_units.h"
+#include "stats/charts/stats_xbar.h"
+#include "stats/core/stats_moments.h"
 
 static stats_rules
 rules_of(Tandem__V1__RuleSet r)

@@ -11,10 +11,10 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_compare.h"
-#include "stats/stats_disclosure.h"
-#include "stats/stats_moments.h"
-#include "stats/stats_variance.h"
+#include "stats/compare/stats_compare.h"
+#include "stats/core/stats_disclosure.h"
+#include "stats/core/stats_moments.h"
+#include "stats/compare/stats_variance.h"
 
 /* A school's district, for grouping schools by district. */
 typedef struct district_of {

@@ -12,10 +12,10 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_disclosure.h"
-#include "stats/stats_moments.h"
-#include "stats/stats_pdev.h"
-#include "stats/stats_units.h"
+#include "stats/core/stats_disclosure.h"
+#include "stats/core/stats_moments.h"
+#include "stats/compare/stats_pdev.h"
+#include "stats/core/stats_units.h"
 
 /* ---- positive deviance ---- */
 

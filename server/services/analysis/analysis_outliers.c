@@ -10,7 +10,7 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_outliers.h"
+#include "stats/charts/stats_outliers.h"
 
 int
 analysis_outliers(rpc_call *call, const ProtobufCMessage *req,

@@ -183,7 +183,7 @@ chrome() { # chrome PROFILE_NAME ARGS...: a fresh profile each run
 }
 
 chrome dom --dump-dom "file://$W/council.html" >"$W/council.dom"
-check "council: DOM sections, names, numbers = CLI JSON" python3 "$SRC/tests/integration/report_check.py" "$W/council.dom" "$W/expect.json"
+check "council: DOM sections, names, numbers = CLI JSON" python3 "$SRC/tests/integration/cli/report_check.py" "$W/council.dom" "$W/expect.json"
 cat "$W/c.out"
 check "council: small cells are suppressed" grep -q '>suppressed<' "$W/council.dom"
 check "council: the summary says why, in the disclosure module's words" grep -q '<strong>Why:</strong>[^<]*suppression' "$W/council.dom"
@@ -218,7 +218,7 @@ cat >"$W/expect-admin.json" <<EOF
               "difference": "difference", "hedges_g": "hedges_g"}}]}
 EOF
 check "admin: discover draws each criterion's difference with its interval" test "$(grep -o '<path class="interval"' "$W/admin.dom" | wc -l)" -ge 5
-check "admin: ROI ranking and discover = CLI JSON" python3 "$SRC/tests/integration/report_check.py" "$W/admin.dom" "$W/expect-admin.json"
+check "admin: ROI ranking and discover = CLI JSON" python3 "$SRC/tests/integration/cli/report_check.py" "$W/admin.dom" "$W/expect-admin.json"
 check "council: suppressed ROI estimates are said so" grep -q 'suppressed: its estimate would describe fewer than' "$W/council.dom"
 chrome school --dump-dom "file://$W/school.html" >"$W/school.dom"
 check "school: its own school against the network" grep -q 'Spruce Park Middle School against the network' "$W/school.dom"

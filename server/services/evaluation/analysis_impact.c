@@ -12,7 +12,7 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_staggered.h"
+#include "stats/impact/stats_staggered.h"
 
 static int
 adoption_cmp(const void *a, const void *b)

@@ -13,7 +13,7 @@
 #include "analysis.h"
 #include "config.h"
 #include "services.h"
-#include "stats/stats_roi.h"
+#include "stats/impact/stats_roi.h"
 #include "validate.h"
 
 #define DEFAULT_SEED 20261122u
