@@ -321,20 +321,24 @@ void store_tx_rollback(store *s);
 int  store_define_district(store *s, const char *code, const char *name,
                            store_outcome *outcome)
     __attribute__((warn_unused_result));
-/* frl_rate < 0 = unknown; enrollment < 0 = unknown; locale "" = unknown. */
+/* frl_rate < 0 = unknown; enrollment < 0 = unknown; locale "" = unknown;
+ * opened_on/closed_on "" = unknown (YYYY-MM-DD otherwise). */
 int store_define_school(store *s, const char *district, const char *code,
                         const char *name, double frl_rate, int enrollment,
                         const char *locale, const char *grades,
+                        const char *opened_on, const char *closed_on,
                         store_outcome *outcome)
     __attribute__((warn_unused_result));
 int store_define_educator(store *s, const char *code, const char *school,
                           const char *name, const char *role,
                           store_outcome *outcome)
     __attribute__((warn_unused_result));
-/* target: NULL = the measure has no target. */
+/* target: NULL = the measure has no target. frequency: weekly, monthly,
+ * termly or yearly ("" = monthly); timely_days < 0 = the default (15). */
 int store_define_measure(store *s, const char *code, const char *name,
                          const char *unit, const char *direction,
-                         const double *target, store_outcome *outcome)
+                         const double *target, const char *frequency,
+                         int timely_days, store_outcome *outcome)
     __attribute__((warn_unused_result));
 int store_define_activity(store *s, const char *code, const char *kind,
                           const char *name, const char *district,
@@ -482,17 +486,30 @@ int store_scorings(store *s, const char *rubric, const char *school,
                    double **x, size_t *n_units, size_t *n_raters)
     __attribute__((warn_unused_result));
 
-/* A school's reporting for one measure and period (completeness). */
+/* One report expected of a school for one measure and period of the
+ * measure's frequency (completeness, DHIS2's reporting rates). */
 typedef struct store_report {
 	char   measure[72];
-	char   period[12];
+	char   period[12]; /* the period's first day, YYYY-MM-DD */
+	char   period_end[12]; /* the period's last day */
 	char   school[72];
-	double days_late; /* newest data minus (period end + due days) */
-	char   period_end[12]; /* the period's last day, YYYY-MM-DD */
+	char   district[72];
+	char   grain; /* 'w', 'm', 't', 'y' */
+	int    timely_days;
+	double days_late; /* first arrival minus the deadline (end of day
+	                     period_end + timely_days); NaN = no report */
 } store_report;
+/* store_reports: every report expected of the schools (of district, if
+ * not NULL) open in each period of each measure (or the one named) from
+ * the period holding from to the one holding to (NULL: the first and
+ * last periods the network has data for), ordered by measure, period,
+ * district and school. grain 0 = each measure's frequency; due_days < 0 =
+ * each measure's timely_days. A report's arrival is the stored time of
+ * the first batch that brought data of the period. At most cap + 1 rows
+ * are read (*n > cap: too many to answer). The caller frees. */
 int store_reports(store *s, const char *measure, char grain, const char *from,
                   const char *to, const char *district, int due_days,
-                  store_report **out, size_t *n)
+                  size_t cap, store_report **out, size_t *n)
     __attribute__((warn_unused_result));
 
 typedef struct store_response_rate {
@@ -623,13 +640,15 @@ typedef struct store_school {
 	char  *district, *code, *name, *locale, *grades;
 	double frl_rate; /* < 0 unknown */
 	int    enrollment; /* < 0 unknown */
+	char   opened_on[12], closed_on[12]; /* "" unknown */
 } store_school;
 int  store_list_schools(store *s, const char *district, store_school **out,
                         size_t *n) __attribute__((warn_unused_result));
 void store_schools_free(store_school *v, size_t n);
 
 /* store_list_rows returns "code\x1fname\x1fextra..." rows of a registry
- * kind for listings: measures (code,name,unit,direction,target), activities
+ * kind for listings: measures (code,name,unit,direction,target,frequency,
+ * timely_days), activities
  * (code,kind,name,district), surveys/rubrics (code,name,version). */
 int store_list_rows(store *s, store_kind kind, char ***rows, size_t *n)
     __attribute__((warn_unused_result));

@@ -95,7 +95,7 @@ typedef struct analyze_opts {
 	const char *survey;
 	const char *construct;
 	const char *rubric;
-	long        due_days; /* 0 = the server's default (30) */
+	long        due_days; /* 0 = each measure's timely_days */
 	const char *backfill; /* completeness: history before it is on time */
 	const char *activity;
 	char        pre[2][ANALYZE_DATE_LEN]; /* from, to */

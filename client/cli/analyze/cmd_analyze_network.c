@@ -623,6 +623,38 @@ join_missing(const Tandem__V1__CompletenessRow *w, bool all)
 	return s;
 }
 
+/* rates_table: DHIS2's reporting rate summary, network, districts, then
+ * schools, per measure. */
+static out_table *
+rates_table(const Tandem__V1__CompletenessResponse *r)
+{
+	static const char *cols[]
+	    = { "measure",     "level",          "unit",
+		"district",    "periods",        "expected",
+		"actual",      "on_time",        "reporting_pct",
+		"on_time_pct", "timeliness_pct", "mean_days_late",
+		"frequency",   "timely_days" };
+	out_table *t = out_table_create("reporting_rates", NCOLS(cols), cols);
+	for (size_t i = 0; i < r->n_rates; i++) {
+		const Tandem__V1__ReportingRate *w = r->rates[i];
+		out_str(t, w->measure);
+		out_str(t, w->level);
+		out_str(t, w->unit);
+		out_str(t, w->district);
+		out_int(t, w->periods);
+		out_int(t, w->expected);
+		out_int(t, w->actual);
+		out_int(t, w->on_time);
+		analyze_pct(t, false, w->reporting_rate);
+		analyze_pct(t, false, w->on_time_rate);
+		analyze_pct(t, false, w->timeliness);
+		analyze_num(t, false, w->mean_days_late, 1);
+		out_str(t, w->frequency);
+		out_int(t, w->timely_days);
+	}
+	return t;
+}
+
 int
 analyze_completeness(cli *c, const analyze_opts *o)
 {
@@ -638,31 +670,37 @@ analyze_completeness(cli *c, const analyze_opts *o)
 	req.due_days        = (int32_t) o->due_days;
 	req.survey          = (char *) (o->survey ? o->survey : "");
 	req.backfill_before = (char *) (o->backfill ? o->backfill : "");
+	req.use_grain       = (o->given & AO(GRAIN)) != 0;
 	if ((rv = analyze_call(c, o, &td_analysis_completeness_method,
 	                       &req.base, (ProtobufCMessage **) &r))
 	    != 0) {
 		return rv;
 	}
-	long due = o->due_days > 0 ? o->due_days : 30;
 
 	static const char *acols[]
 	    = { "measure",  "grain",    "from",   "to",
 		"district", "due_days", "survey", "backfill_before" };
 	out_table *about = out_table_create("about", NCOLS(acols), acols);
 	out_str(about, req.measure);
-	out_str(about, analyze_grain_name(o->grain));
+	out_str(about,
+	        req.use_grain ? analyze_grain_name(o->grain) : "frequency");
 	out_str(about, req.from);
 	out_str(about, req.to);
 	out_str(about, req.district);
-	out_int(about, due);
+	if (o->due_days > 0) {
+		out_int(about, o->due_days);
+	} else {
+		out_null(about, "timely_days");
+	}
 	out_str(about, req.survey);
 	out_str(about, req.backfill_before);
 
 	static const char *cols[]
-	    = { "measure",        "period",         "expected",
-		"reported",       "reporting_pct",  "on_time",
-		"timeliness_pct", "mean_days_late", "missing",
-		"missing_schools" };
+	    = { "measure",     "period",          "expected",
+		"reported",    "reporting_pct",   "on_time",
+		"on_time_pct", "timeliness_pct",  "mean_days_late",
+		"missing",     "missing_schools", "frequency",
+		"timely_days", "period_end" };
 	out_table *t = out_table_create("completeness", NCOLS(cols), cols);
 	size_t     lacking = 0;
 	for (size_t i = 0; i < r->n_rows; i++) {
@@ -674,6 +712,7 @@ analyze_completeness(cli *c, const analyze_opts *o)
 		analyze_pct(t, false,
 		            w->expected > 0 ? w->reporting_rate : NAN);
 		out_int(t, w->on_time);
+		analyze_pct(t, false, w->expected > 0 ? w->on_time_rate : NAN);
 		/* Timeliness is of the reports made, lateness of the late
 		 * ones: without them there is nothing to show. */
 		analyze_pct(t, false, w->reported > 0 ? w->timeliness : NAN);
@@ -684,10 +723,13 @@ analyze_completeness(cli *c, const analyze_opts *o)
 		char *m = join_missing(w, c->format != OUT_TABLE);
 		out_str(t, m ? m : "");
 		free(m);
+		out_str(t, w->frequency);
+		out_int(t, w->timely_days);
+		out_str(t, w->period_end);
 		lacking += w->n_missing_schools > 0;
 	}
-	out_table *tables[2] = { t, NULL };
-	size_t     nt        = 1;
+	out_table *tables[3] = { t, rates_table(r), NULL };
+	size_t     nt        = 2;
 	if (o->survey != NULL || r->n_response_rates > 0) {
 		static const char *rcols[]
 		    = { "survey",  "school",    "administered_on",
@@ -711,12 +753,20 @@ analyze_completeness(cli *c, const analyze_opts *o)
 		}
 		tables[nt++] = rr;
 	}
-	char line[512];
+	char line[512], due[48];
+	if (o->due_days > 0) {
+		snprintf(due, sizeof(due), "%ld days", o->due_days);
+	} else {
+		snprintf(due, sizeof(due), "its measure's timely_days");
+	}
 	snprintf(line, sizeof(line),
-	         "Completeness%s%s by %s; a period is due %ld days after it "
-	         "ends: %zu measure-periods, %zu with schools missing.",
+	         "Completeness%s%s by %s; a report is on time by the end of "
+	         "%s after its period: %zu measure-periods, %zu with schools "
+	         "missing.",
 	         req.measure[0] ? " of " : "", req.measure,
-	         analyze_grain_name(o->grain), due, r->n_rows, lacking);
+	         req.use_grain ? analyze_grain_name(o->grain)
+	                       : "each measure's frequency",
+	         due, r->n_rows, lacking);
 	analyze_print(c, line, about, tables, nt);
 	protobuf_c_message_free_unpacked(&r->base, NULL);
 	return 0;

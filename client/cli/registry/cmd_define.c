@@ -130,7 +130,8 @@ read_schools(const csvread_table *t, const dopts *o, csvread_errs *e,
 		                    { "district", true, 0 },    { "school", true, 0 },
 		                    { "name", true, 0 },        { "frl_rate", false, 0 },
 		                    { "enrollment", false, 0 }, { "locale", false, 0 },
-		                    { "grades", false, 0 },
+		                    { "grades", false, 0 },     { "opened_on", false, 0 },
+		                    { "closed_on", false, 0 },
 	};
 	BIND(cols);
 	size_t                            n = csvread_nrecords(t);
@@ -152,6 +153,8 @@ read_schools(const csvread_table *t, const dopts *o, csvread_errs *e,
 		INT32(r->enrollment, 4, false, -1);
 		S(r->locale, 5, false);
 		S(r->grades, 6, false);
+		S(r->opened_on, 7, false);
+		S(r->closed_on, 8, false);
 	}
 	return 0;
 }
@@ -275,9 +278,10 @@ read_measures(const csvread_table *t, const dopts *o, csvread_errs *e,
 {
 	static const Tandem__V1__Measure init   = TANDEM__V1__MEASURE__INIT;
 	csvread_col                      cols[] = {
-		                     { "measure", true, 0 }, { "name", true, 0 },
-		                     { "unit", true, 0 },    { "direction", true, 0 },
-		                     { "target", false, 0 },
+		                     { "measure", true, 0 },      { "name", true, 0 },
+		                     { "unit", true, 0 },         { "direction", true, 0 },
+		                     { "target", false, 0 },      { "frequency", false, 0 },
+		                     { "timely_days", false, 0 },
 	};
 	BIND(cols);
 	size_t                             n = csvread_nrecords(t);
@@ -299,6 +303,13 @@ read_measures(const csvread_table *t, const dopts *o, csvread_errs *e,
 		csvread_get_num(e, t, i, cols[4].index, false, NAN, &target);
 		r->has_target = !isnan(target);
 		r->target     = r->has_target ? target : 0;
+		S(r->frequency, 5, false);
+		/* an empty or absent timely_days is the server's default;
+		 * the server checks the range */
+		const char *td = "";
+		csvread_get_str(e, t, i, cols[6].index, false, &td);
+		r->has_timely_days = td[0] != '\0';
+		INT32(r->timely_days, 6, false, 0);
 	}
 	return 0;
 }
@@ -362,7 +373,8 @@ static const dkind dkinds[] = {
 	{ "districts", "district,name", false,
 	  &td_registry_define_districts_method, read_districts },
 	{ "schools",
-	  "district,school,name[,frl_rate][,enrollment][,locale][,grades]",
+	  "district,school,name[,frl_rate][,enrollment][,locale][,grades]"
+	  "[,opened_on][,closed_on]",
 	  false, &td_registry_define_schools_method, read_schools },
 	{ "educators", "educator,school,name,role", false,
 	  &td_registry_define_educators_method, read_educators },
@@ -371,8 +383,9 @@ static const dkind dkinds[] = {
 	  true, &td_registry_define_survey_method, read_survey },
 	{ "rubric", "criterion,min,max[,text]", true,
 	  &td_registry_define_rubric_method, read_rubric },
-	{ "measures", "measure,name,unit,direction[,target]", false,
-	  &td_registry_define_measures_method, read_measures },
+	{ "measures",
+	  "measure,name,unit,direction[,target][,frequency][,timely_days]",
+	  false, &td_registry_define_measures_method, read_measures },
 	{ "activities", "activity,kind,name[,district]", false,
 	  &td_registry_define_activities_method, read_activities },
 	{ "price-index", "year,index", false,

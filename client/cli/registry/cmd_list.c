@@ -27,8 +27,8 @@ list_schools(cli *c, const char *district)
 		return rv;
 	}
 	static const char *cols[]
-	    = { "district",   "school", "name",  "frl_rate",
-		"enrollment", "locale", "grades" };
+	    = { "district", "school", "name",      "frl_rate", "enrollment",
+		"locale",   "grades", "opened_on", "closed_on" };
 	out_table *t = out_table_create("schools", NCOLS(cols), cols);
 	for (size_t i = 0; i < resp->n_schools; i++) {
 		const Tandem__V1__School *s = resp->schools[i];
@@ -43,6 +43,8 @@ list_schools(cli *c, const char *district)
 		}
 		out_str(t, s->locale);
 		out_str(t, s->grades);
+		out_str(t, s->opened_on);
+		out_str(t, s->closed_on);
 	}
 	out_print_one(stdout, c->format, t);
 	out_table_destroy(t);
@@ -167,7 +169,8 @@ list_instruments(cli *c)
 	static const char *rcols[]
 	    = { "rubric", "name", "version", "criteria", "scale" };
 	static const char *mcols[]
-	    = { "measure", "name", "unit", "direction", "target" };
+	    = { "measure", "name",      "unit",       "direction",
+		"target",  "frequency", "timely_days" };
 	static const char *acols[]
 	    = { "activity", "kind", "name", "district" };
 	out_table *t[4] = {
@@ -209,6 +212,8 @@ list_instruments(cli *c)
 		} else {
 			out_null(t[2], "");
 		}
+		out_str(t[2], m->frequency);
+		out_int(t[2], m->timely_days);
 	}
 	for (size_t i = 0; i < resp->n_activities; i++) {
 		const Tandem__V1__Activity *a = resp->activities[i];

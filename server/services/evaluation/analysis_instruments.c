@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * Analysis of the instruments and of reporting: scale reliability
  * (Cronbach's alpha, item-rest correlations, alpha if deleted, percent
- * favourable), rater agreement on double-scored observations, and
- * completeness (reporting rate, timeliness, survey response rates).
+ * favourable) and rater agreement on double-scored observations
+ * (completeness is in analysis_completeness.c).
  * Reliability and agreement need item-level data (covariances, pairs), so
  * they read responses and observations of one instrument, not rollups.
  */
@@ -409,127 +409,6 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 	}
 	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
 	call->records   = (int64_t) np;
-	*resp           = &out->base;
-	return TD_CODE_OK;
-}
-
-int
-analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
-                      ProtobufCMessage **resp)
-{
-	const Tandem__V1__CompletenessRequest *in  = (const void *) req;
-	store_report                          *rep = NULL;
-	store_response_rate                   *rr  = NULL;
-	size_t                                 n = 0, nrr = 0;
-	char grain = in->grain == TANDEM__V1__GRAIN__ACADEMIC_YEAR ? 'y'
-	    : in->grain == TANDEM__V1__GRAIN__TERM                 ? 't'
-	    : in->grain == TANDEM__V1__GRAIN__WEEK                 ? 'w'
-	                                                           : 'm';
-	int  due   = in->due_days > 0 ? in->due_days : 30;
-	if (in->backfill_before[0] != '\0'
-	    && !common_date_parse(in->backfill_before, NULL)) {
-		return rpc_fail(
-		    call, TD_CODE_INVALID_ARGUMENT,
-		    "backfill_before '%s' is not a date YYYY-MM-DD",
-		    in->backfill_before);
-	}
-	if ((call->who.role == RPC_ROLE_SCHOOL
-	     || call->who.role == RPC_ROLE_DISTRICT)
-	    && !analysis_scope_district(call, in->district)) {
-		return call->code;
-	}
-	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
-	if (rv == TD_OK) {
-		rv = store_reports(call->store, opt_str(in->measure), grain,
-		                   opt_str(in->from), opt_str(in->to),
-		                   opt_str(in->district), due, &rep, &n);
-	}
-	if (rv == TD_OK) {
-		rv = store_response_rates(
-		    call->store, opt_str(in->survey), opt_str(in->district),
-		    opt_str(in->from), opt_str(in->to), &rr, &nrr);
-	}
-	if (rv != TD_OK) {
-		free(rep);
-		free(rr);
-		return analysis_db_fail(call, rv);
-	}
-	Tandem__V1__CompletenessResponse *out
-	    = RPC_NEW(call->arena, Tandem__V1__CompletenessResponse,
-	              tandem__v1__completeness_response__init);
-	out->rows = rpc_arena_alloc(call->arena, (n + 1) * sizeof(void *));
-	for (size_t i = 0; out->rows && i < n;) {
-		size_t j = i;
-		while (j < n && strcmp(rep[j].measure, rep[i].measure) == 0
-		       && strcmp(rep[j].period, rep[i].period) == 0) {
-			j++;
-		}
-		Tandem__V1__CompletenessRow *row
-		    = RPC_NEW(call->arena, Tandem__V1__CompletenessRow,
-		              tandem__v1__completeness_row__init);
-		row->measure = rpc_arena_strdup(call->arena, rep[i].measure);
-		row->period  = (char *) analysis_label(
-		     call, grain, rpc_arena_strdup(call->arena, rep[i].period));
-		row->expected = (int32_t) (j - i);
-		row->missing_schools
-		    = rpc_arena_alloc(call->arena, (j - i) * sizeof(char *));
-		double late = 0;
-		for (size_t t = i; t < j; t++) {
-			if (isnan(rep[t].days_late)) {
-				row->missing_schools[row->n_missing_schools++]
-				    = rpc_arena_strdup(call->arena,
-				                       rep[t].school);
-				continue;
-			}
-			row->reported++;
-			/* history before the backfill date: never late */
-			if (rep[t].days_late <= 0
-			    || (in->backfill_before[0] != '\0'
-			        && strcmp(rep[t].period_end,
-			                  in->backfill_before)
-			            < 0)) {
-				row->on_time++;
-			} else {
-				late += rep[t].days_late;
-			}
-		}
-		row->reporting_rate = 100.0 * row->reported / row->expected;
-		row->timeliness
-		    = row->reported ? 100.0 * row->on_time / row->reported : 0;
-		row->mean_days_late      = row->reported > row->on_time
-		         ? late / (row->reported - row->on_time)
-		         : 0;
-		out->rows[out->n_rows++] = row;
-		i                        = j;
-	}
-	out->response_rates
-	    = rpc_arena_alloc(call->arena, (nrr + 1) * sizeof(void *));
-	for (size_t i = 0; out->response_rates && i < nrr; i++) {
-		Tandem__V1__ResponseRateRow *r
-		    = RPC_NEW(call->arena, Tandem__V1__ResponseRateRow,
-		              tandem__v1__response_rate_row__init);
-		r->survey = rpc_arena_strdup(call->arena, rr[i].survey);
-		r->school = rpc_arena_strdup(call->arena, rr[i].school);
-		r->administered_on = rpc_arena_strdup(call->arena, rr[i].date);
-		r->invited         = rr[i].invited;
-		r->suppressed
-		    = analysis_suppress(call, (double) rr[i].invited);
-		if (!r->suppressed) {
-			r->responded = rr[i].responded;
-			r->rate      = rr[i].invited
-			         ? 100.0 * rr[i].responded / rr[i].invited
-			         : 0;
-		}
-		out->response_rates[out->n_response_rates++] = r;
-	}
-	free(rep);
-	free(rr);
-	size_t hidden = 0;
-	for (size_t i = 0; i < out->n_response_rates; i++) {
-		hidden += out->response_rates[i]->suppressed;
-	}
-	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
-	call->records   = (int64_t) (n + nrr);
 	*resp           = &out->base;
 	return TD_CODE_OK;
 }

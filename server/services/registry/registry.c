@@ -18,6 +18,11 @@
 static const char *const LOCALES[]
     = { "city", "suburb", "town", "rural", NULL };
 static const char *const DIRECTIONS[] = { "higher", "lower", "neutral", NULL };
+/* A measure's reporting frequency (DHIS2's period types, with terms). */
+static const char *const FREQUENCIES[]
+    = { "weekly", "monthly", "termly", "yearly", NULL };
+/* A report may be due at most a year after its period ends. */
+#define REGISTRY_MAX_TIMELY_DAYS 366
 static const char *const KINDS[]
     = { "coaching",          "plc",      "nic_convening", "leadership_academy",
 	"video_observation", "workshop", "other",         NULL };
@@ -159,6 +164,29 @@ registry_define_districts(rpc_call *call, const ProtobufCMessage *req,
 	                   : reply(call, &t, NULL, 0, resp);
 }
 
+/* school_dates: opened_on and closed_on are dates (or empty), the school
+ * closing no earlier than it opened. */
+static void
+school_dates(rpc_call *call, int64_t rec, const Tandem__V1__School *s)
+{
+	bool        ok[2] = { true, true };
+	const char *d[2]  = { s->opened_on, s->closed_on };
+	const char *f[2]  = { "opened_on", "closed_on" };
+	for (int k = 0; k < 2; k++) {
+		if (d[k][0] != '\0' && !common_date_parse(d[k], NULL)) {
+			ok[k] = false;
+			rpc_detail(call, rec, f[k], "date",
+			           "%s '%s' is not a date YYYY-MM-DD", f[k],
+			           d[k]);
+		}
+	}
+	if (ok[0] && ok[1] && d[0][0] != '\0' && d[1][0] != '\0'
+	    && strcmp(d[1], d[0]) < 0) {
+		rpc_detail(call, rec, "closed_on", "order",
+		           "closed_on %s is before opened_on %s", d[1], d[0]);
+	}
+}
+
 int
 registry_define_schools(rpc_call *call, const ProtobufCMessage *req,
                         ProtobufCMessage **resp)
@@ -187,6 +215,7 @@ registry_define_schools(rpc_call *call, const ProtobufCMessage *req,
 		if (s->locale[0] != '\0') {
 			validate_enum(call, rec, "locale", s->locale, LOCALES);
 		}
+		school_dates(call, rec, s);
 	}
 	keyset_destroy(seen);
 	if (call->n_details > 0) {
@@ -238,7 +267,7 @@ registry_define_schools(rpc_call *call, const ProtobufCMessage *req,
 		                         s->name[0] ? s->name : s->school,
 		                         isnan(s->frl_rate) ? -1 : s->frl_rate,
 		                         s->enrollment, s->locale, s->grades,
-		                         &o);
+		                         s->opened_on, s->closed_on, &o);
 		t.n[o] += rv == TD_OK;
 	}
 	return rv != TD_OK ? fail_store(call, rv)
@@ -337,6 +366,17 @@ registry_define_measures(rpc_call *call, const ProtobufCMessage *req,
 		}
 		validate_enum(call, rec, "direction", m->direction,
 		              DIRECTIONS);
+		if (m->frequency[0] != '\0') {
+			validate_enum(call, rec, "frequency", m->frequency,
+			              FREQUENCIES);
+		}
+		if (m->has_timely_days
+		    && (m->timely_days < 0
+		        || m->timely_days > REGISTRY_MAX_TIMELY_DAYS)) {
+			rpc_detail(call, rec, "timely_days", "range",
+			           "timely_days %d is outside 0..%d",
+			           m->timely_days, REGISTRY_MAX_TIMELY_DAYS);
+		}
 		if (m->has_target && !(fabs(m->target) <= 1e15)) {
 			rpc_detail(call, rec, "target", "range",
 			           "target %g is not a finite number within "
@@ -355,7 +395,8 @@ registry_define_measures(rpc_call *call, const ProtobufCMessage *req,
 		store_outcome              o;
 		rv = store_define_measure(
 		    call->store, m->measure, m->name, m->unit, m->direction,
-		    m->has_target ? &m->target : NULL, &o);
+		    m->has_target ? &m->target : NULL, m->frequency,
+		    m->has_timely_days ? m->timely_days : -1, &o);
 		t.n[o] += rv == TD_OK;
 	}
 	return rv != TD_OK ? fail_store(call, rv)
@@ -689,6 +730,8 @@ registry_list_schools(rpc_call *call, const ProtobufCMessage *req,
 		s->grades     = rpc_arena_strdup(call->arena, v[i].grades);
 		s->frl_rate   = v[i].frl_rate < 0 ? NAN : v[i].frl_rate;
 		s->enrollment = v[i].enrollment;
+		s->opened_on  = rpc_arena_strdup(call->arena, v[i].opened_on);
+		s->closed_on  = rpc_arena_strdup(call->arena, v[i].closed_on);
 		out->schools[out->n_schools++] = s;
 	}
 	store_schools_free(v, n);
@@ -697,15 +740,20 @@ registry_list_schools(rpc_call *call, const ProtobufCMessage *req,
 	return TD_CODE_OK;
 }
 
-/* split_row cuts a \x1f-separated listing row into at most n fields. */
+/* split_row cuts a \x1f-separated listing row into at most n fields; an
+ * empty field stays in its place (a measure's unit or target may be
+ * empty). */
 static size_t
 split_row(rpc_call *call, const char *row, char **f, size_t n)
 {
 	size_t k = 0;
 	char  *s = rpc_arena_strdup(call->arena, row);
-	for (char *save, *t = strtok_r(s, "\x1f", &save); t && k < n;
-	     t = strtok_r(NULL, "\x1f", &save)) {
-		f[k++] = t;
+	while (s != NULL && k < n) {
+		f[k++] = s;
+		s      = strchr(s, '\x1f');
+		if (s != NULL) {
+			*s++ = '\0';
+		}
 	}
 	for (size_t i = k; i < n; i++) {
 		f[i] = "";
@@ -838,12 +886,15 @@ registry_list_instruments(rpc_call *call, const ProtobufCMessage *req,
 		Tandem__V1__Measure *m
 		    = RPC_NEW(call->arena, Tandem__V1__Measure,
 		              tandem__v1__measure__init);
-		char *g[5];
-		split_row(call, rows[2][i], g, 5);
+		char *g[7];
+		split_row(call, rows[2][i], g, 7);
 		m->measure = g[0], m->name = g[1], m->unit = g[2];
-		m->direction  = g[3];
-		m->has_target = g[4][0] != '\0';
-		m->target     = m->has_target ? strtod(g[4], NULL) : 0;
+		m->direction       = g[3];
+		m->has_target      = g[4][0] != '\0';
+		m->target          = m->has_target ? strtod(g[4], NULL) : 0;
+		m->frequency       = g[5];
+		m->has_timely_days = g[6][0] != '\0';
+		m->timely_days     = atoi(g[6]);
 		out->measures[out->n_measures++] = m;
 	}
 	for (size_t i = 0; i < n[3]; i++) {

@@ -360,15 +360,6 @@ store_double_scored(store *s, const char *rubric, const char *school,
 	return rv;
 }
 
-/* The last day of the period of grain $2 starting at p.period_start. */
-#define PERIOD_END                                                            \
-	"(CASE $2 WHEN 'w' THEN p.period_start + 6 WHEN 'm' THEN "            \
-	"(p.period_start + interval '1 month')::date - 1 WHEN 't' THEN CASE " \
-	"WHEN extract(month FROM p.period_start) = 8 THEN "                   \
-	"make_date(extract(year FROM p.period_start)::int, 12, 31) ELSE "     \
-	"make_date(extract(year FROM p.period_start)::int, 7, 31) END ELSE "  \
-	"(p.period_start + interval '1 year')::date - 1 END)"
-
 int
 store_scorings(store *s, const char *rubric, const char *school,
                const char *from, const char *to, store_instrument *inst,
@@ -426,38 +417,50 @@ store_scorings(store *s, const char *rubric, const char *school,
 
 int
 store_reports(store *s, const char *measure, char grain, const char *from,
-              const char *to, const char *district, int due_days,
+              const char *to, const char *district, int due_days, size_t cap,
               store_report **out, size_t *n)
 {
-	char        g[2] = { grain, 0 }, due[16];
-	const char *p[6] = { measure, g, from, to, district, due };
+	char        g[2] = { grain, 0 }, due[16], lim[24];
+	const char *p[7] = { measure,  grain ? g : NULL,           from, to,
+		             district, due_days >= 0 ? due : NULL, lim };
 	PGresult   *r;
 	snprintf(due, sizeof(due), "%d", due_days);
-	/* Every (measure, period) the network has data for, crossed with
-	 * every school expected to report (those of the district, if one is
-	 * named); a school that has not reported gets a NULL lateness. */
+	snprintf(lim, sizeof(lim), "%zu", cap + 1);
+	/* Each measure's periods (of its frequency: the first letter of
+	 * weekly, monthly, termly, yearly is the grain) from the one holding
+	 * from to the one holding to, crossed with the schools open in each;
+	 * a report arrived with the first batch that stored data of its
+	 * period (a later correction does not make it late). */
 	int rv = query(
 	    s,
-	    "WITH periods AS (SELECT DISTINCT r.measure, r.period_start FROM "
-	    "rollups r JOIN measures m ON m.code = r.measure WHERE r.level = "
-	    "'n' AND r.grain = $2 AND r.subgroup = '' AND r.grade = '' AND "
-	    "($1::text IS NULL OR r.measure = $1) AND ($3::date IS NULL OR "
-	    "r.period_start >= td_period_start($2, $3::date)) AND ($4::date "
-	    "IS "
-	    "NULL OR r.period_start <= $4::date)), "
-	    "expected AS (SELECT sc.id, sc.code FROM schools sc JOIN "
-	    "districts "
-	    "d ON d.id = sc.district_id WHERE $5::text IS NULL OR d.code = "
-	    "$5) "
-	    "SELECT p.measure, p.period_start, e.code, extract(epoch FROM "
-	    "r.last_received - (" PERIOD_END " + $6::int + 1)::timestamptz) "
-	    "/ 86400.0, (" PERIOD_END ")::text "
-	    "FROM periods p CROSS JOIN expected e LEFT JOIN rollups r ON "
-	    "r.measure = p.measure AND r.subgroup = '' AND r.grade = '' AND "
-	    "r.grain = $2 AND r.level = 's' AND r.unit_id = e.id AND "
-	    "r.period_start = p.period_start AND r.cnt > 0 "
-	    "ORDER BY 1, 2, 3",
-	    6, p, &r, "reading reporting completeness");
+	    "WITH m AS (SELECT id, code, coalesce($2::char, "
+	    "left(frequency, 1))::char AS g, coalesce($6::int, timely_days) "
+	    "AS td FROM measures WHERE $1::text IS NULL OR code = $1), "
+	    "span AS (SELECT m.id, min(o.period_start) AS lo, "
+	    "max(o.period_start) AS hi FROM m JOIN outcomes o ON "
+	    "o.measure_id = m.id GROUP BY m.id), "
+	    "periods AS (SELECT m.id, m.code, m.g, m.td, x.ps, "
+	    "td_period_end(m.g, x.ps) AS pe FROM m LEFT JOIN span sp ON "
+	    "sp.id = m.id CROSS JOIN LATERAL (SELECT DISTINCT "
+	    "td_period_start(m.g, d::date) AS ps FROM generate_series("
+	    "td_period_start(m.g, coalesce($3::date, sp.lo))::timestamp, "
+	    "coalesce($4::date, sp.hi)::timestamp, CASE m.g WHEN 'w' THEN "
+	    "interval '1 week' ELSE interval '1 month' END) d) x), "
+	    "arrivals AS (SELECT o.measure_id, o.school_id, "
+	    "td_period_start(m.g, o.period_start) AS ps, min(b.received_at) "
+	    "AS at FROM m JOIN outcomes o ON o.measure_id = m.id JOIN "
+	    "submissions b ON b.seq = o.submission_seq GROUP BY 1, 2, 3), "
+	    "expected AS (SELECT sc.id, sc.code, d.code AS district, "
+	    "sc.opened_on, sc.closed_on FROM schools sc JOIN districts d ON "
+	    "d.id = sc.district_id WHERE $5::text IS NULL OR d.code = $5) "
+	    "SELECT p.code, p.ps::text, p.pe::text, e.code, e.district, p.g, "
+	    "p.td, extract(epoch FROM a.at - (p.pe + p.td + 1)::timestamptz) "
+	    "/ 86400.0 FROM periods p JOIN expected e ON (e.opened_on IS "
+	    "NULL OR e.opened_on <= p.pe) AND (e.closed_on IS NULL OR "
+	    "e.closed_on >= p.ps) LEFT JOIN arrivals a ON a.measure_id = "
+	    "p.id AND a.school_id = e.id AND a.ps = p.ps "
+	    "ORDER BY 1, 2, 5, 4 LIMIT $7::bigint",
+	    7, p, &r, "reading reporting completeness");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -467,10 +470,13 @@ store_reports(store *s, const char *measure, char grain, const char *from,
 		store_report *x = &(*out)[i];
 		copy_field(x->measure, sizeof(x->measure), r, (int) i, 0);
 		copy_field(x->period, sizeof(x->period), r, (int) i, 1);
-		copy_field(x->school, sizeof(x->school), r, (int) i, 2);
-		x->days_late = num(r, (int) i, 3);
 		copy_field(x->period_end, sizeof(x->period_end), r, (int) i,
-		           4);
+		           2);
+		copy_field(x->school, sizeof(x->school), r, (int) i, 3);
+		copy_field(x->district, sizeof(x->district), r, (int) i, 4);
+		x->grain       = PQgetvalue(r, (int) i, 5)[0];
+		x->timely_days = atoi(PQgetvalue(r, (int) i, 6));
+		x->days_late   = num(r, (int) i, 7);
 	}
 	PQclear(r);
 	return rv;

@@ -204,10 +204,19 @@ int
 store_define_school(store *s, const char *district, const char *code,
                     const char *name, double frl_rate, int enrollment,
                     const char *locale, const char *grades,
+                    const char *opened_on, const char *closed_on,
                     store_outcome *outcome)
 {
 	char        frl[32], enr[16];
-	const char *p[7] = { district, code, name, NULL, NULL, NULL, grades };
+	const char *p[9] = { district,
+		             code,
+		             name,
+		             NULL,
+		             NULL,
+		             NULL,
+		             grades,
+		             opened_on[0] ? opened_on : NULL,
+		             closed_on[0] ? closed_on : NULL };
 	if (frl_rate >= 0) {
 		snprintf(frl, sizeof(frl), "%.17g", frl_rate);
 		p[3] = frl;
@@ -222,18 +231,22 @@ store_define_school(store *s, const char *district, const char *code,
 	return upsert(
 	    s,
 	    "INSERT INTO schools (district_id, code, name, frl_rate, "
-	    "enrollment, locale, grades) SELECT d.id, $2, $3, $4::float8, "
-	    "$5::int, $6, $7 FROM districts d WHERE d.code = $1 "
+	    "enrollment, locale, grades, opened_on, closed_on) SELECT d.id, "
+	    "$2, $3, $4::float8, $5::int, $6, $7, $8::date, $9::date FROM "
+	    "districts d WHERE d.code = $1 "
 	    "ON CONFLICT (code) DO UPDATE SET district_id = "
 	    "excluded.district_id, name = excluded.name, frl_rate = "
 	    "excluded.frl_rate, enrollment = excluded.enrollment, locale = "
-	    "excluded.locale, grades = excluded.grades, updated_at = now() "
-	    "WHERE (schools.district_id, schools.name, schools.frl_rate, "
-	    "schools.enrollment, schools.locale, schools.grades) IS DISTINCT "
-	    "FROM (excluded.district_id, excluded.name, excluded.frl_rate, "
-	    "excluded.enrollment, excluded.locale, excluded.grades) "
+	    "excluded.locale, grades = excluded.grades, opened_on = "
+	    "excluded.opened_on, closed_on = excluded.closed_on, updated_at = "
+	    "now() WHERE (schools.district_id, schools.name, "
+	    "schools.frl_rate, schools.enrollment, schools.locale, "
+	    "schools.grades, schools.opened_on, schools.closed_on) IS "
+	    "DISTINCT FROM (excluded.district_id, excluded.name, "
+	    "excluded.frl_rate, excluded.enrollment, excluded.locale, "
+	    "excluded.grades, excluded.opened_on, excluded.closed_on) "
 	    "RETURNING (xmax = 0)",
-	    7, p, outcome, "defining a school");
+	    9, p, outcome, "defining a school");
 }
 
 int
@@ -257,25 +270,39 @@ store_define_educator(store *s, const char *code, const char *school,
 int
 store_define_measure(store *s, const char *code, const char *name,
                      const char *unit, const char *direction,
-                     const double *target, store_outcome *outcome)
+                     const double *target, const char *frequency,
+                     int timely_days, store_outcome *outcome)
 {
-	char        t[40];
-	const char *p[5] = { code, name, unit, direction, NULL };
+	char        t[40], td[16];
+	const char *p[7] = { code,      name, unit,
+		             direction, NULL, frequency[0] ? frequency : NULL,
+		             NULL };
 	if (target != NULL) {
 		snprintf(t, sizeof(t), "%.17g", *target);
 		p[4] = t;
 	}
+	if (timely_days >= 0) {
+		snprintf(td, sizeof(td), "%d", timely_days);
+		p[6] = td;
+	}
+	/* an absent frequency or timely_days is the column's default, so a
+	 * measure redefined without them goes back to it */
 	return upsert(
 	    s,
-	    "INSERT INTO measures (code, name, unit, direction, target) "
-	    "VALUES ($1, $2, $3, $4, $5::double precision) ON CONFLICT "
+	    "INSERT INTO measures (code, name, unit, direction, target, "
+	    "frequency, timely_days) VALUES ($1, $2, $3, $4, "
+	    "$5::double precision, coalesce($6, 'monthly'), "
+	    "coalesce($7::int, 15)) ON CONFLICT "
 	    "(code) DO UPDATE SET name = excluded.name, unit = "
 	    "excluded.unit, direction = excluded.direction, target = "
-	    "excluded.target WHERE (measures.name, measures.unit, "
-	    "measures.direction, measures.target) IS DISTINCT FROM "
+	    "excluded.target, frequency = excluded.frequency, timely_days = "
+	    "excluded.timely_days WHERE (measures.name, measures.unit, "
+	    "measures.direction, measures.target, measures.frequency, "
+	    "measures.timely_days) IS DISTINCT FROM "
 	    "(excluded.name, excluded.unit, excluded.direction, "
-	    "excluded.target) RETURNING (xmax = 0)",
-	    5, p, outcome, "defining a measure");
+	    "excluded.target, excluded.frequency, excluded.timely_days) "
+	    "RETURNING (xmax = 0)",
+	    7, p, outcome, "defining a measure");
 }
 
 int
@@ -506,7 +533,9 @@ store_list_schools(store *s, const char *district, store_school **out,
 	            s,
 	            "SELECT d.code, sc.code, sc.name, coalesce(sc.locale, ''), "
 	                    "sc.grades, coalesce(sc.frl_rate, -1), coalesce(sc.enrollment, "
-	                    "-1) FROM schools sc JOIN districts d ON d.id = sc.district_id "
+	                    "-1), coalesce(sc.opened_on::text, ''), "
+	                    "coalesce(sc.closed_on::text, '') FROM schools sc JOIN districts "
+	                    "d ON d.id = sc.district_id "
 	                    "WHERE $1::text IS NULL OR d.code = $1 ORDER BY sc.code",
 	            1, p, &r, "listing schools");
 	if (rv != TD_OK) {
@@ -527,6 +556,10 @@ store_list_schools(store *s, const char *district, store_school **out,
 		sc->grades       = strdup(PQgetvalue(r, (int) i, 4));
 		sc->frl_rate     = strtod(PQgetvalue(r, (int) i, 5), NULL);
 		sc->enrollment   = atoi(PQgetvalue(r, (int) i, 6));
+		snprintf(sc->opened_on, sizeof(sc->opened_on), "%s",
+		         PQgetvalue(r, (int) i, 7));
+		snprintf(sc->closed_on, sizeof(sc->closed_on), "%s",
+		         PQgetvalue(r, (int) i, 8));
 	}
 	PQclear(r);
 	return TD_OK;
@@ -552,7 +585,8 @@ store_list_rows(store *s, store_kind kind, char ***rows, size_t *n)
 	switch (kind) {
 	case STORE_MEASURES:
 		sql = "SELECT concat_ws(E'\\x1f', code, name, unit, "
-		      "direction, coalesce(target::text, '')) "
+		      "direction, coalesce(target::text, ''), frequency, "
+		      "timely_days) "
 		      "FROM measures ORDER BY code";
 		break;
 	case STORE_ACTIVITIES:

@@ -577,12 +577,29 @@ completeness_reports_every_school_and_response_rates(void **state)
 	td_status                         st = { 0 };
 	assert_int_equal(td_analysis_completeness(cl, &req, &r, &st),
 	                 TD_CODE_OK);
-	assert_int_equal(r->n_rows, 30);
+	/* The sample reports attendance monthly from September to June
+	 * for three years: 34 months from the first to the last, all
+	 * expected of the 40 schools (DHIS2 expects every period of the
+	 * frequency), the 4 summer months reported by none. */
+	assert_int_equal(r->n_rows, 34);
+	size_t full = 0;
 	for (size_t i = 0; i < r->n_rows; i++) {
-		assert_int_equal(r->rows[i]->expected, 40);
-		assert_int_equal(r->rows[i]->reported, 40);
-		assert_int_equal(r->rows[i]->n_missing_schools, 0);
+		const Tandem__V1__CompletenessRow *w = r->rows[i];
+		bool summer = strncmp(w->period + 5, "07", 2) == 0
+		    || strncmp(w->period + 5, "08", 2) == 0;
+		assert_int_equal(w->expected, 40);
+		assert_int_equal(w->reported, summer ? 0 : 40);
+		assert_int_equal(w->n_missing_schools, summer ? 40 : 0);
+		assert_string_equal(w->frequency, "monthly");
+		full += w->reported == 40;
 	}
+	assert_int_equal(full, 30);
+	/* the network's rate: 30 x 40 of 34 x 40 school-months */
+	assert_string_equal(r->rates[0]->level, "network");
+	assert_int_equal(r->rates[0]->expected, 34 * 40);
+	assert_int_equal(r->rates[0]->actual, 30 * 40);
+	assert_true(fabs(r->rates[0]->reporting_rate - 100.0 * 30 / 34)
+	            < 1e-9);
 	assert_true(r->n_response_rates > 0);
 	for (size_t i = 0; i < r->n_response_rates; i++) {
 		assert_true(r->response_rates[i]->rate > 0

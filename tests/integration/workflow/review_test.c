@@ -388,12 +388,14 @@ approved_only_keeps_approved_months(void **state)
 }
 
 /* Reporting rates by hand: D1's schools S101 and S102 are expected each
- * month the network has attendance for; S101 sent January, March and April,
- * S102 March, all loaded today, long after each month's due date (month
- * end + 30 days). So every report is late, unless a backfill date says that
- * history before it is not counted late:
+ * month of attendance's frequency (monthly) from January to April;
+ * S101 sent January, March and April, S102 March, all loaded today, long
+ * after each month's due date (month end + 15 timely days). So every
+ * report is late, unless a backfill date says that history before it is
+ * not counted late:
  *   month    expected reported rate  on time (none) on time (2024-04-01)
  *   2024-01  2        1        50%   0 -> 0%        1 -> 100%
+ *   2024-02  2        0        0%    0              0
  *   2024-03  2        2        100%  0 -> 0%        2 -> 100%
  *   2024-04  2        1        50%   0 -> 0%        0 -> 0% (ends after) */
 static void
@@ -404,6 +406,7 @@ reporting_rates_with_and_without_backfill(void **state)
 		const char *period;
 		int         expected, reported, on_time_backfill;
 	} want[] = { { "2024-01", 2, 1, 1 },
+		     { "2024-02", 2, 0, 0 },
 		     { "2024-03", 2, 2, 2 },
 		     { "2024-04", 2, 1, 0 } };
 	for (int backfill = 0; backfill < 2; backfill++) {
@@ -419,8 +422,8 @@ reporting_rates_with_and_without_backfill(void **state)
 		assert_int_equal(
 		    td_analysis_completeness(who[D1], &req, &r, &st),
 		    TD_CODE_OK);
-		assert_int_equal(r->n_rows, 3);
-		for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(r->n_rows, 4);
+		for (size_t i = 0; i < 4; i++) {
 			const Tandem__V1__CompletenessRow *row = r->rows[i];
 			int on = backfill ? want[i].on_time_backfill : 0;
 			assert_string_equal(row->period, want[i].period);
@@ -432,7 +435,9 @@ reporting_rates_with_and_without_backfill(void **state)
 			    < 1e-9);
 			assert_int_equal(row->on_time, on);
 			assert_true(fabs(row->timeliness
-			                 - 100.0 * on / want[i].reported)
+			                 - (want[i].reported
+			                        ? 100.0 * on / want[i].reported
+			                        : 0))
 			            < 1e-9);
 		}
 		protobuf_c_message_free_unpacked(&r->base, NULL);
