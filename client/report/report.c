@@ -74,6 +74,9 @@ series_query(Tandem__V1__SeriesQuery *q, const char *measure, int level,
 	q->code    = (char *) (code != NULL ? code : "");
 	q->grain   = TANDEM__V1__GRAIN__MONTH;
 	q->to      = (char *) d->to;
+	/* the server refuses approved_only where approvals do not apply
+	 * (yearly grain, survey measures): that section then says why */
+	q->approved_only = d->o->approved_only;
 }
 
 /* Points in the first academic year of the series, when that leaves a
@@ -240,6 +243,40 @@ roi_periods(report_data *d)
 	}
 }
 
+void
+report_not_approved(report_call *st, const char *what)
+{
+	st->code = TD_CODE_FAILED_PRECONDITION;
+	snprintf(st->message, sizeof(st->message),
+	         "left out of an approved-only report: %s reads every stored "
+	         "record and has no approved-only mode",
+	         what);
+}
+
+/* fetch_reporting: DHIS2's reporting rates of every outcome measure over
+ * the report's period, in its scope (a school's report: its district's,
+ * which a school client may read). */
+static void
+fetch_reporting(td_client *c, report_data *d)
+{
+	const report_opts              *o = d->o;
+	Tandem__V1__CompletenessRequest q
+	    = TANDEM__V1__COMPLETENESS_REQUEST__INIT;
+	const char *district = o->district;
+	for (size_t i = 0; o->school && i < d->names.n; i++) {
+		if (strcmp(d->names.codes[i], o->school) == 0) {
+			district = d->names.districts[i];
+		}
+	}
+	q.district        = (char *) (district ? district : "");
+	q.from            = (char *) d->from;
+	q.to              = (char *) d->to;
+	q.backfill_before = (char *) (o->backfill ? o->backfill : "");
+	call(c, TD_V1("Analysis", "Completeness"), &q.base,
+	     &tandem__v1__completeness_response__descriptor, &d->reporting,
+	     &d->reporting_st);
+}
+
 int
 report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
              size_t errlen)
@@ -343,8 +380,14 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 	rr.pre_to                 = d->pre[1];
 	rr.post_from              = d->post[0];
 	rr.post_to                = d->post[1];
-	call(c, TD_V1("Analysis", "Roi"), &rr.base,
-	     &tandem__v1__roi_response__descriptor, &d->roi, &d->roi_st);
+	if (o->approved_only) {
+		report_not_approved(&d->roi_st, "return on investment");
+	} else {
+		call(c, TD_V1("Analysis", "Roi"), &rr.base,
+		     &tandem__v1__roi_response__descriptor, &d->roi,
+		     &d->roi_st);
+	}
+	fetch_reporting(c, d);
 	report_fetch_improve(c, d);
 	return 0;
 }
@@ -388,6 +431,7 @@ report_data_free(report_data *d)
 	free(d->agr);
 	free(d->agr_st);
 	free_msg(d->roi);
+	free_msg(d->reporting);
 	figure_names_free(&d->names);
 	free_msg(d->schools);
 	free_msg(d->reg);
@@ -451,14 +495,28 @@ report_write(FILE *f, const report_data *d)
 	            o->period ? "Academic year " : "",
 	            o->period ? o->period : "", o->period ? ". " : "",
 	            o->generated ? o->generated : "");
-	render_html(f,
-	            "<nav><p>Sections: <a href=\"#summary\">Summary</a> "
-	            "\xc2\xb7 <a href=\"#matrix\">Icon matrix</a> \xc2\xb7 "
-	            "<a href=\"#charts\">Charts</a> \xc2\xb7 "
-	            "<a href=\"#learning\">Learning from the network</a> "
-	            "\xc2\xb7 <a href=\"#instruments\">Instruments</a> "
-	            "\xc2\xb7 <a href=\"#roi\">Return on investment</a>"
-	            "</p></nav>\n");
+	if (o->approved_only) {
+		render_html(
+		    f,
+		    "<p class=\"note\" id=\"approved-only\"><strong>"
+		    "Approved data only.</strong> Run charts and icons "
+		    "show only months approved for their school, "
+		    "district or the network; analyses by academic "
+		    "year, of survey measures, positive deviance "
+		    "inquiry and return on investment have no "
+		    "approved-only mode and are left out, each saying "
+		    "so. Instruments and reporting rates are about how "
+		    "data were collected and are shown as stored.</p>\n");
+	}
+	render_html(
+	    f,
+	    "<nav><p>Sections: <a href=\"#summary\">Summary</a> "
+	    "\xc2\xb7 <a href=\"#matrix\">Icon matrix</a> \xc2\xb7 "
+	    "<a href=\"#charts\">Charts</a> \xc2\xb7 "
+	    "<a href=\"#learning\">Learning from the network</a> "
+	    "\xc2\xb7 <a href=\"#instruments\">Instruments and reporting</a> "
+	    "\xc2\xb7 <a href=\"#roi\">Return on investment</a>"
+	    "</p></nav>\n");
 	report_summary(f, d);
 	report_matrix(f, d);
 	report_charts(f, d);

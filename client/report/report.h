@@ -29,6 +29,10 @@ typedef struct report_opts {
 	    *post_to; /* NULL: derived */
 	const char
 	    *generated; /* "2026-12-06 10:00 UTC" (the caller's clock) */
+	/* Only approved months (Review): the monthly outcome analyses ask
+	 * for approved_only; what has no approved-only mode is left out. */
+	bool        approved_only;
+	const char *backfill; /* reporting rates: history before is on time */
 } report_opts;
 
 /* One call's outcome for a section: OK, or why there is nothing. */
@@ -84,6 +88,9 @@ typedef struct report_data {
 	char from[16], to[16]; /* the period's bounds, "" = open */
 	Tandem__V1__IsolationResponse *isolation; /* schools, the year */
 	report_call                    isolation_st;
+	/* DHIS2 reporting rates of the outcome measures */
+	Tandem__V1__CompletenessResponse *reporting;
+	report_call                       reporting_st;
 } report_data;
 
 /* report_fetch makes every call; a failed call is recorded in its
@@ -104,6 +111,11 @@ void report_charts(FILE *f, const report_data *d);
 void report_learning(FILE *f, const report_data *d);
 void report_instruments(FILE *f, const report_data *d);
 void report_roi(FILE *f, const report_data *d);
+/* Reporting rates (report_network.c), in "Instruments and reporting". */
+void report_reporting(FILE *f, const report_data *d);
+/* report_not_approved records, in st, that a section is left out of an
+ * approved-only report because its analysis has no approved-only mode. */
+void report_not_approved(report_call *st, const char *what);
 
 /* Improvement work (report_improve.c): its calls, and its parts of
  * "Learning from the network". */

@@ -24,6 +24,11 @@ report_fetch_improve(td_client *c, report_data *d)
 		r.period   = (char *) (o->period ? o->period : "");
 		r.rubric   = (char *) "";
 		r.district = (char *) (o->district ? o->district : "");
+		if (o->approved_only) {
+			report_not_approved(&md->discover_st,
+			                    "positive deviance inquiry");
+			continue;
+		}
 		report_call_one(c, TD_V1("Improvement", "Discover"), &r.base,
 		                &tandem__v1__discover_response__descriptor,
 		                &md->discover, &md->discover_st);

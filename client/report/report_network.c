@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The report's last three sections: learning from the network (positive
  * deviants with their context, shrinkage and persistence; the funnel
- * plot), the instruments (reliability, rater agreement, response rates)
- * and the return on investment (ranking, plane, what has no estimate).
+ * plot), the instruments and reporting (reliability, rater agreement,
+ * response rates, DHIS2 reporting rates) and the return on investment
+ * (ranking, plane, what has no estimate).
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,11 @@
 #include <string.h>
 
 #include "report.h"
+
+/* A school reporting less than this share (%) of what was expected is
+ * counted in the summary sentence: 80% is the completeness target health
+ * information systems commonly set (WHO's data quality review). */
+#define REPORT_RATE_LOW 80
 
 static const Tandem__V1__School *
 school_of(const report_data *d, const char *code)
@@ -451,7 +457,9 @@ response_rates(FILE *f, const report_data *d, size_t i)
 void
 report_instruments(FILE *f, const report_data *d)
 {
-	render_html(f, "<h2 id=\"instruments\">5. Instruments</h2>\n");
+	render_html(f,
+	            "<h2 id=\"instruments\">5. Instruments and reporting"
+	            "</h2>\n");
 	if (d->reg == NULL) {
 		report_unavailable(f, "The registry", &d->reg_st);
 		return;
@@ -474,6 +482,139 @@ report_instruments(FILE *f, const report_data *d)
 		            "<h4>%e <small class=\"code\">%e</small></h4>\n",
 		            sv->name[0] ? sv->name : sv->code, sv->code);
 		response_rates(f, d, i);
+	}
+	report_reporting(f, d);
+}
+
+/* ---- reporting rates (DHIS2) ---- */
+
+/* The three periods of measure with the lowest reporting rate, as words
+ * ("2025-07 (0.0%), …"), when any is below 100%. */
+static void
+lowest_periods(FILE *f, const Tandem__V1__CompletenessResponse *r,
+               const char *measure)
+{
+	const Tandem__V1__CompletenessRow *low[3] = { NULL };
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const Tandem__V1__CompletenessRow *w = r->rows[i];
+		if (strcmp(w->measure, measure) != 0
+		    || w->reported == w->expected) {
+			continue;
+		}
+		for (int k = 0; k < 3; k++) {
+			if (low[k] == NULL
+			    || w->reporting_rate < low[k]->reporting_rate) {
+				for (int j = 2; j > k; j--) {
+					low[j] = low[j - 1];
+				}
+				low[k] = w;
+				break;
+			}
+		}
+	}
+	if (low[0] == NULL) {
+		render_html(f, " Every period was reported by every school.");
+		return;
+	}
+	render_html(f, " Lowest periods:");
+	for (int k = 0; k < 3 && low[k]; k++) {
+		render_html(f, "%s %e (%n%%, %d of %d)", k ? "," : "",
+		            low[k]->period, low[k]->reporting_rate, 1,
+		            (int) low[k]->reported, (int) low[k]->expected);
+	}
+	render_html(f, ".");
+}
+
+static void
+rate_row(FILE *f, const report_data *d, const Tandem__V1__ReportingRate *w)
+{
+	const char *name = strcmp(w->level, "network") == 0 ? "Network"
+	    : strcmp(w->level, "district") == 0
+	    ? w->unit
+	    : figure_name(&d->names, w->unit);
+	render_html(f,
+	            "<tr data-unit=\"%e\"><td>%e <small class=\"code\">%e"
+	            "</small></td><td>%e</td><td class=\"n\">%d</td>"
+	            "<td class=\"n\">%d</td><td class=\"n\">%d</td>"
+	            "<td class=\"n\" data-k=\"reporting\" data-v=\"%v\">%n%%"
+	            "</td><td class=\"n\" data-k=\"on_time\" data-v=\"%v\">"
+	            "%n%%</td><td class=\"n\" data-k=\"timeliness\" "
+	            "data-v=\"%v\">%n%%</td></tr>\n",
+	            w->unit, name, w->unit, w->level, (int) w->expected,
+	            (int) w->actual, (int) w->on_time, w->reporting_rate,
+	            w->reporting_rate, 1, w->on_time_rate, w->on_time_rate, 1,
+	            w->timeliness, w->timeliness, 1);
+}
+
+static void
+measure_rates(FILE *f, const report_data *d, const figure_measure *m)
+{
+	const Tandem__V1__CompletenessResponse *r     = d->reporting;
+	const Tandem__V1__ReportingRate        *nw    = NULL;
+	size_t                                  below = 0, schools = 0;
+	for (size_t i = 0; i < r->n_rates; i++) {
+		const Tandem__V1__ReportingRate *w = r->rates[i];
+		if (strcmp(w->measure, m->code) != 0) {
+			continue;
+		}
+		if (strcmp(w->level, "network") == 0) {
+			nw = w;
+		} else if (strcmp(w->level, "school") == 0) {
+			schools++;
+			below += w->reporting_rate < REPORT_RATE_LOW;
+		}
+	}
+	if (nw == NULL) {
+		return;
+	}
+	render_html(f,
+	            "<h4>%e <small class=\"code\">%e</small></h4>\n<p>%e, "
+	            "due %d days after each period: %d of %d expected reports "
+	            "arrived (%n%%), %d on time (%n%% of those expected); "
+	            "%z of %z schools reported less than %d%%.",
+	            m->name, m->code, nw->frequency, (int) nw->timely_days,
+	            (int) nw->actual, (int) nw->expected, nw->reporting_rate,
+	            1, (int) nw->on_time, nw->on_time_rate, 1, below, schools,
+	            (int) REPORT_RATE_LOW);
+	lowest_periods(f, r, m->code);
+	render_html(f,
+	            "</p>\n<details><summary>Reporting rates of %e by "
+	            "district and school</summary>\n<table class=\"num\" "
+	            "data-table=\"rates\" data-measure=\"%e\">\n<tr><th>"
+	            "Unit</th><th>Level</th><th>Expected</th><th>Reported"
+	            "</th><th>On time</th><th>Reporting rate</th><th>On-time "
+	            "rate</th><th>Timeliness</th></tr>\n",
+	            m->name, m->code);
+	for (size_t i = 0; i < r->n_rates; i++) {
+		if (strcmp(r->rates[i]->measure, m->code) == 0) {
+			rate_row(f, d, r->rates[i]);
+		}
+	}
+	render_html(f, "</table>\n</details>\n");
+}
+
+void
+report_reporting(FILE *f, const report_data *d)
+{
+	render_html(f,
+	            "<h3>Reporting rates</h3>\n<p>As DHIS2 counts them: an "
+	            "outcome measure is expected once per school and period "
+	            "of its frequency while the school is open; a report "
+	            "arrived when its first batch was stored, and is on time "
+	            "within the measure's timely days after the period "
+	            "ended%s%e%s. Timeliness is the share of the reports made "
+	            "that were on time.</p>\n",
+	            d->o->backfill ? " (periods that ended before " : "",
+	            d->o->backfill ? d->o->backfill : "",
+	            d->o->backfill ? " count as on time: history loaded in "
+	                             "bulk is not late)"
+	                           : "");
+	if (d->reporting == NULL) {
+		report_unavailable(f, "Reporting rates", &d->reporting_st);
+		return;
+	}
+	for (size_t i = 0; i < d->n_measures; i++) {
+		measure_rates(f, d, &d->md[i].m);
 	}
 }
 

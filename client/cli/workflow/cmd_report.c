@@ -12,13 +12,15 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common.h"
 #include "report.h"
 
 static const char usage[]
     = "usage: tandem report [--period YYYY-YY] [--district D | --school S]\n"
       "                     [--measures M1,M2,...] [--roi-measure M]\n"
       "                     [--pre FROM..TO] [--post FROM..TO] [--title T]"
-      "\n                     --out FILE.html\n\n"
+      "\n                     [--approved-only] [--backfill-before "
+      "YYYY-MM-DD]\n                     --out FILE.html\n\n"
       "One self-contained HTML page for a council meeting (inline SVG and "
       "CSS,\nno script, nothing fetched; prints on A4 and Letter): a "
       "summary with\nfindings in words, the network's Making Data Count "
@@ -38,6 +40,13 @@ static const char usage[]
       "first)\n"
       "  --pre, --post      the ROI's periods (default: the first "
       "academic year\n                     of data, then the rest)\n"
+      "  --approved-only    only approved months (tandem approve): "
+      "monthly outcome\n                     charts and icons; what "
+      "has no approved-only mode is\n                     left out, "
+      "saying so\n"
+      "  --backfill-before D  reporting rates: periods that ended before "
+      "D count as\n                     on time (history loaded in "
+      "bulk)\n"
       "  --title T          the page's title\n"
       "  --out FILE         where to write the page (required)\n";
 
@@ -68,6 +77,8 @@ cmd_report(cli *c, int argc, char **argv)
 		{ "post", required_argument, NULL, 'a' },
 		{ "title", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "approved-only", no_argument, NULL, 'A' },
+		{ "backfill-before", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	report_opts o;
@@ -133,6 +144,19 @@ cmd_report(cli *c, int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'A':
+			o.approved_only = true;
+			break;
+		case 'B':
+			if (!common_date_parse(optarg, NULL)) {
+				return cli_usage_error(
+				    "report",
+				    "--backfill-before is a date YYYY-MM-DD, "
+				    "not '%s'",
+				    optarg);
+			}
+			o.backfill = optarg;
 			break;
 		default:
 			return cli_option_error("report", opt, argv);

@@ -84,6 +84,16 @@ check "report of one district" AS "$COUNCIL" report --district D01 --measures at
 check "...titled for the district" grep -q '<h1>District report: D01</h1>' "$W/district.html"
 check "...only the district's schools" sh -c "! grep -q '>S011<' '$W/district.html'"
 check "...a refused analysis is said so" grep -q 'Positive deviance: not available' "$W/district.html"
+# --approved-only: two months approved for the network; the report's
+# monthly charts show those months only (= the CLI's --approved-only), and
+# what has no approved-only mode is left out, saying so.
+T approve --measure attendance --period 2024-09 >/dev/null
+T approve --measure attendance --period 2024-10 >/dev/null
+check "report --approved-only" AS "$COUNCIL" report --approved-only --measures attendance --backfill-before 2027-01-01 --out "$W/approved.html"
+check "...says it shows approved data only" grep -q 'id="approved-only"><strong>Approved data only.</strong>' "$W/approved.html"
+check "...ROI left out, saying why" grep -q 'left out of an approved-only report: return on investment' "$W/approved.html"
+check "...the backfill date is said" grep -q 'periods that ended before 2027-01-01 count as on time' "$W/approved.html"
+check "a bad --backfill-before is a usage error" test "$(AS "$COUNCIL" report --backfill-before 2027-13-01 --out x.html >/dev/null 2>&1; echo $?)" = 2
 check "report of one year" AS "$COUNCIL" report --period 2024-25 --measures attendance --out "$W/year.html"
 check "...deviants of that year" grep -q 'Positive deviants of 2024-25' "$W/year.html"
 check "...no month after the year" sh -c "! grep -q 'data-period=\"2025-0[89]' '$W/year.html'"
@@ -126,6 +136,7 @@ svg = open(sys.argv[1], encoding="utf-8").read()
 xml.dom.minidom.parseString(svg)
 sys.exit(0 if re.search(r"<svg [^>]*>\s*<title>Professional isolation[^<]*</title>\s*<desc>[^<]+</desc>", svg) else 1)' "$W/isolation.svg"
 J reliability --survey climate >"$W/rel-climate.json"
+J completeness --measure attendance >"$W/rates-attendance.json"
 J agreement --rubric practice >"$W/agr.json"
 # shellcheck disable=SC2086
 AS "$ADMIN" --format json analyze roi --measure ela_scale --all $ROI >"$W/roi.json"
@@ -134,7 +145,7 @@ AS "$ADMIN" --format json analyze discover --measure ela_scale >"$W/discover-adm
 cat >"$W/expect.json" <<EOF
 {"sections": ["1. Summary", "2. The network's icon matrix",
   "3. Charts of every shared measure", "4. Learning from the network",
-  "5. Instruments", "6. Return on investment"],
+  "5. Instruments and reporting", "6. Return on investment"],
  "names": ["Spruce Park Middle School", "Jefferson Creek Elementary School",
   "Average daily attendance", "Instructional coaching cycles", "Student climate"],
  "tables": [
@@ -167,7 +178,11 @@ cat >"$W/expect.json" <<EOF
    "fields": {"alpha": "alpha"}},
   {"table": "agreement", "attrs": {"rubric": "practice"}, "key": "unit",
    "json": "$W/agr.json", "json_table": "criteria", "json_key": "criterion",
-   "fields": {"kappa": "kappa_quadratic"}}],
+   "fields": {"kappa": "kappa_quadratic"}},
+  {"table": "rates", "attrs": {"measure": "attendance"}, "key": "unit",
+   "json": "$W/rates-attendance.json", "json_table": "reporting_rates", "json_key": "unit",
+   "fields": {"reporting": "reporting_pct", "on_time": "on_time_pct",
+              "timeliness": "timeliness_pct"}}],
  "matrix": [{"measure": "attendance", "json": "$W/mdc-attendance.json"},
             {"measure": "ela_scale", "json": "$W/mdc-ela_scale.json"}]}
 EOF
@@ -199,12 +214,30 @@ print("isolated: CLI", want, "report", got, "named", named)
 sys.exit(0 if want >= 1 and got == want and named == want else 1)' "$W/council.dom" "$W/isolation.json"
 check "council: discover's small groups are suppressed in the chart" grep -q '<text class="suppressed"' "$W/council.dom"
 check "council: the cycles are listed" grep -q 'data-table="pdsa" data-measure="attendance"' "$W/council.dom"
+chrome approved --dump-dom "file://$W/approved.html" >"$W/approved.dom"
+AS "$COUNCIL" --format json analyze run-chart --measure attendance --network --grain month --approved-only >"$W/run-approved.json"
+AS "$COUNCIL" --format json analyze completeness --measure attendance --backfill-before 2027-01-01 >"$W/rates-backfill.json"
+cat >"$W/expect-approved.json" <<EOF
+{"sections": ["1. Summary", "2. The network's icon matrix",
+  "3. Charts of every shared measure", "4. Learning from the network",
+  "5. Instruments and reporting", "6. Return on investment"],
+ "tables": [
+  {"table": "run", "attrs": {"measure": "attendance", "unit": "network"}, "key": "period",
+   "json": "$W/run-approved.json", "json_table": "points", "json_key": "period",
+   "fields": {"value": "value", "median": "median"}},
+  {"table": "rates", "attrs": {"measure": "attendance"}, "key": "unit",
+   "json": "$W/rates-backfill.json", "json_table": "reporting_rates", "json_key": "unit",
+   "fields": {"reporting": "reporting_pct", "on_time": "on_time_pct"}}]}
+EOF
+check "approved-only: run chart = CLI --approved-only, rates = CLI with the backfill date" python3 "$SRC/tests/integration/cli/report_check.py" "$W/approved.dom" "$W/expect-approved.json"
+cat "$W/c.out"
+check "...exactly the two approved months drawn" test "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["points"]))' "$W/run-approved.json")" = 2
 chrome admin --dump-dom "file://$W/admin.html" >"$W/admin.dom"
 check "admin: sees every value (no suppressed cell)" sh -c "! grep -q '>suppressed<' '$W/admin.dom'"
 cat >"$W/expect-admin.json" <<EOF
 {"sections": ["1. Summary", "2. The network's icon matrix",
   "3. Charts of every shared measure", "4. Learning from the network",
-  "5. Instruments", "6. Return on investment"],
+  "5. Instruments and reporting", "6. Return on investment"],
  "names": ["Instructional coaching cycles"],
  "tables": [
   {"table": "roi", "key": "unit", "json": "$W/roi.json", "json_table": "ranking",
