@@ -1,5 +1,6 @@
 -- SPDX-License-Identifier: MIT
--- Reporting rates as DHIS2 defines them: a measure is reported at a
+-- Reporting rates as DHIS2 defines them (and the state behind the
+-- deviant.new event, at the end): a measure is reported at a
 -- frequency (one report per school and period) and a report is on time
 -- when it arrives within timely_days after its period ends. A school may
 -- carry the dates it opened and closed, outside which it owes no reports.
@@ -32,3 +33,14 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE (p + interval '1 year')::date - 1
     END
 $$;
+
+-- Positive deviants as last published (deviant.new): a school flagged for
+-- a measure and period that is not here yet is newly a deviant; one no
+-- longer flagged leaves, so flagged again is new again.
+CREATE TABLE deviant_state (
+    measure     text NOT NULL,
+    period      text NOT NULL,
+    school      text NOT NULL,
+    since       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (measure, period, school)
+);

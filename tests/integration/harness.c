@@ -306,6 +306,26 @@ h_run(const char *fmt, ...)
 }
 
 void
+h_tls_certs(const char *dir)
+{
+	if (h_run("set -e; mkdir -p %s; cd %s; "
+	          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+	          "/CN=tandem-test-ca -keyout ca.key -out ca.pem 2>/dev/null; "
+	          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
+	          "/CN=other-ca -keyout other.key -out other.pem 2>/dev/null; "
+	          "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
+	          "-keyout server.key -out server.csr 2>/dev/null; "
+	          "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' "
+	          ">ext.cnf; openssl x509 -req -in server.csr -CA ca.pem "
+	          "-CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf "
+	          "-out server.pem 2>/dev/null",
+	          dir, dir)
+	    != 0) {
+		fail_msg("cannot make test certificates in %s", dir);
+	}
+}
+
+void
 h_write_file(const char *dir, const char *name, const char *text)
 {
 	char  path[512];

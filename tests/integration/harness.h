@@ -53,6 +53,11 @@ const char *h_sql_text(const char *conninfo, const char *sql);
 void h_sql_exec(const char *conninfo, const char *sql);
 /* h_write_file writes text to dir/name; fails the test if it cannot. */
 void h_write_file(const char *dir, const char *name, const char *text);
+/* h_tls_certs makes, in dir (created), a test CA (ca.pem), a server
+ * certificate it signs for 127.0.0.1 (server.pem, server.key) and an
+ * unrelated CA a client must not trust (other.pem); fails the test if
+ * openssl cannot. */
+void h_tls_certs(const char *dir);
 /* h_run runs a command line with /bin/sh and returns its exit status. */
 int h_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Paths from the environment ctest sets. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * tandem watch: follow tandemd's events (batch.stored, signal.new) as they
- * are published, one line per event: aligned text, or JSON lines.
+ * tandem watch: follow tandemd's events (batch.stored, signal.new,
+ * approval.changed, deviant.new, pdsa.changed) as they are published, one
+ * line per event: aligned text, or JSON lines.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -41,6 +42,30 @@ print_json(const Tandem__V1__Event *ev)
 		json_object_set_new(o, "first_period",
 		                    json_string(s->first_period));
 	}
+	if (ev->approval_changed != NULL) {
+		const Tandem__V1__ApprovalChanged *a = ev->approval_changed;
+		json_object_set_new(o, "measure", json_string(a->measure));
+		json_object_set_new(o, "period", json_string(a->period));
+		json_object_set_new(o, "level", json_string(a->level));
+		json_object_set_new(o, "unit", json_string(a->unit));
+		json_object_set_new(o, "action", json_string(a->action));
+	}
+	if (ev->deviant_new != NULL) {
+		const Tandem__V1__DeviantNew *d = ev->deviant_new;
+		json_object_set_new(o, "measure", json_string(d->measure));
+		json_object_set_new(o, "school", json_string(d->school));
+		json_object_set_new(o, "period", json_string(d->period));
+	}
+	if (ev->pdsa_changed != NULL) {
+		const Tandem__V1__PdsaChanged *p = ev->pdsa_changed;
+		json_object_set_new(o, "cycle", json_string(p->cycle));
+		json_object_set_new(o, "school", json_string(p->school));
+		json_object_set_new(o, "measure", json_string(p->measure));
+		json_object_set_new(o, "action", json_string(p->action));
+		json_object_set_new(o, "status", json_string(p->status));
+		json_object_set_new(o, "previous_status",
+		                    json_string(p->previous_status));
+	}
 	char *text = json_dumps(o, JSON_COMPACT);
 	if (text != NULL) {
 		printf("%s\n", text);
@@ -65,6 +90,22 @@ print_line(const Tandem__V1__Event *ev)
 		printf("%-20s  %-12s  %-12s  %s %s (%s) %s..%s\n", ev->at,
 		       ev->topic, s->unit, s->measure, s->rule, s->rule_set,
 		       s->first_period, s->period);
+	} else if (ev->approval_changed != NULL) {
+		const Tandem__V1__ApprovalChanged *a = ev->approval_changed;
+		printf("%-20s  %-12s  %-12s  %s %s %s %s\n", ev->at, ev->topic,
+		       a->unit[0] ? a->unit : "network", a->measure, a->period,
+		       a->level, a->action);
+	} else if (ev->deviant_new != NULL) {
+		const Tandem__V1__DeviantNew *d = ev->deviant_new;
+		printf("%-20s  %-12s  %-12s  %s %s\n", ev->at, ev->topic,
+		       d->school, d->measure, d->period);
+	} else if (ev->pdsa_changed != NULL) {
+		const Tandem__V1__PdsaChanged *p = ev->pdsa_changed;
+		printf("%-20s  %-12s  %-12s  %s %s %s %s%s%s\n", ev->at,
+		       ev->topic, p->school[0] ? p->school : "network",
+		       p->cycle, p->measure, p->action,
+		       p->previous_status[0] ? p->previous_status : "",
+		       p->previous_status[0] ? " -> " : "", p->status);
 	} else {
 		printf("%-20s  %s\n", ev->at, ev->topic);
 	}
@@ -108,7 +149,9 @@ cmd_watch(cli *c, int argc, char **argv)
 			    "(its --events-listen\nsocket: tcp://, ipc://, "
 			    "tls+tcp:// with --tls-ca). --topic keeps\nthe "
 			    "events whose topic starts with T (batch.stored, "
-			    "signal.new, batch.);\n--count exits after N "
+			    "signal.new,\napproval.changed, deviant.new, "
+			    "pdsa.changed, or a prefix such as batch.);\n"
+			    "--count exits after N "
 			    "events. --format json prints one JSON object\n"
 			    "a line; table and csv print one aligned line a "
 			    "event.\n");

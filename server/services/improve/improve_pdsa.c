@@ -15,6 +15,7 @@
 #include "services/ingest/batch.h"
 #include "improve.h"
 #include "services/services.h"
+#include "services/workflow/events.h"
 #include "store/store_improve.h"
 #include "tandem/v1/improvement.pb-c.h"
 
@@ -231,7 +232,14 @@ improve_submit_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 	static const batch_kind PDSA_CYCLES
 	    = { "/tandem.v1.Improvement/SubmitPdsaCycles",
 		store_ingest_pdsa_cycles, "cycle", "cycle and school" };
-	code = batch_finish(&b, &PDSA_CYCLES, resp);
+	/* the statuses before the batch, for pdsa.changed */
+	char **before = call->n_details == 0
+	    ? events_pdsa_before(call, in, sc.ids)
+	    : NULL;
+	code          = batch_finish(&b, &PDSA_CYCLES, resp);
+	if (b.committed) {
+		events_pdsa_changed(call, in, before);
+	}
 out:
 	store_resolved_free(&sc);
 	store_resolved_free(&ms);

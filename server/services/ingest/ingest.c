@@ -199,6 +199,7 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 	code            = batch_finish(&b, &OUTCOMES, resp);
 	if (b.committed) {
 		events_outcome_signals(call, in);
+		events_outcome_deviants(call, in);
 	}
 out:
 	store_resolved_free(&sc);

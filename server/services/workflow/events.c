@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * See events.h. Events are built in the call's arena and published after
  * the batch's commit from the worker that served it: no libpq in an nng
- * callback, and pub0 never waits for a subscriber.
+ * callback, and pub0 never waits for a subscriber. What an event may carry
+ * is in events.proto and the README ("Events").
  */
 #include <ctype.h>
 #include <math.h>
@@ -14,6 +15,8 @@
 #include "config.h"
 #include "events.h"
 #include "metrics/metrics.h"
+#include "services.h"
+#include "store/store_events.h"
 #include "stats/charts/stats_runchart.h"
 #include "tandem/v1/events.pb-c.h"
 
@@ -236,6 +239,21 @@ series_signals(rpc_call *call, const series_spec *spec, const series *s,
 	stats_runchart_result_free(&rr);
 }
 
+/* A council reader of the whole network: small cells are suppressed
+ * whoever sent the batch (an admin included). */
+static rpc_call
+as_council(const rpc_call *call)
+{
+	rpc_call rc        = *call;
+	rc.who.role        = RPC_ROLE_COUNCIL;
+	rc.details         = NULL;
+	rc.n_details       = 0;
+	rc.cap_details     = 0;
+	rc.details_omitted = 0;
+	rc.code            = TD_CODE_OK;
+	return rc;
+}
+
 void
 events_outcome_signals(rpc_call                                *call,
                        const Tandem__V1__SubmitOutcomesRequest *in)
@@ -245,14 +263,7 @@ events_outcome_signals(rpc_call                                *call,
 	}
 	const char **measures;
 	size_t       nm = distinct_measures(call, in, &measures);
-	/* Read as the council: the whole network, and small cells
-	 * suppressed whoever sent the batch (an admin included). */
-	rpc_call rc        = *call;
-	rc.who.role        = RPC_ROLE_COUNCIL;
-	rc.details         = NULL;
-	rc.n_details       = 0;
-	rc.cap_details     = 0;
-	rc.details_omitted = 0;
+	rpc_call     rc = as_council(call);
 	for (size_t k = 0; k < nm; k++) {
 		Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
 		analysis_key            mk;
@@ -285,5 +296,143 @@ events_outcome_signals(rpc_call                                *call,
 				series_signals(call, &spec, &ss[i], touched);
 			}
 		}
+	}
+}
+
+/* ---- deviant.new ---- */
+
+static void
+deviant_event(rpc_call *call, const char *measure, const char *school,
+              const char *period)
+{
+	Tandem__V1__Event *ev
+	    = RPC_NEW(call->arena, Tandem__V1__Event, tandem__v1__event__init);
+	Tandem__V1__DeviantNew *dn
+	    = RPC_NEW(call->arena, Tandem__V1__DeviantNew,
+	              tandem__v1__deviant_new__init);
+	if (ev == NULL || dn == NULL) {
+		return;
+	}
+	dn->measure     = (char *) measure;
+	dn->school      = (char *) school;
+	dn->period      = (char *) period;
+	ev->deviant_new = dn;
+	events_send(call, EVENTS_DEVIANT_NEW, ev);
+}
+
+void
+events_outcome_deviants(rpc_call                                *call,
+                        const Tandem__V1__SubmitOutcomesRequest *in)
+{
+	if (call->publish == NULL) {
+		return;
+	}
+	const char **measures;
+	size_t       nm = distinct_measures(call, in, &measures);
+	for (size_t k = 0; k < nm; k++) {
+		rpc_call                rc = as_council(call);
+		Tandem__V1__SeriesQuery q  = TANDEM__V1__SERIES_QUERY__INIT;
+		Tandem__V1__PositiveDevianceRequest req
+		    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
+		analysis_key mk;
+		analysis_key_from_text(&mk, measures[k]);
+		q.measure             = &mk.key;
+		q.level               = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
+		q.grain               = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
+		req.query             = &q;
+		ProtobufCMessage *out = NULL;
+		if (analysis_positive_deviance(&rc, &req.base, &out)
+		        != TD_CODE_OK
+		    || out == NULL) {
+			/* too few schools with context, say: nothing to tell
+			 */
+			continue;
+		}
+		const Tandem__V1__PositiveDevianceResponse *pd
+		    = (const void *) out;
+		const char **flagged = rpc_arena_alloc(
+		    call->arena, (pd->n_rows + 1) * sizeof(char *));
+		bool  *fresh = rpc_arena_alloc(call->arena,
+		                               (pd->n_rows + 1) * sizeof(bool));
+		size_t nf    = 0;
+		for (size_t i = 0; flagged && fresh && i < pd->n_rows; i++) {
+			if (pd->rows[i]->flagged && !pd->rows[i]->suppressed) {
+				flagged[nf++] = pd->rows[i]->school;
+			}
+		}
+		if (flagged == NULL || fresh == NULL) {
+			continue;
+		}
+		if (store_deviants_update(call->store, measures[k], pd->period,
+		                          flagged, nf, fresh)
+		    != TD_OK) {
+			fprintf(stderr,
+			        "level=warn msg=\"deviant check skipped\" "
+			        "measure=%s error=\"%s\"\n",
+			        measures[k], store_errmsg(call->store));
+			continue;
+		}
+		for (size_t i = 0; i < nf; i++) {
+			if (fresh[i]) {
+				deviant_event(call, measures[k], flagged[i],
+				              pd->period);
+			}
+		}
+	}
+}
+
+/* ---- pdsa.changed ---- */
+
+char **
+events_pdsa_before(rpc_call                                  *call,
+                   const Tandem__V1__SubmitPdsaCyclesRequest *in,
+                   const int64_t                             *school_ids)
+{
+	if (call->publish == NULL || in->dry_run) {
+		return NULL;
+	}
+	char **before = rpc_arena_alloc(call->arena,
+	                                (in->n_cycles + 1) * sizeof(char *));
+	for (size_t i = 0; before != NULL && i < in->n_cycles; i++) {
+		char status[16];
+		if (store_pdsa_status(call->store, in->cycles[i]->cycle,
+		                      school_ids ? school_ids[i] : 0, status,
+		                      sizeof(status))
+		    != TD_OK) {
+			return NULL;
+		}
+		before[i] = rpc_arena_strdup(call->arena, status);
+	}
+	return before;
+}
+
+void
+events_pdsa_changed(rpc_call                                  *call,
+                    const Tandem__V1__SubmitPdsaCyclesRequest *in,
+                    char *const                               *before)
+{
+	if (call->publish == NULL || before == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < in->n_cycles && i < EVENTS_MAX_SCHOOLS; i++) {
+		const Tandem__V1__PdsaCycle *c = in->cycles[i];
+		Tandem__V1__Event *ev = RPC_NEW(call->arena, Tandem__V1__Event,
+		                                tandem__v1__event__init);
+		Tandem__V1__PdsaChanged *pc
+		    = RPC_NEW(call->arena, Tandem__V1__PdsaChanged,
+		              tandem__v1__pdsa_changed__init);
+		if (ev == NULL || pc == NULL || before[i] == NULL) {
+			return;
+		}
+		pc->cycle           = c->cycle;
+		pc->school          = c->school;
+		pc->measure         = c->measure;
+		pc->status          = c->status;
+		pc->previous_status = before[i];
+		pc->action          = before[i][0] == '\0'       ? "created"
+		             : strcmp(before[i], c->status) != 0 ? "transitioned"
+		                                                 : "updated";
+		ev->pdsa_changed    = pc;
+		events_send(call, EVENTS_PDSA_CHANGED, ev);
 	}
 }

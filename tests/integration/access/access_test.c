@@ -89,20 +89,7 @@ setup(void **state)
 	snprintf(tlsdir, sizeof(tlsdir), "/tmp/tdtest-tls-%d", (int) getpid());
 	/* A CA, a server certificate it signs for 127.0.0.1, and an
 	 * unrelated CA the client must not trust. */
-	assert_int_equal(
-	    h_run("set -e; mkdir -p %s; cd %s; "
-	          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
-	          "/CN=tandem-test-ca -keyout ca.key -out ca.pem 2>/dev/null; "
-	          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "
-	          "/CN=other-ca -keyout other.key -out other.pem 2>/dev/null; "
-	          "openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
-	          "-keyout server.key -out server.csr 2>/dev/null; "
-	          "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' "
-	          ">ext.cnf; openssl x509 -req -in server.csr -CA ca.pem "
-	          "-CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf "
-	          "-out server.pem 2>/dev/null",
-	          tlsdir, tlsdir),
-	    0);
+	h_tls_certs(tlsdir);
 	char cert[200], key[200];
 	snprintf(cert, sizeof(cert), "%s/server.pem", tlsdir);
 	snprintf(key, sizeof(key), "%s/server.key", tlsdir);

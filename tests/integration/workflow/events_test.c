@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * Events end to end: a real subscriber (libtandem's nng sub0) on a real
- * tandemd's --events-listen socket receives batch.stored after a real
- * submission and signal.new after a planted shift, and no event carries a
- * count below min_n or a signal resting on suppressed points.
+ * tandemd's --events-listen sockets (ipc:// and tls+tcp://) receives
+ * batch.stored after a real submission, signal.new after a planted shift,
+ * deviant.new once for a planted positive deviant and pdsa.changed as a
+ * cycle is created and moves on; no event carries a count below min_n, a
+ * signal or deviant resting on suppressed points, a student's id or free
+ * text.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +24,9 @@
 
 static char       conninfo[512];
 static char       events_url[160];
+static char       tls_url[64];
+static char       tlsdir[128];
+static char       dir[128];
 static h_server   srv;
 static td_client *cl;
 static int        seq;
@@ -29,7 +38,18 @@ setup(void **state)
 	h_db_create("events", conninfo);
 	snprintf(events_url, sizeof(events_url), "ipc:///tmp/tdtest-ev-%d",
 	         (int) getpid());
-	h_server_start(&srv, conninfo, "--events-listen", events_url, NULL);
+	/* the same events over TLS, with the access test's certificates */
+	snprintf(tlsdir, sizeof(tlsdir), "/tmp/tdtest-evtls-%d",
+	         (int) getpid());
+	h_tls_certs(tlsdir);
+	char cert[200], key[200];
+	snprintf(cert, sizeof(cert), "%s/server.pem", tlsdir);
+	snprintf(key, sizeof(key), "%s/server.key", tlsdir);
+	snprintf(tls_url, sizeof(tls_url), "tls+tcp://127.0.0.1:%d",
+	         40000 + (int) getpid() % 20000);
+	h_server_start(&srv, conninfo, "--events-listen", events_url,
+	               "--events-listen", tls_url, "--tls-cert", cert,
+	               "--tls-key", key, NULL);
 	cl                  = h_client(&srv, 30000);
 	const char *files[] = { "districts", "schools", "measures" };
 	for (size_t i = 0; i < 3; i++) {
@@ -39,6 +59,41 @@ setup(void **state)
 		                       h_source_dir(), files[i]),
 		                 0);
 	}
+	/* Sixteen schools of district D3 with their context, for a
+	 * positive deviant in the measure `reading`, and the climate
+	 * survey. */
+	snprintf(dir, sizeof(dir), "/tmp/tdtest-evdata-%d", (int) getpid());
+	assert_int_equal(h_run("rm -rf %s && mkdir -p %s", dir, dir), 0);
+	char csv[2048];
+	int  len
+	    = snprintf(csv, sizeof(csv),
+	               "district,school,name,frl_rate,enrollment,locale\n");
+	static const char *locales[] = { "city", "suburb", "town", "rural" };
+	for (int i = 1; i <= 16; i++) {
+		len += snprintf(csv + len, sizeof(csv) - (size_t) len,
+		                "D3,R%02d,Reading school %d,%.2f,%d,%s\n", i,
+		                i, 0.2 + 0.04 * i, 300 + 37 * i,
+		                locales[i % 4]);
+	}
+	h_write_file(dir, "schools.csv", csv);
+	h_write_file(dir, "measures.csv",
+	             "measure,name,unit,direction\n"
+	             "reading,Reading proficiency,percent,higher\n");
+	static const char *const defs[]
+	    = { "schools %s/schools.csv", "measures %s/measures.csv" };
+	for (size_t i = 0; i < 2; i++) {
+		char what[300];
+		snprintf(what, sizeof(what), defs[i], dir);
+		assert_int_equal(h_run("%s/tandem --server %s define %s "
+		                       ">/dev/null",
+		                       h_bin_dir(), srv.url, what),
+		                 0);
+	}
+	assert_int_equal(h_run("%s/tandem --server %s define survey --code "
+	                       "climate %s/tests/fixtures/survey_climate.csv "
+	                       ">/dev/null",
+	                       h_bin_dir(), srv.url, h_source_dir()),
+	                 0);
 	return 0;
 }
 
@@ -48,6 +103,7 @@ teardown(void **state)
 	(void) state;
 	td_client_destroy(cl);
 	assert_int_equal(h_server_stop(&srv), 0);
+	assert_int_equal(h_run("rm -rf %s %s", tlsdir, dir), 0);
 	return 0;
 }
 
@@ -121,14 +177,22 @@ next_event(td_events *e)
 }
 
 static td_events *
-subscribe(const char *topic)
+subscribe_at(const char *url, const char *topic, const char *ca)
 {
-	td_events *e;
-	char       err[TD_ERRMSG_MAX];
-	if (td_events_open(&e, events_url, topic, NULL, err) != TD_OK) {
-		fail_msg("subscribe %s: %s", events_url, err);
+	td_events     *e;
+	char           err[TD_ERRMSG_MAX];
+	td_client_opts o = { 0 };
+	o.tls_ca         = ca;
+	if (td_events_open(&e, url, topic, ca ? &o : NULL, err) != TD_OK) {
+		fail_msg("subscribe %s: %s", url, err);
 	}
 	return e;
+}
+
+static td_events *
+subscribe(const char *topic)
+{
+	return subscribe_at(events_url, topic, NULL);
 }
 
 /* A batch for two schools gives one batch.stored per school; the school
@@ -214,7 +278,7 @@ signal_new_after_planted_shift(void **state)
 				assert_true(b->records_suppressed);
 				assert_int_equal(b->records, 0);
 			}
-		} else {
+		} else if (ev->deviant_new == NULL) {
 			assert_string_equal(ev->topic, "signal.new");
 			const Tandem__V1__SignalNew *s = ev->signal_new;
 			assert_non_null(s);
@@ -273,6 +337,172 @@ watch_prints_events(void **state)
 	td_events_close(e);
 }
 
+/* The same batch reaches a subscriber over ipc:// and one over
+ * tls+tcp:// that trusts the test CA. */
+static void
+events_over_ipc_and_tls(void **state)
+{
+	(void) state;
+	char ca[200];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", tlsdir);
+	td_events *ipc = subscribe_at(events_url, "batch.stored", NULL);
+	td_events *tls = subscribe_at(tls_url, "batch.stored", ca);
+	row        rows[12];
+	for (int i = 0; i < 12; i++) {
+		rows[i] = (row) { "S102", 40 + i, 91.0, 200, NULL };
+	}
+	submit(rows, 12);
+	td_events *subs[2] = { ipc, tls };
+	for (int k = 0; k < 2; k++) {
+		Tandem__V1__Event *ev = next_event(subs[k]);
+		assert_string_equal(ev->topic, "batch.stored");
+		assert_string_equal(ev->batch_stored->school, "S102");
+		assert_int_equal(ev->batch_stored->records, 12);
+		tandem__v1__event__free_unpacked(ev, NULL);
+	}
+	td_events_close(ipc);
+	td_events_close(tls);
+}
+
+/* reading for the 16 schools of D3 in October 2024 (academic year
+ * 2024-25): about 80% with a small spread, R05 at 97% (a planted
+ * positive deviant) and R12 at 99% but of n = 5 people (below min_n:
+ * suppressed, so never a deviant). */
+static void
+submit_reading(int month, double r05)
+{
+	row  rows[16];
+	char codes[16][8];
+	for (int i = 0; i < 16; i++) {
+		snprintf(codes[i], sizeof(codes[i]), "R%02d", i + 1);
+		double v = 79.0 + (i % 5) * 0.6;
+		rows[i]  = (row) { codes[i], month, v, 200, "reading" };
+	}
+	rows[4].value  = r05;
+	rows[11].value = 99.0;
+	rows[11].n     = 5;
+	submit(rows, 16);
+}
+
+/* pdsa submits one cycle as a batch (a correction after the first). */
+static void
+pdsa(const char *status, bool correction)
+{
+	Tandem__V1__PdsaCycle c   = TANDEM__V1__PDSA_CYCLE__INIT;
+	c.cycle                   = "PDSA-EV";
+	c.school                  = "S101";
+	c.measure                 = "attendance";
+	c.change_idea             = "SECRET-IDEA greet every student by name";
+	c.prediction              = "SECRET-PREDICTION";
+	c.start                   = "2024-09-02";
+	c.status                  = (char *) status;
+	Tandem__V1__PdsaCycle *cp = &c;
+	char                   id[64];
+	snprintf(id, sizeof(id), "events-%d-%d", (int) getpid(), ++seq);
+	Tandem__V1__SubmitPdsaCyclesRequest req
+	    = TANDEM__V1__SUBMIT_PDSA_CYCLES_REQUEST__INIT;
+	req.submission_id              = id;
+	req.correction                 = correction;
+	req.cycles                     = &cp;
+	req.n_cycles                   = 1;
+	Tandem__V1__SubmitResponse *r  = NULL;
+	td_status                   st = { 0 };
+	assert_int_equal(td_improvement_submit_pdsa_cycles(cl, &req, &r, &st),
+	                 TD_CODE_OK);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
+/* contains: whether the packed event holds the bytes of s (a string
+ * field is stored as its bytes). */
+static bool
+contains(const Tandem__V1__Event *ev, const char *s)
+{
+	size_t   n   = tandem__v1__event__get_packed_size(ev);
+	uint8_t *buf = malloc(n + 1);
+	assert_non_null(buf);
+	tandem__v1__event__pack(ev, buf);
+	bool found = memmem(buf, n, s, strlen(s)) != NULL;
+	free(buf);
+	return found;
+}
+
+/* Everything one subscriber sees while students' responses (3, below
+ * min_n), a planted deviant, a small school and a PDSA cycle with free
+ * text go in: deviant.new once for R05 (not again for the next batch, and
+ * never for the small R12), pdsa.changed created then transitioned; and
+ * no event holds a student's id, a pseudonym-free text, or a count below
+ * min_n. */
+static void
+deviants_pdsa_and_nothing_private(void **state)
+{
+	(void) state;
+	td_events *e = subscribe("");
+	h_write_file(dir, "responses.csv",
+	             "school,respondent,administered_on,grade,q1,q2,q3,q4\n"
+	             "S101,STU-SECRET-1,2024-10-07,4,4,5,2,4\n"
+	             "S101,STU-SECRET-2,2024-10-07,4,3,4,1,5\n"
+	             "S101,STU-SECRET-3,2024-10-07,4,5,5,2,4\n");
+	assert_int_equal(h_run("%s/tandem --server %s submit surveys --survey "
+	                       "climate %s/responses.csv >/dev/null",
+	                       h_bin_dir(), srv.url, dir),
+	                 0);
+	submit_reading(14, 97.0); /* 2024-10 */
+	submit_reading(15, 97.5); /* 2024-11: R05 still a deviant */
+	pdsa("planned", false);
+	pdsa("running", true);
+	row fence = { "S102", 38, 90.0, 200, NULL };
+	submit(&fence, 1);
+	int  deviants = 0, pdsa_events = 0, surveys = 0;
+	bool fenced = false;
+	while (!fenced) {
+		Tandem__V1__Event *ev = next_event(e);
+		/* nothing private, whatever the topic */
+		assert_false(contains(ev, "STU-SECRET"));
+		assert_false(contains(ev, "SECRET-IDEA"));
+		assert_false(contains(ev, "SECRET-PREDICTION"));
+		if (ev->batch_stored != NULL) {
+			const Tandem__V1__BatchStored *b = ev->batch_stored;
+			assert_true(
+			    b->records >= 10
+			    || (b->records == 0 && b->records_suppressed));
+			surveys += strcmp(b->kind, "survey_responses") == 0;
+			fenced = strcmp(b->school, "S102") == 0
+			    && strcmp(b->kind, "outcomes") == 0
+			    && b->records == 0;
+		} else if (ev->deviant_new != NULL) {
+			assert_string_equal(ev->topic, "deviant.new");
+			assert_string_equal(ev->deviant_new->measure,
+			                    "reading");
+			assert_string_equal(ev->deviant_new->school, "R05");
+			assert_string_equal(ev->deviant_new->period,
+			                    "2024-25");
+			deviants++;
+		} else if (ev->pdsa_changed != NULL) {
+			const Tandem__V1__PdsaChanged *p = ev->pdsa_changed;
+			assert_string_equal(ev->topic, "pdsa.changed");
+			assert_string_equal(p->cycle, "PDSA-EV");
+			assert_string_equal(p->school, "S101");
+			assert_string_equal(p->measure, "attendance");
+			if (pdsa_events++ == 0) {
+				assert_string_equal(p->action, "created");
+				assert_string_equal(p->status, "planned");
+				assert_string_equal(p->previous_status, "");
+			} else {
+				assert_string_equal(p->action, "transitioned");
+				assert_string_equal(p->status, "running");
+				assert_string_equal(p->previous_status,
+				                    "planned");
+			}
+		}
+		tandem__v1__event__free_unpacked(ev, NULL);
+	}
+	assert_int_equal(surveys, 1);
+	assert_int_equal(deviants, 1);
+	assert_int_equal(pdsa_events, 2);
+	td_events_close(e);
+}
+
 int
 main(void)
 {
@@ -280,6 +510,8 @@ main(void)
 		cmocka_unit_test(batch_stored_after_submission),
 		cmocka_unit_test(signal_new_after_planted_shift),
 		cmocka_unit_test(watch_prints_events),
+		cmocka_unit_test(events_over_ipc_and_tls),
+		cmocka_unit_test(deviants_pdsa_and_nothing_private),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
