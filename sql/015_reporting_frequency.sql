@@ -1,9 +1,10 @@
 -- SPDX-License-Identifier: MIT
--- Reporting rates as DHIS2 defines them (and the state behind the
--- deviant.new event, at the end): a measure is reported at a
+-- Reporting rates as DHIS2 defines them: a measure is reported at a
 -- frequency (one report per school and period) and a report is on time
 -- when it arrives within timely_days after its period ends. A school may
 -- carry the dates it opened and closed, outside which it owes no reports.
+-- At the end: the state behind the deviant.new event, and approvals of
+-- survey administration windows.
 
 ALTER TABLE measures
     ADD COLUMN frequency text NOT NULL DEFAULT 'monthly'
@@ -43,4 +44,34 @@ CREATE TABLE deviant_state (
     school      text NOT NULL,
     since       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (measure, period, school)
+);
+
+-- Approvals of a survey's administration windows, as of a measure's
+-- months (016): level by level, and an approved window locks the
+-- responses administered in it at the schools it covers.
+CREATE TABLE survey_approvals (
+    survey          text NOT NULL,
+    window_start    date NOT NULL,
+    window_end      date NOT NULL CHECK (window_end >= window_start
+                        AND window_end - window_start <= 366),
+    level           text NOT NULL CHECK (level IN ('school', 'district', 'network')),
+    unit_id         bigint NOT NULL DEFAULT 0,  -- school or district id; 0 = network
+    approved_by     text,
+    approved_at     timestamptz NOT NULL DEFAULT now(),
+    accepted_by     text,
+    accepted_at     timestamptz,
+    PRIMARY KEY (survey, window_start, window_end, level, unit_id)
+);
+CREATE INDEX survey_approvals_lock ON survey_approvals (survey, window_start);
+
+CREATE TABLE survey_approval_log (
+    id              bigserial PRIMARY KEY,
+    survey          text NOT NULL,
+    window_start    date NOT NULL,
+    window_end      date NOT NULL,
+    level           text NOT NULL,
+    unit_id         bigint NOT NULL,
+    action          text NOT NULL CHECK (action IN ('approve', 'accept', 'unapprove')),
+    client_id       text,
+    at              timestamptz NOT NULL DEFAULT now()
 );

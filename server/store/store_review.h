@@ -60,6 +60,9 @@ typedef struct store_approval {
 	char approved_at[40];
 	char accepted_by[40];
 	char accepted_at[40];
+	/* a survey window's approval: measure and period "" */
+	char survey[72];
+	char window_from[12], window_to[12];
 } store_approval;
 
 /* store_approval_get: the approval at k (*exists false when none).
@@ -99,5 +102,41 @@ int store_outcome_locks(store *s, size_t n, const int64_t *measure_ids,
                         const int64_t     *school_ids,
                         const char *const *period_starts, store_lock **out,
                         size_t *n_out) __attribute__((warn_unused_result));
+
+/* ---- survey administration windows (store_window.c) ---- */
+
+/* A window approval's key: the survey's code, the window's first and last
+ * day (YYYY-MM-DD), the level and its unit's code ("" = network). */
+typedef struct store_window_key {
+	const char *survey;
+	const char *from, *to;
+	const char *level;
+	const char *unit;
+} store_window_key;
+
+/* As store_approval_get/_change/_pending/s_list, for survey windows:
+ * TD_ENOTFOUND when the survey or the unit is not in the registry;
+ * pending counts the district's schools with responses administered in
+ * the window whose school-level approval is missing or not accepted. */
+int store_window_get(store *s, const store_window_key *k, store_approval *out,
+                     bool *exists) __attribute__((warn_unused_result));
+int store_window_change(store *s, const store_window_key *k,
+                        const char *action, const char *client_id)
+    __attribute__((warn_unused_result));
+int store_window_pending(store *s, const store_window_key *k, int64_t *count,
+                         char *first, size_t cap)
+    __attribute__((warn_unused_result));
+/* store_windows_list appends every window approval (of survey, "" = all)
+ * to *out (n entries, realloc'd). */
+int store_windows_list(store *s, const char *survey, store_approval **out,
+                       size_t *n) __attribute__((warn_unused_result));
+
+/* store_survey_locks checks n responses of survey (school id, administered
+ * on YYYY-MM-DD) against the approved windows that cover them; the first
+ * at most 100 locked go to *out (caller frees), *n_out counts them. */
+int store_survey_locks(store *s, const char *survey, size_t n,
+                       const int64_t *school_ids, const char *const *dates,
+                       store_lock **out, size_t *n_out)
+    __attribute__((warn_unused_result));
 
 #endif /* TD_STORE_REVIEW_H */

@@ -89,7 +89,8 @@ cmd_review(cli *c, int argc, char **argv)
 
 static const char *const APPROVAL_COLS[]
     = { "measure",     "period",      "level",       "unit",
-	"approved_by", "approved_at", "accepted_by", "accepted_at" };
+	"approved_by", "approved_at", "accepted_by", "accepted_at",
+	"survey",      "window_from", "window_to" };
 
 static void
 approval_row(out_table *t, const Tandem__V1__Approval *a)
@@ -102,6 +103,9 @@ approval_row(out_table *t, const Tandem__V1__Approval *a)
 	out_str(t, a->approved_at);
 	out_str(t, a->accepted_by);
 	out_str(t, a->accepted_at);
+	out_str(t, a->survey);
+	out_str(t, a->window_from);
+	out_str(t, a->window_to);
 }
 
 /* cmd_approval runs approve, accept or unapprove (argv[0]). */
@@ -113,11 +117,14 @@ cmd_approval(cli *c, int argc, char **argv)
 		{ "period", required_argument, NULL, 'p' },
 		{ "school", required_argument, NULL, 's' },
 		{ "district", required_argument, NULL, 'd' },
+		{ "survey", required_argument, NULL, 'v' },
+		{ "window", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char                 *what = argv[0];
-	Tandem__V1__ApprovalRequest req  = TANDEM__V1__APPROVAL_REQUEST__INIT;
+	char                       *dots;
+	Tandem__V1__ApprovalRequest req = TANDEM__V1__APPROVAL_REQUEST__INIT;
 	int                         opt;
 	optind = 0;
 	opterr = 0;
@@ -135,9 +142,28 @@ cmd_approval(cli *c, int argc, char **argv)
 		case 'd':
 			req.district = optarg;
 			break;
+		case 'v':
+			req.survey = optarg;
+			break;
+		case 'w':
+			dots = strstr(optarg, "..");
+			if (dots == NULL || dots == optarg
+			    || dots[2] == '\0') {
+				return cli_usage_error(
+				    what,
+				    "--window takes FROM..TO, "
+				    "not '%s'",
+				    optarg);
+			}
+			*dots           = '\0';
+			req.window_from = optarg;
+			req.window_to   = dots + 2;
+			break;
 		case 'h':
 			printf("usage: tandem %s --measure M --period YYYY-MM "
-			       "[--school S | --district D]\n\n"
+			       "[--school S | --district D]\n"
+			       "       tandem %s --survey S --window "
+			       "FROM..TO [--school S | --district D]\n\n"
 			       "Approval of a measure's month, level by level "
 			       "(DHIS2): --school for\nthe school level, "
 			       "--district for the district level, neither "
@@ -147,18 +173,26 @@ cmd_approval(cli *c, int argc, char **argv)
 			       "which the council\naccepts. An approved month "
 			       "is locked: outcomes for it are refused\nuntil "
 			       "it is unapproved (after acceptance, by the "
-			       "level above).\n",
-			       what);
+			       "level above).\nA survey's administration "
+			       "window (its first and last day, YYYY-MM-DD)\n"
+			       "is approved the same way; responses "
+			       "administered in an approved window\nare "
+			       "refused until it is unapproved.\n",
+			       what, what);
 			return 0;
 		default:
 			return cli_option_error(what, opt, argv);
 		}
 	}
-	if (optind != argc || req.measure[0] == '\0'
-	    || req.period[0] == '\0') {
+	bool window = req.survey[0] != '\0' || req.window_from[0] != '\0';
+	if (optind != argc
+	    || (window ? req.survey[0] == '\0' || req.window_from[0] == '\0'
+	                || req.measure[0] != '\0' || req.period[0] != '\0'
+	               : req.measure[0] == '\0' || req.period[0] == '\0')) {
 		return cli_usage_error(what,
-		                       "--measure and --period are "
-		                       "required; no other arguments");
+		                       "--measure and --period, or --survey "
+		                       "and --window, are required; no other "
+		                       "arguments");
 	}
 	Tandem__V1__ApprovalResponse *resp = NULL;
 	td_status                     st   = { 0 };

@@ -16,6 +16,7 @@
 #include "store/store.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "validate.h"
+#include "review.h"
 
 _Static_assert(PSEUDONYM_LEN == STORE_PSEUDONYM_LEN,
                "the store keeps the pseudonyms validate makes");
@@ -334,8 +335,14 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 	size_t *pos = item_positions(call, &sv, in->items, in->n_items);
 	vals        = calloc(sv.n_items ? sv.n_items : 1, sizeof(int32_t));
 	miss        = calloc(sv.n_items ? sv.n_items : 1, sizeof(bool));
-	if (pos == NULL || vals == NULL || miss == NULL
-	    || !rollup_open(&u, &b, &sv)) {
+	/* each response's key for the window-lock check (review.c) */
+	size_t   n_lk = 0;
+	int64_t *lk_s = rpc_arena_alloc(
+	    call->arena, (in->n_responses + 1) * sizeof(int64_t));
+	const char **lk_d = rpc_arena_alloc(
+	    call->arena, (in->n_responses + 1) * sizeof(char *));
+	if (pos == NULL || vals == NULL || miss == NULL || lk_s == NULL
+	    || lk_d == NULL || !rollup_open(&u, &b, &sv)) {
 		/* Never skip the records and report them stored. */
 		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
@@ -379,6 +386,14 @@ ingest_submit_survey_responses(rpc_call *call, const ProtobufCMessage *req,
 		store_rows_add_survey(b.rows, &row);
 		add(&u, +1, sc.ids[i], r->administered_on, r->grade, vals,
 		    miss);
+		lk_s[n_lk]   = sc.ids[i];
+		lk_d[n_lk++] = r->administered_on;
+	}
+	/* a response in an approved administration window is locked */
+	if (call->n_details == 0 && !b.denied && n_lk > 0
+	    && (code = review_survey_locks(call, in->survey, n_lk, lk_s, lk_d))
+	        != TD_CODE_OK) {
+		goto out;
 	}
 	b.rollup.grains = "wmty";
 	b.replaced      = replaced;

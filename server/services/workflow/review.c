@@ -206,6 +206,9 @@ approval_msg(rpc_call *call, const store_approval *a)
 	m->approved_at = rpc_arena_strdup(ar, a->approved_at);
 	m->accepted_by = rpc_arena_strdup(ar, a->accepted_by);
 	m->accepted_at = rpc_arena_strdup(ar, a->accepted_at);
+	m->survey      = rpc_arena_strdup(ar, a->survey);
+	m->window_from = rpc_arena_strdup(ar, a->window_from);
+	m->window_to   = rpc_arena_strdup(ar, a->window_to);
 	return m;
 }
 
@@ -250,9 +253,86 @@ scope_ok(const rpc_call *call, const char *action, const char *level,
 	return council;
 }
 
+/* What an approval is of: a measure's month or a survey's administration
+ * window, with the words that name it in every message. */
+typedef struct subject {
+	bool               window;
+	store_approval_key k; /* a measure's month */
+	store_window_key   w; /* a survey's window */
+	const char        *level, *unit;
+	const char        *label; /* "attendance 2024-03", "survey climate
+	                              window 2024-10-01..2024-10-31" */
+	const char *period; /* YYYY-MM, "" for a window */
+} subject;
+
+/* The longest window: an academic year, with a leap day. */
+#define REVIEW_WINDOW_MAX_DAYS 366
+
+/* subject_of reads the request; false with the status set when it is not
+ * one whole subject. */
+static bool
+subject_of(rpc_call *call, const Tandem__V1__ApprovalRequest *in, subject *sj)
+{
+	memset(sj, 0, sizeof(*sj));
+	if (in->school[0] != '\0' && in->district[0] != '\0') {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "name a school or a district (or neither, for "
+		         "the network), not both");
+		return false;
+	}
+	sj->level = in->school[0] ? "school"
+	    : in->district[0]     ? "district"
+	                          : "network";
+	sj->unit  = in->school[0] ? in->school : in->district;
+	if (in->survey[0] != '\0') {
+		int32_t d0 = 0, d1 = 0;
+		if (in->measure[0] != '\0' || in->period[0] != '\0'
+		    || !common_date_parse(in->window_from, &d0)
+		    || !common_date_parse(in->window_to, &d1) || d1 < d0
+		    || d1 - d0 > REVIEW_WINDOW_MAX_DAYS) {
+			rpc_fail(
+			    call, TD_CODE_INVALID_ARGUMENT,
+			    "a survey's window is its first and last day "
+			    "(YYYY-MM-DD, at most %d days apart), without "
+			    "a measure or period",
+			    REVIEW_WINDOW_MAX_DAYS);
+			return false;
+		}
+		sj->window = true;
+		sj->w      = (store_window_key) { in->survey, in->window_from,
+			                          in->window_to, sj->level,
+			                          sj->unit };
+		sj->label  = rpc_arena_printf(
+		     call->arena, "survey %s window %s..%s", in->survey,
+		     in->window_from, in->window_to);
+		sj->period = "";
+		return sj->label != NULL;
+	}
+	char *start = rpc_arena_alloc(call->arena, 11);
+	if (start == NULL || in->measure[0] == '\0'
+	    || !month_start(in->period, start)) {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "name a measure and a period YYYY-MM (or a survey "
+		         "and its window)");
+		return false;
+	}
+	sj->k
+	    = (store_approval_key) { in->measure, start, sj->level, sj->unit };
+	sj->period = rpc_arena_printf(call->arena, "%.7s", start);
+	sj->label
+	    = rpc_arena_printf(call->arena, "%s %s", in->measure, sj->period);
+	return sj->period != NULL && sj->label != NULL;
+}
+
+static int
+subject_get(rpc_call *call, const subject *sj, store_approval *a, bool *exists)
+{
+	return sj->window ? store_window_get(call->store, &sj->w, a, exists)
+	                  : store_approval_get(call->store, &sj->k, a, exists);
+}
+
 static void
-approval_event(rpc_call *call, const store_approval_key *k, const char *period,
-               const char *action)
+approval_event(rpc_call *call, const subject *sj, const char *action)
 {
 	if (call->publish == NULL) {
 		return;
@@ -265,13 +345,83 @@ approval_event(rpc_call *call, const store_approval_key *k, const char *period,
 	if (ev == NULL || ac == NULL) {
 		return;
 	}
-	ac->measure          = (char *) k->measure;
-	ac->period           = (char *) period;
-	ac->level            = (char *) k->level;
-	ac->unit             = (char *) k->unit;
+	if (sj->window) {
+		ac->survey      = (char *) sj->w.survey;
+		ac->window_from = (char *) sj->w.from;
+		ac->window_to   = (char *) sj->w.to;
+	} else {
+		ac->measure = (char *) sj->k.measure;
+		ac->period  = (char *) sj->period;
+	}
+	ac->level            = (char *) sj->level;
+	ac->unit             = (char *) sj->unit;
 	ac->action           = (char *) action;
 	ev->approval_changed = ac;
 	events_send(call, EVENTS_APPROVAL_CHANGED, ev);
+}
+
+/* approval_precondition: the state the action changes from, and for a
+ * district's approval its schools' accepted approvals. */
+static int
+approval_precondition(rpc_call *call, const subject *sj,
+                      const store_approval *a, bool exists, const char *action)
+{
+	int rv;
+	if (strcmp(action, "approve") == 0) {
+		if (exists) {
+			return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+			                "%s is already approved at the %s "
+			                "level by %s at %s",
+			                sj->label, sj->level, a->approved_by,
+			                a->approved_at);
+		}
+		if (strcmp(sj->level, "district") == 0) {
+			int64_t pending;
+			char    first[72];
+			rv = sj->window
+			    ? store_window_pending(call->store, &sj->w,
+			                           &pending, first,
+			                           sizeof(first))
+			    : store_approval_pending(call->store, &sj->k,
+			                             &pending, first,
+			                             sizeof(first));
+			if (rv != TD_OK) {
+				return db_fail(call, rv);
+			}
+			if (pending > 0) {
+				return rpc_fail(
+				    call, TD_CODE_FAILED_PRECONDITION,
+				    "%lld school(s) of district %s with data "
+				    "for %s have no accepted approval yet "
+				    "(first: %s); approve and accept them "
+				    "first",
+				    (long long) pending, sj->unit, sj->label,
+				    first);
+			}
+		}
+	} else if (!exists) {
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "%s is not approved at the %s level%s%s",
+		                sj->label, sj->level,
+		                sj->unit[0] ? " for " : "", sj->unit);
+	} else if (strcmp(action, "accept") == 0 && a->accepted_at[0]) {
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "%s at the %s level was already accepted "
+		                "by %s at %s",
+		                sj->label, sj->level, a->accepted_by,
+		                a->accepted_at);
+	} else if (strcmp(action, "unapprove") == 0 && a->accepted_at[0]
+	           && call->who.role != RPC_ROLE_ADMIN
+	           && ((strcmp(sj->level, "school") == 0
+	                && call->who.role == RPC_ROLE_SCHOOL)
+	               || (strcmp(sj->level, "district") == 0
+	                   && call->who.role == RPC_ROLE_DISTRICT))) {
+		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+		                "%s was accepted by %s at %s: only the "
+		                "level above may unapprove it now",
+		                sj->label, a->accepted_by, a->accepted_at);
+	}
+	return TD_CODE_OK;
 }
 
 static int
@@ -279,39 +429,28 @@ approval(rpc_call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
          const char *action)
 {
 	const Tandem__V1__ApprovalRequest *in = (const void *) req;
-	char                               start[11];
 	store_approval                     a;
 	bool                               exists;
 	int                                rv;
-	if (in->measure[0] == '\0' || !month_start(in->period, start)) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-		                "name a measure and a period YYYY-MM");
+	subject                            sj;
+	if (!subject_of(call, in, &sj)) {
+		return call->code;
 	}
-	if (in->school[0] != '\0' && in->district[0] != '\0') {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-		                "name a school or a district (or neither, for "
-		                "the network), not both");
-	}
-	store_approval_key k = { in->measure, start,
-		                 in->school[0]         ? "school"
-		                     : in->district[0] ? "district"
-		                                       : "network",
-		                 in->school[0] ? in->school : in->district };
-	if (strcmp(action, "accept") == 0 && strcmp(k.level, "network") == 0) {
+	if (strcmp(action, "accept") == 0
+	    && strcmp(sj.level, "network") == 0) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "the network level has no level above it to "
 		                "accept its approval");
 	}
 	if ((rv = store_begin_request(call->store, rpc_remaining_ms(call)))
 	        != TD_OK
-	    || (rv = store_approval_get(call->store, &k, &a, &exists))
-	        != TD_OK) {
+	    || (rv = subject_get(call, &sj, &a, &exists)) != TD_OK) {
 		return db_fail(call, rv);
 	}
 	const char *unit_district = "";
-	if (strcmp(k.level, "school") == 0) {
+	if (strcmp(sj.level, "school") == 0) {
 		store_resolved sr  = { 0 };
-		const char    *c[] = { k.unit };
+		const char    *c[] = { sj.unit };
 		if ((rv = store_resolve(call->store, STORE_SCHOOLS, c, 1, &sr))
 		    != TD_OK) {
 			return db_fail(call, rv);
@@ -320,7 +459,7 @@ approval(rpc_call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
 		    call->arena, sr.aux && sr.aux[0] ? sr.aux[0] : "");
 		store_resolved_free(&sr);
 	}
-	if (!scope_ok(call, action, k.level, k.unit, unit_district)) {
+	if (!scope_ok(call, action, sj.level, sj.unit, unit_district)) {
 		return rpc_fail(
 		    call, TD_CODE_PERMISSION_DENIED,
 		    "client %s (%s) may not %s at the %s level%s%s",
@@ -329,71 +468,24 @@ approval(rpc_call *call, const ProtobufCMessage *req, ProtobufCMessage **resp,
 		        : call->who.role == RPC_ROLE_DISTRICT ? "district"
 		        : call->who.role == RPC_ROLE_COUNCIL  ? "council"
 		                                              : "evaluator",
-		    action, k.level, k.unit[0] ? " for " : "", k.unit);
+		    action, sj.level, sj.unit[0] ? " for " : "", sj.unit);
 	}
-	const char *period = rpc_arena_printf(call->arena, "%.7s", start);
-	if (strcmp(action, "approve") == 0) {
-		if (exists) {
-			return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
-			                "%s %s is already approved at the %s "
-			                "level by %s at %s",
-			                k.measure, period, k.level,
-			                a.approved_by, a.approved_at);
-		}
-		if (strcmp(k.level, "district") == 0) {
-			int64_t pending;
-			char    first[72];
-			if ((rv = store_approval_pending(call->store, &k,
-			                                 &pending, first,
-			                                 sizeof(first)))
-			    != TD_OK) {
-				return db_fail(call, rv);
-			}
-			if (pending > 0) {
-				return rpc_fail(
-				    call, TD_CODE_FAILED_PRECONDITION,
-				    "%lld school(s) of district %s with %s "
-				    "data for %s have no accepted approval "
-				    "yet (first: %s); approve and accept "
-				    "them first",
-				    (long long) pending, k.unit, k.measure,
-				    period, first);
-			}
-		}
-	} else if (!exists) {
-		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
-		                "%s %s is not approved at the %s level%s%s",
-		                k.measure, period, k.level,
-		                k.unit[0] ? " for " : "", k.unit);
-	} else if (strcmp(action, "accept") == 0 && a.accepted_at[0]) {
-		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
-		                "%s %s at the %s level was already accepted "
-		                "by %s at %s",
-		                k.measure, period, k.level, a.accepted_by,
-		                a.accepted_at);
-	} else if (strcmp(action, "unapprove") == 0 && a.accepted_at[0]
-	           && call->who.role != RPC_ROLE_ADMIN
-	           && ((strcmp(k.level, "school") == 0
-	                && call->who.role == RPC_ROLE_SCHOOL)
-	               || (strcmp(k.level, "district") == 0
-	                   && call->who.role == RPC_ROLE_DISTRICT))) {
-		return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
-		                "%s %s was accepted by %s at %s: only the "
-		                "level above may unapprove it now",
-		                k.measure, period, a.accepted_by,
-		                a.accepted_at);
+	if (approval_precondition(call, &sj, &a, exists, action)
+	    != TD_CODE_OK) {
+		return call->code;
 	}
-	if ((rv = store_approval_change(call->store, &k, action,
-	                                call->who.client_id))
-	    != TD_OK) {
+	rv = sj.window ? store_window_change(call->store, &sj.w, action,
+	                                     call->who.client_id)
+	               : store_approval_change(call->store, &sj.k, action,
+	                                       call->who.client_id);
+	if (rv != TD_OK) {
 		return db_fail(call, rv);
 	}
 	if (strcmp(action, "unapprove") != 0
-	    && (rv = store_approval_get(call->store, &k, &a, &exists))
-	        != TD_OK) {
+	    && (rv = subject_get(call, &sj, &a, &exists)) != TD_OK) {
 		return db_fail(call, rv);
 	}
-	approval_event(call, &k, period, action);
+	approval_event(call, &sj, action);
 	Tandem__V1__ApprovalResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__ApprovalResponse,
 	              tandem__v1__approval_response__init);
@@ -431,14 +523,19 @@ int
 review_list_approvals(rpc_call *call, const ProtobufCMessage *req,
                       ProtobufCMessage **resp)
 {
-	const Tandem__V1__ListApprovalsRequest *in = (const void *) req;
-	store_approval                         *rows;
-	size_t                                  n;
+	const Tandem__V1__ListApprovalsRequest *in   = (const void *) req;
+	store_approval                         *rows = NULL;
+	size_t                                  n    = 0;
 	int                                     rv;
 	if ((rv = store_begin_request(call->store, rpc_remaining_ms(call)))
 	        != TD_OK
 	    || (rv = store_approvals_list(call->store, in->measure, &rows, &n))
-	        != TD_OK) {
+	        != TD_OK
+	    || (in->measure[0] == '\0'
+	        && (rv
+	            = store_windows_list(call->store, in->survey, &rows, &n))
+	            != TD_OK)) {
+		free(rows);
 		return db_fail(call, rv);
 	}
 	Tandem__V1__ListApprovalsResponse *out
@@ -490,5 +587,32 @@ review_outcome_locks(rpc_call *call, size_t n, const int64_t *measure_ids,
 	return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
 	                "%zu%s record(s) fall in approved, locked periods; "
 	                "nothing was stored",
+	                nl, nl == 100 ? " or more" : "");
+}
+
+int
+review_survey_locks(rpc_call *call, const char *survey, size_t n,
+                    const int64_t *school_ids, const char *const *dates)
+{
+	store_lock *locks;
+	size_t      nl;
+	int rv = store_survey_locks(call->store, survey, n, school_ids, dates,
+	                            &locks, &nl);
+	if (rv != TD_OK) {
+		return db_fail(call, rv);
+	}
+	for (size_t i = 0; i < nl; i++) {
+		rpc_detail(call, locks[i].index, "administered_on", "locked",
+		           "%s: the window is locked; unapprove it before "
+		           "sending responses or corrections for it",
+		           locks[i].what);
+	}
+	free(locks);
+	if (nl == 0) {
+		return TD_CODE_OK;
+	}
+	return rpc_fail(call, TD_CODE_FAILED_PRECONDITION,
+	                "%zu%s response(s) fall in approved, locked survey "
+	                "windows; nothing was stored",
 	                nl, nl == 100 ? " or more" : "");
 }

@@ -17,5 +17,10 @@
 int review_outcome_locks(rpc_call *call, size_t n, const int64_t *measure_ids,
                          const int64_t     *school_ids,
                          const char *const *period_starts);
+/* review_survey_locks does the same for n responses of survey (school
+ * ids, administered_on dates) against its approved administration
+ * windows. */
+int review_survey_locks(rpc_call *call, const char *survey, size_t n,
+                        const int64_t *school_ids, const char *const *dates);
 
 #endif /* TD_REVIEW_H */

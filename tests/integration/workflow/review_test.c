@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Review and approval through a real tandemd and PostgreSQL: review states
  * change with comments, scoped by role; an approved month is locked
- * against new outcomes and corrections until unapproved, with every
- * transition in approval_log and the audit log, for each role allowed and
- * refused.
+ * against new outcomes and corrections until unapproved, and an approved
+ * survey administration window against new responses and corrections,
+ * with every transition in approval_log (survey_approval_log) and the
+ * audit log, for each role allowed and refused.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -57,6 +58,11 @@ setup(void **state)
 		                       h_source_dir(), files[i]),
 		                 0);
 	}
+	assert_int_equal(h_run("%s/tandem --server %s define survey --code "
+	                       "climate %s/tests/fixtures/survey_climate.csv "
+	                       ">/dev/null",
+	                       h_bin_dir(), srv.url, h_source_dir()),
+	                 0);
 	who[S101]    = make_client("school", "S101", "", ids[S101]);
 	who[S102]    = make_client("school", "S102", "", ids[S102]);
 	who[D1]      = make_client("district", "", "D1", ids[D1]);
@@ -200,24 +206,33 @@ review_states_change_with_comments(void **state)
 
 /* action: 'a'pprove, a'c'cept, 'u'napprove at school / district / network
  * (both NULL) level for 2024-03. */
+/* approval_call: approve ('a'), accept ('c') or unapprove ('u') req at
+ * school, district or (neither) the network as c; the code. */
 static int
-approval(td_client *c, char action, const char *school, const char *district)
+approval_call(td_client *c, char action, Tandem__V1__ApprovalRequest *req,
+              const char *school, const char *district)
 {
-	Tandem__V1__ApprovalRequest req  = TANDEM__V1__APPROVAL_REQUEST__INIT;
-	req.measure                      = "attendance";
-	req.period                       = "2024-03";
-	req.school                       = (char *) (school ? school : "");
-	req.district                     = (char *) (district ? district : "");
+	req->school                      = (char *) (school ? school : "");
+	req->district                    = (char *) (district ? district : "");
 	Tandem__V1__ApprovalResponse *r  = NULL;
 	td_status                     st = { 0 };
-	int code = action == 'a' ? td_review_approve(c, &req, &r, &st)
-	    : action == 'c'      ? td_review_accept(c, &req, &r, &st)
-	                         : td_review_unapprove(c, &req, &r, &st);
+	int code = action == 'a' ? td_review_approve(c, req, &r, &st)
+	    : action == 'c'      ? td_review_accept(c, req, &r, &st)
+	                         : td_review_unapprove(c, req, &r, &st);
 	if (r != NULL) {
 		protobuf_c_message_free_unpacked(&r->base, NULL);
 	}
 	td_status_reset(&st);
 	return code;
+}
+
+static int
+approval(td_client *c, char action, const char *school, const char *district)
+{
+	Tandem__V1__ApprovalRequest req = TANDEM__V1__APPROVAL_REQUEST__INIT;
+	req.measure                     = "attendance";
+	req.period                      = "2024-03";
+	return approval_call(c, action, &req, school, district);
 }
 
 static long long
@@ -445,6 +460,225 @@ reporting_rates_with_and_without_backfill(void **state)
 	}
 }
 
+/* ---- survey administration windows ---- */
+
+/* window: the approval call for climate's October 2024 window. */
+static int
+window(td_client *c, char action, const char *school, const char *district)
+{
+	Tandem__V1__ApprovalRequest req = TANDEM__V1__APPROVAL_REQUEST__INIT;
+	req.survey                      = "climate";
+	req.window_from                 = "2024-10-01";
+	req.window_to                   = "2024-10-31";
+	return approval_call(c, action, &req, school, district);
+}
+
+/* respond sends one climate response of respondent at school on day as
+ * c; the code, the first detail's rule and message in rule/msg. */
+static int
+respond(td_client *c, const char *school, const char *respondent,
+        const char *day, bool correction, char *rule, char *msg)
+{
+	static char *items[] = { "q1", "q2", "q3", "q4" };
+	int32_t      vals[]  = { 4, 3, 2, 5 };
+	char         id[64];
+	snprintf(id, sizeof(id), "review-%d-%d", (int) getpid(), ++seq);
+	Tandem__V1__SurveyResponse x = TANDEM__V1__SURVEY_RESPONSE__INIT;
+	x.school                     = (char *) school;
+	x.respondent                 = (char *) respondent;
+	x.administered_on            = (char *) day;
+	x.grade                      = "4";
+	x.values                     = vals;
+	x.n_values                   = 4;
+	Tandem__V1__SurveyResponse              *xp = &x;
+	Tandem__V1__SubmitSurveyResponsesRequest req
+	    = TANDEM__V1__SUBMIT_SURVEY_RESPONSES_REQUEST__INIT;
+	req.submission_id              = id;
+	req.correction                 = correction;
+	req.survey                     = "climate";
+	req.items                      = items;
+	req.n_items                    = 4;
+	req.responses                  = &xp;
+	req.n_responses                = 1;
+	Tandem__V1__SubmitResponse *r  = NULL;
+	td_status                   st = { 0 };
+	int code = td_ingest_submit_survey_responses(c, &req, &r, &st);
+	if (rule != NULL) {
+		snprintf(rule, 32, "%s",
+		         st.n_details ? st.details[0].rule : "");
+	}
+	if (msg != NULL) {
+		snprintf(msg, 300, "%s",
+		         st.n_details ? st.details[0].message : "");
+	}
+	if (r != NULL) {
+		protobuf_c_message_free_unpacked(&r->base, NULL);
+	}
+	td_status_reset(&st);
+	return code;
+}
+
+static long long
+responses_in_october(void)
+{
+	return h_sql_int(conninfo,
+	                 "SELECT count(*) FROM survey_responses WHERE "
+	                 "administered_on BETWEEN '2024-10-01' AND "
+	                 "'2024-10-31'");
+}
+
+/* Each level of a window's approval, for every role allowed and refused;
+ * while approved, new responses and corrections dated in the window at
+ * the schools it covers are refused naming the lock, nothing stored. */
+static void
+survey_window_locks_and_unlocks(void **state)
+{
+	(void) state;
+	char rule[32], msg[300], sql[400];
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM audit_log WHERE method = "
+	         "'/tandem.v1.Review/Approve' AND client_id = '%s' AND "
+	         "status = 'PERMISSION_DENIED'",
+	         ids[EVAL]);
+	long long refused = h_sql_int(conninfo, sql);
+	assert_int_equal(
+	    respond(who[S101], "S101", "W-1", "2024-10-07", false, NULL, NULL),
+	    TD_CODE_OK);
+	assert_int_equal(
+	    respond(who[S102], "S102", "W-2", "2024-10-08", false, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* the school level: its own school or its district, nobody else */
+	assert_int_equal(window(who[S102], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[D2], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[COUNCIL], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[EVAL], 'a', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[S101], 'a', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(window(who[S101], 'a', "S101", NULL),
+	                 TD_CODE_FAILED_PRECONDITION); /* already */
+
+	/* locked: a new response and a correction in the window are
+	 * refused by name; outside it, or at S102, they are not */
+	long long before = responses_in_october();
+	assert_int_equal(
+	    respond(who[S101], "S101", "W-3", "2024-10-09", false, rule, msg),
+	    TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	assert_non_null(strstr(msg,
+	                       "survey climate window "
+	                       "2024-10-01..2024-10-31 is approved at "
+	                       "the school level by S101"));
+	assert_int_equal(
+	    respond(who[S101], "S101", "W-1", "2024-10-07", true, rule, NULL),
+	    TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	assert_int_equal(responses_in_october(), before);
+	assert_int_equal(
+	    respond(who[S101], "S101", "W-3", "2024-11-04", false, NULL, NULL),
+	    TD_CODE_OK);
+	assert_int_equal(
+	    respond(who[S102], "S102", "W-2", "2024-10-08", true, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* accept is the district's */
+	assert_int_equal(window(who[S101], 'c', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[D2], 'c', "S101", NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[D1], 'c', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(window(who[S101], 'u', "S101", NULL),
+	                 TD_CODE_FAILED_PRECONDITION); /* accepted */
+	/* the district level needs S102 (responses in the window) too */
+	assert_int_equal(window(who[D1], 'a', NULL, "D1"),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_int_equal(window(who[S102], 'a', "S102", NULL), TD_CODE_OK);
+	assert_int_equal(window(who[D1], 'c', "S102", NULL), TD_CODE_OK);
+	assert_int_equal(window(who[S101], 'a', NULL, "D1"),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[D2], 'a', NULL, "D1"),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[D1], 'a', NULL, "D1"), TD_CODE_OK);
+	/* the district's acceptance is the council's */
+	assert_int_equal(window(who[D1], 'c', NULL, "D1"),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[COUNCIL], 'c', NULL, "D1"), TD_CODE_OK);
+	assert_int_equal(window(who[D1], 'u', NULL, "D1"),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_int_equal(window(who[COUNCIL], 'u', NULL, "D1"), TD_CODE_OK);
+	/* the schools' approvals still lock; the district unapproves */
+	assert_int_equal(window(who[D1], 'u', "S101", NULL), TD_CODE_OK);
+	assert_int_equal(window(who[D1], 'u', "S102", NULL), TD_CODE_OK);
+	assert_int_equal(
+	    respond(who[S101], "S101", "W-1", "2024-10-07", true, NULL, NULL),
+	    TD_CODE_OK);
+
+	/* the network level: the council's; it locks every school */
+	assert_int_equal(window(who[D1], 'a', NULL, NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[EVAL], 'a', NULL, NULL),
+	                 TD_CODE_PERMISSION_DENIED);
+	assert_int_equal(window(who[COUNCIL], 'a', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(respond(who[ADMIN], "S201", "W-4", "2024-10-10",
+	                         false, rule, NULL),
+	                 TD_CODE_FAILED_PRECONDITION);
+	assert_string_equal(rule, "locked");
+	/* listed with the measure approvals */
+	Tandem__V1__ListApprovalsRequest lr
+	    = TANDEM__V1__LIST_APPROVALS_REQUEST__INIT;
+	lr.survey                             = "climate";
+	Tandem__V1__ListApprovalsResponse *ls = NULL;
+	td_status                          st = { 0 };
+	assert_int_equal(td_review_list_approvals(who[COUNCIL], &lr, &ls, &st),
+	                 TD_CODE_OK);
+	assert_int_equal(ls->n_approvals, 1);
+	assert_string_equal(ls->approvals[0]->survey, "climate");
+	assert_string_equal(ls->approvals[0]->window_from, "2024-10-01");
+	assert_string_equal(ls->approvals[0]->level, "network");
+	protobuf_c_message_free_unpacked(&ls->base, NULL);
+	td_status_reset(&st);
+	assert_int_equal(window(who[COUNCIL], 'u', NULL, NULL), TD_CODE_OK);
+	assert_int_equal(respond(who[ADMIN], "S201", "W-4", "2024-10-10",
+	                         false, NULL, NULL),
+	                 TD_CODE_OK);
+
+	/* a window must be whole; an unknown survey is not found */
+	Tandem__V1__ApprovalRequest bad = TANDEM__V1__APPROVAL_REQUEST__INIT;
+	bad.survey                      = "climate";
+	bad.window_from                 = "2024-10-31";
+	bad.window_to                   = "2024-10-01";
+	assert_int_equal(approval_call(who[COUNCIL], 'a', &bad, NULL, NULL),
+	                 TD_CODE_INVALID_ARGUMENT);
+	bad.survey      = "nosuch";
+	bad.window_from = "2024-10-01";
+	bad.window_to   = "2024-10-31";
+	assert_int_equal(approval_call(who[COUNCIL], 'a', &bad, NULL, NULL),
+	                 TD_CODE_NOT_FOUND);
+
+	/* every transition logged with who did it; refusals audited */
+	char want[1024];
+	snprintf(want, sizeof(want),
+	         "school:approve:%s|school:accept:%s|school:approve:%s|"
+	         "school:accept:%s|district:approve:%s|district:accept:%s|"
+	         "district:unapprove:%s|school:unapprove:%s|"
+	         "school:unapprove:%s|network:approve:%s|"
+	         "network:unapprove:%s",
+	         ids[S101], ids[D1], ids[S102], ids[D1], ids[D1], ids[COUNCIL],
+	         ids[COUNCIL], ids[D1], ids[D1], ids[COUNCIL], ids[COUNCIL]);
+	assert_string_equal(
+	    h_sql_text(conninfo,
+	               "SELECT string_agg(level || ':' || action || ':' || "
+	               "client_id, '|' ORDER BY id) FROM survey_approval_log"),
+	    want);
+	/* the evaluator's two refused approvals of this test */
+	assert_int_equal(h_sql_int(conninfo, sql), refused + 2);
+	assert_int_equal(
+	    h_sql_int(conninfo, "SELECT count(*) FROM survey_approvals"), 0);
+}
+
 int
 main(void)
 {
@@ -452,6 +686,7 @@ main(void)
 		cmocka_unit_test(review_states_change_with_comments),
 		cmocka_unit_test(approval_locks_and_unlocks),
 		cmocka_unit_test(approved_only_keeps_approved_months),
+		cmocka_unit_test(survey_window_locks_and_unlocks),
 		cmocka_unit_test(reporting_rates_with_and_without_backfill),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
