@@ -2,6 +2,9 @@
  * Applies the numbered migrations from sql/ (embedded at build time) in
  * order, each in its own transaction, recording each in
  * td_schema_migrations; an advisory lock keeps two tandemd from racing.
+ * Every migration not recorded is applied, not only those above the
+ * highest recorded: numbers are handed out to work that lands in any
+ * order, so 015 may reach a database that already has 016.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,27 @@
 #include "store_internal.h"
 
 #define MIGRATION_LOCK "7450001"
+
+/* is_applied: whether version is in td_schema_migrations. */
+static int
+is_applied(store *s, int version, bool *yes)
+{
+	char        v[16];
+	const char *p[1] = { v };
+	snprintf(v, sizeof(v), "%d", version);
+	PGresult *res = PQexecParams(s->conn,
+	                             "SELECT 1 FROM td_schema_migrations "
+	                             "WHERE version = $1::int",
+	                             1, NULL, p, NULL, NULL, 0);
+	int       rv  = TD_OK;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rv = store_result_err(s, res, "reading applied migrations");
+	} else {
+		*yes = PQntuples(res) > 0;
+	}
+	PQclear(res);
+	return rv;
+}
 
 static int
 applied_version(store *s, int *version)
@@ -82,15 +106,21 @@ store_migrate(store *s, int *applied, int *version)
 		goto out;
 	}
 	for (size_t i = 0; i < store_n_migrations; i++) {
-		const store_migration *m = &store_migrations[i];
-		if (m->version <= have) {
+		const store_migration *m    = &store_migrations[i];
+		bool                   done = m->version <= have;
+		if (done && (rv = is_applied(s, m->version, &done)) != TD_OK) {
+			goto out;
+		}
+		if (done) {
 			continue;
 		}
 		if ((rv = apply_one(s, m)) != TD_OK) {
 			goto out;
 		}
-		have = m->version;
 		(*applied)++;
+	}
+	if ((rv = applied_version(s, &have)) != TD_OK) {
+		goto out;
 	}
 	*version = have;
 out:;

@@ -334,6 +334,39 @@ cli_prints_the_rates(void **state)
 	    0);
 }
 
+/* Migration numbers are handed out ahead of landing: a database that
+ * already has 016 (review) without 015 (this work) gets 015 at the next
+ * --migrate, not silently skipped. */
+static void
+migration_015_reaches_a_database_with_016(void **state)
+{
+	(void) state;
+	assert_int_equal(h_server_stop(&srv), 0);
+	td_client_destroy(cl);
+	h_sql_exec(conninfo,
+	           "DROP TABLE survey_approval_log, survey_approvals, "
+	           "deviant_state; DROP FUNCTION td_period_end(char, date); "
+	           "ALTER TABLE measures DROP COLUMN frequency, DROP COLUMN "
+	           "timely_days; ALTER TABLE schools DROP COLUMN opened_on, "
+	           "DROP COLUMN closed_on; DELETE FROM td_schema_migrations "
+	           "WHERE version = 15");
+	assert_int_equal(h_sql_int(conninfo,
+	                           "SELECT count(*) FROM td_schema_migrations "
+	                           "WHERE version = 16"),
+	                 1);
+	h_server_start(&srv, conninfo, NULL);
+	cl = h_client(&srv, 30000);
+	assert_int_equal(h_sql_int(conninfo,
+	                           "SELECT count(*) FROM td_schema_migrations "
+	                           "WHERE version = 15"),
+	                 1);
+	assert_int_equal(h_sql_int(conninfo,
+	                           "SELECT count(*) FROM information_schema."
+	                           "columns WHERE table_name = 'measures' AND "
+	                           "column_name = 'frequency'"),
+	                 1);
+}
+
 int
 main(void)
 {
@@ -343,6 +376,7 @@ main(void)
 		cmocka_unit_test(monthly_rates_with_backfill),
 		cmocka_unit_test(termly_rates),
 		cmocka_unit_test(cli_prints_the_rates),
+		cmocka_unit_test(migration_015_reaches_a_database_with_016),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
