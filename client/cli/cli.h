@@ -121,9 +121,9 @@ int cmd_watch(cli *c, int argc, char **argv);
 int cmd_review(cli *c, int argc, char **argv);
 /* approve, accept and unapprove: argv[0] says which. */
 int cmd_approval(cli *c, int argc, char **argv);
-/* cli_list_review: list submissions [--state S] | approvals [--measure M]
- * (for cmd_list). */
+/* cli_list_review: list submissions [--state S] | approvals [--measure M
+ * | --survey S] (for cmd_list). */
 int cli_list_review(cli *c, const char *what, const char *state,
-                    const char *measure);
+                    const char *measure, const char *survey);
 
 #endif /* TD_CLI_H */

@@ -240,11 +240,12 @@ cmd_list(cli *c, int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "state", required_argument, NULL, 'S' },
 		{ "measure", required_argument, NULL, 'm' },
+		{ "survey", required_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *district = NULL, *school = NULL, *state = NULL,
-	           *measure = NULL;
-	bool all            = false;
+	           *measure = NULL, *survey = NULL;
+	bool all = false;
 	int  opt;
 
 	if (argc >= 2 && strcmp(argv[1], "pdsa") == 0) {
@@ -258,7 +259,8 @@ cmd_list(cli *c, int argc, char **argv)
 		       "       tandem list instruments\n"
 		       "       tandem list pdsa [--measure M] [--school S]\n"
 		       "       tandem list submissions [--state S]\n"
-		       "       tandem list approvals [--measure M]\n\n"
+		       "       tandem list approvals [--measure M | --survey "
+		       "S]\n\n"
 		       "districts: every district, its OneRoster sourcedId, "
 		       "whether it is active\nand whether an import implied "
 		       "it for a school that named none.\n"
@@ -274,7 +276,8 @@ cmd_list(cli *c, int argc, char **argv)
 		       "activities.\n"
 		       "submissions: the newest batches in the caller's "
 		       "scope with their review\nstate; approvals: every "
-		       "approved month by level.\n");
+		       "approved month by level, then every\napproved "
+		       "survey window (unless --measure).\n");
 		return 0;
 	}
 	if (argc < 2) {
@@ -307,6 +310,8 @@ cmd_list(cli *c, int argc, char **argv)
 			state = optarg;
 		} else if (opt == 'm' && strcmp(what, "approvals") == 0) {
 			measure = optarg;
+		} else if (opt == 'v' && strcmp(what, "approvals") == 0) {
+			survey = optarg;
 		} else {
 			return cli_option_error("list", opt, argv + 1);
 		}
@@ -315,7 +320,7 @@ cmd_list(cli *c, int argc, char **argv)
 		return cli_usage_error("list", "takes no other arguments");
 	}
 	if (review) {
-		return cli_list_review(c, what, state, measure);
+		return cli_list_review(c, what, state, measure, survey);
 	}
 	if (schools) {
 		return list_schools(c, district);

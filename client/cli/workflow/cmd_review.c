@@ -216,7 +216,7 @@ cmd_approval(cli *c, int argc, char **argv)
 
 int
 cli_list_review(cli *c, const char *what, const char *state,
-                const char *measure)
+                const char *measure, const char *survey)
 {
 	td_status  st = { 0 };
 	out_table *t;
@@ -240,6 +240,7 @@ cli_list_review(cli *c, const char *what, const char *state,
 		    = TANDEM__V1__LIST_APPROVALS_REQUEST__INIT;
 		Tandem__V1__ListApprovalsResponse *resp = NULL;
 		req.measure = (char *) (measure ? measure : "");
+		req.survey  = (char *) (survey ? survey : "");
 		if (td_review_list_approvals(cli_client(c), &req, &resp, &st)
 		    != TD_CODE_OK) {
 			return cli_fail("list approvals", &st);

@@ -673,6 +673,23 @@ survey_window_locks_and_unlocks(void **state)
 	               "SELECT string_agg(level || ':' || action || ':' || "
 	               "client_id, '|' ORDER BY id) FROM survey_approval_log"),
 	    want);
+	/* the CLI: approve, list and unapprove a window; a malformed
+	 * --window is a usage error */
+	assert_int_equal(
+	    h_run(
+	        "T='%s/tandem --server %s'; $T approve --survey climate "
+	        "--window 2024-12-01..2024-12-20 --school S101 >/dev/null "
+	        "&& $T --format csv list approvals --survey climate | grep -q "
+	        "',school,S101,.*,climate,2024-12-01,2024-12-20$' && $T "
+	        "unapprove --survey climate --window 2024-12-01..2024-12-20 "
+	        "--school S101 >/dev/null",
+	        h_bin_dir(), srv.url),
+	    0);
+	assert_int_equal(
+	    h_run("%s/tandem --server %s approve --survey climate "
+	          "--window 2024-12-01 2>/dev/null",
+	          h_bin_dir(), srv.url),
+	    2);
 	/* the evaluator's two refused approvals of this test */
 	assert_int_equal(h_sql_int(conninfo, sql), refused + 2);
 	assert_int_equal(
