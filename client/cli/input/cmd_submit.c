@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cli.h"
+#include "submit_order.h"
 
 #define DEFAULT_BATCH 20000
 /* A batch also ends once its records hold this many bytes of CSV: its
@@ -47,6 +48,7 @@ typedef struct source {
 	int32_t       *vals; /* n * ncodes */
 	uint32_t      *miss; /* n * ncodes */
 	unsigned char *present; /* n * ncodes */
+	size_t        *orig; /* file record of each record; NULL: file order */
 } source;
 
 typedef union anyreq {
@@ -74,6 +76,9 @@ typedef struct kind {
 	               const char *what);
 	int (*build)(const source *s, size_t lo, size_t hi, const opts *o,
 	             const char *id, anyreq *r, scratch *sc);
+	/* Kinds whose natural key includes the school: a record's school,
+	 * by which the records are sent grouped (submit_order.c). */
+	const char *(*school)(const void *rec);
 } kind;
 
 /* ---- sources ---- */
@@ -91,6 +96,7 @@ source_free(source *s)
 	free(s->vals);
 	free(s->miss);
 	free(s->present);
+	free(s->orig);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -120,6 +126,58 @@ source_alloc(source *s, const char *what, size_t msg_size, const void *init)
 		s->recs[i] = (char *) s->pool + i * msg_size;
 		memcpy(s->recs[i], init, msg_size);
 		s->lines[i] = csvread_line(s->t, i);
+	}
+	return 0;
+}
+
+/* src_raw: record i's bytes as they are in the file. */
+static const char *
+src_raw(const source *s, size_t i, size_t *len)
+{
+	return csvread_raw(s->t, s->orig ? s->orig[i] : i, len);
+}
+
+/* group_by_school puts the records of one school together (stable), so
+ * each batch updates the rollups of its own schools only. 0, or 1 when
+ * out of memory (explained). */
+static int
+group_by_school(source     *s, const char *(*school)(const void *rec),
+                const char *what)
+{
+	const char **keys  = malloc((s->n ? s->n : 1) * sizeof(char *));
+	size_t      *order = NULL;
+	if (keys != NULL) {
+		for (size_t i = 0; i < s->n; i++) {
+			keys[i] = school(s->recs[i]);
+		}
+	}
+	int rv = keys == NULL ? TD_ENOMEM
+	                      : submit_group_order(keys, s->n, &order);
+	free(keys);
+	void       **recs  = order ? malloc(s->n * sizeof(void *)) : NULL;
+	size_t      *lines = order ? malloc(s->n * sizeof(size_t)) : NULL;
+	const char **codes = order ? malloc(s->n * sizeof(char *)) : NULL;
+	if (rv != 0 || (order != NULL && (!recs || !lines || !codes))) {
+		free(order);
+		free(recs);
+		free(lines);
+		free(codes);
+		fprintf(stderr, "tandem: %s: out of memory\n", what);
+		return 1;
+	}
+	for (size_t j = 0; order != NULL && j < s->n; j++) {
+		recs[j]  = s->recs[order[j]];
+		lines[j] = s->lines[order[j]];
+		codes[j] = s->codes[order[j]];
+	}
+	if (order != NULL) {
+		free(s->recs);
+		free(s->lines);
+		free(s->codes);
+		s->recs  = recs;
+		s->lines = lines;
+		s->codes = codes;
+		s->orig  = order;
 	}
 	return 0;
 }
@@ -629,30 +687,42 @@ BUILD_SIMPLE(build_pdsa, Tandem__V1__SubmitPdsaCyclesRequest,
              tandem__v1__submit_pdsa_cycles_request__init, cycles,
              Tandem__V1__PdsaCycle)
 
+static const char *
+survey_school(const void *rec)
+{
+	return ((const Tandem__V1__SurveyResponse *) rec)->school;
+}
+
+static const char *
+outcome_school(const void *rec)
+{
+	return ((const Tandem__V1__Outcome *) rec)->school;
+}
+
 static const kind kinds[] = {
 	{ "surveys", &td_ingest_submit_survey_responses_method,
 	  "school,respondent,administered_on[,grade],ITEM...", prep_surveys,
-	  build_surveys },
+	  build_surveys, survey_school },
 	{ "feedback", &td_ingest_submit_peer_feedback_method,
 	  "observation,school,observer,observed,rubric,observed_on,\n"
 	  "                   CRITERION...[,notes]",
-	  prep_feedback, build_feedback },
+	  prep_feedback, build_feedback, NULL },
 	{ "outcomes", &td_ingest_submit_outcomes_method,
 	  "school,measure,period_start,period_end,value,n[,subgroup][,sd]",
-	  prep_outcomes, build_outcomes },
+	  prep_outcomes, build_outcomes, outcome_school },
 	{ "costs", &td_ingest_submit_costs_method,
 	  "activity,year,ingredient,category,quantity,unit_cost", prep_costs,
-	  build_costs },
+	  build_costs, NULL },
 	{ "participation", &td_ingest_submit_participation_method,
 	  "activity,school[,educator],period_start,period_end,hours",
-	  prep_participation, build_participation },
+	  prep_participation, build_participation, NULL },
 	{ "administrations", &td_ingest_submit_administrations_method,
 	  "survey,school,administered_on,invited", prep_administrations,
-	  build_administrations },
+	  build_administrations, NULL },
 	{ "pdsa", &td_improvement_submit_pdsa_cycles_method,
 	  "cycle,school,measure,activity,change_idea,prediction,\n"
 	  "                   predicted_value,start,end,status,result",
-	  prep_pdsa, build_pdsa },
+	  prep_pdsa, build_pdsa, NULL },
 };
 
 static const kind annotations_kind = {
@@ -661,6 +731,7 @@ static const kind annotations_kind = {
 	"observation,t_seconds[,criterion],note[,observer][,rubric]",
 	NULL,
 	build_annotations,
+	NULL,
 };
 
 /* ---- batches ---- */
@@ -673,7 +744,7 @@ batch_end(const source *s, size_t lo, const opts *o)
 	size_t hi = lo, bytes = 0;
 	while (hi < s->n && hi - lo < (size_t) o->batch_size) {
 		size_t len;
-		(void) csvread_raw(s->t, hi, &len);
+		(void) src_raw(s, hi, &len);
 		if (hi > lo
 		    && (bytes + len > MAX_BATCH_BYTES
 		        || (s->codes[lo] && s->codes[hi]
@@ -706,7 +777,7 @@ batch_id(const kind *k, const source *s, const char *code, size_t lo,
 	raw = csvread_header_raw(s->t, &len);
 	ok  = ok && EVP_DigestUpdate(ctx, raw, len);
 	for (size_t i = lo; ok && i < hi; i++) {
-		raw = csvread_raw(s->t, i, &len);
+		raw = src_raw(s, i, &len);
 		ok  = EVP_DigestUpdate(ctx, raw, len);
 	}
 	unsigned char flags[2]
@@ -751,16 +822,39 @@ progress(cli *c, const char *kindname, const source *s, size_t done)
 	c->progress_shown = true;
 }
 
+/* span names the file lines of batch [lo, hi): "lines a-b", or, when
+ * grouping by school took its records from here and there, "n records
+ * of lines a-b, grouped by school". */
+static const char *
+span(const source *s, size_t lo, size_t hi, char *buf, size_t cap)
+{
+	size_t a = s->lines[lo], b = s->orig ? a : s->lines[hi - 1];
+	bool   together = true;
+	for (size_t i = lo; s->orig != NULL && i + 1 < hi; i++) {
+		together &= s->orig[i + 1] == s->orig[i] + 1;
+		a = s->lines[i + 1] < a ? s->lines[i + 1] : a;
+		b = s->lines[i + 1] > b ? s->lines[i + 1] : b;
+	}
+	if (together) {
+		snprintf(buf, cap, "lines %zu-%zu", a, b);
+	} else {
+		snprintf(buf, cap,
+		         "%zu records of lines %zu-%zu, grouped by "
+		         "school",
+		         hi - lo, a, b);
+	}
+	return buf;
+}
+
 /* stopped says where a failed upload stopped and what to do. */
 static void
 stopped(const char *what, const source *s, const tally *tl, size_t lo,
         size_t hi, const opts *o)
 {
-	fprintf(stderr,
-	        "tandem: %s: %s: batch %zu of %zu (lines %zu-%zu) "
-	        "failed",
-	        what, csvread_name(s->t), tl->batches + 1, tl->nbatches,
-	        s->lines[lo], s->lines[hi - 1]);
+	char where[96];
+	fprintf(stderr, "tandem: %s: %s: batch %zu of %zu (%s) failed", what,
+	        csvread_name(s->t), tl->batches + 1, tl->nbatches,
+	        span(s, lo, hi, where, sizeof(where)));
 	if (tl->batches == 0) {
 		fprintf(stderr, "; nothing from this file was %s\n",
 		        o->dry_run ? "checked" : "stored");
@@ -896,14 +990,16 @@ send_source(cli *c, const char *what, const char *kindname, const kind *k,
 				resp      = NULL;
 				if (land(c, what, k, s, o, g, &resp)
 				    == TD_CODE_OK) {
+					char where[96];
 					fprintf(
 					    stderr,
-					    "tandem: %s: lines %zu-%zu, sent "
+					    "tandem: %s: %s, sent "
 					    "before that failure was known, "
 					    "were %s as well (a rerun "
 					    "replays them)\n",
-					    what, s->lines[g->lo],
-					    s->lines[g->hi - 1],
+					    what,
+					    span(s, g->lo, g->hi, where,
+					         sizeof(where)),
 					    o->dry_run ? "checked" : "stored");
 					protobuf_c_message_free_unpacked(resp,
 					                                 NULL);
@@ -957,7 +1053,10 @@ usage(FILE *f)
 	}
 	fprintf(f,
 	        "\nsurveys needs --survey CODE; an empty item cell is a "
-	        "non-response.\nfeedback takes --annotations FILE, sent "
+	        "non-response.\nsurveys and outcomes go grouped by school "
+	        "(in school code order, each\nschool's records in file "
+	        "order), so a batch updates few schools' rollups.\n"
+	        "feedback takes --annotations FILE, sent "
 	        "after the observations, with\n  %s;\n"
 	        "its batches never mix rubrics.\n"
 	        "\nOptions:\n"
@@ -1057,7 +1156,7 @@ prepare(const char *what, const kind *k, const char *path, source *s,
 		        "tandem: %s: %s: no records after the header\n", what,
 		        csvread_name(s->t));
 	}
-	return 0;
+	return k->school != NULL ? group_by_school(s, k->school, what) : 0;
 }
 
 int

@@ -89,15 +89,26 @@ if T submit outcomes "$W/unknown.csv" >"$W/out" 2>"$W/err"; then
 else pass=$((pass + 1)); fi
 has "server error mapped to unknown.csv:3" "unknown.csv:3:.*S999" "$W/err"
 
-# Two batches in flight: batch 2 of 3 fails (unknown school); batch 3 was
-# already sent and is stored, and the CLI says so; a rerun replays 1 and 3.
-printf 'school,measure,period_start,period_end,value,n,subgroup\nS101,%s,2032-01-01,2032-01-31,1,50,\nS999,%s,2032-02-01,2032-02-28,1,50,\nS101,%s,2032-03-01,2032-03-31,1,50,\n' "$M" "$M" "$M" >"$W/mid.csv"
+# Two batches in flight: batch 2 of 3 fails (unknown school S150); batch 3
+# was already sent and is stored, and the CLI says so; a rerun replays 1
+# and 3. (The schools are in code order, so grouping keeps the file order.)
+printf 'school,measure,period_start,period_end,value,n,subgroup\nS101,%s,2032-01-01,2032-01-31,1,50,\nS150,%s,2032-02-01,2032-02-28,1,50,\nS201,%s,2032-03-01,2032-03-31,1,50,\n' "$M" "$M" "$M" >"$W/mid.csv"
 if T submit outcomes --batch-size 1 "$W/mid.csv" >"$W/out" 2>"$W/err"; then
 	fail=$((fail + 1)); echo "FAIL: batch with an unknown school accepted"
 else pass=$((pass + 1)); fi
 has "failed batch named" "batch 2 of 3 (lines 3-3) failed" "$W/err"
 has "batch sent after it reported" "lines 4-4, sent before that failure was known, were stored" "$W/err"
 check "...batches 1 and 3 stored, 2 not" test "$(sql "SELECT string_agg(to_char(period_start, 'MM'), ',' ORDER BY period_start) FROM outcomes WHERE period_start >= '2032-01-01'")" = "01,03"
+
+# Records go grouped by school, each school's in file order: S101 (line 4)
+# goes first, S999 (line 3) last; batch 2 holds lines 5 and 3, fails
+# whole, and the message names both.
+printf 'school,measure,period_start,period_end,value,n,subgroup\nS201,%s,2033-01-01,2033-01-31,1,50,\nS999,%s,2033-02-01,2033-02-28,1,50,\nS101,%s,2033-03-01,2033-03-31,1,50,\nS201,%s,2033-04-01,2033-04-30,1,50,\n' "$M" "$M" "$M" "$M" >"$W/mixed.csv"
+if T submit outcomes --batch-size 2 "$W/mixed.csv" >"$W/out" 2>"$W/err"; then
+	fail=$((fail + 1)); echo "FAIL: mixed file with an unknown school accepted"
+else pass=$((pass + 1)); fi
+has "grouped batch named by its lines" "batch 2 of 2 (2 records of lines 3-5, grouped by school) failed" "$W/err"
+check "...batch 1 (lines 4 and 2) stored, batch 2 not" test "$(sql "SELECT string_agg(to_char(period_start, 'MM'), ',' ORDER BY period_start) FROM outcomes WHERE period_start >= '2033-01-01'")" = "01,03"
 
 # A changed record needs --correction; then it replaces the old one.
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $5 = $5 + 1 } { print }' "$FX/outcomes.csv" >"$W/changed.csv"
