@@ -91,8 +91,12 @@ text_array(const store_rollup_delta *d, int field)
  * Rows go in one order for every batch, so concurrent batches (two
  * schools of one district touch the same district and network rows) lock
  * rows in the same order and wait for each other instead of deadlocking:
- * school rows first, then district, then network rows, each in key order
- * (text by bytes, "C": strcoll made the sort a fifth of the statement).
+ * school rows first, then district, then network rows (one bigint key:
+ * the unit id, districts offset by 2^48, the network at 2^52; ids stay
+ * far below), then grain, period and the text keys by bytes ("C"). The
+ * key order of the index (measure, subgroup, grade, ... as text by
+ * C.UTF-8's strcoll) sorted 38,000 rows in 107 ms; this order in 45 ms
+ * (EXPLAIN ANALYZE, work_mem 64MB).
  * School rows first lets a batch upsert its own schools' rows (97% of
  * them) while an earlier batch still holds the shared network rows; in
  * key order (level 'd' < 'n' < 's') it waited at its first network row
@@ -134,9 +138,10 @@ static const char UPSERT[]
       "month_mask, last_received) "
       "SELECT measure, subgroup, grade, grain, period_start, level, "
       "unit_id, cnt, n_sum, wsum, wsumsq, fav, items, bit, now() FROM rows "
-      "ORDER BY level = 's' DESC, level, measure COLLATE \"C\", "
-      "subgroup COLLATE \"C\", grade COLLATE \"C\", grain, unit_id, "
-      "period_start "
+      "ORDER BY CASE level WHEN 's' THEN unit_id WHEN 'd' THEN unit_id + "
+      "(1::bigint << 48) ELSE 1::bigint << 52 END, grain, period_start, "
+      "measure COLLATE \"C\", subgroup COLLATE \"C\", grade COLLATE "
+      "\"C\" "
       "ON CONFLICT (measure, subgroup, grade, grain, level, unit_id, "
       "period_start) DO UPDATE SET cnt = t.cnt + excluded.cnt, "
       "n_sum = t.n_sum + excluded.n_sum, wsum = t.wsum + excluded.wsum, "
