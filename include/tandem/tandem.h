@@ -17,6 +17,7 @@
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
 #include "tandem/v1/events.pb-c.h"
+#include "tandem/v1/export.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
@@ -297,6 +298,9 @@ TD_STUB(td_review_unapprove, TD_V1("Review", "Unapprove"),
 TD_STUB(td_review_list_approvals, TD_V1("Review", "ListApprovals"),
         Tandem__V1__ListApprovalsRequest, Tandem__V1__ListApprovalsResponse,
         tandem__v1__list_approvals_response__descriptor)
+/* Export: one page of a kind's rows; see tandem.v1.ExportRequest. */
+TD_STUB(td_export_page, TD_V1("Export", "Page"), Tandem__V1__ExportRequest,
+        Tandem__V1__ExportPage, tandem__v1__export_page__descriptor)
 
 /* Events: a subscriber to tandemd's --events-listen socket (nng sub0). */
 typedef struct td_events td_events;

@@ -11,6 +11,7 @@
 #include "rpc.h"
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
+#include "tandem/v1/export.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
@@ -26,6 +27,7 @@ static const ProtobufCServiceDescriptor *const services[] = {
 	&tandem__v1__admin__descriptor,
 	&tandem__v1__improvement__descriptor,
 	&tandem__v1__review__descriptor,
+	&tandem__v1__export__descriptor,
 };
 
 static rpc_method *table;

@@ -104,6 +104,8 @@ static const services_binding bindings[] = {
 	REV("Accept", review_accept),
 	REV("Unapprove", review_unapprove),
 	REV("ListApprovals", review_list_approvals),
+	/* Export: which role may export which kind is per kind (export/). */
+	{ TD_V1("Export", "Page"), export_page, ALL_ROLES, false },
 };
 
 const services_binding *

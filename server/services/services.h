@@ -81,5 +81,6 @@ TD_HANDLER(review_approve);
 TD_HANDLER(review_accept);
 TD_HANDLER(review_unapprove);
 TD_HANDLER(review_list_approvals);
+TD_HANDLER(export_page);
 
 #endif /* TD_SERVICES_H */
