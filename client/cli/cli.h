@@ -119,6 +119,7 @@ int cmd_admin(cli *c, int argc, char **argv);
 int cmd_report(cli *c, int argc, char **argv);
 int cmd_watch(cli *c, int argc, char **argv);
 int cmd_review(cli *c, int argc, char **argv);
+int cmd_export(cli *c, int argc, char **argv);
 /* approve, accept and unapprove: argv[0] says which. */
 int cmd_approval(cli *c, int argc, char **argv);
 /* cli_list_review: list submissions [--state S] | approvals [--measure M

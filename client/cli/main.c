@@ -39,6 +39,8 @@ static const cli_command commands[] = {
 	{ "unapprove", cmd_approval, "unapprove a month (unlocks it)" },
 	{ "watch", cmd_watch,
 	  "follow the server's events (new batches, new signals)" },
+	{ "export", cmd_export,
+	  "write a stored kind back out as CSV or JSON, in your scope" },
 };
 
 static void

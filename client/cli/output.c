@@ -174,12 +174,12 @@ print_text(FILE *f, const out_table *t)
 	free(w);
 }
 
-/* csv_field writes one RFC 4180 field. A text cell that a spreadsheet
+/* out_csv_field writes one RFC 4180 field. A text cell that a spreadsheet
  * would run as a formula (OWASP "CSV injection": a leading =, +, -, @, tab
  * or carriage return) is written with a leading ' so that it stays text;
  * numbers are left alone. */
-static void
-csv_field(FILE *f, const char *s, bool text)
+void
+out_csv_field(FILE *f, const char *s, bool text)
 {
 	bool formula = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]);
 	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
@@ -206,7 +206,7 @@ print_csv(FILE *f, const out_table *t)
 		if (j) {
 			fputc(',', f);
 		}
-		csv_field(f, t->cols[j], true);
+		out_csv_field(f, t->cols[j], true);
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < t->n_cells; i++) {
@@ -216,8 +216,8 @@ print_csv(FILE *f, const out_table *t)
 			fputc(',', f);
 		}
 		/* CSV carries the value, not the display word, for nulls. */
-		csv_field(f, c->type == CELL_NULL ? "" : c->text,
-		          c->type == CELL_STR);
+		out_csv_field(f, c->type == CELL_NULL ? "" : c->text,
+		              c->type == CELL_STR);
 		if (j + 1 == t->ncols) {
 			fputc('\n', f);
 		}

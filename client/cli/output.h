@@ -30,6 +30,10 @@ void out_null(out_table *t, const char *shown); /* e.g. "suppressed" */
  * keyed by table name, table/CSV get a blank line and the name between. */
 void out_print(FILE *f, enum out_format fmt, out_table *const *tables,
                size_t n);
+/* out_csv_field writes one RFC 4180 field; a text cell (text set) that a
+ * spreadsheet would run as a formula is neutralised (see output.c). For
+ * writers that stream rows instead of holding a table. */
+void out_csv_field(FILE *f, const char *s, bool text);
 /* out_print_one is out_print for a single table (JSON: an array). */
 void out_print_one(FILE *f, enum out_format fmt, out_table *t);
 
