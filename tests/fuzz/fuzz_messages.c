@@ -16,10 +16,12 @@
 #include "rpc/rpc.h"
 #include "tandem/v1/admin.pb-c.h"
 #include "tandem/v1/analysis.pb-c.h"
+#include "tandem/v1/export.pb-c.h"
 #include "tandem/v1/health.pb-c.h"
 #include "tandem/v1/improvement.pb-c.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "tandem/v1/registry.pb-c.h"
+#include "tandem/v1/review.pb-c.h"
 #include "tandem/v1/rpc.pb-c.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +36,8 @@ static const ProtobufCServiceDescriptor *const services[] = {
 	&tandem__v1__analysis__descriptor,
 	&tandem__v1__admin__descriptor,
 	&tandem__v1__improvement__descriptor,
+	&tandem__v1__review__descriptor,
+	&tandem__v1__export__descriptor,
 };
 
 #define MAX_TYPES 256
