@@ -27,6 +27,12 @@
 #define DATES(col)                                                            \
 	"(p.d_from IS NULL OR " col " >= p.d_from) AND (p.d_to IS NULL OR "   \
 	"" col " <= p.d_to) "
+/* The ids of the schools in scope, for the fact tables' page subqueries:
+ * each page is an index range scan of one table, joined to the names
+ * after its LIMIT (a join first would read and sort every row left). */
+#define IN_SCOPE                                                              \
+	"(SELECT s.id FROM schools s JOIN districts d ON d.id = "             \
+	"s.district_id WHERE " SCOPE("s", "d") ") "
 #define SCHOOL_JOIN(alias, on)                                                \
 	"JOIN schools s ON s.id = " alias "." on                              \
 	" JOIN districts d ON d.id = s.district_id "
@@ -129,15 +135,18 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "r.administered_on::text, r.grade, r.survey_id::text, "
 	      "r.answers::text, r.survey_id::text, r.school_id::text, "
 	      "encode(r.respondent, 'hex'), r.administered_on::text "
-	      "FROM p, survey_responses r JOIN surveys v "
-	      "ON v.id = r.survey_id " SCHOOL_JOIN("r", "school_id")
-	      "WHERE v.code = p.code AND " SCOPE("s", "d")
+	      "FROM (SELECT r.* FROM p, survey_responses r "
+	      "WHERE r.survey_id IN (SELECT v.id FROM surveys v "
+	      "WHERE v.code = p.code) AND r.school_id IN " IN_SCOPE
 	      "AND " DATES("r.administered_on")
 	      "AND ($7::bigint IS NULL OR (r.survey_id, r.school_id, "
 	      "r.respondent, r.administered_on) > ($7::bigint, $8::bigint, "
 	      "decode($9::text, 'hex'), $10::date)) "
 	      "ORDER BY r.survey_id, r.school_id, r.respondent, "
-	      "r.administered_on LIMIT $6",
+	      "r.administered_on LIMIT $6) r "
+	      "JOIN schools s ON s.id = r.school_id "
+	      "ORDER BY r.survey_id, r.school_id, r.respondent, "
+	      "r.administered_on",
 	    4, { "school", "respondent", "administered_on", "grade" }, "tttt",
 	    4, WIDE_SURVEY, 4 },
 	/* Keyed (school, observation, id): an observation's scorings keep
@@ -147,32 +156,37 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    P "SELECT o.observation, s.code, eo.code, ed.code, rb.code, "
 	      "o.observed_on::text, o.notes, o.rubric_id::text, "
 	      "o.scores::text, o.school_id::text, o.observation, "
-	      "o.id::text FROM p, observations o "
-	      SCHOOL_JOIN("o", "school_id")
+	      "o.id::text FROM (SELECT o.* FROM p, observations o "
+	      "WHERE (p.code IS NULL OR o.rubric_id IN (SELECT rb.id FROM "
+	      "rubrics rb WHERE rb.code = p.code)) AND o.school_id IN "
+	      IN_SCOPE "AND " DATES("o.observed_on")
+	      "AND ($7::bigint IS NULL OR (o.school_id, o.observation, "
+	      "o.id) > ($7::bigint, $8::text, $9::bigint)) "
+	      "ORDER BY o.school_id, o.observation, o.id LIMIT $6) o "
+	      "JOIN schools s ON s.id = o.school_id "
 	      "JOIN educators eo ON eo.id = o.observer_id "
 	      "JOIN educators ed ON ed.id = o.observed_id "
 	      "JOIN rubrics rb ON rb.id = o.rubric_id "
-	      "WHERE (p.code IS NULL OR rb.code = p.code) AND "
-	      SCOPE("s", "d") "AND " DATES("o.observed_on")
-	      "AND ($7::bigint IS NULL OR (o.school_id, o.observation, "
-	      "o.id) > ($7::bigint, $8::text, $9::bigint)) "
-	      "ORDER BY o.school_id, o.observation, o.id LIMIT $6",
+	      "ORDER BY o.school_id, o.observation, o.id",
 	    7, { "observation", "school", "observer", "observed", "rubric",
 	         "observed_on", "notes" },
 	    "ttttttt", 3, WIDE_RUBRIC, 6 },
 	[STORE_EXPORT_ANNOTATIONS] = {
-	    P "SELECT o.observation, a.t_seconds::text, a.criterion, a.note, "
+	    P "SELECT a.observation, a.t_seconds::text, a.criterion, a.note, "
 	      "eo.code, rb.code, a.observation_id::text, a.t_seconds::text, "
-	      "a.criterion FROM p, annotations a "
+	      "a.criterion FROM (SELECT a.*, o.observation, o.observer_id, "
+	      "o.rubric_id FROM p, annotations a "
 	      "JOIN observations o ON o.id = a.observation_id "
-	      SCHOOL_JOIN("o", "school_id")
-	      "JOIN educators eo ON eo.id = o.observer_id "
-	      "JOIN rubrics rb ON rb.id = o.rubric_id "
-	      "WHERE (p.code IS NULL OR rb.code = p.code) AND "
-	      SCOPE("s", "d") "AND " DATES("o.observed_on")
+	      "WHERE (p.code IS NULL OR o.rubric_id IN (SELECT rb.id FROM "
+	      "rubrics rb WHERE rb.code = p.code)) AND o.school_id IN "
+	      IN_SCOPE "AND " DATES("o.observed_on")
 	      "AND ($7::bigint IS NULL OR (a.observation_id, a.t_seconds, "
 	      "a.criterion) > ($7::bigint, $8::int, $9::text)) "
-	      "ORDER BY a.observation_id, a.t_seconds, a.criterion LIMIT $6",
+	      "ORDER BY a.observation_id, a.t_seconds, a.criterion "
+	      "LIMIT $6) a "
+	      "JOIN educators eo ON eo.id = a.observer_id "
+	      "JOIN rubrics rb ON rb.id = a.rubric_id "
+	      "ORDER BY a.observation_id, a.t_seconds, a.criterion",
 	    6, { "observation", "t_seconds", "criterion", "note", "observer",
 	         "rubric" },
 	    "titttt", 3, WIDE_NONE, 0 },
@@ -181,15 +195,19 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "o.period_end::text, o.value::text, o.n::text, o.subgroup, "
 	      "o.sd::text, o.measure_id::text, o.school_id::text, "
 	      "o.subgroup, o.period_start::text, o.period_end::text "
-	      "FROM p, outcomes o JOIN measures m ON m.id = o.measure_id "
-	      SCHOOL_JOIN("o", "school_id")
-	      "WHERE (p.code IS NULL OR m.code = p.code) AND "
-	      SCOPE("s", "d") "AND " DATES("o.period_start")
+	      "FROM (SELECT o.* FROM p, outcomes o "
+	      "WHERE (p.code IS NULL OR o.measure_id IN (SELECT m.id FROM "
+	      "measures m WHERE m.code = p.code)) AND o.school_id IN "
+	      IN_SCOPE "AND " DATES("o.period_start")
 	      "AND ($7::bigint IS NULL OR (o.measure_id, o.school_id, "
 	      "o.subgroup, o.period_start, o.period_end) > ($7::bigint, "
 	      "$8::bigint, $9::text, $10::date, $11::date)) "
 	      "ORDER BY o.measure_id, o.school_id, o.subgroup, "
-	      "o.period_start, o.period_end LIMIT $6",
+	      "o.period_start, o.period_end LIMIT $6) o "
+	      "JOIN measures m ON m.id = o.measure_id "
+	      "JOIN schools s ON s.id = o.school_id "
+	      "ORDER BY o.measure_id, o.school_id, o.subgroup, "
+	      "o.period_start, o.period_end",
 	    8, { "school", "measure", "period_start", "period_end", "value",
 	         "n", "subgroup", "sd" },
 	    "ttddnitn", 5, WIDE_NONE, 0 },
@@ -217,29 +235,34 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "x.period_end::text, x.hours::text, x.activity_id::text, "
 	      "x.school_id::text, x.educator_key::text, "
 	      "x.period_start::text, x.period_end::text "
-	      "FROM p, participation x "
-	      "JOIN activities a ON a.id = x.activity_id "
-	      SCHOOL_JOIN("x", "school_id")
-	      "LEFT JOIN educators e ON e.id = x.educator_id "
-	      "WHERE " SCOPE("s", "d") "AND " DATES("x.period_start")
+	      "FROM (SELECT x.* FROM p, participation x "
+	      "WHERE x.school_id IN " IN_SCOPE
+	      "AND " DATES("x.period_start")
 	      "AND ($7::bigint IS NULL OR (x.activity_id, x.school_id, "
 	      "x.educator_key, x.period_start, x.period_end) > ($7::bigint, "
 	      "$8::bigint, $9::bigint, $10::date, $11::date)) "
 	      "ORDER BY x.activity_id, x.school_id, x.educator_key, "
-	      "x.period_start, x.period_end LIMIT $6",
+	      "x.period_start, x.period_end LIMIT $6) x "
+	      "JOIN activities a ON a.id = x.activity_id "
+	      "JOIN schools s ON s.id = x.school_id "
+	      "LEFT JOIN educators e ON e.id = x.educator_id "
+	      "ORDER BY x.activity_id, x.school_id, x.educator_key, "
+	      "x.period_start, x.period_end",
 	    6, { "activity", "school", "educator", "period_start",
 	         "period_end", "hours" },
 	    "tttddn", 5, WIDE_NONE, 0 },
 	[STORE_EXPORT_ADMINISTRATIONS] = {
 	    P "SELECT x.survey, s.code, x.administered_on::text, "
 	      "x.invited::text, x.survey, x.school_id::text, "
-	      "x.administered_on::text FROM p, administrations x "
-	      SCHOOL_JOIN("x", "school_id")
-	      "WHERE (p.code IS NULL OR x.survey = p.code) AND "
-	      SCOPE("s", "d") "AND " DATES("x.administered_on")
+	      "x.administered_on::text FROM (SELECT x.* FROM p, "
+	      "administrations x WHERE (p.code IS NULL OR x.survey = "
+	      "p.code) AND x.school_id IN " IN_SCOPE
+	      "AND " DATES("x.administered_on")
 	      "AND ($7::text IS NULL OR (x.survey, x.school_id, "
 	      "x.administered_on) > ($7::text, $8::bigint, $9::date)) "
-	      "ORDER BY x.survey, x.school_id, x.administered_on LIMIT $6",
+	      "ORDER BY x.survey, x.school_id, x.administered_on LIMIT $6) x "
+	      "JOIN schools s ON s.id = x.school_id "
+	      "ORDER BY x.survey, x.school_id, x.administered_on",
 	    4, { "survey", "school", "administered_on", "invited" }, "ttdi",
 	    3, WIDE_NONE, 0 },
 	/* Network cycles (no school) are everyone's, as in ListPdsaCycles. */
