@@ -181,7 +181,8 @@ print_text(FILE *f, const out_table *t)
 void
 out_csv_field(FILE *f, const char *s, bool text)
 {
-	bool formula = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]);
+	bool formula
+	    = text && s[0] != '\0' && strchr(OUT_CSV_FORMULA_LEADS, s[0]);
 	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, f);
 		return;

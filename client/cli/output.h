@@ -30,6 +30,12 @@ void out_null(out_table *t, const char *shown); /* e.g. "suppressed" */
  * keyed by table name, table/CSV get a blank line and the name between. */
 void out_print(FILE *f, enum out_format fmt, out_table *const *tables,
                size_t n);
+/* The first characters that make a spreadsheet run a cell as a formula
+ * (OWASP "CSV injection"). out_csv_field writes such a text cell with a
+ * leading ', as a spreadsheet would show it typed; the CSV reader drops
+ * that ' again (csvread.c), so what the CLI writes it reads back. */
+#define OUT_CSV_FORMULA_LEADS "=+-@\t\r"
+
 /* out_csv_field writes one RFC 4180 field; a text cell (text set) that a
  * spreadsheet would run as a formula is neutralised (see output.c). For
  * writers that stream rows instead of holding a table. */

@@ -16,6 +16,7 @@
 #include <csv.h>
 
 #include "csvread.h"
+#include "output.h"
 #include "tandem/wire.h"
 
 typedef struct span {
@@ -112,6 +113,15 @@ on_field(void *s, size_t len, void *data)
 	ps->any_field     = true;
 	if (ps->err != 0) {
 		return;
+	}
+	/* A leading ' before a formula character marks text, as in a
+	 * spreadsheet: the neutralised cell out_csv_field writes reads back
+	 * as the value it was. */
+	if (len >= 2 && ((const char *) s)[0] == '\''
+	    && ((const char *) s)[1] != '\0'
+	    && strchr(OUT_CSV_FORMULA_LEADS, ((const char *) s)[1]) != NULL) {
+		s = (char *) s + 1;
+		len--;
 	}
 	if (len > SIZE_MAX - t->arena_len - 1
 	    || !grow((void **) &t->arena, &t->arena_cap,

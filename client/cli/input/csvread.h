@@ -21,8 +21,10 @@ typedef struct csvread_table csvread_table;
  * and records whose every field is empty (spreadsheet leftovers) are
  * skipped. Every record must have as many fields as the header and be
  * valid UTF-8; unquoted fields lose leading and trailing spaces and tabs
- * (libcsv's default), quoted fields are kept as they are. On success the
- * caller owns *out (csvread_destroy). On failure errmsg (TD_ERRMSG_MAX
+ * (libcsv's default), quoted fields are kept as they are, but for a
+ * leading ' before =, +, -, @, tab or CR, which is dropped (a spreadsheet's
+ * text marker, and how the CLI's CSV output neutralises formulas). On success
+ * the caller owns *out (csvread_destroy). On failure errmsg (TD_ERRMSG_MAX
  * bytes) reads "NAME:LINE: what is wrong" and the result is TD_EINVAL
  * (bad CSV) or TD_ENOMEM. */
 int csvread_parse(csvread_table **out, const char *name, const void *buf,

@@ -730,6 +730,17 @@ formula_cells_are_neutralised(void **state)
 	         "D01,SX2,\"'+1+cmd|' /C calc'!A0\",0.25,200,town,6-8");
 	has_line("s.csv", "D01,SX3,\"'@SUM(A1)\",,,rural,");
 	has_line("s.csv", "D01,SX4,\"'-2+3\",,,,");
+	/* read back by define, each name is what it was, not '=… */
+	snprintf(args, sizeof(args), "define schools %s/s.csv", dir);
+	cli_ok(&srv, srv.token, args);
+	assert_string_equal(h_sql_text(conninfo,
+	                               "SELECT name FROM schools "
+	                               "WHERE code = 'SX1'"),
+	                    "=HYPERLINK(\"http://x\",\"y\")");
+	assert_string_equal(h_sql_text(conninfo,
+	                               "SELECT name FROM schools "
+	                               "WHERE code = 'SX4'"),
+	                    "-2+3");
 	/* no cell of the file starts a formula */
 	assert_int_not_equal(h_run("grep -qE '(^|,)[=+@-]' %s/s.csv", dir), 0);
 	/* JSON is not a spreadsheet: the value as stored, typed */

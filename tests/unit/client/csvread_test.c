@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "csvread.h"
+#include "output.h"
 
 static csvread_table *
 parse_ok(const char *text)
@@ -34,6 +35,45 @@ parse_err(const char *text, char *err)
 	int rv           = csvread_parse(&t, "t.csv", text, strlen(text), err);
 	assert_null(t);
 	return rv;
+}
+
+/* What the CLI's CSV output writes (formula cells neutralised with a
+ * leading ') reads back as the value it was; an apostrophe before
+ * anything else is data. */
+static void
+neutralised_formula_cells_read_back_as_written(void **state)
+{
+	static const char *const values[] = { "=HYPERLINK(\"http://x\",\"y\")",
+		                              "+1+cmd|' /C calc'!A0",
+		                              "-2+3",
+		                              "@SUM(A1)",
+		                              "\tx",
+		                              "plain",
+		                              "'plain",
+		                              "it's",
+		                              "" };
+	size_t                   n        = sizeof(values) / sizeof(values[0]);
+	char                    *buf      = NULL;
+	size_t                   blen     = 0;
+	FILE                    *f        = open_memstream(&buf, &blen);
+	assert_non_null(f);
+	fputs("id,text\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "r%zu,", i);
+		out_csv_field(f, values[i], true);
+		fputc('\n', f);
+	}
+	fclose(f);
+	/* written neutralised: no field starts a formula */
+	assert_non_null(strstr(buf, "r0,\"'=HYPERLINK("));
+	assert_non_null(strstr(buf, "r2,\"'-2+3\""));
+	csvread_table *t = parse_ok(buf);
+	assert_int_equal(csvread_nrecords(t), n);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(csvread_cell(t, i, 1), values[i]);
+	}
+	csvread_destroy(t);
+	free(buf);
 }
 
 static void
@@ -403,6 +443,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quoted_fields_keep_commas_and_doubled_quotes),
+		cmocka_unit_test(
+		    neutralised_formula_cells_read_back_as_written),
 		cmocka_unit_test(
 		    record_spanning_lines_has_the_line_of_its_first_byte),
 		cmocka_unit_test(
