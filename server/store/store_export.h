@@ -58,6 +58,10 @@ typedef struct store_export_table {
 	char **keys; /* nrows * nkeys */
 } store_export_table;
 
+/* The most bytes of cells a page carries (a literal: the store writes it
+ * into SQL): half the 4 MiB frame, so a reply stays well under it. */
+#define STORE_EXPORT_PAGE_BYTES 2097152
+
 /* store_export_nkeys: how many values a key of kind has. */
 size_t store_export_nkeys(store_export_kind kind);
 

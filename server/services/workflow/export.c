@@ -19,10 +19,9 @@
 
 #define PAGE_DEFAULT 1000
 #define PAGE_MAX     10000
-/* A page's cells stop at this many bytes (or half the message limit if
- * that is less), so a reply stays well under the 4 MiB frame whatever
- * the rows hold (a row is at most a few 64 KiB notes). */
-#define PAGE_BYTES (2u << 20)
+/* A page's cells stop at STORE_EXPORT_PAGE_BYTES (or half the message
+ * limit if that is less), so a reply stays well under the 4 MiB frame
+ * whatever the rows hold (a row is at most a few 64 KiB notes). */
 /* protobuf's overhead per cell (tag and length) and per row, roughly. */
 #define CELL_OVERHEAD 6
 #define ROW_OVERHEAD  8
@@ -435,7 +434,7 @@ export_page(rpc_call *call, const ProtobufCMessage *req,
 	if ((rv = store_export_page(call->store, &q, &t)) != TD_OK) {
 		return rpc_fail_err(call, rv, store_errmsg(call->store));
 	}
-	size_t budget = PAGE_BYTES;
+	size_t budget = STORE_EXPORT_PAGE_BYTES;
 	if (call->cfg->max_message / 2 < budget) {
 		budget = call->cfg->max_message / 2;
 	}

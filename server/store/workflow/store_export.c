@@ -33,6 +33,15 @@
 #define IN_SCOPE                                                              \
 	"(SELECT s.id FROM schools s JOIN districts d ON d.id = "             \
 	"s.district_id WHERE " SCOPE("s", "d") ") "
+/* Kinds with free text (notes up to 64 KiB) stop a page in SQL once the
+ * text before a row reaches the page's byte budget, so tandemd never
+ * holds more than about a page of it, whatever the row limit. */
+#define STR_(x)     #x
+#define STR(x)      STR_(x)
+#define TEXT_BUDGET STR(STORE_EXPORT_PAGE_BYTES) " "
+#define PDSA_TEXT                                                             \
+	"octet_length(c.change_idea) + octet_length(c.prediction) + "         \
+	"octet_length(c.result)"
 #define SCHOOL_JOIN(alias, on)                                                \
 	"JOIN schools s ON s.id = " alias "." on                              \
 	" JOIN districts d ON d.id = s.district_id "
@@ -156,17 +165,21 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    P "SELECT o.observation, s.code, eo.code, ed.code, rb.code, "
 	      "o.observed_on::text, o.notes, o.rubric_id::text, "
 	      "o.scores::text, o.school_id::text, o.observation, "
-	      "o.id::text FROM (SELECT o.* FROM p, observations o "
+	      "o.id::text FROM (SELECT o.*, sum(octet_length(o.notes)) "
+	      "OVER (ORDER BY o.school_id, o.observation, o.id) "
+	      "- octet_length(o.notes) AS text_before "
+	      "FROM (SELECT o.* FROM p, observations o "
 	      "WHERE (p.code IS NULL OR o.rubric_id IN (SELECT rb.id FROM "
 	      "rubrics rb WHERE rb.code = p.code)) AND o.school_id IN "
 	      IN_SCOPE "AND " DATES("o.observed_on")
 	      "AND ($7::bigint IS NULL OR (o.school_id, o.observation, "
 	      "o.id) > ($7::bigint, $8::text, $9::bigint)) "
-	      "ORDER BY o.school_id, o.observation, o.id LIMIT $6) o "
+	      "ORDER BY o.school_id, o.observation, o.id LIMIT $6) o) o "
 	      "JOIN schools s ON s.id = o.school_id "
 	      "JOIN educators eo ON eo.id = o.observer_id "
 	      "JOIN educators ed ON ed.id = o.observed_id "
 	      "JOIN rubrics rb ON rb.id = o.rubric_id "
+	      "WHERE o.text_before < " TEXT_BUDGET
 	      "ORDER BY o.school_id, o.observation, o.id",
 	    7, { "observation", "school", "observer", "observed", "rubric",
 	         "observed_on", "notes" },
@@ -174,7 +187,10 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	[STORE_EXPORT_ANNOTATIONS] = {
 	    P "SELECT a.observation, a.t_seconds::text, a.criterion, a.note, "
 	      "eo.code, rb.code, a.observation_id::text, a.t_seconds::text, "
-	      "a.criterion FROM (SELECT a.*, o.observation, o.observer_id, "
+	      "a.criterion FROM (SELECT a.*, sum(octet_length(a.note)) "
+	      "OVER (ORDER BY a.observation_id, a.t_seconds, a.criterion) "
+	      "- octet_length(a.note) AS text_before FROM "
+	      "(SELECT a.*, o.observation, o.observer_id, "
 	      "o.rubric_id FROM p, annotations a "
 	      "JOIN observations o ON o.id = a.observation_id "
 	      "WHERE (p.code IS NULL OR o.rubric_id IN (SELECT rb.id FROM "
@@ -183,9 +199,10 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "AND ($7::bigint IS NULL OR (a.observation_id, a.t_seconds, "
 	      "a.criterion) > ($7::bigint, $8::int, $9::text)) "
 	      "ORDER BY a.observation_id, a.t_seconds, a.criterion "
-	      "LIMIT $6) a "
+	      "LIMIT $6) a) a "
 	      "JOIN educators eo ON eo.id = a.observer_id "
 	      "JOIN rubrics rb ON rb.id = a.rubric_id "
+	      "WHERE a.text_before < " TEXT_BUDGET
 	      "ORDER BY a.observation_id, a.t_seconds, a.criterion",
 	    6, { "observation", "t_seconds", "criterion", "note", "observer",
 	         "rubric" },
@@ -270,17 +287,21 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    P "SELECT c.code, s.code, m.code, a.code, c.change_idea, "
 	      "c.prediction, c.predicted_value::text, c.start_on::text, "
 	      "c.end_on::text, c.status, c.result, c.code, "
-	      "c.school_key::text FROM p, pdsa_cycles c "
-	      "JOIN measures m ON m.id = c.measure_id "
-	      "LEFT JOIN activities a ON a.id = c.activity_id "
-	      "LEFT JOIN schools s ON s.id = c.school_id "
-	      "LEFT JOIN districts d ON d.id = s.district_id "
-	      "WHERE (p.code IS NULL OR m.code = p.code) "
-	      "AND (c.school_id IS NULL OR (" SCOPE("s", "d") ")) "
+	      "c.school_key::text FROM (SELECT c.*, sum(" PDSA_TEXT ") "
+	      "OVER (ORDER BY c.code, c.school_key) - (" PDSA_TEXT ") "
+	      "AS text_before FROM (SELECT c.* FROM p, pdsa_cycles c "
+	      "WHERE (p.code IS NULL OR c.measure_id IN (SELECT m.id FROM "
+	      "measures m WHERE m.code = p.code)) "
+	      "AND (c.school_id IS NULL OR c.school_id IN " IN_SCOPE ") "
 	      "AND " DATES("c.start_on")
 	      "AND ($7::text IS NULL OR (c.code, c.school_key) > "
 	      "($7::text, $8::bigint)) "
-	      "ORDER BY c.code, c.school_key LIMIT $6",
+	      "ORDER BY c.code, c.school_key LIMIT $6) c) c "
+	      "JOIN measures m ON m.id = c.measure_id "
+	      "LEFT JOIN activities a ON a.id = c.activity_id "
+	      "LEFT JOIN schools s ON s.id = c.school_id "
+	      "WHERE c.text_before < " TEXT_BUDGET
+	      "ORDER BY c.code, c.school_key",
 	    11, { "cycle", "school", "measure", "activity", "change_idea",
 	          "prediction", "predicted_value", "start", "end", "status",
 	          "result" },
