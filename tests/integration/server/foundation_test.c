@@ -105,6 +105,7 @@ list_methods_lists_every_declared_method(void **state)
 		&tandem__v1__admin__descriptor,
 		&tandem__v1__improvement__descriptor,
 		&tandem__v1__review__descriptor,
+		&tandem__v1__export__descriptor,
 	};
 	td_client                     *c = h_client(&srv, 5000);
 	Tandem__V1__ListMethodsRequest req
