@@ -286,8 +286,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* Small pages with writes between them: every row that was there at the
- * start comes exactly once, and no row twice. */
+/* Small pages with writes between them (new rows, corrections before
+ * and after the cursor): every row that was there at the start comes
+ * exactly once, and no row twice. */
 static void
 small_pages_give_every_row_exactly_once(void **state)
 {
@@ -298,8 +299,9 @@ small_pages_give_every_row_exactly_once(void **state)
 	Tandem__V1__ExportRequest req    = TANDEM__V1__EXPORT_REQUEST__INIT;
 	req.kind                         = "outcomes";
 	req.page_size                    = 97;
-	size_t cap = (size_t) before + 100, n = 0, pages = 0, added = 0;
-	char **keys = calloc(cap, sizeof(char *));
+	size_t cap = (size_t) before + 100, n = 0, pages = 0, added = 0,
+	       corrected = 0;
+	char **keys      = calloc(cap, sizeof(char *));
 	assert_non_null(keys);
 	uint8_t *cursor = NULL;
 	for (;;) {
@@ -314,6 +316,14 @@ small_pages_give_every_row_exactly_once(void **state)
 			keys[n] = malloc(200);
 			snprintf(keys[n++], 200, "%s|%s|%s|%s|%s", c[0], c[1],
 			         c[6], c[2], c[3]);
+			/* the row corrected after the cursor comes corrected
+			 */
+			if (strcmp(keys[n - 1],
+			           "S040|attendance||2026-06-01|2026-06-30")
+			    == 0) {
+				assert_string_equal(c[4], "96.5");
+				corrected++;
+			}
 		}
 		pages++;
 		if (pages == 3) {
@@ -333,6 +343,20 @@ small_pages_give_every_row_exactly_once(void **state)
 			         "submit outcomes %s/more.csv", dir);
 			cli_ok(&srv, srv.token, args);
 			added = 3;
+			/* corrections replace rows before and after the
+			 * cursor */
+			h_write_file(
+			    dir, "fix.csv",
+			    "school,measure,period_start,period_end,"
+			    "value,n\n"
+			    "S001,ela_scale,2023-09-01,2023-09-30,476,"
+			    "702\n"
+			    "S040,attendance,2026-06-01,2026-06-30,"
+			    "96.5,884\n");
+			snprintf(args, sizeof(args),
+			         "submit outcomes --correction %s/fix.csv",
+			         dir);
+			cli_ok(&srv, srv.token, args);
 		}
 		free(cursor);
 		cursor          = NULL;
@@ -364,6 +388,7 @@ small_pages_give_every_row_exactly_once(void **state)
 		free(keys[i]);
 	}
 	free(keys);
+	assert_int_equal(corrected, 1);
 	/* every row of the start once; the new ones at most once */
 	assert_int_equal(old, (size_t) before);
 	assert_true(n >= (size_t) before && n <= (size_t) before + added);
