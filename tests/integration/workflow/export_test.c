@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -122,10 +123,28 @@ static void
 export_all(const h_server *s, const char *to)
 {
 	for (size_t i = 0; i < N_EXPORTS; i++) {
-		char args[400];
+		char            args[400];
+		struct timespec t0, t1;
 		snprintf(args, sizeof(args), "export %s --out %s/%s",
 		         EXPORTS[i].args, to, EXPORTS[i].file);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		cli_ok(s, s->token, args);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		/* a figure to read, not a test: the CLI end to end */
+		double sec = (double) (t1.tv_sec - t0.tv_sec)
+		    + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		char cmd[400];
+		snprintf(cmd, sizeof(cmd), "%s/%s", to, EXPORTS[i].file);
+		long long rows = -1;
+		FILE     *f    = fopen(cmd, "r");
+		for (int c; f != NULL && (c = fgetc(f)) != EOF;) {
+			rows += c == '\n';
+		}
+		if (f != NULL) {
+			fclose(f);
+		}
+		printf("export %-26s %7lld rows %7.3f s %9.0f rows/s\n",
+		       EXPORTS[i].args, rows, sec, rows / sec);
 	}
 }
 
