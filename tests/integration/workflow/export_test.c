@@ -299,6 +299,28 @@ page(td_client *c, Tandem__V1__ExportRequest *req, Tandem__V1__ExportPage **p,
 	return td_export_page(c, req, p, st);
 }
 
+/* turn_page moves req on to the page after p (its cursor copied into
+ * *cur, which the caller frees), frees p and st, and says whether there
+ * is one. */
+static bool
+turn_page(Tandem__V1__ExportRequest *req, uint8_t **cur,
+          Tandem__V1__ExportPage *p, td_status *st)
+{
+	free(*cur);
+	*cur             = NULL;
+	req->cursor.len  = p->next_cursor.len;
+	req->cursor.data = NULL;
+	if (p->next_cursor.len > 0) {
+		*cur = malloc(p->next_cursor.len);
+		assert_non_null(*cur);
+		memcpy(*cur, p->next_cursor.data, p->next_cursor.len);
+		req->cursor.data = *cur;
+	}
+	protobuf_c_message_free_unpacked(&p->base, NULL);
+	td_status_reset(st);
+	return req->cursor.len > 0;
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -377,19 +399,7 @@ small_pages_give_every_row_exactly_once(void **state)
 			         dir);
 			cli_ok(&srv, srv.token, args);
 		}
-		free(cursor);
-		cursor          = NULL;
-		req.cursor.len  = p->next_cursor.len;
-		req.cursor.data = NULL;
-		if (p->next_cursor.len > 0) {
-			cursor = malloc(p->next_cursor.len);
-			memcpy(cursor, p->next_cursor.data,
-			       p->next_cursor.len);
-			req.cursor.data = cursor;
-		}
-		protobuf_c_message_free_unpacked(&p->base, NULL);
-		td_status_reset(&st);
-		if (req.cursor.len == 0) {
+		if (!turn_page(&req, &cursor, p, &st)) {
 			break;
 		}
 	}
@@ -540,18 +550,7 @@ export_rows(const char *token, const char *kind, const char *school,
 			}
 		}
 		*rows += (long long) p->n_rows;
-		free(cur);
-		cur             = NULL;
-		req.cursor.len  = p->next_cursor.len;
-		req.cursor.data = NULL;
-		if (p->next_cursor.len > 0) {
-			cur = malloc(p->next_cursor.len);
-			memcpy(cur, p->next_cursor.data, p->next_cursor.len);
-			req.cursor.data = cur;
-		}
-		protobuf_c_message_free_unpacked(&p->base, NULL);
-		td_status_reset(&st);
-		if (req.cursor.len == 0) {
+		if (!turn_page(&req, &cur, p, &st)) {
 			break;
 		}
 	}
@@ -857,18 +856,7 @@ large_export_stays_under_the_message_limit(void **state)
 		}
 		rows += (long long) p->n_rows;
 		pages++;
-		free(cur);
-		cur             = NULL;
-		req.cursor.len  = p->next_cursor.len;
-		req.cursor.data = NULL;
-		if (p->next_cursor.len > 0) {
-			cur = malloc(p->next_cursor.len);
-			memcpy(cur, p->next_cursor.data, p->next_cursor.len);
-			req.cursor.data = cur;
-		}
-		protobuf_c_message_free_unpacked(&p->base, NULL);
-		td_status_reset(&st);
-		if (req.cursor.len == 0) {
+		if (!turn_page(&req, &cur, p, &st)) {
 			break;
 		}
 	}
