@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,25 +82,40 @@ is_null(const Tandem__V1__ExportRow *r, size_t j)
 	return false;
 }
 
-static json_t *
-json_cell(char type, const char *s)
+/* json_text writes s as a JSON string (null if it is not UTF-8). */
+static void
+json_text(FILE *f, const char *s)
+{
+	json_t *v = json_string(s);
+	char   *t = v != NULL ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
+	fputs(t != NULL ? t : "null", f);
+	free(t);
+	json_decref(v);
+}
+
+/* json_cell writes one typed value. Numbers go out as the database wrote
+ * them (its shortest exact form: 94.1, not 94.099999999999994); NaN and
+ * infinities, which JSON has no number for, as null. */
+static void
+json_cell(FILE *f, char type, const char *s)
 {
 	char *end;
 	switch (type) {
-	case 'i': {
-		long long v = strtoll(s, &end, 10);
-		return *end == '\0' ? json_integer(v) : json_string(s);
-	}
+	case 'i':
+		(void) strtoll(s, &end, 10);
+		fputs(*s != '\0' && *end == '\0' ? s : "null", f);
+		return;
 	case 'n': {
 		double v = strtod(s, &end);
-		/* NaN and infinities have no JSON number */
-		return *end == '\0' && v == v && v - v == 0 ? json_real(v)
-		                                            : json_null();
+		fputs(*s != '\0' && *end == '\0' && isfinite(v) ? s : "null",
+		      f);
+		return;
 	}
 	case 'b':
-		return json_boolean(strcmp(s, "true") == 0);
+		fputs(strcmp(s, "true") == 0 ? "true" : "false", f);
+		return;
 	default:
-		return json_string(s);
+		json_text(f, s);
 	}
 }
 
@@ -120,21 +136,18 @@ writer_row(writer *w, const Tandem__V1__ExportRow *r)
 		}
 		fputc('\n', w->f);
 	} else {
-		json_t *o = json_object();
+		fputs(w->rows ? ",\n{" : "\n{", w->f);
 		for (size_t j = 0; j < w->ncols; j++) {
-			bool null = j >= r->n_cells || is_null(r, j);
-			json_object_set_new(
-			    o, w->cols[j],
-			    null ? json_null()
-			         : json_cell(w->types[j], r->cells[j]));
+			fputs(j ? "," : "", w->f);
+			json_text(w->f, w->cols[j]);
+			fputc(':', w->f);
+			if (j >= r->n_cells || is_null(r, j)) {
+				fputs("null", w->f);
+			} else {
+				json_cell(w->f, w->types[j], r->cells[j]);
+			}
 		}
-		char *text = json_dumps(o,
-		                        JSON_COMPACT | JSON_PRESERVE_ORDER
-		                            | JSON_REAL_PRECISION(17));
-		fprintf(w->f, "%s\n%s", w->rows ? "," : "",
-		        text ? text : "{}");
-		free(text);
-		json_decref(o);
+		fputc('}', w->f);
 	}
 	w->rows++;
 }

@@ -121,7 +121,8 @@ static int
 bad(rpc_call *call, const char *field, const char *rule, const char *msg)
 {
 	rpc_detail(call, -1, field, rule, "%s", msg);
-	return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "%s", msg);
+	return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+	                "the export request's %s breaks a rule", field);
 }
 
 /* check_filters refuses filters the kind has no use for, and malformed
