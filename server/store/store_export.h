@@ -7,6 +7,7 @@
 #ifndef TD_STORE_EXPORT_H
 #define TD_STORE_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store.h"
@@ -56,6 +57,7 @@ typedef struct store_export_table {
 	char **cells; /* nrows * ncols */
 	size_t nkeys;
 	char **keys; /* nrows * nkeys */
+	bool   more; /* rows may follow this page */
 } store_export_table;
 
 /* The most bytes of cells a page carries (a literal: the store writes it

@@ -441,8 +441,7 @@ export_page(rpc_call *call, const ProtobufCMessage *req,
 	}
 	size_t                  taken = 0;
 	Tandem__V1__ExportPage *out   = page_msg(call, &t, budget, &taken);
-	bool                    more
-	    = out != NULL && (taken < t.nrows || t.nrows == (size_t) q.limit);
+	bool more = out != NULL && (taken < t.nrows || t.more);
 	if (out != NULL && more
 	    && !export_cursor_make(
 	        call->cfg, fp, fplen,

@@ -56,6 +56,9 @@ typedef struct kind_sql {
 	size_t      nkeys; /* key columns, last in the select list */
 	int         wide; /* item or criterion columns after version, array */
 	size_t      wide_at; /* where they go among the output columns */
+	/* free text: the page stops at TEXT_BUDGET in SQL, and the last
+	 * column counts the page's rows before that cut */
+	bool text_cut;
 } kind_sql;
 
 /* One query per kind, laid out by hand. */
@@ -165,7 +168,8 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    P "SELECT o.observation, s.code, eo.code, ed.code, rb.code, "
 	      "o.observed_on::text, o.notes, o.rubric_id::text, "
 	      "o.scores::text, o.school_id::text, o.observation, "
-	      "o.id::text FROM (SELECT o.*, sum(octet_length(o.notes)) "
+	      "o.id::text, o.page_rows::text FROM (SELECT o.*, "
+	      "count(*) OVER () AS page_rows, sum(octet_length(o.notes)) "
 	      "OVER (ORDER BY o.school_id, o.observation, o.id) "
 	      "- octet_length(o.notes) AS text_before "
 	      "FROM (SELECT o.* FROM p, observations o "
@@ -183,11 +187,12 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "ORDER BY o.school_id, o.observation, o.id",
 	    7, { "observation", "school", "observer", "observed", "rubric",
 	         "observed_on", "notes" },
-	    "ttttttt", 3, WIDE_RUBRIC, 6 },
+	    "ttttttt", 3, WIDE_RUBRIC, 6, true },
 	[STORE_EXPORT_ANNOTATIONS] = {
 	    P "SELECT a.observation, a.t_seconds::text, a.criterion, a.note, "
 	      "eo.code, rb.code, a.observation_id::text, a.t_seconds::text, "
-	      "a.criterion FROM (SELECT a.*, sum(octet_length(a.note)) "
+	      "a.criterion, a.page_rows::text FROM (SELECT a.*, "
+	      "count(*) OVER () AS page_rows, sum(octet_length(a.note)) "
 	      "OVER (ORDER BY a.observation_id, a.t_seconds, a.criterion) "
 	      "- octet_length(a.note) AS text_before FROM "
 	      "(SELECT a.*, o.observation, o.observer_id, "
@@ -206,7 +211,7 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	      "ORDER BY a.observation_id, a.t_seconds, a.criterion",
 	    6, { "observation", "t_seconds", "criterion", "note", "observer",
 	         "rubric" },
-	    "titttt", 3, WIDE_NONE, 0 },
+	    "titttt", 3, WIDE_NONE, 0, true },
 	[STORE_EXPORT_OUTCOMES] = {
 	    P "SELECT s.code, m.code, o.period_start::text, "
 	      "o.period_end::text, o.value::text, o.n::text, o.subgroup, "
@@ -287,7 +292,8 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    P "SELECT c.code, s.code, m.code, a.code, c.change_idea, "
 	      "c.prediction, c.predicted_value::text, c.start_on::text, "
 	      "c.end_on::text, c.status, c.result, c.code, "
-	      "c.school_key::text FROM (SELECT c.*, sum(" PDSA_TEXT ") "
+	      "c.school_key::text, c.page_rows::text FROM (SELECT c.*, "
+	      "count(*) OVER () AS page_rows, sum(" PDSA_TEXT ") "
 	      "OVER (ORDER BY c.code, c.school_key) - (" PDSA_TEXT ") "
 	      "AS text_before FROM (SELECT c.* FROM p, pdsa_cycles c "
 	      "WHERE (p.code IS NULL OR c.measure_id IN (SELECT m.id FROM "
@@ -305,7 +311,7 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    11, { "cycle", "school", "measure", "activity", "change_idea",
 	          "prediction", "predicted_value", "start", "end", "status",
 	          "result" },
-	    "ttttttnddtt", 2, WIDE_NONE, 0 },
+	    "ttttttnddtt", 2, WIDE_NONE, 0, true },
 };
 /* clang-format on */
 
@@ -476,7 +482,7 @@ value(const PGresult *r, int i, int j)
 }
 
 static int
-rows(const kind_sql *k, const wide_map *w, const PGresult *r,
+rows(const kind_sql *k, const wide_map *w, const PGresult *r, size_t limit,
      store_export_table *t)
 {
 	size_t nw = t->ncols - k->ncols;
@@ -489,6 +495,13 @@ rows(const kind_sql *k, const wide_map *w, const PGresult *r,
 		return TD_ENOMEM;
 	}
 	int keys_at = (int) k->ncols + (k->wide != WIDE_NONE ? 2 : 0);
+	/* more rows may follow: a full page, or one the text budget cut */
+	size_t before_cut = t->nrows;
+	if (k->text_cut && t->nrows > 0) {
+		before_cut = (size_t) strtoull(
+		    PQgetvalue(r, 0, keys_at + (int) k->nkeys), NULL, 10);
+	}
+	t->more = before_cut == limit || t->nrows < before_cut;
 	for (size_t i = 0; i < t->nrows; i++) {
 		char **row = t->cells + i * t->ncols;
 		for (size_t f = 0; f < k->ncols; f++) {
@@ -556,7 +569,7 @@ store_export_page(store *s, const store_export_query *q,
 		return rv;
 	}
 	if ((rv = columns(k, &w, out)) != TD_OK
-	    || (rv = rows(k, &w, r, out)) != TD_OK) {
+	    || (rv = rows(k, &w, r, (size_t) q->limit, out)) != TD_OK) {
 		store_export_table_free(out);
 		rv = store_fail(s, TD_ENOMEM, "out of memory");
 	}
