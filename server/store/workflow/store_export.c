@@ -74,14 +74,15 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    2, { "district", "name" }, "tt", 1, WIDE_NONE, 0 },
 	[STORE_EXPORT_SCHOOLS] = {
 	    P "SELECT d.code, s.code, s.name, s.frl_rate::text, "
-	      "s.enrollment::text, s.locale, s.grades, s.code "
+	      "s.enrollment::text, s.locale, s.grades, s.opened_on::text, "
+	      "s.closed_on::text, s.code "
 	      "FROM p, schools s JOIN districts d ON d.id = s.district_id "
 	      "WHERE " SCOPE("s", "d")
 	      "AND ($7::text IS NULL OR s.code > $7::text) "
 	      "ORDER BY s.code LIMIT $6",
-	    7, { "district", "school", "name", "frl_rate", "enrollment",
-	         "locale", "grades" },
-	    "tttnitt", 1, WIDE_NONE, 0 },
+	    9, { "district", "school", "name", "frl_rate", "enrollment",
+	         "locale", "grades", "opened_on", "closed_on" },
+	    "tttnittdd", 1, WIDE_NONE, 0 },
 	/* One row per educator at the primary school (define's shape);
 	 * district-level staff without a school come back through
 	 * `import oneroster`. */
@@ -116,11 +117,12 @@ static const kind_sql KINDS[STORE_EXPORT_N] = {
 	    0 },
 	[STORE_EXPORT_MEASURES] = {
 	    P "SELECT m.code, m.name, m.unit, m.direction, m.target::text, "
-	      "m.code FROM p, measures m "
+	      "m.frequency, m.timely_days::text, m.code FROM p, measures m "
 	      "WHERE ($7::text IS NULL OR m.code > $7::text) "
 	      "ORDER BY m.code LIMIT $6",
-	    5, { "measure", "name", "unit", "direction", "target" }, "ttttn",
-	    1, WIDE_NONE, 0 },
+	    7, { "measure", "name", "unit", "direction", "target",
+	         "frequency", "timely_days" },
+	    "ttttnti", 1, WIDE_NONE, 0 },
 	/* A school or district sees the network's activities and its
 	 * district's. */
 	[STORE_EXPORT_ACTIVITIES] = {

@@ -202,6 +202,10 @@ static const char *const ANALYSES[] = {
 	"isolation",
 	"discover --measure ela_scale",
 	"impact --measure ela_scale --activity A01",
+	/* arrival times differ; a backfill date after every period makes
+	 * them not count, so frequencies and school dates are compared */
+	"completeness --measure attendance --backfill-before 2027-01-01",
+	"completeness --survey climate --backfill-before 2027-01-01",
 	"roi --measure ela_scale --all --pre 2023-09-01..2024-06-30 "
 	"--post 2025-09-01..2026-06-30",
 };
@@ -752,12 +756,13 @@ formula_cells_are_neutralised(void **state)
 {
 	(void) state;
 	h_write_file(dir, "evil.csv",
-	             "district,school,name,frl_rate,enrollment,locale,grades\n"
+	             "district,school,name,frl_rate,enrollment,locale,grades,"
+	             "opened_on\n"
 	             "D01,SX1,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",0.5,"
-	             "100,city,K-5\n"
-	             "D01,SX2,+1+cmd|' /C calc'!A0,0.25,200,town,6-8\n"
-	             "D01,SX3,@SUM(A1),,,rural,\n"
-	             "D01,SX4,-2+3,,,,\n");
+	             "100,city,K-5,2024-08-01\n"
+	             "D01,SX2,+1+cmd|' /C calc'!A0,0.25,200,town,6-8,\n"
+	             "D01,SX3,@SUM(A1),,,rural,,\n"
+	             "D01,SX4,-2+3,,,,,\n");
 	char args[400];
 	snprintf(args, sizeof(args), "define schools %s/evil.csv", dir);
 	cli_ok(&srv, srv.token, args);
@@ -768,11 +773,11 @@ formula_cells_are_neutralised(void **state)
 	cli_ok(&srv, srv.token, args);
 	has_line("s.csv",
 	         "D01,SX1,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","
-	         "0.5,100,city,K-5");
+	         "0.5,100,city,K-5,2024-08-01,");
 	has_line("s.csv",
-	         "D01,SX2,\"'+1+cmd|' /C calc'!A0\",0.25,200,town,6-8");
-	has_line("s.csv", "D01,SX3,\"'@SUM(A1)\",,,rural,");
-	has_line("s.csv", "D01,SX4,\"'-2+3\",,,,");
+	         "D01,SX2,\"'+1+cmd|' /C calc'!A0\",0.25,200,town,6-8,,");
+	has_line("s.csv", "D01,SX3,\"'@SUM(A1)\",,,rural,,,");
+	has_line("s.csv", "D01,SX4,\"'-2+3\",,,,,,");
 	/* read back by define, each name is what it was, not '=… */
 	snprintf(args, sizeof(args), "define schools %s/s.csv", dir);
 	cli_ok(&srv, srv.token, args);
