@@ -24,6 +24,13 @@ foreach(kind STATIC SHARED)
 endforeach()
 set_target_properties(tandem_shared PROPERTIES VERSION ${PROJECT_VERSION}
                       SOVERSION 0)
+# Only the public API is exported (client/lib/tandem.map): the shared
+# input rules (common_*) and the library's inner calls stay private.
+set(TD_TANDEM_MAP ${PROJECT_SOURCE_DIR}/client/lib/tandem.map)
+target_link_options(tandem_shared PRIVATE
+                    -Wl,--version-script=${TD_TANDEM_MAP})
+set_property(TARGET tandem_shared APPEND PROPERTY LINK_DEPENDS
+             ${TD_TANDEM_MAP})
 
 install(TARGETS tandemd tandem_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(TARGETS tandem_static tandem_shared

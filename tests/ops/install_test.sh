@@ -97,6 +97,10 @@ check "cc against the shared libtandem" cc -std=c11 -Wall -Werror -o "$W/check" 
 	$cflags $(pkg-config --libs tandem) -lnng -lpthread -Wl,-rpath,"$P/$lib"
 check "...it calls Health and the protocol checks hold" "$W/check" "ipc://$W/td.sock" "ipc://$W/other.sock"
 check "...linked to the installed libtandem.so" sh -c "ldd '$W/check' | grep -q '$P/$lib/libtandem.so'"
+nm -D --defined-only "$P/$lib/libtandem.so" | awk 'NF == 3 { print $3 }' >"$W/exports"
+check "libtandem.so exports td_version" grep -qx td_version "$W/exports"
+check "...and the generated code its headers declare" grep -qx tandem__v1__health_check_request__descriptor "$W/exports"
+check "...and nothing but td_ and tandem__ symbols (no common_*)" sh -c "! grep -vE '^(td_|tandem__)' '$W/exports'"
 check "cc against the static libtandem (pkg-config --static)" cc -std=c11 -Wall -Werror -o "$W/check-static" \
 	"$SRC/tests/ops/client_check.c" $cflags "$P/$lib/libtandem.a" \
 	$(pkg-config --static --libs-only-l tandem | sed 's/-ltandem//') -lnng -lpthread
