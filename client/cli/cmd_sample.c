@@ -17,12 +17,12 @@ cmd_sample(cli *c, int argc, char **argv)
 		{ "years", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	td_sample_opts o;
-	char           err[TD_ERRMSG_MAX] = "";
-	long           v;
-	int            opt;
+	sample_opts o;
+	char        err[TD_ERRMSG_MAX] = "";
+	long        v;
+	int         opt;
 
-	td_sample_opts_init(&o);
+	sample_opts_init(&o);
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: tandem sample [--seed S] [--schools N] "
 		       "[--years Y] OUTDIR\n\n"
@@ -36,9 +36,9 @@ cmd_sample(cli *c, int argc, char **argv)
 		       "  --schools N  1..%d (default %d)\n"
 		       "  --years Y    academic years from %d-%02d, 1..%d "
 		       "(default %d)\n",
-		       (unsigned long long) o.seed, TD_SAMPLE_MAX_SCHOOLS,
-		       o.schools, TD_SAMPLE_FIRST_YEAR,
-		       (TD_SAMPLE_FIRST_YEAR + 1) % 100, TD_SAMPLE_MAX_YEARS,
+		       (unsigned long long) o.seed, SAMPLE_MAX_SCHOOLS,
+		       o.schools, SAMPLE_FIRST_YEAR,
+		       (SAMPLE_FIRST_YEAR + 1) % 100, SAMPLE_MAX_YEARS,
 		       o.years);
 		return 0;
 	}
@@ -61,14 +61,14 @@ cmd_sample(cli *c, int argc, char **argv)
 		}
 		case 'n':
 			if (cli_parse_count("sample", "--schools", optarg, 1,
-			                    TD_SAMPLE_MAX_SCHOOLS, &v)) {
+			                    SAMPLE_MAX_SCHOOLS, &v)) {
 				return 2;
 			}
 			o.schools = (int) v;
 			break;
 		case 'y':
 			if (cli_parse_count("sample", "--years", optarg, 1,
-			                    TD_SAMPLE_MAX_YEARS, &v)) {
+			                    SAMPLE_MAX_YEARS, &v)) {
 				return 2;
 			}
 			o.years = (int) v;
@@ -80,7 +80,7 @@ cmd_sample(cli *c, int argc, char **argv)
 	if (optind + 1 != argc) {
 		return cli_usage_error("sample", "takes one OUTDIR");
 	}
-	if (td_sample_generate(&o, argv[optind], err) != TD_OK) {
+	if (sample_generate(&o, argv[optind], err) != TD_OK) {
 		fprintf(stderr, "tandem: sample: %s\n", err);
 		return 1;
 	}

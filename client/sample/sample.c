@@ -32,7 +32,7 @@ fx(char *buf, double v, int dec)
 static void
 period_label(char *buf, size_t len, int y)
 {
-	int ay = TD_SAMPLE_FIRST_YEAR + y;
+	int ay = SAMPLE_FIRST_YEAR + y;
 	snprintf(buf, len, "%d-%02d", ay, (ay + 1) % 100);
 }
 
@@ -108,7 +108,7 @@ write_planted(gen *g)
 	if (ny >= 2) {
 		snprintf(detail, sizeof detail,
 		         "network attendance +%s points from %d-09-01 on",
-		         fx(b1, ATT_SHIFT, 1), TD_SAMPLE_FIRST_YEAR + 1);
+		         fx(b1, ATT_SHIFT, 1), SAMPLE_FIRST_YEAR + 1);
 		sample_cw_str(&w, "level_shift");
 		sample_cw_str(&w, "attendance");
 		sample_cw_str(&w, detail);
@@ -156,8 +156,8 @@ write_planted(gen *g)
 		sample_cw_str(&w, detail);
 		sample_cw_end(&w);
 	}
-	sample_school_month(TD_SAMPLE_FIRST_YEAR + g->out_year, g->out_month,
-	                    &cy, &cm);
+	sample_school_month(SAMPLE_FIRST_YEAR + g->out_year, g->out_month, &cy,
+	                    &cm);
 	snprintf(detail, sizeof detail,
 	         "attendance %d-%02d-01 written as %s (true %s)", cy, cm,
 	         fx(b1, g->out_written, 1), fx(b2, g->out_true, 1));
@@ -188,7 +188,7 @@ write_planted(gen *g)
 		snprintf(detail, sizeof detail,
 		         "network cycle on attendance from %d-09-01, with the "
 		         "level shift: a run-chart signal follows its start",
-		         TD_SAMPLE_FIRST_YEAR + 1);
+		         SAMPLE_FIRST_YEAR + 1);
 		sample_cw_str(&w, "pdsa_signal");
 		sample_cw_str(&w, sample_pdsa_signal());
 		sample_cw_str(&w, detail);
@@ -209,8 +209,8 @@ write_planted(gen *g)
 	        "`year` in costs.csv and price_index.csv is the calendar year "
 	        "the academic year starts in). The same machine-readable list "
 	        "is in planted.csv (`kind,code,detail`).\n\n",
-	        (unsigned long long) g->o.seed, g->ns, ny,
-	        TD_SAMPLE_FIRST_YEAR, (TD_SAMPLE_FIRST_YEAR + 1) % 100);
+	        (unsigned long long) g->o.seed, g->ns, ny, SAMPLE_FIRST_YEAR,
+	        (SAMPLE_FIRST_YEAR + 1) % 100);
 	fprintf(f,
 	        "## The model\n\n"
 	        "- `ela_scale` (monthly school mean, Sep-Jun) = 500 "
@@ -280,7 +280,7 @@ write_planted(gen *g)
 	        "higher from %d-09-01 on, so a run chart of the network "
 	        "median/mean shows a long run above the first-year centre "
 	        "line%s.\n",
-	        fx(b1, ATT_SHIFT, 1), TD_SAMPLE_FIRST_YEAR + 1,
+	        fx(b1, ATT_SHIFT, 1), SAMPLE_FIRST_YEAR + 1,
 	        ny >= 2 ? "" : " (not present: only one year generated)");
 	fprintf(f,
 	        "5. **A mistyped value**: %s `attendance` for %d-%02d is "
@@ -310,7 +310,7 @@ write_planted(gen *g)
 	        "signal follows it and its prediction (%s) is met; a cycle "
 	        "two deviant schools ran together; a running and an "
 	        "abandoned school cycle.\n",
-	        sample_pdsa_signal(), TD_SAMPLE_FIRST_YEAR + 1,
+	        sample_pdsa_signal(), SAMPLE_FIRST_YEAR + 1,
 	        fx(b1, sample_pdsa_predicted(g), 1));
 	fprintf(f,
 	        "9. **A staggered roll-out**: with three years or more, every "
@@ -354,14 +354,14 @@ write_planted(gen *g)
 	        "hours); costs (nominal dollars of that year) + price_index "
 	        "(base 100 in %d); pdsa (PDSA cycles; school empty = the "
 	        "network).\n",
-	        TD_SAMPLE_FIRST_YEAR);
+	        SAMPLE_FIRST_YEAR);
 	return sample_gen_close(g, &w, "PLANTED.md");
 }
 
 /* ------------------------------------------------------------------ */
 
 void
-td_sample_opts_init(td_sample_opts *opts)
+sample_opts_init(sample_opts *opts)
 {
 	opts->seed    = 1;
 	opts->schools = 40;
@@ -380,8 +380,7 @@ make_dir(const char *path, char *errmsg)
 }
 
 int
-td_sample_generate(const td_sample_opts *opts, const char *outdir,
-                   char *errmsg)
+sample_generate(const sample_opts *opts, const char *outdir, char *errmsg)
 {
 	gen  g;
 	int  rv;
@@ -394,16 +393,16 @@ td_sample_generate(const td_sample_opts *opts, const char *outdir,
 	if (opts != NULL) {
 		g.o = *opts;
 	} else {
-		td_sample_opts_init(&g.o);
+		sample_opts_init(&g.o);
 	}
-	if (g.o.schools < 1 || g.o.schools > TD_SAMPLE_MAX_SCHOOLS) {
+	if (g.o.schools < 1 || g.o.schools > SAMPLE_MAX_SCHOOLS) {
 		sample_seterr(errmsg, "schools %d is outside 1..%d",
-		              g.o.schools, TD_SAMPLE_MAX_SCHOOLS);
+		              g.o.schools, SAMPLE_MAX_SCHOOLS);
 		return TD_EINVAL;
 	}
-	if (g.o.years < 1 || g.o.years > TD_SAMPLE_MAX_YEARS) {
+	if (g.o.years < 1 || g.o.years > SAMPLE_MAX_YEARS) {
 		sample_seterr(errmsg, "years %d is outside 1..%d", g.o.years,
-		              TD_SAMPLE_MAX_YEARS);
+		              SAMPLE_MAX_YEARS);
 		return TD_EINVAL;
 	}
 	if (outdir == NULL || outdir[0] == '\0') {

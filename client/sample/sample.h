@@ -15,23 +15,23 @@
 extern "C" {
 #endif
 
-/* Upper limits on td_sample_opts (at the limits the files take a few GB). */
-#define TD_SAMPLE_MAX_SCHOOLS 20000
-#define TD_SAMPLE_MAX_YEARS   20
+/* Upper limits on sample_opts (at the limits the files take a few GB). */
+#define SAMPLE_MAX_SCHOOLS 20000
+#define SAMPLE_MAX_YEARS   20
 /* Academic years start on 1 August; the first generated one is 2023-24. */
-#define TD_SAMPLE_FIRST_YEAR 2023
+#define SAMPLE_FIRST_YEAR 2023
 
-typedef struct td_sample_opts {
+typedef struct sample_opts {
 	uint64_t seed; /* any value; same seed, same bytes (default 1) */
-	int      schools; /* 1..TD_SAMPLE_MAX_SCHOOLS (default 40) */
-	int years; /* academic years, 1..TD_SAMPLE_MAX_YEARS (default 3) */
-} td_sample_opts;
+	int      schools; /* 1..SAMPLE_MAX_SCHOOLS (default 40) */
+	int      years; /* academic years, 1..SAMPLE_MAX_YEARS (default 3) */
+} sample_opts;
 
-/* td_sample_opts_init fills opts with the defaults (seed 1, 40 schools,
+/* sample_opts_init fills opts with the defaults (seed 1, 40 schools,
  * 3 years). */
-void td_sample_opts_init(td_sample_opts *opts);
+void sample_opts_init(sample_opts *opts);
 
-/* td_sample_generate writes the sample network into outdir (created if it
+/* sample_generate writes the sample network into outdir (created if it
  * does not exist, as is its `oneroster` subfolder; existing files of the
  * same names are overwritten). opts may be NULL for the defaults. The same
  * opts give byte-identical files on the same platform. The list of files,
@@ -39,8 +39,8 @@ void td_sample_opts_init(td_sample_opts *opts);
  * is written alongside. errmsg (TD_ERRMSG_MAX bytes, may be NULL) receives a
  * sentence on failure. Returns 0, TD_EINVAL for bad options, TD_EIO when a
  * file cannot be written, TD_ENOMEM. */
-int td_sample_generate(const td_sample_opts *opts, const char *outdir,
-                       char *errmsg) __attribute__((warn_unused_result));
+int sample_generate(const sample_opts *opts, const char *outdir, char *errmsg)
+    __attribute__((warn_unused_result));
 
 #ifdef __cplusplus
 }

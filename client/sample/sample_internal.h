@@ -143,28 +143,28 @@ typedef struct agg {
 } agg;
 
 typedef struct gen {
-	td_sample_opts o;
-	const char    *outdir;
-	char          *errmsg;
-	int            nd, ns, ne;
-	district       d[6];
-	school        *s;
-	educator      *e;
-	int            ew; /* digits in educator codes */
-	int            ow; /* digits in observation codes */
-	double        *coach_hours; /* ne * years */
-	double        *effect; /* ns * years, ela_scale points */
-	double         sd_pre, mean_h, coach_mean_effect;
-	int            n_coach, n_workshop;
-	int            pd[3], npd;
-	int            iso[N_ISOLATED], niso;
-	double         att_base; /* network attendance, first year */
-	int            out_school, out_year, out_month;
-	int            small[3], nsmall, large[3], nlarge; /* school indexes */
-	int            funnel_school; /* the large school below the funnel */
-	double         out_true, out_written;
-	double         index[TD_SAMPLE_MAX_YEARS];
-	agg            act[ACT_N][TD_SAMPLE_MAX_YEARS];
+	sample_opts o;
+	const char *outdir;
+	char       *errmsg;
+	int         nd, ns, ne;
+	district    d[6];
+	school     *s;
+	educator   *e;
+	int         ew; /* digits in educator codes */
+	int         ow; /* digits in observation codes */
+	double     *coach_hours; /* ne * years */
+	double     *effect; /* ns * years, ela_scale points */
+	double      sd_pre, mean_h, coach_mean_effect;
+	int         n_coach, n_workshop;
+	int         pd[3], npd;
+	int         iso[N_ISOLATED], niso;
+	double      att_base; /* network attendance, first year */
+	int         out_school, out_year, out_month;
+	int         small[3], nsmall, large[3], nlarge; /* school indexes */
+	int         funnel_school; /* the large school below the funnel */
+	double      out_true, out_written;
+	double      index[SAMPLE_MAX_YEARS];
+	agg         act[ACT_N][SAMPLE_MAX_YEARS];
 } gen;
 
 /* Tables of the model (sample_model.c). */

@@ -82,7 +82,7 @@ sample_write_activities(gen *g)
 		sample_rng_init(&r, g->o.seed, ST_PARTICIPATE,
 		                (uint64_t) i + 1);
 		for (int y = 0; y < ny; y++) {
-			int  ay    = TD_SAMPLE_FIRST_YEAR + y;
+			int  ay    = SAMPLE_FIRST_YEAR + y;
 			long sep1  = common_days_from_civil(ay, 9, 1);
 			long jun30 = common_days_from_civil(ay + 1, 6, 30);
 			int  touched[ACT_N] = { 0 };
@@ -249,7 +249,7 @@ sample_write_costs(gen *g)
 		return rv;
 	}
 	for (int y = 0; y < g->o.years; y++) {
-		sample_cw_int(&w, TD_SAMPLE_FIRST_YEAR + y);
+		sample_cw_int(&w, SAMPLE_FIRST_YEAR + y);
 		sample_cw_fix(&w, g->index[y], 1);
 		sample_cw_end(&w);
 	}
@@ -297,7 +297,7 @@ sample_write_costs(gen *g)
 				double u = in->unit_cost * g->index[y] / 100.0
 				    * sample_rng_range(&r, 0.98, 1.02);
 				sample_cw_str(&w, code);
-				sample_cw_int(&w, TD_SAMPLE_FIRST_YEAR + y);
+				sample_cw_int(&w, SAMPLE_FIRST_YEAR + y);
 				sample_cw_str(&w, in->name);
 				sample_cw_str(&w, in->category);
 				cw_num(&w, q, 2);

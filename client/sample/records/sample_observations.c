@@ -148,7 +148,7 @@ sample_write_observations(gen *g)
 		rng           r;
 		sample_rng_init(&r, g->o.seed, ST_OBSERVE, (uint64_t) i + 1);
 		for (int y = 0; y < g->o.years; y++) {
-			int  ay    = TD_SAMPLE_FIRST_YEAR + y;
+			int  ay    = SAMPLE_FIRST_YEAR + y;
 			long first = common_days_from_civil(ay, 9, 15);
 			long last  = common_days_from_civil(ay + 1, 5, 29);
 			int  n     = 0;

@@ -97,7 +97,7 @@ sample_write_pdsa(gen *g)
 		if (p->year >= g->o.years || si == -2) {
 			continue;
 		}
-		int ay = TD_SAMPLE_FIRST_YEAR + p->year;
+		int ay = SAMPLE_FIRST_YEAR + p->year;
 		sample_cw_str(&w, p->code);
 		sample_cw_str(&w, si >= 0 ? g->s[si].code : NULL);
 		sample_cw_str(&w, p->measure);

@@ -300,7 +300,7 @@ sample_write_outcomes(gen *g)
 	/* Network-wide year effects, the same for every school. */
 	double base_sum = 0.0, base_n = 0.0;
 	rng    r;
-	double year_ela[TD_SAMPLE_MAX_YEARS];
+	double year_ela[SAMPLE_MAX_YEARS];
 	sample_rng_init(&r, g->o.seed, ST_OUTCOMES, 0);
 	for (int y = 0; y < ny; y++) {
 		year_ela[y] = 1.5 * sample_rng_norm(&r);
@@ -314,7 +314,7 @@ sample_write_outcomes(gen *g)
 		double ela0  = sample_ela_context(s) + s->u_ela;
 		double att0  = sample_att_context(s) + s->u_att;
 		for (int y = 0; y < ny; y++) {
-			int    ay = TD_SAMPLE_FIRST_YEAR + y;
+			int    ay = SAMPLE_FIRST_YEAR + y;
 			double yr_ela
 			    = year_ela[y] + ELA_SD_YEAR * sample_rng_norm(&r);
 			double yr_att   = 0.4 * sample_rng_norm(&r);

@@ -259,7 +259,7 @@ sample_write_surveys(gen *g)
 		sample_survey_grades(s, &lo, &span);
 		sample_rng_init(&r, g->o.seed, ST_SURVEY, (uint64_t) i + 1);
 		for (int y = 0; y < ny; y++) {
-			int ay = TD_SAMPLE_FIRST_YEAR + y;
+			int ay = SAMPLE_FIRST_YEAR + y;
 			/* Students present this year: cohorts that entered in
 			 * years y-span+1 .. y (cohort c entered in c-span+1).
 			 */

@@ -260,15 +260,15 @@ load(const char *dir, const char *name, table *t)
 static void
 generate(const char *dir, uint64_t seed, int schools, int years)
 {
-	td_sample_opts o;
-	char           err[TD_ERRMSG_MAX];
-	td_sample_opts_init(&o);
+	sample_opts o;
+	char        err[TD_ERRMSG_MAX];
+	sample_opts_init(&o);
 	o.seed    = seed;
 	o.schools = schools;
 	o.years   = years;
-	int rv    = td_sample_generate(&o, dir, err);
+	int rv    = sample_generate(&o, dir, err);
 	if (rv != 0) {
-		fail_msg("td_sample_generate: %d %s", rv, err);
+		fail_msg("sample_generate: %d %s", rv, err);
 	}
 }
 
@@ -1054,29 +1054,29 @@ static void
 test_rejects_bad_options(void **state)
 {
 	(void) state;
-	td_sample_opts o;
-	char           err[TD_ERRMSG_MAX];
-	char           d[64];
+	sample_opts o;
+	char        err[TD_ERRMSG_MAX];
+	char        d[64];
 	make_tmpdir(d, sizeof d);
 
-	td_sample_opts_init(&o);
+	sample_opts_init(&o);
 	o.schools = 0;
-	assert_int_equal(td_sample_generate(&o, d, err), TD_EINVAL);
+	assert_int_equal(sample_generate(&o, d, err), TD_EINVAL);
 	assert_non_null(strstr(err, "schools 0"));
 
-	td_sample_opts_init(&o);
-	o.years = TD_SAMPLE_MAX_YEARS + 1;
-	assert_int_equal(td_sample_generate(&o, d, err), TD_EINVAL);
+	sample_opts_init(&o);
+	o.years = SAMPLE_MAX_YEARS + 1;
+	assert_int_equal(sample_generate(&o, d, err), TD_EINVAL);
 	assert_non_null(strstr(err, "years"));
 
-	td_sample_opts_init(&o);
-	o.schools = TD_SAMPLE_MAX_SCHOOLS + 1;
-	assert_int_equal(td_sample_generate(&o, d, NULL), TD_EINVAL);
+	sample_opts_init(&o);
+	o.schools = SAMPLE_MAX_SCHOOLS + 1;
+	assert_int_equal(sample_generate(&o, d, NULL), TD_EINVAL);
 
-	assert_int_equal(td_sample_generate(&o, "", err), TD_EINVAL);
-	assert_int_equal(td_sample_generate(NULL, NULL, err), TD_EINVAL);
+	assert_int_equal(sample_generate(&o, "", err), TD_EINVAL);
+	assert_int_equal(sample_generate(NULL, NULL, err), TD_EINVAL);
 
-	assert_int_equal(td_sample_generate(NULL, "/nonexistent/dir/x", err),
+	assert_int_equal(sample_generate(NULL, "/nonexistent/dir/x", err),
 	                 TD_EIO);
 	assert_non_null(strstr(err, "/nonexistent/dir/x"));
 	remove_tree(d);
@@ -1114,7 +1114,7 @@ test_defaults_when_opts_null(void **state)
 	char  d[64], err[TD_ERRMSG_MAX];
 	table t;
 	make_tmpdir(d, sizeof d);
-	assert_int_equal(td_sample_generate(NULL, d, err), 0);
+	assert_int_equal(sample_generate(NULL, d, err), 0);
 	load(d, "schools.csv", &t);
 	assert_int_equal(t.nrow - 1, 40);
 	table_free(&t);
