@@ -12,27 +12,14 @@
 #include "report.h"
 #include "tandem/wire.h"
 
-/* One call: its status goes to st, a failure is not an error here. */
-static int
-call(td_client *c, const char *method, const ProtobufCMessage *req,
-     const ProtobufCMessageDescriptor *desc, void *resp, report_call *st)
+int
+report_note(report_call *st, int code, td_status *s)
 {
-	td_status s = { 0 };
-	int       code
-	    = td_call(c, method, req, desc, (ProtobufCMessage **) resp, &s);
 	st->code = code;
 	snprintf(st->message, sizeof(st->message), "%s%s%s",
-	         td_code_name(code), s.message[0] ? ": " : "", s.message);
-	td_status_reset(&s);
+	         td_code_name(code), s->message[0] ? ": " : "", s->message);
+	td_status_reset(s);
 	return code;
-}
-
-int
-report_call_one(td_client *c, const char *method, const ProtobufCMessage *req,
-                const ProtobufCMessageDescriptor *desc, void *resp,
-                report_call *st)
-{
-	return call(c, method, req, desc, resp, st);
 }
 
 static void
@@ -108,6 +95,7 @@ static void
 fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 {
 	const report_opts          *o   = d->o;
+	td_status                   s   = { 0 };
 	Tandem__V1__SeriesQuery     q   = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
 	req.query                       = &q;
@@ -117,9 +105,8 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 	            : o->district     ? TANDEM__V1__SCOPE_LEVEL__DISTRICT
 	                              : TANDEM__V1__SCOPE_LEVEL__NETWORK;
 	series_query(&q, code, level, o->school ? o->school : o->district, d);
-	call(c, TD_V1("Analysis", "RunChart"), &req.base,
-	     &tandem__v1__series_response__descriptor, &md->main,
-	     &md->main_st);
+	report_note(&md->main_st,
+	            td_analysis_run_chart(c, &req, &md->main, &s), &s);
 	/* The centre is the median of the first academic year (the
 	 * baseline), as improvement work reads a run chart: a change since
 	 * then shows as a run on one side of it. */
@@ -128,39 +115,35 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 		req.baseline = md->baseline;
 		protobuf_c_message_free_unpacked(&md->main->base, NULL);
 		md->main = NULL;
-		call(c, TD_V1("Analysis", "RunChart"), &req.base,
-		     &tandem__v1__series_response__descriptor, &md->main,
-		     &md->main_st);
+		report_note(&md->main_st,
+		            td_analysis_run_chart(c, &req, &md->main, &s), &s);
 	}
 	if (o->school != NULL || o->district != NULL) {
 		series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__NETWORK, NULL,
 		             d);
-		call(c, TD_V1("Analysis", "RunChart"), &req.base,
-		     &tandem__v1__series_response__descriptor, &md->network,
-		     &md->network_st);
+		report_note(&md->network_st,
+		            td_analysis_run_chart(c, &req, &md->network, &s),
+		            &s);
 	}
 	if (o->school == NULL) {
 		/* --district D restricts every school to D's */
 		series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
 		             o->district, d);
-		call(c, TD_V1("Analysis", "RunChart"), &req.base,
-		     &tandem__v1__series_response__descriptor, &md->each,
-		     &md->each_st);
+		report_note(&md->each_st,
+		            td_analysis_run_chart(c, &req, &md->each, &s), &s);
 	}
 	/* Making Data Count: the scope's XmR chart and every school's icons
 	 * (the matrix); with --school, that school's row only. */
 	Tandem__V1__MdcRequest mreq = TANDEM__V1__MDC_REQUEST__INIT;
 	mreq.query                  = &q;
 	series_query(&q, code, level, o->school ? o->school : o->district, d);
-	call(c, TD_V1("Analysis", "Mdc"), &mreq.base,
-	     &tandem__v1__mdc_response__descriptor, &md->mdc_main,
-	     &md->mdc_main_st);
+	report_note(&md->mdc_main_st,
+	            td_analysis_mdc(c, &mreq, &md->mdc_main, &s), &s);
 	if (o->school == NULL) {
 		series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
 		             o->district, d);
-		call(c, TD_V1("Analysis", "Mdc"), &mreq.base,
-		     &tandem__v1__mdc_response__descriptor, &md->mdc_each,
-		     &md->mdc_each_st);
+		report_note(&md->mdc_each_st,
+		            td_analysis_mdc(c, &mreq, &md->mdc_each, &s), &s);
 	}
 	/* The funnel plot: every school of the scope on one period (the
 	 * report's year, else the latest). */
@@ -171,17 +154,16 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 	q.from      = (char *) d->from;
 	freq.query  = &q;
 	freq.period = (char *) (o->period ? o->period : "");
-	call(c, TD_V1("Analysis", "Funnel"), &freq.base,
-	     &tandem__v1__funnel_response__descriptor, &md->funnel,
-	     &md->funnel_st);
+	report_note(&md->funnel_st,
+	            td_analysis_funnel(c, &freq, &md->funnel, &s), &s);
 	/* PDSA cycles of the measure, drawn as spans on the charts. */
 	Tandem__V1__ListPdsaCyclesRequest preq
 	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
 	preq.measure = (char *) code;
 	preq.school  = (char *) (o->school ? o->school : "");
-	call(c, TD_V1("Improvement", "ListPdsaCycles"), &preq.base,
-	     &tandem__v1__list_pdsa_cycles_response__descriptor, &md->pdsa,
-	     &md->pdsa_st);
+	report_note(&md->pdsa_st,
+	            td_improvement_list_pdsa_cycles(c, &preq, &md->pdsa, &s),
+	            &s);
 	Tandem__V1__PositiveDevianceRequest pd
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
 	series_query(&q, code, TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
@@ -189,9 +171,8 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 	q.grain  = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
 	q.from   = (char *) d->from;
 	pd.query = &q;
-	call(c, TD_V1("Analysis", "PositiveDeviance"), &pd.base,
-	     &tandem__v1__positive_deviance_response__descriptor, &md->pd,
-	     &md->pd_st);
+	report_note(&md->pd_st,
+	            td_analysis_positive_deviance(c, &pd, &md->pd, &s), &s);
 }
 
 /* The ROI periods: as given, else the first academic year of the data
@@ -272,15 +253,16 @@ fetch_reporting(td_client *c, report_data *d)
 	q.from            = (char *) d->from;
 	q.to              = (char *) d->to;
 	q.backfill_before = (char *) (o->backfill ? o->backfill : "");
-	call(c, TD_V1("Analysis", "Completeness"), &q.base,
-	     &tandem__v1__completeness_response__descriptor, &d->reporting,
-	     &d->reporting_st);
+	td_status s       = { 0 };
+	report_note(&d->reporting_st,
+	            td_analysis_completeness(c, &q, &d->reporting, &s), &s);
 }
 
 int
 report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
              size_t errlen)
 {
+	td_status s = { 0 };
 	memset(d, 0, sizeof(*d));
 	d->o = o;
 	period_bounds(o->period, d->from, d->to);
@@ -288,9 +270,9 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 	    = TANDEM__V1__LIST_INSTRUMENTS_REQUEST__INIT;
 	Tandem__V1__ListSchoolsRequest sreq
 	    = TANDEM__V1__LIST_SCHOOLS_REQUEST__INIT;
-	int code = call(c, TD_V1("Registry", "ListInstruments"), &lreq.base,
-	                &tandem__v1__list_instruments_response__descriptor,
-	                &d->reg, &d->reg_st);
+	int code = report_note(
+	    &d->reg_st, td_registry_list_instruments(c, &lreq, &d->reg, &s),
+	    &s);
 	if (code == TD_CODE_UNAVAILABLE || code == TD_CODE_UNAUTHENTICATED
 	    || code == TD_CODE_DEADLINE_EXCEEDED) {
 		snprintf(err, errlen, "%s", d->reg_st.message);
@@ -298,9 +280,8 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 		                                       : TD_EUNAVAIL;
 	}
 	sreq.district = (char *) (o->district ? o->district : "");
-	call(c, TD_V1("Registry", "ListSchools"), &sreq.base,
-	     &tandem__v1__list_schools_response__descriptor, &d->schools,
-	     &d->schools_st);
+	report_note(&d->schools_st,
+	            td_registry_list_schools(c, &sreq, &d->schools, &s), &s);
 	if (figure_names_from(&d->names, d->schools) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return TD_ENOMEM;
@@ -344,18 +325,18 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 		r.school = (char *) (o->school ? o->school : "");
 		r.from   = (char *) d->from;
 		r.to     = (char *) d->to;
-		call(c, TD_V1("Analysis", "Reliability"), &r.base,
-		     &tandem__v1__reliability_response__descriptor, &d->rel[i],
-		     &d->rel_st[i]);
+		report_note(&d->rel_st[i],
+		            td_analysis_reliability(c, &r, &d->rel[i], &s),
+		            &s);
 		Tandem__V1__CompletenessRequest q
 		    = TANDEM__V1__COMPLETENESS_REQUEST__INIT;
 		q.survey   = d->reg->surveys[i]->code;
 		q.district = (char *) (o->district ? o->district : "");
 		q.from     = (char *) d->from;
 		q.to       = (char *) d->to;
-		call(c, TD_V1("Analysis", "Completeness"), &q.base,
-		     &tandem__v1__completeness_response__descriptor,
-		     &d->rates[i], &d->rates_st[i]);
+		report_note(&d->rates_st[i],
+		            td_analysis_completeness(c, &q, &d->rates[i], &s),
+		            &s);
 	}
 	for (size_t i = 0; i < nr; i++) {
 		Tandem__V1__AgreementRequest r
@@ -364,9 +345,8 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 		r.school = (char *) (o->school ? o->school : "");
 		r.from   = (char *) d->from;
 		r.to     = (char *) d->to;
-		call(c, TD_V1("Analysis", "Agreement"), &r.base,
-		     &tandem__v1__agreement_response__descriptor, &d->agr[i],
-		     &d->agr_st[i]);
+		report_note(&d->agr_st[i],
+		            td_analysis_agreement(c, &r, &d->agr[i], &s), &s);
 	}
 
 	const char *rm = o->roi_measure ? o->roi_measure
@@ -383,9 +363,8 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 	if (o->approved_only) {
 		report_not_approved(&d->roi_st, "return on investment");
 	} else {
-		call(c, TD_V1("Analysis", "Roi"), &rr.base,
-		     &tandem__v1__roi_response__descriptor, &d->roi,
-		     &d->roi_st);
+		report_note(&d->roi_st, td_analysis_roi(c, &rr, &d->roi, &s),
+		            &s);
 	}
 	fetch_reporting(c, d);
 	report_fetch_improve(c, d);

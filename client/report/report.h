@@ -124,11 +124,10 @@ void report_discover(FILE *f, const report_data *d);
 void report_isolation(FILE *f, const report_data *d);
 
 /* Shared by the sections. */
-/* report_call_one makes one call; its outcome goes to st. */
-int  report_call_one(td_client *c, const char *method,
-                     const ProtobufCMessage           *req,
-                     const ProtobufCMessageDescriptor *desc, void *resp,
-                     report_call *st);
+/* report_note records the outcome of one typed call (code and status s,
+ * which it resets) in st: a failed call is not an error for the report,
+ * its section says what is unavailable. Returns code. */
+int  report_note(report_call *st, int code, td_status *s);
 void report_unavailable(FILE *f, const char *what, const report_call *st);
 /* A measure's heading text: "Name" and the code in small type. */
 void report_measure_heading(FILE *f, const char *tag, const figure_measure *m,

@@ -16,6 +16,7 @@ void
 report_fetch_improve(td_client *c, report_data *d)
 {
 	const report_opts *o = d->o;
+	td_status          s = { 0 };
 	for (size_t i = 0; i < d->n_measures; i++) {
 		report_measure_data        *md = &d->md[i];
 		Tandem__V1__DiscoverRequest r
@@ -29,16 +30,15 @@ report_fetch_improve(td_client *c, report_data *d)
 			                    "positive deviance inquiry");
 			continue;
 		}
-		report_call_one(c, TD_V1("Improvement", "Discover"), &r.base,
-		                &tandem__v1__discover_response__descriptor,
-		                &md->discover, &md->discover_st);
+		report_note(&md->discover_st,
+		            td_improvement_discover(c, &r, &md->discover, &s),
+		            &s);
 	}
 	Tandem__V1__IsolationRequest q = TANDEM__V1__ISOLATION_REQUEST__INIT;
 	q.year                         = (char *) (o->period ? o->period : "");
 	q.level = TANDEM__V1__ISOLATION_LEVEL__ISOLATION_SCHOOL;
-	report_call_one(c, TD_V1("Improvement", "Isolation"), &q.base,
-	                &tandem__v1__isolation_response__descriptor,
-	                &d->isolation, &d->isolation_st);
+	report_note(&d->isolation_st,
+	            td_improvement_isolation(c, &q, &d->isolation, &s), &s);
 }
 
 /* ---- Positive Deviance Inquiry: discover ---- */

@@ -75,7 +75,7 @@ claim_protocol(const char *url)
 	e.key                           = TD_PROTOCOL_KEY;
 	e.value                         = "99";
 	Tandem__V1__RequestEnvelope env = TANDEM__V1__REQUEST_ENVELOPE__INIT;
-	env.method                      = TD_V1("Health", "Check");
+	env.method                      = (char *) td_health_check_method.path;
 	env.payload.data                = payload;
 	env.payload.len                 = plen;
 	env.deadline_ms                 = 5000;

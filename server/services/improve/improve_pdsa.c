@@ -230,8 +230,7 @@ improve_submit_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 		store_rows_add_pdsa(b.rows, &row);
 	}
 	static const batch_kind PDSA_CYCLES
-	    = { "/tandem.v1.Improvement/SubmitPdsaCycles",
-		store_ingest_pdsa_cycles, "cycle", "cycle and school" };
+	    = { store_ingest_pdsa_cycles, "cycle", "cycle and school" };
 	/* the statuses before the batch, for pdsa.changed */
 	char **before = call->n_details == 0
 	    ? events_pdsa_before(call, in, sc.ids)

@@ -210,7 +210,7 @@ batch_finish(batch *b, const batch_kind *kind, ProtobufCMessage **resp)
 	}
 	payload_sha256(call, hash);
 	store_ingest_batch sb = {
-		.method         = kind->method,
+		.method         = call->method,
 		.submission_id  = b->submission_id,
 		.payload_sha256 = hash,
 		.records        = (int64_t) b->n,

@@ -31,11 +31,10 @@ typedef struct batch {
 	bool         committed; /* stored and committed: events may go */
 } batch;
 
-/* How a record kind is stored: the method recorded with the submission,
- * the store's function, and the wire field (and words) that name the
- * record's natural key in an "exists" detail. */
+/* How a record kind is stored: the store's function, and the wire field
+ * (and words) that name the record's natural key in an "exists" detail.
+ * The submission records the call's own method path. */
 typedef struct batch_kind {
-	const char     *method;
 	store_ingest_fn ingest;
 	const char     *key_field;
 	const char     *key_what;

@@ -101,7 +101,6 @@ outcome_replaced(void *ctx, const store_replaced *old)
 }
 
 static const batch_kind OUTCOMES = {
-	"/tandem.v1.Ingest/SubmitOutcomes",
 	store_ingest_outcomes,
 	"period_start",
 	"measure, school, subgroup and period",
@@ -275,10 +274,9 @@ ingest_submit_costs(rpc_call *call, const ProtobufCMessage *req,
 			c->category, c->quantity, c->unit_cost };
 		store_rows_add_cost(b.rows, &row);
 	}
-	static const batch_kind COSTS
-	    = { "/tandem.v1.Ingest/SubmitCosts", store_ingest_costs,
-		"ingredient", "activity, year and ingredient" };
-	code = batch_finish(&b, &COSTS, resp);
+	static const batch_kind COSTS = { store_ingest_costs, "ingredient",
+		                          "activity, year and ingredient" };
+	code                          = batch_finish(&b, &COSTS, resp);
 out:
 	store_resolved_free(&ac);
 	batch_close(&b);
@@ -366,8 +364,7 @@ ingest_submit_participation(rpc_call *call, const ProtobufCMessage *req,
 		store_rows_add_participation(b.rows, &row);
 	}
 	static const batch_kind PARTICIPATION
-	    = { "/tandem.v1.Ingest/SubmitParticipation",
-		store_ingest_participation, "period_start",
+	    = { store_ingest_participation, "period_start",
 		"activity, school, educator and period" };
 	code = batch_finish(&b, &PARTICIPATION, resp);
 out:
@@ -454,8 +451,7 @@ ingest_submit_administrations(rpc_call *call, const ProtobufCMessage *req,
 	}
 	keyset_destroy(surveys);
 	static const batch_kind ADMINISTRATIONS
-	    = { "/tandem.v1.Ingest/SubmitAdministrations",
-		store_ingest_administrations, "administered_on",
+	    = { store_ingest_administrations, "administered_on",
 		"survey, school and date" };
 	code = batch_finish(&b, &ADMINISTRATIONS, resp);
 out:

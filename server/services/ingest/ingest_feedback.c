@@ -166,8 +166,7 @@ observations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 	free(vals);
 	free(miss);
 	static const batch_kind OBSERVATIONS
-	    = { "/tandem.v1.Ingest/SubmitPeerFeedback",
-		store_ingest_observations, "observation",
+	    = { store_ingest_observations, "observation",
 		"observation and observer" };
 	code = batch_finish(&b, &OBSERVATIONS, resp);
 out:
@@ -264,8 +263,7 @@ annotations(rpc_call *call, const Tandem__V1__SubmitPeerFeedbackRequest *in,
 		store_rows_add_annotation(b.rows, &row);
 	}
 	static const batch_kind ANNOTATIONS
-	    = { "/tandem.v1.Ingest/SubmitPeerFeedback",
-		store_ingest_annotations, "t_seconds",
+	    = { store_ingest_annotations, "t_seconds",
 		"observation, time and criterion" };
 	code = batch_finish(&b, &ANNOTATIONS, resp);
 out:

@@ -278,7 +278,6 @@ check_response(rpc_call                                       *call,
 }
 
 static const batch_kind SURVEY_RESPONSES = {
-	"/tandem.v1.Ingest/SubmitSurveyResponses",
 	store_ingest_surveys,
 	"respondent",
 	"respondent and administered_on",

@@ -161,11 +161,11 @@ calls_in_flight_on_one_client_get_their_own_replies(void **state)
 	for (int i = 0; i < 8; i++) {
 		assert_int_equal(
 		    i % 2 ? td_call_begin(
-		        c, TD_V1("Reflection", "ListMethods"), &lq.base,
+		        c, td_reflection_list_methods_method.path, &lq.base,
 		        &tandem__v1__list_methods_response__descriptor, &p[i],
 		        &st)
 		          : td_call_begin(
-		              c, TD_V1("Health", "Check"), &hq.base,
+		              c, td_health_check_method.path, &hq.base,
 		              &tandem__v1__health_check_response__descriptor,
 		              &p[i], &st),
 		    TD_CODE_OK);
@@ -233,7 +233,7 @@ truncated_envelope_is_invalid_argument(void **state)
 {
 	(void) state;
 	size_t   len;
-	uint8_t *b = envelope("/tandem.v1.Health/Check", "", 0, 0, &len);
+	uint8_t *b = envelope(td_health_check_method.path, "", 0, 0, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len - 3);
 	assert_int_equal(r->status->code, TD_CODE_INVALID_ARGUMENT);
 	tandem__v1__response_envelope__free_unpacked(r, NULL);
@@ -248,7 +248,7 @@ malformed_payload_is_invalid_argument(void **state)
 	static const uint8_t bad[] = { 0x0a, 0x40, 'x' }; /* length past end */
 	size_t               len;
 	uint8_t             *b
-	    = envelope("/tandem.v1.Health/Check", bad, sizeof(bad), 0, &len);
+	    = envelope(td_health_check_method.path, bad, sizeof(bad), 0, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 	assert_int_equal(r->status->code, TD_CODE_INVALID_ARGUMENT);
 	assert_non_null(strstr(r->status->message, "HealthCheckRequest"));
@@ -263,7 +263,7 @@ oversized_message_is_refused_naming_the_limit(void **state)
 	size_t   big     = 2 * 1024 * 1024, len;
 	uint8_t *payload = calloc(1, big);
 	uint8_t *b
-	    = envelope("/tandem.v1.Health/Check", payload, big, 0, &len);
+	    = envelope(td_health_check_method.path, payload, big, 0, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 	assert_int_equal(r->status->code, TD_CODE_RESOURCE_EXHAUSTED);
 	assert_non_null(strstr(r->status->message, "1048576"));
@@ -278,7 +278,7 @@ expired_deadline_is_deadline_exceeded(void **state)
 {
 	(void) state;
 	size_t   len;
-	uint8_t *b = envelope("/tandem.v1.Health/Check", "", 0, -1, &len);
+	uint8_t *b = envelope(td_health_check_method.path, "", 0, -1, &len);
 	Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 	assert_int_equal(r->status->code, TD_CODE_DEADLINE_EXCEEDED);
 	tandem__v1__response_envelope__free_unpacked(r, NULL);
@@ -339,7 +339,7 @@ invalid_utf8_and_nul_bytes_are_refused(void **state)
 	const char          *rules[] = { "utf8", "no_nul" };
 	for (int i = 0; i < 2; i++) {
 		size_t   len;
-		uint8_t *b = envelope("/tandem.v1.Health/Check", cases[i], 5,
+		uint8_t *b = envelope(td_health_check_method.path, cases[i], 5,
 		                      0, &len);
 		Tandem__V1__ResponseEnvelope *r = raw_call(b, len);
 		assert_int_equal(r->status->code, TD_CODE_INVALID_ARGUMENT);

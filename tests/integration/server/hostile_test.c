@@ -180,17 +180,17 @@ payloads_get_clear_errors(void **state)
 		size_t      len;
 		int         code;
 	} cases[] = {
-		{ "garbage payload", "/tandem.v1.Ingest/SubmitOutcomes",
+		{ "garbage payload", td_ingest_submit_outcomes_method.path,
 		  "\xff\xff\xff", 3, TD_CODE_INVALID_ARGUMENT },
 		{ "empty payload (no records)",
-		  "/tandem.v1.Ingest/SubmitOutcomes", "", 0,
+		  td_ingest_submit_outcomes_method.path, "", 0,
 		  TD_CODE_INVALID_ARGUMENT },
 		{ "record with a huge length",
-		  "/tandem.v1.Ingest/SubmitOutcomes",
+		  td_ingest_submit_outcomes_method.path,
 		  "\x0a\x02id\x22\xff\xff\xff\x7f", 9,
 		  TD_CODE_INVALID_ARGUMENT },
 		{ "wrong wire type in a record",
-		  "/tandem.v1.Ingest/SubmitOutcomes",
+		  td_ingest_submit_outcomes_method.path,
 		  "\x0a\x02id\x22\x02\x28\x05\x22\x02\x30\x01", 12,
 		  TD_CODE_INVALID_ARGUMENT },
 	};

@@ -217,7 +217,7 @@ batch_stored_after_submission(void **state)
 		assert_non_null(ev->batch_stored);
 		const Tandem__V1__BatchStored *b = ev->batch_stored;
 		assert_string_equal(b->method,
-		                    "/tandem.v1.Ingest/SubmitOutcomes");
+		                    td_ingest_submit_outcomes_method.path);
 		assert_string_equal(b->kind, "outcomes");
 		if (strcmp(b->school, "S102") == 0) {
 			assert_false(b->records_suppressed);
