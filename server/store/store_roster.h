@@ -27,10 +27,10 @@ typedef struct store_roster_row {
  * ends: the codes one chooses depend on what the others stored. */
 int store_roster_lock(store *s) __attribute__((warn_unused_result));
 
-/* store_roster_find looks up table ("districts", "schools" or
- * "educators") by sourced_id into *by_sid (sid may be "" or NULL: no
- * lookup) and by code into *by_code (code may be "" or NULL). */
-int store_roster_find(store *s, const char *table, const char *sid,
+/* store_roster_find looks up a row of kind (STORE_DISTRICTS,
+ * STORE_SCHOOLS or STORE_EDUCATORS) by sourced_id into *by_sid (sid may be ""
+ * or NULL: no lookup) and by code into *by_code (code may be "" or NULL). */
+int store_roster_find(store *s, store_kind kind, const char *sid,
                       const char *code, store_roster_row *by_sid,
                       store_roster_row *by_code)
     __attribute__((warn_unused_result));
@@ -56,14 +56,14 @@ int store_roster_put_educator(store *s, int64_t id, const char *sid,
                               const char *name, const char *role, bool active,
                               int64_t *id_out, store_outcome *outcome)
     __attribute__((warn_unused_result));
-/* store_roster_ident_others lists (up to max) the sourcedIds of table's
+/* store_roster_ident_others lists (up to max) the sourcedIds of kind's
  * rows, other than sid's, stored with identifier ident. */
-int store_roster_ident_others(store *s, const char *table, const char *ident,
+int store_roster_ident_others(store *s, store_kind kind, const char *ident,
                               const char *sid, char (*others)[256], size_t max,
                               size_t *n) __attribute__((warn_unused_result));
-/* store_roster_deactivate sets table's row id inactive; *changed says
+/* store_roster_deactivate sets kind's row id inactive; *changed says
  * whether it was active. */
-int store_roster_deactivate(store *s, const char *table, int64_t id,
+int store_roster_deactivate(store *s, store_kind kind, int64_t id,
                             bool *changed) __attribute__((warn_unused_result));
 
 /* store_membership_put makes educator serve school_id (or, school_id 0,

@@ -16,8 +16,10 @@
 
 const char *const roster_kind[K_N]
     = { "district", "school", "educator", "membership" };
-static const char *const TABLE[K_N]
-    = { "districts", "schools", "educators", NULL };
+/* The store's record kind of each roster kind (memberships are not
+ * looked up by code). */
+static const store_kind STORE_KIND[K_N]
+    = { STORE_DISTRICTS, STORE_SCHOOLS, STORE_EDUCATORS, STORE_EDUCATORS };
 
 static int
 cmp_ix(const void *a, const void *b)
@@ -262,10 +264,10 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
                    const char *ident, bool shared, store_roster_row *row)
 {
 	store_roster_row by_sid, by_code;
-	const char      *table = TABLE[kind];
-	const char      *cand  = code_usable(ident) && !shared ? ident : NULL;
-	r->rv                  = store_roster_find(r->call->store, table, sid,
-                                  cand ? cand : sid, &by_sid, &by_code);
+	store_kind       sk   = STORE_KIND[kind];
+	const char      *cand = code_usable(ident) && !shared ? ident : NULL;
+	r->rv = store_roster_find(r->call->store, sk, sid, cand ? cand : sid,
+	                          &by_sid, &by_code);
 	if (r->rv != TD_OK) {
 		return NULL;
 	}
@@ -276,7 +278,7 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
 	size_t n_others = 0;
 	if (cand != NULL
 	    && !(by_sid.id != 0 && strcmp(by_sid.code, cand) == 0)) {
-		r->rv = store_roster_ident_others(r->call->store, table, cand,
+		r->rv = store_roster_ident_others(r->call->store, sk, cand,
 		                                  sid, others, 8, &n_others);
 		if (r->rv != TD_OK) {
 			return NULL;
@@ -295,7 +297,7 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
 			    ident, roster_kind[kind], others[i], sid);
 			cand  = NULL;
 			ident = "";
-			r->rv = store_roster_find(r->call->store, table, NULL,
+			r->rv = store_roster_find(r->call->store, sk, NULL,
 			                          sid, &by_code, &by_code);
 			if (r->rv != TD_OK) {
 				return NULL;
@@ -317,7 +319,7 @@ roster_choose_code(roster *r, int kind, int64_t rec, const char *sid,
 		    "the registry (sourcedId '%s'): its code is the "
 		    "sourcedId '%s'; make identifiers unique to use them",
 		    ident, roster_kind[kind], by_code.sourced_id, sid);
-		r->rv = store_roster_find(r->call->store, table, NULL, sid,
+		r->rv = store_roster_find(r->call->store, sk, NULL, sid,
 		                          &by_code, &by_code);
 		if (r->rv != TD_OK) {
 			return NULL;
@@ -480,7 +482,7 @@ registry_import_roster(rpc_call *call, const ProtobufCMessage *req,
 	int64_t named = 0;
 	if (r.rv == TD_OK && in->district[0] != '\0') {
 		store_roster_row none, row;
-		r.rv  = store_roster_find(call->store, "districts", NULL,
+		r.rv  = store_roster_find(call->store, STORE_DISTRICTS, NULL,
 		                          in->district, &none, &row);
 		named = row.id;
 		if (r.rv == TD_OK && named == 0) {

@@ -22,9 +22,9 @@ roster_put_districts(roster *r)
 		store_roster_row row;
 		if (o->deleted) {
 			store_roster_row none;
-			r->rv = store_roster_find(r->call->store, "districts",
-			                          o->sourced_id, NULL, &row,
-			                          &none);
+			r->rv = store_roster_find(
+			    r->call->store, STORE_DISTRICTS, o->sourced_id,
+			    NULL, &row, &none);
 			if (r->rv == TD_OK && row.id == 0
 			    && strcmp(o->type, "district") == 0) {
 				roster_note(
@@ -38,7 +38,7 @@ roster_put_districts(roster *r)
 			if (r->rv == TD_OK && row.id != 0) {
 				bool changed = false;
 				r->rv        = store_roster_deactivate(
-				           r->call->store, "districts", row.id,
+				           r->call->store, STORE_DISTRICTS, row.id,
 				           &changed);
 				r->counts[K_DISTRICT].deactivated += changed;
 				r->counts[K_DISTRICT].unchanged += !changed;
@@ -73,8 +73,9 @@ district_above(roster *r, size_t i)
 		int64_t j = roster_ix_find(r->orgs, r->no, p);
 		if (j < 0) {
 			store_roster_row row, none;
-			r->rv = store_roster_find(r->call->store, "districts",
-			                          p, NULL, &row, &none);
+			r->rv = store_roster_find(r->call->store,
+			                          STORE_DISTRICTS, p, NULL,
+			                          &row, &none);
 			return row.id;
 		}
 		if (strcmp(r->in->orgs[j]->type, "district") == 0) {
@@ -94,7 +95,7 @@ implied_district(roster *r, size_t i, const char *school_code)
 	char                         code[ROSTER_CODE_MAX + 1];
 	snprintf(code, sizeof(code), "implied-%s", school_code);
 	store_roster_row row, by_code;
-	r->rv = store_roster_find(r->call->store, "districts", NULL, code,
+	r->rv = store_roster_find(r->call->store, STORE_DISTRICTS, NULL, code,
 	                          &row, &by_code);
 	if (r->rv != TD_OK) {
 		return 0;
@@ -142,13 +143,13 @@ roster_put_schools(roster *r, int64_t named_district)
 		const Tandem__V1__RosterOrg *o = r->in->orgs[i];
 		store_roster_row             row, none;
 		if (o->deleted) {
-			r->rv = store_roster_find(r->call->store, "schools",
-			                          o->sourced_id, NULL, &row,
-			                          &none);
+			r->rv = store_roster_find(r->call->store,
+			                          STORE_SCHOOLS, o->sourced_id,
+			                          NULL, &row, &none);
 			if (r->rv == TD_OK && row.id != 0) {
 				bool changed = false;
 				r->rv        = store_roster_deactivate(
-				           r->call->store, "schools", row.id,
+				           r->call->store, STORE_SCHOOLS, row.id,
 				           &changed);
 				r->counts[K_SCHOOL].deactivated += changed;
 				r->counts[K_SCHOOL].unchanged += !changed;
@@ -254,12 +255,12 @@ resolve_org(roster *r, int64_t rec, const char *sid, int64_t *school,
 		return true;
 	}
 	store_roster_row row, none;
-	r->rv = store_roster_find(r->call->store, "schools", sid, NULL, &row,
-	                          &none);
+	r->rv = store_roster_find(r->call->store, STORE_SCHOOLS, sid, NULL,
+	                          &row, &none);
 	if (r->rv == TD_OK && row.id == 0) {
-		*school   = 0;
-		r->rv     = store_roster_find(r->call->store, "districts", sid,
-		                              NULL, &row, &none);
+		*school = 0;
+		r->rv = store_roster_find(r->call->store, STORE_DISTRICTS, sid,
+		                          NULL, &row, &none);
 		*district = row.id;
 	} else {
 		*school = row.id;
@@ -412,7 +413,7 @@ put_user(roster *r, size_t j, size_t a, size_t b, const bool *shared)
 	int64_t                       rec = (int64_t) (r->no + j);
 	store_roster_row              row, none;
 	if (u->deleted) {
-		r->rv = store_roster_find(r->call->store, "educators",
+		r->rv = store_roster_find(r->call->store, STORE_EDUCATORS,
 		                          u->sourced_id, NULL, &row, &none);
 		if (r->rv == TD_OK && row.id == 0) {
 			roster_note(r, rec, "status", "not_stored", true,
@@ -423,7 +424,7 @@ put_user(roster *r, size_t j, size_t a, size_t b, const bool *shared)
 		} else if (r->rv == TD_OK) {
 			bool changed = false;
 			r->rv        = store_roster_deactivate(
-			           r->call->store, "educators", row.id, &changed);
+			           r->call->store, STORE_EDUCATORS, row.id, &changed);
 			r->counts[K_EDUCATOR].deactivated += changed;
 			r->counts[K_EDUCATOR].unchanged += !changed;
 		}
@@ -488,7 +489,7 @@ put_roles(roster *r, size_t a, size_t b)
 {
 	const char      *usid = r->mems[a].key;
 	store_roster_row row, none;
-	r->rv = store_roster_find(r->call->store, "educators", usid, NULL,
+	r->rv = store_roster_find(r->call->store, STORE_EDUCATORS, usid, NULL,
 	                          &row, &none);
 	if (r->rv != TD_OK) {
 		return;

@@ -57,28 +57,26 @@ row_from(PGresult *r, int i, store_roster_row *out)
 }
 
 int
-store_roster_find(store *s, const char *table, const char *sid,
-                  const char *code, store_roster_row *by_sid,
-                  store_roster_row *by_code)
+store_roster_find(store *s, store_kind kind, const char *sid, const char *code,
+                  store_roster_row *by_sid, store_roster_row *by_code)
 {
 	const char *sql;
-	/* Table names come from this fixed list, never from a request. */
-	if (strcmp(table, "districts") == 0) {
+	if (kind == STORE_DISTRICTS) {
 		sql = "SELECT id, code, coalesce(sourced_id, ''), 0, active, "
 		      "implied, sourced_id = $1 FROM districts WHERE "
 		      "sourced_id = $1 OR code = $2";
-	} else if (strcmp(table, "schools") == 0) {
+	} else if (kind == STORE_SCHOOLS) {
 		sql = "SELECT id, code, coalesce(sourced_id, ''), "
 		      "district_id, "
 		      "active, false, sourced_id = $1 FROM schools WHERE "
 		      "sourced_id = $1 OR code = $2";
-	} else if (strcmp(table, "educators") == 0) {
+	} else if (kind == STORE_EDUCATORS) {
 		sql = "SELECT id, code, coalesce(sourced_id, ''), "
 		      "coalesce(school_id, 0), active, false, sourced_id = $1 "
 		      "FROM educators WHERE sourced_id = $1 OR code = $2";
 	} else {
-		return store_fail(s, TD_EINTERNAL, "no roster table %s",
-		                  table);
+		return store_fail(s, TD_EINTERNAL,
+		                  "no roster table for kind %d", (int) kind);
 	}
 	const char *p[2] = { nonempty(sid), nonempty(code) };
 	PGresult   *r;
@@ -202,26 +200,26 @@ store_roster_put_educator(store *s, int64_t id, const char *sid,
 }
 
 int
-store_roster_ident_others(store *s, const char *table, const char *ident,
+store_roster_ident_others(store *s, store_kind kind, const char *ident,
                           const char *sid, char (*others)[256], size_t max,
                           size_t *n)
 {
 	const char *sql;
-	if (strcmp(table, "districts") == 0) {
+	if (kind == STORE_DISTRICTS) {
 		sql = "SELECT sourced_id FROM districts WHERE identifier = $1 "
 		      "AND sourced_id IS DISTINCT FROM $2 ORDER BY sourced_id "
 		      "LIMIT $3::int";
-	} else if (strcmp(table, "schools") == 0) {
+	} else if (kind == STORE_SCHOOLS) {
 		sql = "SELECT sourced_id FROM schools WHERE identifier = $1 "
 		      "AND sourced_id IS DISTINCT FROM $2 ORDER BY sourced_id "
 		      "LIMIT $3::int";
-	} else if (strcmp(table, "educators") == 0) {
+	} else if (kind == STORE_EDUCATORS) {
 		sql = "SELECT sourced_id FROM educators WHERE identifier = $1 "
 		      "AND sourced_id IS DISTINCT FROM $2 ORDER BY sourced_id "
 		      "LIMIT $3::int";
 	} else {
-		return store_fail(s, TD_EINTERNAL, "no roster table %s",
-		                  table);
+		return store_fail(s, TD_EINTERNAL,
+		                  "no roster table for kind %d", (int) kind);
 	}
 	char        lim[24];
 	const char *p[3] = { ident, nonempty(sid),
@@ -241,23 +239,23 @@ store_roster_ident_others(store *s, const char *table, const char *ident,
 }
 
 int
-store_roster_deactivate(store *s, const char *table, int64_t id, bool *changed)
+store_roster_deactivate(store *s, store_kind kind, int64_t id, bool *changed)
 {
 	const char *sql;
-	if (strcmp(table, "districts") == 0) {
+	if (kind == STORE_DISTRICTS) {
 		sql = "UPDATE districts SET active = false, updated_at = "
 		      "now() "
 		      "WHERE id = $1 AND active RETURNING id";
-	} else if (strcmp(table, "schools") == 0) {
+	} else if (kind == STORE_SCHOOLS) {
 		sql = "UPDATE schools SET active = false, updated_at = now() "
 		      "WHERE id = $1 AND active RETURNING id";
-	} else if (strcmp(table, "educators") == 0) {
+	} else if (kind == STORE_EDUCATORS) {
 		sql = "UPDATE educators SET active = false, updated_at = "
 		      "now() "
 		      "WHERE id = $1 AND active RETURNING id";
 	} else {
-		return store_fail(s, TD_EINTERNAL, "no roster table %s",
-		                  table);
+		return store_fail(s, TD_EINTERNAL,
+		                  "no roster table for kind %d", (int) kind);
 	}
 	char        buf[24];
 	const char *p[1] = { id_text(buf, sizeof(buf), id) };
