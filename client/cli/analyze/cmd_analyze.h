@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <getopt.h>
+
 #include "cli.h"
 #include "common.h"
 
@@ -117,6 +119,15 @@ typedef struct analyze_opts {
 /* analyze_given: whether option x was on the command line. */
 #define analyze_given(o, x) (((o)->given & AO(x)) != 0)
 
+/* The long options of every subcommand (getopt_long gives 256 + the
+ * option's id) and an option's name by id (analyze_opts.c). */
+extern const struct option analyze_lopts[];
+const char                *analyze_opt_name(int id);
+/* analyze_set_option checks and stores option id's value into o;
+ * analyze_check_combinations refuses options that do not go together.
+ * Both return 0 or the exit status of a usage error. */
+int analyze_set_option(analyze_opts *o, int id, const char *arg);
+int analyze_check_combinations(const analyze_opts *o);
 /* analyze_usage prints a usage problem of this subcommand; returns 2. */
 int analyze_usage(const analyze_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
