@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Unit tests of the ingredients-method costs (server/stats/stats_cost.c)
+ * Unit tests of the ingredients-method costs (server/stats/impact/stats_cost.c)
  * against totals computed once in R 4.2 (r-base-core); each expected value
  * carries the R expression that produced it.
  */
