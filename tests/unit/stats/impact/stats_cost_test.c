@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * Unit tests of the ingredients-method costs (server/stats/impact/stats_cost.c)
- * against totals computed once in R 4.2 (r-base-core); each expected value
- * carries the R expression that produced it.
+ * Unit tests of the ingredients-method costs
+ * (server/stats/impact/stats_cost.c) against totals computed once in R 4.2
+ * (r-base-core); each expected value carries the R expression that produced
+ * it.
  */
 #include <stdarg.h>
 #include <stddef.h>

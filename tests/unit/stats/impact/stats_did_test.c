@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * Unit tests of difference-in-differences, Hedges' g and dose-response
- * (server/stats/impact/stats_did.c) against R 4.2: lm, t.test and metafor 3.8-1
- * escalc, computed once; each expected value carries its R expression.
+ * (server/stats/impact/stats_did.c) against R 4.2: lm, t.test and
+ * metafor 3.8-1 escalc, computed once; each expected value carries its R
+ * expression.
  */
 #include <stdarg.h>
 #include <stddef.h>

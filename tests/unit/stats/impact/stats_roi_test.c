@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * Unit tests of cost-effectiveness (server/stats/impact/stats_roi.c): ratios and
- * the sensitivity table against R 4.2, the school bootstrap against an
+ * Unit tests of cost-effectiveness (server/stats/impact/stats_roi.c): ratios
+ * and the sensitivity table against R 4.2, the school bootstrap against an
  * independent numpy/scipy replication, bit-for-bit reproducibility of the
  * bootstrap, the withheld-ratio rules, ranking and the edge cases.
  */
