@@ -34,12 +34,12 @@ period_bounds(const char *period, char from[16], char to[16])
 	}
 }
 
-/* measure_key: a measure as users write it, in wire form (td_measure_parse;
- * the keys live in a small ring: a report holds few queries at once).
- * Text the grammar refuses goes as an outcome code, which the server then
- * names in its answer. */
-static Tandem__V1__MeasureKey *
-measure_key(const char *measure)
+/* report_measure_key: a measure as users write it, in wire form
+ * (td_measure_parse; the keys live in a small ring: a report holds few queries
+ * at once). Text the grammar refuses goes as an outcome code, which the server
+ * then names in its answer. */
+Tandem__V1__MeasureKey *
+report_measure_key(const char *measure)
 {
 	static td_measure keys[8];
 	static unsigned   next;
@@ -56,7 +56,7 @@ series_query(Tandem__V1__SeriesQuery *q, const char *measure, int level,
              const char *code, const report_data *d)
 {
 	tandem__v1__series_query__init(q);
-	q->measure = measure_key(measure);
+	q->measure = report_measure_key(measure);
 	q->level   = (Tandem__V1__ScopeLevel) level;
 	q->code    = (char *) (code != NULL ? code : "");
 	q->grain   = TANDEM__V1__GRAIN__MONTH;
@@ -159,7 +159,7 @@ fetch_measure(td_client *c, report_data *d, report_measure_data *md)
 	/* PDSA cycles of the measure, drawn as spans on the charts. */
 	Tandem__V1__ListPdsaCyclesRequest preq
 	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
-	preq.measure = (char *) code;
+	preq.measure = report_measure_key(code);
 	preq.school  = (char *) (o->school ? o->school : "");
 	report_note(&md->pdsa_st,
 	            td_improvement_list_pdsa_cycles(c, &preq, &md->pdsa, &s),
@@ -355,7 +355,7 @@ report_fetch(td_client *c, const report_opts *o, report_data *d, char *err,
 	figure_measure_from(&d->roi_m, rm, d->reg);
 	roi_periods(d);
 	Tandem__V1__RoiRequest rr = TANDEM__V1__ROI_REQUEST__INIT;
-	rr.measure                = (char *) rm;
+	rr.measure                = rm[0] ? report_measure_key(rm) : NULL;
 	rr.pre_from               = d->pre[0];
 	rr.pre_to                 = d->pre[1];
 	rr.post_from              = d->post[0];

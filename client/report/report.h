@@ -127,7 +127,10 @@ void report_isolation(FILE *f, const report_data *d);
 /* report_note records the outcome of one typed call (code and status s,
  * which it resets) in st: a failed call is not an error for the report,
  * its section says what is unavailable. Returns code. */
-int  report_note(report_call *st, int code, td_status *s);
+int report_note(report_call *st, int code, td_status *s);
+/* report_measure_key: the wire form of a measure as the report names it
+ * (report.c; a small ring of keys, a few alive at once). */
+Tandem__V1__MeasureKey *report_measure_key(const char *measure);
 void report_unavailable(FILE *f, const char *what, const report_call *st);
 /* A measure's heading text: "Name" and the code in small type. */
 void report_measure_heading(FILE *f, const char *tag, const figure_measure *m,

@@ -21,7 +21,7 @@ report_fetch_improve(td_client *c, report_data *d)
 		report_measure_data        *md = &d->md[i];
 		Tandem__V1__DiscoverRequest r
 		    = TANDEM__V1__DISCOVER_REQUEST__INIT;
-		r.measure  = (char *) md->m.code;
+		r.measure  = report_measure_key(md->m.code);
 		r.period   = (char *) (o->period ? o->period : "");
 		r.rubric   = (char *) "";
 		r.district = (char *) (o->district ? o->district : "");

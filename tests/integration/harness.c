@@ -337,3 +337,15 @@ h_write_file(const char *dir, const char *name, const char *text)
 	fputs(text, f);
 	fclose(f);
 }
+
+Tandem__V1__MeasureKey *
+h_outcome(const char *code)
+{
+	static Tandem__V1__MeasureKey keys[8];
+	static unsigned               next;
+	Tandem__V1__MeasureKey       *k = &keys[next++ % 8];
+	tandem__v1__measure_key__init(k);
+	k->kind_case = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
+	k->outcome   = (char *) code;
+	return k;
+}

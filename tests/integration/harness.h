@@ -60,6 +60,9 @@ void h_write_file(const char *dir, const char *name, const char *text);
 void h_tls_certs(const char *dir);
 /* h_run runs a command line with /bin/sh and returns its exit status. */
 int h_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* h_outcome: the MeasureKey of outcome measure code, as requests carry
+ * one (a ring of 8 keys, so a few can be alive at once). */
+Tandem__V1__MeasureKey *h_outcome(const char *code);
 /* Paths from the environment ctest sets. */
 const char *h_bin_dir(void);
 const char *h_source_dir(void);

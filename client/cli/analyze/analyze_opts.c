@@ -193,6 +193,12 @@ parse_measure(analyze_opts *o, const char *m)
 	return 0;
 }
 
+Tandem__V1__MeasureKey *
+analyze_measure(const analyze_opts *o)
+{
+	return o->measure ? (Tandem__V1__MeasureKey *) &o->mkey.key : NULL;
+}
+
 static int
 parse_covariates(analyze_opts *o, const char *arg)
 {

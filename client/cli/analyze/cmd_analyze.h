@@ -128,6 +128,9 @@ const char                *analyze_opt_name(int id);
  * Both return 0 or the exit status of a usage error. */
 int analyze_set_option(analyze_opts *o, int id, const char *arg);
 int analyze_check_combinations(const analyze_opts *o);
+/* analyze_measure: --measure as the wire carries it; NULL when not given
+ * (the server then says a measure is required). */
+Tandem__V1__MeasureKey *analyze_measure(const analyze_opts *o);
 /* analyze_usage prints a usage problem of this subcommand; returns 2. */
 int analyze_usage(const analyze_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

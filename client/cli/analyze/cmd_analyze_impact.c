@@ -18,7 +18,7 @@ analyze_impact(cli *c, const analyze_opts *o)
 	Tandem__V1__ImpactRequest   req = TANDEM__V1__IMPACT_REQUEST__INIT;
 	Tandem__V1__ImpactResponse *r   = NULL;
 	int                         rv;
-	req.measure         = (char *) o->measure;
+	req.measure         = analyze_measure(o);
 	req.activity        = (char *) o->activity;
 	req.not_yet_treated = analyze_given(o, NOT_YET);
 	req.from            = (char *) (o->from ? o->from : "");

@@ -423,7 +423,7 @@ analyze_roi(cli *c, const analyze_opts *o)
 	Tandem__V1__RoiResponse *r    = NULL;
 	Tandem__V1__RoiRow     **rows = NULL;
 	int                      rv;
-	req.measure   = (char *) o->measure;
+	req.measure   = analyze_measure(o);
 	req.activity  = (char *) (o->activity ? o->activity : "");
 	req.pre_from  = (char *) o->pre[0];
 	req.pre_to    = (char *) o->pre[1];

@@ -300,7 +300,7 @@ series_svgs(cli *c, const analyze_opts *o, const Tandem__V1__SeriesResponse *r,
 	Tandem__V1__ListPdsaCyclesRequest preq
 	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
 	Tandem__V1__ListPdsaCyclesResponse *pdsa = NULL;
-	preq.measure                             = (char *) o->measure;
+	preq.measure                             = analyze_measure(o);
 	if (td_improvement_list_pdsa_cycles(cli_client(c), &preq, &pdsa, &st)
 	    != TD_CODE_OK) {
 		pdsa = NULL;

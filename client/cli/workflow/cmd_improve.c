@@ -113,7 +113,9 @@ list_pdsa(cli *c, int argc, char **argv)
 	};
 	Tandem__V1__ListPdsaCyclesRequest req
 	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
-	int opt;
+	td_measure m;
+	char       err[TD_ERRMSG_MAX];
+	int        opt;
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: tandem list pdsa [--measure M] [--school S]\n\n"
 		       "PDSA cycles the client may read (its school's, its "
@@ -127,7 +129,12 @@ list_pdsa(cli *c, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":", lopts, NULL)) != -1) {
 		if (opt == 'm') {
-			req.measure = optarg;
+			if (td_measure_parse(&m, optarg, err) != TD_OK) {
+				return cli_usage_error("list pdsa",
+				                       "--measure '%s': %s",
+				                       optarg, err);
+			}
+			req.measure = &m.key;
 		} else if (opt == 's') {
 			req.school = optarg;
 		} else {
@@ -164,7 +171,7 @@ analyze_pdsa(cli *c, const analyze_opts *o)
 	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
 	Tandem__V1__PdsaResponse *r   = NULL;
 	int                       rv;
-	req.measure = (char *) o->measure;
+	req.measure = analyze_measure(o);
 	req.school  = (char *) (o->school ? o->school : "");
 	req.grain   = (Tandem__V1__Grain) o->grain;
 	if ((rv = analyze_call(c, o, &td_improvement_pdsa_method, &req.base,
@@ -280,7 +287,7 @@ analyze_discover(cli *c, const analyze_opts *o)
 	Tandem__V1__DiscoverRequest   req = TANDEM__V1__DISCOVER_REQUEST__INIT;
 	Tandem__V1__DiscoverResponse *r   = NULL;
 	int                           rv;
-	req.measure  = (char *) o->measure;
+	req.measure  = analyze_measure(o);
 	req.period   = (char *) (o->period ? o->period : "");
 	req.rubric   = (char *) (o->rubric ? o->rubric : "");
 	req.district = (char *) (o->district ? o->district : "");

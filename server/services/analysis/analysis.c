@@ -26,24 +26,42 @@ analysis_db_fail(rpc_call *call, int rv)
 }
 
 void
-analysis_key_from_text(analysis_key *k, const char *text)
+analysis_key_outcome(analysis_key *k, const char *code)
 {
-	char err[128];
 	tandem__v1__measure_key__init(&k->key);
-	tandem__v1__survey_measure__init(&k->survey);
-	if (!common_measure_parse(text, &k->text, err, sizeof(err))
-	    || !k->text.survey) {
-		k->key.kind_case = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
-		k->key.outcome   = (char *) (text ? text : "");
-		return;
+	k->key.kind_case = TANDEM__V1__MEASURE_KEY__KIND_OUTCOME;
+	k->key.outcome   = (char *) (code ? code : "");
+}
+
+const char *
+analysis_outcome_code(rpc_call *call, const Tandem__V1__MeasureKey *key,
+                      bool required)
+{
+	switch (key ? key->kind_case
+	            : TANDEM__V1__MEASURE_KEY__KIND__NOT_SET) {
+	case TANDEM__V1__MEASURE_KEY__KIND_OUTCOME:
+		if (!validate_code(call, -1, "measure.outcome",
+		                   key->outcome)) {
+			rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+			         "bad measure");
+			return NULL;
+		}
+		return key->outcome;
+	case TANDEM__V1__MEASURE_KEY__KIND_SURVEY:
+		rpc_detail(call, -1, "measure.survey", "outcome_only",
+		           "PDSA cycles aim at outcome measures, not at a "
+		           "survey construct");
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "measure is not an outcome measure");
+		return NULL;
+	default:
+		if (!required) {
+			return "";
+		}
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
+		         "measure is required");
+		return NULL;
 	}
-	k->survey.survey    = k->text.survey_code;
-	k->survey.construct = k->text.construct;
-	k->survey.statistic = k->text.favourable
-	    ? TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_FAVOURABLE
-	    : TANDEM__V1__SURVEY_STATISTIC__SURVEY_STATISTIC_MEAN;
-	k->key.kind_case    = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
-	k->key.survey       = &k->survey;
 }
 
 int

@@ -84,18 +84,22 @@ bool analysis_scope_school(rpc_call *call, const char *school);
 bool analysis_scope_district(rpc_call *call, const char *district);
 /* analysis_db_fail maps a store error onto the call. */
 int analysis_db_fail(rpc_call *call, int rv);
-/* A measure key built from text, with the storage it points into. */
+/* The key of an outcome measure named by a record's registry code. */
 typedef struct analysis_key {
-	Tandem__V1__MeasureKey    key;
-	Tandem__V1__SurveyMeasure survey;
-	common_measure            text;
+	Tandem__V1__MeasureKey key;
 } analysis_key;
 
-/* analysis_key_from_text reads a measure written as users write it (the
- * Improvement requests carry such text) with the one grammar of common/,
- * into k->key. Text that breaks the grammar becomes an outcome code, which
- * analysis_spec then refuses or does not find, naming it. */
-void analysis_key_from_text(analysis_key *k, const char *text);
+/* analysis_key_outcome makes k->key the key of outcome measure code, as
+ * records name one (a PDSA cycle, an outcome row): no grammar is read. */
+void analysis_key_outcome(analysis_key *k, const char *code);
+
+/* analysis_outcome_code is the code of an outcome measure key (what PDSA
+ * cycles aim at); NULL after failing the call with INVALID_ARGUMENT on
+ * field "measure" when key is unset (and required) or a survey measure.
+ * Unset and not required: "". */
+const char *analysis_outcome_code(rpc_call                     *call,
+                                  const Tandem__V1__MeasureKey *key,
+                                  bool                          required);
 
 /* analysis_stats_fail fails the call with a statistic's error: the code
  * through td_code_from_err (the one map), the message "what: msg". */
@@ -121,7 +125,7 @@ typedef struct analysis_cs {
  * school and the activity's adoption years and runs stats_cs; returns
  * an rpc status code (data errors of the estimate itself are in cs->rv
  * and cs->err, for the caller to report). */
-int analysis_staggered(rpc_call *call, const char *measure,
+int analysis_staggered(rpc_call *call, const Tandem__V1__MeasureKey *measure,
                        const char *activity, const char *from, const char *to,
                        bool not_yet, analysis_cs *cs);
 

@@ -39,9 +39,9 @@ estimate_to(const stats_cs_estimate *e, protobuf_c_boolean *ok, double *est,
 }
 
 int
-analysis_staggered(rpc_call *call, const char *measure, const char *activity,
-                   const char *from, const char *to, bool not_yet,
-                   analysis_cs *cs)
+analysis_staggered(rpc_call *call, const Tandem__V1__MeasureKey *measure,
+                   const char *activity, const char *from, const char *to,
+                   bool not_yet, analysis_cs *cs)
 {
 	Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
 	series_spec             spec;
@@ -49,10 +49,8 @@ analysis_staggered(rpc_call *call, const char *measure, const char *activity,
 	store_adoption         *ad = NULL;
 	size_t                  ns, na = 0, np = 0;
 	int                     code, rv;
-	analysis_key            mkey;
 	memset(cs, 0, sizeof(*cs));
-	analysis_key_from_text(&mkey, measure);
-	q.measure = &mkey.key;
+	q.measure = (Tandem__V1__MeasureKey *) measure;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
 	q.from    = (char *) from;

@@ -62,10 +62,10 @@ one_activity(rpc_call *call, const Tandem__V1__RoiRequest *in,
 {
 	int rv = store_costs(call->store, act->code, &ri->costs, &ri->n_costs);
 	if (rv == TD_OK) {
-		rv = store_roi_schools(call->store, act->code, in->measure,
-		                       in->pre_from, in->pre_to, in->post_from,
-		                       in->post_to, &ri->schools,
-		                       &ri->n_schools);
+		rv = store_roi_schools(call->store, act->code,
+		                       in->measure->outcome, in->pre_from,
+		                       in->pre_to, in->post_from, in->post_to,
+		                       &ri->schools, &ri->n_schools);
 	}
 	if (rv != TD_OK) {
 		snprintf(err, TD_ERRMSG_MAX, "%s", store_errmsg(call->store));
@@ -289,7 +289,9 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 	for (int i = 0; i < 4; i++) {
 		validate_date(call, -1, names[i], dates[i], NULL);
 	}
-	if (in->measure[0] == '\0') {
+	int kind = in->measure ? (int) in->measure->kind_case
+	                       : TANDEM__V1__MEASURE_KEY__KIND__NOT_SET;
+	if (kind == TANDEM__V1__MEASURE_KEY__KIND__NOT_SET) {
 		rpc_detail(call, -1, "measure", "required", "name a measure");
 	}
 	if (in->discount_rate < 0 || in->discount_rate >= 1) {
@@ -319,10 +321,13 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 	store_activity  *acts = NULL;
 	store_index_row *idx  = NULL;
 	size_t           na = 0, ni = 0;
+	/* Costs and impact are read for outcome measures only. */
+	const char *measure = kind == TANDEM__V1__MEASURE_KEY__KIND_OUTCOME
+	    ? in->measure->outcome
+	    : NULL;
 	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
-	if (rv == TD_OK) {
-		rv = store_measure_info(call->store, in->measure, &exists,
-		                        &lower);
+	if (rv == TD_OK && measure != NULL) {
+		rv = store_measure_info(call->store, measure, &exists, &lower);
 	}
 	if (rv == TD_OK && exists) {
 		rv = store_activities(call->store,
@@ -337,12 +342,12 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 		free(idx);
 		return analysis_db_fail(call, rv);
 	}
-	if (!exists || strncmp(in->measure, "survey:", 7) == 0) {
+	if (!exists) {
 		free(acts);
 		free(idx);
 		return rpc_fail(call, TD_CODE_NOT_FOUND,
 		                "outcome measure %s is not in the registry",
-		                in->measure);
+		                measure ? measure : "(a survey construct)");
 	}
 	if (na == 0) {
 		free(acts);
@@ -454,7 +459,7 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 	if (code != TD_CODE_OK) {
 		return code;
 	}
-	out->measure  = in->measure;
+	out->measure  = (char *) measure;
 	size_t hidden = 0;
 	for (size_t i = 0; i < out->n_rows; i++) {
 		hidden += out->rows[i]->suppressed;

@@ -31,10 +31,8 @@ deviants(rpc_call *call, const Tandem__V1__DiscoverRequest *in,
 	Tandem__V1__SeriesQuery             q = TANDEM__V1__SERIES_QUERY__INIT;
 	Tandem__V1__PositiveDevianceRequest req
 	    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
-	char         to[24];
-	analysis_key key;
-	analysis_key_from_text(&key, in->measure);
-	q.measure = &key.key;
+	char to[24];
+	q.measure = in->measure;
 	q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 	q.code    = (char *) district;
 	q.grain   = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
@@ -92,7 +90,9 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 	store_strtab                          sc = { 0 }, nt = { 0 };
 	int                                   year = 0, rv, code;
 	const char *district = in->district[0] ? in->district : "";
-	if (in->measure[0] == '\0') {
+	if (in->measure == NULL
+	    || in->measure->kind_case
+	        == TANDEM__V1__MEASURE_KEY__KIND__NOT_SET) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "measure is required");
 	}
@@ -178,7 +178,7 @@ improve_discover(rpc_call *call, const ProtobufCMessage *req,
 			out->deviants[out->n_deviants++] = dev[i];
 		}
 	}
-	out->measure = (char *) in->measure;
+	out->measure = pd->measure;
 	out->period  = pd->period;
 	out->rubric  = rpc_arena_strdup(call->arena, rubric);
 	size_t min_n

@@ -307,7 +307,11 @@ improve_list_pdsa_cycles(rpc_call *call, const ProtobufCMessage *req,
 	const Tandem__V1__ListPdsaCyclesRequest *in = (const void *) req;
 	Tandem__V1__PdsaCycle                  **cs;
 	size_t                                   n;
-	int code = cycles_read(call, NULL, in->measure[0] ? in->measure : NULL,
+	const char *measure = analysis_outcome_code(call, in->measure, false);
+	if (measure == NULL) {
+		return call->code;
+	}
+	int code = cycles_read(call, NULL, measure[0] ? measure : NULL,
 	                       in->school[0] ? in->school : NULL, &cs, &n);
 	if (code != TD_CODE_OK) {
 		return code;
@@ -407,7 +411,7 @@ run_chart(rpc_call *call, const char *measure, int level, const char *code,
 	Tandem__V1__RunChartRequest req = TANDEM__V1__RUN_CHART_REQUEST__INIT;
 	ProtobufCMessage           *r   = NULL;
 	analysis_key                key;
-	analysis_key_from_text(&key, measure);
+	analysis_key_outcome(&key, measure);
 	q.measure    = &key.key;
 	q.level      = (Tandem__V1__ScopeLevel) level;
 	q.code       = (char *) code;
@@ -433,7 +437,7 @@ mdc_after(rpc_call *call, Tandem__V1__PdsaRow *row, int level,
 	Tandem__V1__MdcRequest       req = TANDEM__V1__MDC_REQUEST__INIT;
 	ProtobufCMessage            *r   = NULL;
 	analysis_key                 key;
-	analysis_key_from_text(&key, c->measure);
+	analysis_key_outcome(&key, c->measure);
 	q.measure     = &key.key;
 	q.level       = (Tandem__V1__ScopeLevel) level;
 	q.code        = c->school;
@@ -583,23 +587,22 @@ improve_pdsa(rpc_call *call, const ProtobufCMessage *req,
 	Tandem__V1__PdsaCycle        **cs;
 	size_t                         n;
 	bool                           exists, lower;
-	if (in->measure[0] == '\0') {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
-		                "measure is required");
+	const char *measure = analysis_outcome_code(call, in->measure, true);
+	if (measure == NULL) {
+		return call->code;
 	}
-	int code = cycles_read(call, NULL, in->measure,
+	int code = cycles_read(call, NULL, measure,
 	                       in->school[0] ? in->school : NULL, &cs, &n);
 	if (code != TD_CODE_OK) {
 		return code;
 	}
-	int rv = store_measure_info(call->store, in->measure, &exists, &lower);
+	int rv = store_measure_info(call->store, measure, &exists, &lower);
 	if (rv != TD_OK) {
 		return analysis_db_fail(call, rv);
 	}
 	if (!exists) {
 		return rpc_fail(call, TD_CODE_NOT_FOUND,
-		                "measure %s is not in the registry",
-		                in->measure);
+		                "measure %s is not in the registry", measure);
 	}
 	Tandem__V1__PdsaResponse *out
 	    = RPC_NEW(call->arena, Tandem__V1__PdsaResponse,
@@ -611,7 +614,7 @@ improve_pdsa(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	out->measure         = (char *) in->measure;
+	out->measure         = (char *) measure;
 	out->lower_is_better = lower;
 	for (size_t i = 0; i < n; i++) {
 		Tandem__V1__PdsaRow *row

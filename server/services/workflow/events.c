@@ -267,8 +267,8 @@ events_outcome_signals(rpc_call                                *call,
 	for (size_t k = 0; k < nm; k++) {
 		Tandem__V1__SeriesQuery q = TANDEM__V1__SERIES_QUERY__INIT;
 		analysis_key            mk;
-		/* Outcome codes: the one grammar reads them as such. */
-		analysis_key_from_text(&mk, measures[k]);
+		/* Outcome codes, as the batch's rows name them. */
+		analysis_key_outcome(&mk, measures[k]);
 		q.measure = &mk.key;
 		q.level   = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 		series_spec spec;

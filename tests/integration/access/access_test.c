@@ -294,7 +294,7 @@ p_roi(td_client *c, int w)
 {
 	(void) w;
 	Tandem__V1__RoiRequest q = TANDEM__V1__ROI_REQUEST__INIT;
-	q.measure                = "m1";
+	q.measure                = h_outcome("m1");
 	q.pre_from = "2024-01-01", q.pre_to = "2024-03-31";
 	q.post_from = "2024-04-01", q.post_to = "2024-06-30";
 	Tandem__V1__RoiResponse *r  = NULL;

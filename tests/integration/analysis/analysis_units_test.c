@@ -266,7 +266,7 @@ roi_ranks_coaching_first_and_doubts_the_workshop(void **state)
 {
 	(void) state;
 	Tandem__V1__RoiRequest req  = TANDEM__V1__ROI_REQUEST__INIT;
-	req.measure                 = "ela_scale";
+	req.measure                 = h_outcome("ela_scale");
 	req.pre_from                = "2023-08-01";
 	req.pre_to                  = "2024-07-31";
 	req.post_from               = "2024-08-01";
@@ -562,7 +562,7 @@ impact_finds_the_coaching_effect(void **state)
 	Tandem__V1__ImpactRequest   req = TANDEM__V1__IMPACT_REQUEST__INIT;
 	Tandem__V1__ImpactResponse *r   = NULL;
 	td_status                   st  = { 0 };
-	req.measure                     = "ela_scale";
+	req.measure                     = h_outcome("ela_scale");
 	req.activity                    = "A01";
 	assert_int_equal(td_analysis_impact(cl, &req, &r, &st), TD_CODE_OK);
 	fprintf(

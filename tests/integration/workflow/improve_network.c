@@ -147,7 +147,7 @@ discover(td_client *c, int expect)
 	Tandem__V1__DiscoverRequest   req = TANDEM__V1__DISCOVER_REQUEST__INIT;
 	Tandem__V1__DiscoverResponse *r   = NULL;
 	td_status                     st  = { 0 };
-	req.measure                       = "ela_scale";
+	req.measure                       = h_outcome("ela_scale");
 	req.period                        = "2025-26";
 	assert_int_equal(td_improvement_discover(c, &req, &r, &st), expect);
 	td_status_reset(&st);

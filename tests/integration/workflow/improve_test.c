@@ -23,7 +23,7 @@ pdsa_cycle_is_followed_by_a_signal(void **state)
 	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
 	Tandem__V1__PdsaResponse *r   = NULL;
 	td_status                 st  = { 0 };
-	req.measure                   = "attendance";
+	req.measure                   = h_outcome("attendance");
 	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st), TD_CODE_OK);
 	const Tandem__V1__PdsaRow *row = NULL;
 	for (size_t i = 0; i < r->n_rows; i++) {
@@ -75,7 +75,7 @@ pdsa_places_each_start_in_its_period(void **state)
 	protobuf_c_message_free_unpacked(&sr->base, NULL);
 	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
 	Tandem__V1__PdsaResponse *r   = NULL;
-	req.measure                   = "attendance";
+	req.measure                   = h_outcome("attendance");
 	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st), TD_CODE_OK);
 	bool later = false, mid = false;
 	for (size_t i = 0; i < r->n_rows; i++) {
@@ -236,7 +236,7 @@ roles_are_checked_on_every_improvement_method(void **state)
 	 * district is refused. */
 	Tandem__V1__DiscoverRequest   dq = TANDEM__V1__DISCOVER_REQUEST__INIT;
 	Tandem__V1__DiscoverResponse *dr = NULL;
-	dq.measure                       = "ela_scale";
+	dq.measure                       = h_outcome("ela_scale");
 	dq.district                      = "D02";
 	assert_int_equal(td_improvement_discover(district, &dq, &dr, &st),
 	                 TD_CODE_PERMISSION_DENIED);
@@ -324,6 +324,54 @@ setup(void **state)
 	return improve_setup("improve");
 }
 
+/* PDSA requests carry the measure structured (MeasureKey): an outcome
+ * code, as cycles aim at outcome measures. A survey construct is refused
+ * naming the field, a missing key is required, and `list pdsa` without
+ * one lists every measure's cycles. */
+static void
+pdsa_requests_take_an_outcome_measure_key(void **state)
+{
+	(void) state;
+	Tandem__V1__SurveyMeasure sm  = TANDEM__V1__SURVEY_MEASURE__INIT;
+	Tandem__V1__MeasureKey    mk  = TANDEM__V1__MEASURE_KEY__INIT;
+	sm.survey                     = "climate";
+	sm.construct                  = "belonging";
+	mk.kind_case                  = TANDEM__V1__MEASURE_KEY__KIND_SURVEY;
+	mk.survey                     = &sm;
+	Tandem__V1__PdsaRequest   req = TANDEM__V1__PDSA_REQUEST__INIT;
+	Tandem__V1__PdsaResponse *r   = NULL;
+	td_status                 st  = { 0 };
+	req.measure                   = &mk;
+	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_int_equal(st.n_details, 1);
+	assert_string_equal(st.details[0].field, "measure.survey");
+	assert_string_equal(st.details[0].rule, "outcome_only");
+	td_status_reset(&st);
+	req.measure = NULL;
+	assert_int_equal(td_improvement_pdsa(cl, &req, &r, &st),
+	                 TD_CODE_INVALID_ARGUMENT);
+	assert_non_null(strstr(st.message, "measure is required"));
+	td_status_reset(&st);
+
+	Tandem__V1__ListPdsaCyclesRequest lq
+	    = TANDEM__V1__LIST_PDSA_CYCLES_REQUEST__INIT;
+	Tandem__V1__ListPdsaCyclesResponse *all = NULL, *one = NULL;
+	assert_int_equal(td_improvement_list_pdsa_cycles(cl, &lq, &all, &st),
+	                 TD_CODE_OK);
+	lq.measure = h_outcome("attendance");
+	assert_int_equal(td_improvement_list_pdsa_cycles(cl, &lq, &one, &st),
+	                 TD_CODE_OK);
+	assert_true(one->n_cycles > 0);
+	assert_true(all->n_cycles >= one->n_cycles);
+	for (size_t i = 0; i < one->n_cycles; i++) {
+		assert_string_equal(one->cycles[i]->measure, "attendance");
+	}
+	protobuf_c_message_free_unpacked(&all->base, NULL);
+	protobuf_c_message_free_unpacked(&one->base, NULL);
+	td_status_reset(&st);
+}
+
 int
 main(void)
 {
@@ -335,6 +383,7 @@ main(void)
 		cmocka_unit_test(
 		    roles_are_checked_on_every_improvement_method),
 		cmocka_unit_test(cli_prints_the_three_analyses),
+		cmocka_unit_test(pdsa_requests_take_an_outcome_measure_key),
 	};
 	return cmocka_run_group_tests(tests, setup, improve_teardown);
 }
