@@ -65,6 +65,21 @@ analysis_outcome_code(rpc_call *call, const Tandem__V1__MeasureKey *key,
 }
 
 int
+analysis_reply(rpc_call *call, ProtobufCMessage *out,
+               Tandem__V1__Disclosure **disclosure, Tandem__V1__Disclosure *d,
+               int64_t records, ProtobufCMessage **resp)
+{
+	if (d == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	*disclosure   = d;
+	call->records = records;
+	*resp         = out;
+	return TD_CODE_OK;
+}
+
+int
 analysis_stats_fail(rpc_call *call, int rv, const char *what, const char *msg)
 {
 	/* td_code_from_err is the one map: data that cannot support the
@@ -149,6 +164,10 @@ analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               series_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
+	if (q == NULL) {
+		rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
+		return false;
+	}
 	if (!measure_key(call, q->measure, spec)) {
 		return false;
 	}

@@ -40,7 +40,7 @@ typedef struct series {
 	size_t             n_primary, n_complementary;
 } series;
 
-/* analysis_spec checks the query (measure exists, grain fits it, scope
+/* analysis_spec checks the query (given, measure exists, grain fits it, scope
  * has its code) and fills spec; on failure the call's status is set and
  * false returned. */
 bool analysis_spec(rpc_call *call, const Tandem__V1__SeriesQuery *q,
@@ -100,6 +100,15 @@ void analysis_key_outcome(analysis_key *k, const char *code);
 const char *analysis_outcome_code(rpc_call                     *call,
                                   const Tandem__V1__MeasureKey *key,
                                   bool                          required);
+
+/* analysis_reply ends every Analysis reply out: its disclosure summary d
+ * goes into *disclosure (out's field), the records read into the call's
+ * log, out into *resp. A NULL d (out of memory) fails the call with
+ * RESOURCE_EXHAUSTED: no reply goes out without its disclosure. */
+int analysis_reply(rpc_call *call, ProtobufCMessage *out,
+                   Tandem__V1__Disclosure **disclosure,
+                   Tandem__V1__Disclosure *d, int64_t records,
+                   ProtobufCMessage **resp);
 
 /* analysis_stats_fail fails the call with a statistic's error: the code
  * through td_code_from_err (the one map), the message "what: msg". */

@@ -321,15 +321,13 @@ static int
 reply_series(rpc_call *call, Tandem__V1__SeriesResponse *out, const series *ss,
              size_t ns, ProtobufCMessage **resp)
 {
-	if (out == NULL
-	    || (out->disclosure = analysis_series_disclosure(call, ss, ns))
-	        == NULL) {
+	if (out == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_series_disclosure(call, ss, ns),
+	                      (int64_t) ns, resp);
 }
 
 int

@@ -70,9 +70,6 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 	series                          *ss;
 	size_t                           ns;
 	int                              code;
-	if (in->query == NULL) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
-	}
 	if (!analysis_spec(call, in->query, &spec)) {
 		return call->code;
 	}
@@ -237,12 +234,7 @@ analysis_funnel(rpc_call *call, const ProtobufCMessage *req,
 		out->rows[out->n_rows++] = w;
 	}
 	stats_funnel_result_free(&r);
-	if ((out->disclosure = analysis_series_disclosure(call, ss, ns))
-	    == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_series_disclosure(call, ss, ns),
+	                      (int64_t) ns, resp);
 }

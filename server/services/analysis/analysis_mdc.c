@@ -217,12 +217,7 @@ analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
 		out->suppressed_points += o->suppressed_points;
 		out->series[out->n_series++] = o;
 	}
-	if ((out->disclosure = analysis_series_disclosure(call, ss, ns))
-	    == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_series_disclosure(call, ss, ns),
+	                      (int64_t) ns, resp);
 }

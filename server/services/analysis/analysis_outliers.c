@@ -21,9 +21,6 @@ analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
 	series                            *ss;
 	size_t                             ns, total = 0;
 	int                                code;
-	if (in->query == NULL) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
-	}
 	if (!analysis_spec(call, in->query, &spec)) {
 		return call->code;
 	}
@@ -94,12 +91,7 @@ analysis_outliers(rpc_call *call, const ProtobufCMessage *req,
 		out->rows[out->n_rows++] = o;
 	}
 	stats_outliers_result_free(&r);
-	out->disclosure = analysis_series_disclosure(call, ss, ns);
-	if (out->disclosure == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) m;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_series_disclosure(call, ss, ns),
+	                      (int64_t) m, resp);
 }

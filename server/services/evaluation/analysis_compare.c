@@ -256,14 +256,9 @@ compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
 		            "groups and spread within the groups";
 	}
 	stats_compare_result_free(&r);
-	if ((out->disclosure = analysis_series_disclosure(call, ss, ns))
-	    == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_series_disclosure(call, ss, ns),
+	                      (int64_t) ns, resp);
 }
 
 int
@@ -275,9 +270,6 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 	series                           *ss;
 	size_t                            ns;
 	int                               code;
-	if (in->query == NULL) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
-	}
 	if (!analysis_spec(call, in->query, &spec)) {
 		return call->code;
 	}
@@ -384,14 +376,9 @@ analysis_compare(rpc_call *call, const ProtobufCMessage *req,
 		out->design_effect = r.design_effect;
 	}
 	stats_compare_result_free(&r);
-	if ((out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp))
-	    == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, n_prim, n_comp),
+	                      (int64_t) ns, resp);
 }
 
 int
@@ -403,9 +390,6 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 	series                            *ss;
 	size_t                             ns;
 	int                                code;
-	if (in->query == NULL) {
-		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
-	}
 	if (!analysis_spec(call, in->query, &spec)) {
 		return call->code;
 	}
@@ -456,8 +440,7 @@ analysis_variance(rpc_call *call, const ProtobufCMessage *req,
 	out->groups     = (int32_t) r.k;
 	out->n          = (int64_t) r.n_total;
 	out->suppressed = suppressed;
-	out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp);
-	call->records   = (int64_t) ns;
-	*resp           = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, n_prim, n_comp),
+	                      (int64_t) ns, resp);
 }

@@ -187,10 +187,9 @@ analysis_reliability(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < out->n_constructs; i++) {
 		hidden += out->constructs[i]->suppressed;
 	}
-	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
-	call->records   = (int64_t) nr;
-	*resp           = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, hidden, 0),
+	                      (int64_t) nr, resp);
 }
 
 /* alphas: Krippendorff's alpha of units x raters scores at the three
@@ -407,8 +406,7 @@ analysis_agreement(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < out->n_criteria; i++) {
 		hidden += out->criteria[i]->suppressed;
 	}
-	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
-	call->records   = (int64_t) np;
-	*resp           = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, hidden, 0),
+	                      (int64_t) np, resp);
 }

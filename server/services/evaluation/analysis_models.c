@@ -443,12 +443,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 			stats_pdev_result_free(&pp[t].res);
 		}
 	}
-	if ((out->disclosure = analysis_disclosure_msg(call, n_prim, n_comp))
-	    == NULL) {
-		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-	}
-	call->records = (int64_t) ns;
-	*resp         = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, n_prim, n_comp),
+	                      (int64_t) ns, resp);
 }

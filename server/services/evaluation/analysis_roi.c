@@ -464,8 +464,7 @@ analysis_roi(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < out->n_rows; i++) {
 		hidden += out->rows[i]->suppressed;
 	}
-	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
-	call->records   = (int64_t) na;
-	*resp           = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, hidden, 0),
+	                      (int64_t) na, resp);
 }

@@ -347,8 +347,7 @@ analysis_completeness(rpc_call *call, const ProtobufCMessage *req,
 	for (size_t i = 0; i < out->n_response_rates; i++) {
 		hidden += out->response_rates[i]->suppressed;
 	}
-	out->disclosure = analysis_disclosure_msg(call, hidden, 0);
-	call->records   = (int64_t) (n + nrr);
-	*resp           = &out->base;
-	return TD_CODE_OK;
+	return analysis_reply(call, &out->base, &out->disclosure,
+	                      analysis_disclosure_msg(call, hidden, 0),
+	                      (int64_t) (n + nrr), resp);
 }
