@@ -563,58 +563,18 @@ static const ingest_spec PDSA_CYCLES = {
 	NULL,
 };
 
-int
-store_ingest_surveys(store *s, const store_ingest_batch *b,
-                     store_ingest_result *res)
-{
-	return ingest(s, &SURVEYS, b, res);
-}
-
-int
-store_ingest_outcomes(store *s, const store_ingest_batch *b,
-                      store_ingest_result *res)
-{
-	return ingest(s, &OUTCOMES, b, res);
-}
-
-int
-store_ingest_costs(store *s, const store_ingest_batch *b,
-                   store_ingest_result *res)
-{
-	return ingest(s, &COSTS, b, res);
-}
-
-int
-store_ingest_participation(store *s, const store_ingest_batch *b,
-                           store_ingest_result *res)
-{
-	return ingest(s, &PARTICIPATION, b, res);
-}
-
-int
-store_ingest_administrations(store *s, const store_ingest_batch *b,
-                             store_ingest_result *res)
-{
-	return ingest(s, &ADMINISTRATIONS, b, res);
-}
-
-int
-store_ingest_observations(store *s, const store_ingest_batch *b,
-                          store_ingest_result *res)
-{
-	return ingest(s, &OBSERVATIONS, b, res);
-}
-
-int
-store_ingest_annotations(store *s, const store_ingest_batch *b,
-                         store_ingest_result *res)
-{
-	return ingest(s, &ANNOTATIONS, b, res);
-}
-
-int
-store_ingest_pdsa_cycles(store *s, const store_ingest_batch *b,
-                         store_ingest_result *res)
-{
-	return ingest(s, &PDSA_CYCLES, b, res);
-}
+/* The typed entry points of store.h, one per record kind. */
+#define STORE_INGEST_KIND(fn, KIND)                                           \
+	int fn(store *s, const store_ingest_batch *b,                         \
+	       store_ingest_result *res)                                      \
+	{                                                                     \
+		return ingest(s, &KIND, b, res);                              \
+	}
+STORE_INGEST_KIND(store_ingest_surveys, SURVEYS)
+STORE_INGEST_KIND(store_ingest_outcomes, OUTCOMES)
+STORE_INGEST_KIND(store_ingest_costs, COSTS)
+STORE_INGEST_KIND(store_ingest_participation, PARTICIPATION)
+STORE_INGEST_KIND(store_ingest_administrations, ADMINISTRATIONS)
+STORE_INGEST_KIND(store_ingest_observations, OBSERVATIONS)
+STORE_INGEST_KIND(store_ingest_annotations, ANNOTATIONS)
+STORE_INGEST_KIND(store_ingest_pdsa_cycles, PDSA_CYCLES)

@@ -147,6 +147,28 @@ row_null(store_rows *r)
 	put(r, "\\N", 2);
 }
 
+/* row_id: a reference that may be absent (id 0 = NULL). */
+static void
+row_id(store_rows *r, int64_t id)
+{
+	if (id == 0) {
+		row_null(r);
+	} else {
+		row_int(r, id);
+	}
+}
+
+/* row_double_or_null: an optional number (has false = NULL). */
+static void
+row_double_or_null(store_rows *r, bool has, double v)
+{
+	if (has) {
+		row_double(r, v);
+	} else {
+		row_null(r);
+	}
+}
+
 static void
 row_bytea(store_rows *r, const unsigned char *b, size_t n)
 {
@@ -232,11 +254,7 @@ store_rows_add_outcome(store_rows *r, const store_outcome_rec *rec)
 	row_text(r, rec->period_end);
 	row_double(r, rec->value);
 	row_int(r, rec->n);
-	if (rec->has_sd) {
-		row_double(r, rec->sd);
-	} else {
-		row_null(r);
-	}
+	row_double_or_null(r, rec->has_sd, rec->sd);
 	row_end(r);
 }
 
@@ -259,11 +277,7 @@ store_rows_add_participation(store_rows *r, const store_participation_rec *rec)
 	row_begin(r);
 	row_int(r, rec->activity_id);
 	row_int(r, rec->school_id);
-	if (rec->educator_id == 0) {
-		row_null(r);
-	} else {
-		row_int(r, rec->educator_id);
-	}
+	row_id(r, rec->educator_id);
 	row_text(r, rec->period_start);
 	row_text(r, rec->period_end);
 	row_double(r, rec->hours);
@@ -313,24 +327,12 @@ store_rows_add_pdsa(store_rows *r, const store_pdsa_rec *rec)
 {
 	row_begin(r);
 	row_text(r, rec->cycle);
-	if (rec->school_id == 0) {
-		row_null(r);
-	} else {
-		row_int(r, rec->school_id);
-	}
+	row_id(r, rec->school_id);
 	row_int(r, rec->measure_id);
-	if (rec->activity_id == 0) {
-		row_null(r);
-	} else {
-		row_int(r, rec->activity_id);
-	}
+	row_id(r, rec->activity_id);
 	row_text(r, rec->change_idea);
 	row_text(r, rec->prediction);
-	if (rec->has_predicted_value) {
-		row_double(r, rec->predicted_value);
-	} else {
-		row_null(r);
-	}
+	row_double_or_null(r, rec->has_predicted_value, rec->predicted_value);
 	row_text(r, rec->start_on);
 	if (rec->end_on == NULL) {
 		row_null(r);
