@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "draw.h"
 
 /* ------------------------------------------------------------------ */
@@ -739,19 +740,6 @@ render_signal_sense(const double *values, const double *centre, size_t first,
 /* ------------------------------------------------------------------ */
 /* Dates. */
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
- * (Howard Hinnant's days_from_civil). */
-static long
-days_from_civil(long y, unsigned m, unsigned d)
-{
-	y -= m <= 2;
-	long     era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned) (y - era * 400);
-	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long) doe - 719468;
-}
-
 long
 render_days(const char *s)
 {
@@ -782,7 +770,8 @@ render_days(const char *s)
 	if (s[k] != '\0' || m < 1 || m > 12 || d < 1 || d > 31 || y < 1900) {
 		return -1;
 	}
-	return days_from_civil((long) y, m, d);
+	/* The day arithmetic is common/'s (days since 1970-01-01). */
+	return common_days_from_civil((int) y, (int) m, (int) d);
 }
 
 const char *

@@ -9,26 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "draw.h"
 
 /* A gap is a step this many times the usual (median) spacing. */
 #define GAP_FACTOR 1.6
-
-/* Howard Hinnant's civil_from_days. */
-static void
-civil_from_days(long z, int *y, int *m, int *d)
-{
-	z += 719468;
-	long     era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned) (z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	long     yy  = (long) yoe + era * 400;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp  = (5 * doy + 2) / 153;
-	*d           = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m           = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y           = (int) (yy + (*m <= 2));
-}
 
 static int
 cmp_long(const void *a, const void *b)
@@ -109,7 +94,7 @@ draw_time_axis(FILE *f, const draw_frame *fr, const draw_time *t, double size,
 		}
 	}
 	int y, m, d;
-	civil_from_days(t->d0, &y, &m, &d);
+	common_civil_from_days(t->d0, &y, &m, &d);
 	/* The first month start at or after d0. */
 	if (d > 1) {
 		m++;
@@ -170,8 +155,8 @@ draw_time_gap(FILE *f, const draw_frame *fr, const draw_time *t, long prev,
 	}
 	/* The months with no data: after prev's month, before next's. */
 	int py, pm, pd, ny, nm, nd;
-	civil_from_days(prev + t->spacing, &py, &pm, &pd);
-	civil_from_days(next - 1, &ny, &nm, &nd);
+	common_civil_from_days(prev + t->spacing, &py, &pm, &pd);
+	common_civil_from_days(next - 1, &ny, &nm, &nd);
 	char text[32];
 	if (pm == nm && py == ny) {
 		snprintf(text, sizeof(text), "%s", render_month_name(pm));
