@@ -335,7 +335,7 @@ events_outcome_deviants(rpc_call                                *call,
 		Tandem__V1__PositiveDevianceRequest req
 		    = TANDEM__V1__POSITIVE_DEVIANCE_REQUEST__INIT;
 		analysis_key mk;
-		analysis_key_from_text(&mk, measures[k]);
+		analysis_key_outcome(&mk, measures[k]);
 		q.measure             = &mk.key;
 		q.level               = TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL;
 		q.grain               = TANDEM__V1__GRAIN__ACADEMIC_YEAR;
