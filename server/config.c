@@ -46,6 +46,7 @@ enum id {
 	O_MAX_PENDING,
 	O_MAX_PER_PEER,
 	O_MIN_N,
+	O_ANSWER_CACHE,
 	O_HORIZON_DAYS,
 	O_TLS_CERT,
 	O_TLS_KEY,
@@ -95,6 +96,10 @@ static const optdef defs[] = {
 	  "connections one IP address may hold (default 16)" },
 	{ "min-n", O_MIN_N, K_INT, "TANDEM_MIN_N", 1000000, "N",
 	  "small-cell suppression threshold (default 10)" },
+	{ "answer-cache-mib", O_ANSWER_CACHE, K_INT, "TANDEM_ANSWER_CACHE_MIB",
+	  4096, "N",
+	  "memory for answers of the Analysis methods, kept until the data "
+	  "change (0 = off; default 16)" },
 	{ "horizon-days", O_HORIZON_DAYS, K_INT, NULL, 36600, "N",
 	  "refuse data dated more than N days after today (default 366)" },
 	{ "tls-cert", O_TLS_CERT, K_PATH, NULL, 0, "FILE",
@@ -254,11 +259,11 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 		char *end;
 		errno = 0;
 		n     = strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0' || n < 1
-		    || n > d->max) {
+		if (errno != 0 || end == v || *end != '\0'
+		    || n < (d->id == O_ANSWER_CACHE ? 0 : 1) || n > d->max) {
 			snprintf(err, errlen,
-			         "must be a whole number in 1..%ld, not '%s'",
-			         d->max, v);
+			         "must be a whole number in %d..%ld, not '%s'",
+			         d->id == O_ANSWER_CACHE ? 0 : 1, d->max, v);
 			return -1;
 		}
 	} else if (d->kind == K_BOOL && v != NULL && parse_bool(v, &b) != 0) {
@@ -324,6 +329,9 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 		break;
 	case O_MIN_N:
 		cfg->min_n = (int) n;
+		break;
+	case O_ANSWER_CACHE:
+		cfg->answer_cache_mib = (int) n;
 		break;
 	case O_TLS_CERT:
 		cfg->tls_cert = s;
@@ -464,6 +472,8 @@ config_load(td_config *cfg, int argc, char **argv, const char **bootstrap)
 	cfg->log_requests = 1;
 	long cores        = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers      = cores > 0 ? (int) (cores > 256 ? 256 : cores) : 2;
+
+	cfg->answer_cache_mib = 16; /* 0 = off */
 
 	for (size_t i = 0; i < N_DEFS; i++) {
 		opts[i] = (struct option) { defs[i].name,

@@ -15,6 +15,8 @@
 
 #include "config.h"
 #include "metrics/metrics.h"
+#include "rpc/answers.h"
+#include "rpc/audit.h"
 #include "rpc/auth.h"
 #include "rpc/rpc.h"
 #include "services/services.h"
@@ -217,8 +219,20 @@ serve(td_config *cfg, const char *bootstrap)
 
 	transport *t;
 	char       err[TD_ERRMSG_MAX];
+	answers_init((size_t) cfg->answer_cache_mib << 20);
+	if (store_version_listen(cfg->db) != TD_OK) {
+		fprintf(stderr,
+		        "level=warn msg=\"no data-version listener: nothing "
+		        "derived from the data is cached\"\n");
+	}
+	if (audit_start(cfg->db) != TD_OK) {
+		fprintf(stderr,
+		        "level=warn msg=\"no audit writer: each call writes "
+		        "its own audit row\"\n");
+	}
 	if (transport_start(&t, cfg, err) != TD_OK) {
 		fprintf(stderr, "tandemd: %s\n", err);
+		audit_stop();
 		metrics_shutdown();
 		return 1;
 	}
@@ -226,6 +240,7 @@ serve(td_config *cfg, const char *bootstrap)
 	    && transport_http_start(cfg->metrics_listen, err) != TD_OK) {
 		fprintf(stderr, "tandemd: %s\n", err);
 		transport_stop(t);
+		audit_stop();
 		metrics_shutdown();
 		return 1;
 	}
@@ -260,8 +275,10 @@ serve(td_config *cfg, const char *bootstrap)
 	fprintf(stderr, "level=info msg=stopping signal=%d\n", sig);
 	transport_http_stop();
 	transport_stop(t);
+	audit_stop();
 	metrics_shutdown();
 	health_probe_stop();
+	store_version_stop();
 	fprintf(stderr, "level=info msg=stopped\n");
 	return 0;
 }

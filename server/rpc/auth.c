@@ -3,6 +3,7 @@
  * compared with CRYPTO_memcmp, so no comparison of secret bytes takes time
  * that depends on where they first differ.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -80,6 +81,49 @@ auth_new_token(char token[AUTH_TOKEN_LEN + 1], unsigned char hash[32],
 	return TD_OK;
 }
 
+/* Tokens known to be good, each under the data version it was read at:
+ * any write (a revocation is one) makes them all stale, so a revoked
+ * token is refused by every instance as soon as the write is heard of.
+ * A few entries, replaced in turn; revoked and unknown tokens are never
+ * kept, so they always meet the database. */
+#define TOKENS 64
+static pthread_mutex_t tokens_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uint64_t     version;
+	store_client c;
+} tokens[TOKENS];
+static size_t tokens_next;
+
+static bool
+token_known(const unsigned char hash[32], uint64_t version, store_client *out)
+{
+	bool hit = false;
+	pthread_mutex_lock(&tokens_mu);
+	for (size_t i = 0; i < TOKENS && !hit; i++) {
+		if (tokens[i].version == version && version != 0
+		    && CRYPTO_memcmp(tokens[i].c.token_sha256, hash, 32)
+		        == 0) {
+			*out = tokens[i].c;
+			hit  = true;
+		}
+	}
+	pthread_mutex_unlock(&tokens_mu);
+	return hit;
+}
+
+static void
+token_keep(const store_client *c, uint64_t version)
+{
+	if (version != store_data_version()) {
+		return; /* read from data that may have changed since */
+	}
+	pthread_mutex_lock(&tokens_mu);
+	tokens[tokens_next].version = version;
+	tokens[tokens_next].c       = *c;
+	tokens_next                 = (tokens_next + 1) % TOKENS;
+	pthread_mutex_unlock(&tokens_mu);
+}
+
 int
 auth_check(rpc_call *call, const rpc_method *m)
 {
@@ -96,12 +140,24 @@ auth_check(rpc_call *call, const rpc_method *m)
 	store_client  c;
 	bool          found = false;
 	SHA256((const unsigned char *) call->token, strlen(call->token), hash);
-	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
-	if (rv == TD_OK) {
-		rv = store_client_by_token(call->store, hash, &c, &found);
-	}
-	if (rv != TD_OK) {
-		return rpc_fail_err(call, rv, store_errmsg(call->store));
+	uint64_t version = store_data_version();
+	if (token_known(hash, version, &c)) {
+		found = true;
+	} else {
+		int rv
+		    = store_begin_request(call->store, rpc_remaining_ms(call));
+		if (rv == TD_OK) {
+			rv = store_client_by_token(call->store, hash, &c,
+			                           &found);
+		}
+		if (rv != TD_OK) {
+			return rpc_fail_err(call, rv,
+			                    store_errmsg(call->store));
+		}
+		if (found && c.revoked_at[0] == '\0'
+		    && CRYPTO_memcmp(hash, c.token_sha256, 32) == 0) {
+			token_keep(&c, version);
+		}
 	}
 	if (!found || CRYPTO_memcmp(hash, c.token_sha256, 32) != 0) {
 		return rpc_fail(call, TD_CODE_UNAUTHENTICATED,

@@ -73,6 +73,7 @@ rpc_methods_init(const rpc_binding *b, size_t nb)
 		e->handler = b[i].handler;
 		e->roles   = b[i].roles;
 		e->open    = b[i].open;
+		e->reads   = b[i].reads;
 	}
 	return TD_OK;
 }

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "config.h"
+#include "answers.h"
+#include "audit.h"
 #include "auth.h"
 #include "rpc.h"
 #include "metrics/metrics.h"
@@ -130,6 +132,38 @@ rpc_validate(rpc_call *call, const ProtobufCMessage *m)
 
 /* ---- the request path ---- */
 
+/* answer_lookup builds the call's answer-cache key (the method, the
+ * caller's role and scope, the request packed again by protobuf-c, so the
+ * same question sent with its fields in another order or with defaults
+ * spelt out is the same key) and reads the version before anything is
+ * read; true when the cache holds the answer, now in call->cached_reply. */
+static bool
+answer_lookup(rpc_call *call, const rpc_method *m, const ProtobufCMessage *req)
+{
+	const rpc_principal *who  = &call->who;
+	size_t               pl   = strlen(m->path) + 1;
+	size_t               sl   = strlen(who->school) + 1;
+	size_t               dl   = strlen(who->district) + 1;
+	size_t               body = protobuf_c_message_get_packed_size(req);
+	size_t               n    = pl + 1 + sl + dl + body;
+	uint8_t             *key  = rpc_arena_alloc(call->arena, n ? n : 1);
+	if (key == NULL) {
+		return false;
+	}
+	memcpy(key, m->path, pl);
+	key[pl] = (uint8_t) who->role;
+	memcpy(key + pl + 1, who->school, sl);
+	memcpy(key + pl + 1 + sl, who->district, dl);
+	protobuf_c_message_pack(req, key + pl + 1 + sl + dl);
+	call->cache_key     = key;
+	call->cache_key_len = n;
+	call->cache_version = store_data_version();
+	return answers_get(key, n, call->cache_version, call->arena,
+	                   &call->cached_reply, &call->cached_reply_len,
+	                   &call->records, call->audit_note,
+	                   sizeof(call->audit_note));
+}
+
 static int
 run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
          ProtobufCMessage **resp)
@@ -176,7 +210,11 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	}
 	call->payload     = env->payload.data;
 	call->payload_len = env->payload.len;
-	int code          = m->handler(call, req, resp);
+	if (m->reads == RPC_READ_CACHED && call->cfg->answer_cache_mib > 0
+	    && answer_lookup(call, m, req)) {
+		return TD_CODE_OK;
+	}
+	int code = m->handler(call, req, resp);
 	if (code == TD_CODE_OK && *resp == NULL) {
 		return rpc_fail(call, TD_CODE_INTERNAL, "%s produced no reply",
 		                env->method);
@@ -249,7 +287,10 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 	uint8_t                     *payload = NULL;
 	size_t                       plen    = 0;
 
-	if (call->code == TD_CODE_OK && resp != NULL) {
+	if (call->code == TD_CODE_OK && call->cached_reply != NULL) {
+		payload = call->cached_reply;
+		plen    = call->cached_reply_len;
+	} else if (call->code == TD_CODE_OK && resp != NULL) {
 		plen    = protobuf_c_message_get_packed_size(resp);
 		payload = rpc_arena_alloc(call->arena, plen ? plen : 1);
 		if (payload == NULL) {
@@ -257,6 +298,12 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 			         "out of memory packing the reply");
 		} else {
 			protobuf_c_message_pack(resp, payload);
+		}
+		if (payload != NULL && call->cache_key != NULL
+		    && plen + 1024 <= call->cfg->max_message) {
+			answers_put(call->cache_key, call->cache_key_len,
+			            call->cache_version, payload, plen,
+			            call->records, call->audit_note);
 		}
 		if (call->code == TD_CODE_OK
 		    && plen + 1024 > call->cfg->max_message) {
@@ -292,6 +339,32 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 	return TD_OK;
 }
 
+/* audit_row writes one audit row: queued for the writer (audit.h) when it
+ * runs, else in the call's own transaction. */
+static int
+audit_row(rpc_call *call, const char *client_id, const char *method,
+          const char *status, const char *request_id, int64_t records,
+          int64_t duration_us, const char *detail, bool async)
+{
+	if (!audit_queued()) {
+		return store_audit_append(call->store, client_id, method,
+		                          status, request_id, records,
+		                          duration_us, detail, async);
+	}
+	store_audit_entry e;
+	snprintf(e.client_id, sizeof(e.client_id), "%s",
+	         client_id ? client_id : "");
+	snprintf(e.method, sizeof(e.method), "%s", method);
+	snprintf(e.status, sizeof(e.status), "%s", status);
+	snprintf(e.request_id, sizeof(e.request_id), "%s",
+	         request_id ? request_id : "");
+	snprintf(e.detail, sizeof(e.detail), "%s", detail ? detail : "");
+	e.records     = records;
+	e.duration_us = duration_us;
+	audit_enqueue(&e);
+	return TD_OK;
+}
+
 /* audit records every call but the open health and reflection ones:
  * who, what, when, how many, and how it ended. A database that is down
  * cannot take the row; the log line on stderr still has it. */
@@ -322,9 +395,9 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 		         "%ld denied call(s) from %s were not audited one by "
 		         "one (rate limit)",
 		         skipped, peer);
-		if (store_audit_append(call->store, NULL, "(rate-limited)",
-		                       "PERMISSION_DENIED", "", skipped, 0,
-		                       summary, true)
+		if (audit_row(call, NULL, "(rate-limited)",
+		              "PERMISSION_DENIED", "", skipped, 0, summary,
+		              true)
 		    != TD_OK) {
 			fprintf(stderr,
 			        "level=warn msg=\"audit summary not written\" "
@@ -332,12 +405,11 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 			        skipped);
 		}
 	}
-	if (store_audit_append(call->store, call->who.client_id, emethod,
-	                       td_code_name(call->code), erid, call->records,
-	                       rpc_now_us() - start_us,
-	                       call->code == TD_CODE_OK ? call->audit_note
-	                                                : call->message,
-	                       denied)
+	if (audit_row(
+	        call, call->who.client_id, emethod, td_code_name(call->code),
+	        erid, call->records, rpc_now_us() - start_us,
+	        call->code == TD_CODE_OK ? call->audit_note : call->message,
+	        denied)
 	    != TD_OK) {
 		char method[300], rid[300], err[600];
 		fprintf(
@@ -470,6 +542,14 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	}
 	run_call(&call, env, &resp);
 	store_end_request(call.store);
+	if (call.code == TD_CODE_OK) {
+		/* A write is seen by this process's caches as soon as its
+		 * reply leaves, whenever the database's notification comes. */
+		const rpc_method *m = rpc_find(call.method);
+		if (m != NULL && m->reads == RPC_WRITES) {
+			store_data_changed();
+		}
+	}
 	audit(&call, start, w->peer);
 	metrics_db_state(w->worker, store_connected(call.store));
 

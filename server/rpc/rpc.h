@@ -69,6 +69,13 @@ typedef struct rpc_call {
 	int                details_omitted;
 	int64_t            records; /* for the log and the audit */
 	char audit_note[512]; /* the audit row's detail on success */
+	/* the answer cache (answers.h): the key, the version it was read
+	 * under, and the packed reply when it came from the cache */
+	const uint8_t *cache_key;
+	size_t         cache_key_len;
+	uint64_t       cache_version;
+	uint8_t       *cached_reply;
+	size_t         cached_reply_len;
 } rpc_call;
 
 /* A service method. Returns a TD_CODE_*; on OK sets *resp to a reply
@@ -83,7 +90,14 @@ typedef struct rpc_method {
 	rpc_handler                       handler; /* NULL = UNIMPLEMENTED */
 	int                               roles; /* RPC_ROLE_* allowed */
 	bool                              open; /* no token needed */
+	int                               reads; /* RPC_WRITES, ... */
 } rpc_method;
+
+/* What a method does with the data: writes (the default: a successful call
+ * moves this process's data version, so its own caches never serve what
+ * it has just changed, whatever the database's notification does), reads
+ * with answers cached per data version (answers.h), or reads uncached. */
+enum { RPC_WRITES = 0, RPC_READ_CACHED = 1, RPC_READ = 2 };
 
 /* rpc_fail sets the call's status and returns code, for
  * `return rpc_fail(call, TD_CODE_X, "…", …);`. */
@@ -107,6 +121,7 @@ typedef struct rpc_binding {
 	rpc_handler handler;
 	int         roles; /* RPC_ROLE_* allowed */
 	bool        open; /* callable without a token */
+	int reads; /* RPC_WRITES (default), RPC_READ_CACHED, RPC_READ */
 } rpc_binding;
 
 /* The method table, built once from the protobuf-c service descriptors. */

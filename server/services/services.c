@@ -9,20 +9,22 @@
 	 | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN)
 
 static const services_binding bindings[] = {
-	{ TD_V1("Health", "Check"), health_check, ALL_ROLES, true },
+	{ TD_V1("Health", "Check"), health_check, ALL_ROLES, true, RPC_READ },
 	{ TD_V1("Reflection", "ListMethods"), reflection_list_methods,
-	  ALL_ROLES, true },
-	{ TD_V1("Admin", "Sleep"), admin_sleep, RPC_ROLE_ADMIN, false },
+	  ALL_ROLES, true, RPC_READ },
+	{ TD_V1("Admin", "Sleep"), admin_sleep, RPC_ROLE_ADMIN, false,
+	  RPC_READ },
 	{ TD_V1("Admin", "CreateClient"), admin_create_client, RPC_ROLE_ADMIN,
-	  false },
+	  false, RPC_WRITES },
 	{ TD_V1("Admin", "ListClients"), admin_list_clients, RPC_ROLE_ADMIN,
-	  false },
+	  false, RPC_READ },
 	{ TD_V1("Admin", "RevokeClient"), admin_revoke_client, RPC_ROLE_ADMIN,
-	  false },
-	{ TD_V1("Admin", "Audit"), admin_audit, RPC_ROLE_ADMIN, false },
+	  false, RPC_WRITES },
+	{ TD_V1("Admin", "Audit"), admin_audit, RPC_ROLE_ADMIN, false,
+	  RPC_READ },
 #define REG(m, fn)                                                            \
 	{                                                                     \
-		TD_V1("Registry", m), fn, RPC_ROLE_ADMIN, false               \
+		TD_V1("Registry", m), fn, RPC_ROLE_ADMIN, false, RPC_WRITES   \
 	}
 	REG("DefineDistricts", registry_define_districts),
 	REG("DefineSchools", registry_define_schools),
@@ -33,27 +35,28 @@ static const services_binding bindings[] = {
 	REG("DefineActivities", registry_define_activities),
 	REG("DefinePriceIndex", registry_define_price_index),
 	{ TD_V1("Registry", "ListSchools"), registry_list_schools, ALL_ROLES,
-	  false },
+	  false, RPC_READ },
 	{ TD_V1("Registry", "ListInstruments"), registry_list_instruments,
-	  ALL_ROLES, false },
+	  ALL_ROLES, false, RPC_READ },
 	REG("ImportRoster", registry_import_roster),
 	{ TD_V1("Registry", "ListDistricts"), registry_list_districts,
-	  ALL_ROLES, false },
+	  ALL_ROLES, false, RPC_READ },
 	/* Personnel: a school client sees its school's, a district its own. */
 	{ TD_V1("Registry", "ListEducators"), registry_list_educators,
-	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
+	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false,
+	  RPC_READ },
 #define ING(m, fn)                                                            \
 	{                                                                     \
 		TD_V1("Ingest", m), fn,                                       \
 		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN,     \
-		    false                                                     \
+		    false, RPC_WRITES                                         \
 	}
 	ING("SubmitSurveyResponses", ingest_submit_survey_responses),
 	ING("SubmitPeerFeedback", ingest_submit_peer_feedback),
 	ING("SubmitOutcomes", ingest_submit_outcomes),
 	/* Costs are activity-level, not a school's: evaluators and admins. */
 	{ TD_V1("Ingest", "SubmitCosts"), ingest_submit_costs,
-	  RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN, false },
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN, false, RPC_WRITES },
 	ING("SubmitParticipation", ingest_submit_participation),
 	ING("SubmitAdministrations", ingest_submit_administrations),
 #define ANA(m, fn)                                                            \
@@ -61,7 +64,7 @@ static const services_binding bindings[] = {
 		TD_V1("Analysis", m), fn,                                     \
 		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL    \
 		    | RPC_ROLE_EVALUATOR | RPC_ROLE_ADMIN,                    \
-		    false                                                     \
+		    false, RPC_READ_CACHED                                    \
 	}
 	ANA("RunChart", analysis_run_chart),
 	ANA("ControlChart", analysis_control_chart),
@@ -75,20 +78,24 @@ static const services_binding bindings[] = {
 	ANA("Mdc", analysis_mdc),
 	ANA("Funnel", analysis_funnel),
 	{ TD_V1("Analysis", "Roi"), analysis_roi,
-	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false,
+	  RPC_READ_CACHED },
 	/* Improvement: cycles are written like other school data; the reads
 	 * limit rows to the caller's scope themselves (improve/improve.h). */
 	{ TD_V1("Improvement", "SubmitPdsaCycles"), improve_submit_pdsa_cycles,
-	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false },
+	  RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_ADMIN, false,
+	  RPC_WRITES },
 	{ TD_V1("Improvement", "ListPdsaCycles"), improve_list_pdsa_cycles,
-	  ALL_ROLES, false },
-	{ TD_V1("Improvement", "Pdsa"), improve_pdsa, ALL_ROLES, false },
-	{ TD_V1("Improvement", "Discover"), improve_discover, ALL_ROLES,
-	  false },
+	  ALL_ROLES, false, RPC_READ },
+	{ TD_V1("Improvement", "Pdsa"), improve_pdsa, ALL_ROLES, false,
+	  RPC_READ },
+	{ TD_V1("Improvement", "Discover"), improve_discover, ALL_ROLES, false,
+	  RPC_READ },
 	{ TD_V1("Improvement", "Isolation"), improve_isolation, ALL_ROLES,
-	  false },
+	  false, RPC_READ },
 	{ TD_V1("Analysis", "Impact"), analysis_impact,
-	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false },
+	  RPC_ROLE_EVALUATOR | RPC_ROLE_COUNCIL | RPC_ROLE_ADMIN, false,
+	  RPC_READ_CACHED },
 /* Review and approval: each level its own data (review.c checks the
  * unit); evaluators read analyses only. */
 #define REV(m, fn)                                                            \
@@ -96,7 +103,7 @@ static const services_binding bindings[] = {
 		"/tandem.v1.Review/" m, fn,                                   \
 		    RPC_ROLE_SCHOOL | RPC_ROLE_DISTRICT | RPC_ROLE_COUNCIL    \
 		    | RPC_ROLE_ADMIN,                                         \
-		    false                                                     \
+		    false, RPC_WRITES                                         \
 	}
 	REV("ReviewSubmission", review_submission),
 	REV("ListSubmissions", review_list_submissions),

@@ -630,6 +630,20 @@ int store_audit_append(store *s, const char *client_id, const char *method,
                        int64_t records, int64_t duration_us,
                        const char *detail, bool async)
     __attribute__((warn_unused_result));
+/* One audit row waiting to be written (store_audit_append_many): the
+ * caller's strings, already escaped and bounded. */
+typedef struct store_audit_entry {
+	char    client_id[40]; /* "" = none (NULL) */
+	char    method[200];
+	char    status[40];
+	char    request_id[128];
+	int64_t records, duration_us;
+	char    detail[512];
+} store_audit_entry;
+/* store_audit_append_many adds n rows in one statement and one
+ * transaction (one commit for all). */
+int store_audit_append_many(store *s, const store_audit_entry *rows, size_t n)
+    __attribute__((warn_unused_result));
 int store_audit_query(store *s, const char *since, const char *client,
                       int limit, store_audit_row **out, size_t *n)
     __attribute__((warn_unused_result));
@@ -684,16 +698,25 @@ int store_disclosure_cells(store *s, const char *measure,
                            store_disc_cell **out, size_t *n)
     __attribute__((warn_unused_result));
 
-/* store_data_version is this process's data version: it changes after
- * every write transaction ends (store_tx_commit: ingest, corrections,
- * registry and roster changes), so a cache of what was derived from the
- * data is current while the version it was computed under is. Read it
- * before reading the data. Every write path of tandemd commits through
- * store_tx_commit; one that does not must call store_data_changed after
- * its write. Writes by other processes are not seen: tandemd owns the
- * data it serves (the rollups are maintained in it). */
+/* store_data_version is the data version: it changes after every write
+ * transaction ends, so a cache of what was derived from the data (an
+ * answer, the disclosure lattice, a token) is current while the version
+ * it was computed under is. Read it before reading the data. This
+ * process's writes change it when they end (store_tx_commit, or
+ * store_data_changed after any other write); once store_version_listen
+ * runs, every committed write of any process on the database changes it
+ * too: each sends a notification on TD_DATA_CHANNEL when it commits
+ * (triggers of sql/019_data_version.sql on every table but the audit log,
+ * and store_tx_commit), and the listener counts them. While the listener
+ * has no connection, every read gives a new version: nothing cached is
+ * trusted. */
+#define TD_DATA_CHANNEL "tandem_data"
 uint64_t store_data_version(void);
 void     store_data_changed(void);
+/* store_version_listen starts the listener (its own connection and
+ * thread); store_version_stop ends it. */
+int  store_version_listen(const char *conninfo);
+void store_version_stop(void);
 
 /* The embedded migrations (generated from sql/ at build time). */
 typedef struct store_migration {

@@ -265,6 +265,17 @@ h_sql_int(const char *conninfo, const char *sql)
 	return v;
 }
 
+long long
+h_sql_int_until(const char *conninfo, const char *sql, long long want)
+{
+	long long v = h_sql_int(conninfo, sql);
+	for (int i = 0; i < 1500 && v != want; i++) {
+		usleep(10000);
+		v = h_sql_int(conninfo, sql);
+	}
+	return v;
+}
+
 const char *
 h_sql_text(const char *conninfo, const char *sql)
 {

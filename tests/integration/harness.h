@@ -47,6 +47,12 @@ td_client *h_client_token(const h_server *s, int timeout_ms,
 void h_bootstrap_admin(const h_server *s, char *token, size_t cap);
 /* h_sql_int runs a query returning one integer on conninfo. */
 long long h_sql_int(const char *conninfo, const char *sql);
+/* h_sql_int_until runs sql until it gives want (or 15 s have passed) and
+ * returns the last value: for rows another thread writes after the reply,
+ * such as tandemd's audit rows (written by its audit writer, see
+ * server/rpc/audit.h). */
+long long h_sql_int_until(const char *conninfo, const char *sql,
+                          long long want);
 /* h_sql_text runs a query and returns its first value (static buffer). */
 const char *h_sql_text(const char *conninfo, const char *sql);
 /* h_sql_exec runs a command; fails the test on error. */

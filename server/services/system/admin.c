@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rpc/audit.h"
 #include "rpc/auth.h"
 #include "services.h"
 #include "store/store.h"
@@ -180,6 +181,7 @@ admin_audit(rpc_call *call, const ProtobufCMessage *req,
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT,
 		                "limit %d is outside 0..100000", in->limit);
 	}
+	audit_flush(); /* every call answered before this one is there */
 	int rv = store_begin_request(call->store, rpc_remaining_ms(call));
 	if (rv == TD_OK) {
 		rv = store_audit_query(call->store, in->since, in->client,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <stdint.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_internal.h"
 
@@ -28,19 +29,171 @@ static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
 static char            health_err[256];
 
 /* The data version: bumped after every write transaction of this process
- * (store_tx_commit), read by caches of derived data. */
+ * (store_tx_commit) and, once store_version_listen has started, on every
+ * notification on TD_DATA_CHANNEL, which each committing write of any
+ * process sends (sql/019_data_version.sql, store_tx_commit): caches of
+ * derived data key on it, so every tandemd on one database sees a write
+ * as soon as the database delivers its notification. */
 static _Atomic uint64_t data_version = 1;
+
+/* The listener: its own connection, a thread that waits on its socket,
+ * and readers that drain what has arrived before they read the version,
+ * so a notification already on the socket counts without waiting for the
+ * thread to be scheduled. While it is not listening (connection lost,
+ * LISTEN not yet done) no version is trusted: each read gives a new one,
+ * so nothing cached is served and nothing new is cached. */
+#define VERSION_RETRY_MS 200
+static pthread_mutex_t listen_mu = PTHREAD_MUTEX_INITIALIZER;
+static PGconn         *listen_conn; /* under listen_mu */
+static atomic_bool     listen_started, listen_ok, listen_stop;
+static pthread_t       listen_thread;
+static int             listen_wake[2] = { -1, -1 };
+static char           *listen_conninfo;
+
+/* drain takes what has arrived on the listening connection; under
+ * listen_mu. False when the connection is gone. */
+static bool
+drain(void)
+{
+	if (listen_conn == NULL || PQconsumeInput(listen_conn) == 0
+	    || PQstatus(listen_conn) != CONNECTION_OK) {
+		return false;
+	}
+	PGnotify *n;
+	while ((n = PQnotifies(listen_conn)) != NULL) {
+		atomic_fetch_add(&data_version, 1);
+		PQfreemem(n);
+	}
+	return true;
+}
 
 uint64_t
 store_data_version(void)
 {
-	return atomic_load(&data_version);
+	if (!atomic_load(&listen_started)) {
+		return atomic_load(&data_version);
+	}
+	pthread_mutex_lock(&listen_mu);
+	bool ok = atomic_load(&listen_ok) && drain();
+	if (!ok) {
+		atomic_store(&listen_ok, false);
+	}
+	pthread_mutex_unlock(&listen_mu);
+	return ok ? atomic_load(&data_version)
+	          : atomic_fetch_add(&data_version, 1) + 1;
 }
 
 void
 store_data_changed(void)
 {
 	atomic_fetch_add(&data_version, 1);
+}
+
+static bool
+listen_connect(void)
+{
+	const char *keys[]
+	    = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "3", "tandemd-listen", listen_conninfo, NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, listen_conninfo[0] ? 1 : 0);
+	PGresult *r = NULL;
+	if (c != NULL && PQstatus(c) == CONNECTION_OK) {
+		r = PQexec(c, "LISTEN " TD_DATA_CHANNEL);
+	}
+	bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	pthread_mutex_lock(&listen_mu);
+	if (listen_conn != NULL) {
+		PQfinish(listen_conn);
+	}
+	listen_conn = ok ? c : NULL;
+	/* Whatever was written while nobody listened is unknown: new
+	 * version, then trust it. */
+	atomic_fetch_add(&data_version, 1);
+	atomic_store(&listen_ok, ok);
+	pthread_mutex_unlock(&listen_mu);
+	if (!ok && c != NULL) {
+		PQfinish(c);
+	}
+	return ok;
+}
+
+static void *
+listen_main(void *arg)
+{
+	(void) arg;
+	while (!atomic_load(&listen_stop)) {
+		if (!atomic_load(&listen_ok) && !listen_connect()) {
+			struct pollfd w = { listen_wake[0], POLLIN, 0 };
+			(void) poll(&w, 1, VERSION_RETRY_MS);
+			continue;
+		}
+		pthread_mutex_lock(&listen_mu);
+		int fd = listen_conn != NULL ? PQsocket(listen_conn) : -1;
+		pthread_mutex_unlock(&listen_mu);
+		struct pollfd p[2]
+		    = { { fd, POLLIN, 0 }, { listen_wake[0], POLLIN, 0 } };
+		if (fd < 0) {
+			atomic_store(&listen_ok, false);
+			continue;
+		}
+		if (poll(p, 2, 1000) > 0 && (p[0].revents != 0)) {
+			pthread_mutex_lock(&listen_mu);
+			if (!drain()) {
+				atomic_store(&listen_ok, false);
+			}
+			pthread_mutex_unlock(&listen_mu);
+		}
+	}
+	return NULL;
+}
+
+int
+store_version_listen(const char *conninfo)
+{
+	if (atomic_load(&listen_started)) {
+		return TD_OK;
+	}
+	listen_conninfo = strdup(conninfo ? conninfo : "");
+	if (listen_conninfo == NULL || pipe(listen_wake) != 0) {
+		free(listen_conninfo);
+		listen_conninfo = NULL;
+		return TD_EINTERNAL;
+	}
+	atomic_store(&listen_stop, false);
+	(void) listen_connect(); /* a down database is retried */
+	atomic_store(&listen_started, true);
+	if (pthread_create(&listen_thread, NULL, listen_main, NULL) != 0) {
+		atomic_store(&listen_started, false);
+		close(listen_wake[0]);
+		close(listen_wake[1]);
+		return TD_EINTERNAL;
+	}
+	return TD_OK;
+}
+
+void
+store_version_stop(void)
+{
+	if (!atomic_load(&listen_started)) {
+		return;
+	}
+	atomic_store(&listen_stop, true);
+	if (write(listen_wake[1], "x", 1) < 0) {
+		/* the thread still stops within a second */
+	}
+	pthread_join(listen_thread, NULL);
+	atomic_store(&listen_started, false);
+	pthread_mutex_lock(&listen_mu);
+	if (listen_conn != NULL) {
+		PQfinish(listen_conn);
+		listen_conn = NULL;
+	}
+	pthread_mutex_unlock(&listen_mu);
+	close(listen_wake[0]);
+	close(listen_wake[1]);
+	free(listen_conninfo);
+	listen_conninfo = NULL;
 }
 
 static void

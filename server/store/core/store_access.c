@@ -233,6 +233,84 @@ store_audit_append(store *s, const char *client_id, const char *method,
 }
 
 int
+store_audit_append_many(store *s, const store_audit_entry *rows, size_t n)
+{
+	if (n == 0) {
+		return TD_OK;
+	}
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		return store_fail(s, TD_EUNAVAIL, "database unavailable");
+	}
+	const char **col[5];
+	char        *arr[5] = { NULL };
+	char        *nums   = NULL;
+	int          rv     = TD_ENOMEM;
+	for (int k = 0; k < 5; k++) {
+		col[k] = calloc(n, sizeof(char *));
+	}
+	char **rec = calloc(n, sizeof(char *)),
+	     **dur = calloc(n, sizeof(char *));
+	nums       = malloc(n * 48);
+	if (col[0] && col[1] && col[2] && col[3] && col[4] && rec && dur
+	    && nums) {
+		for (size_t i = 0; i < n; i++) {
+			col[0][i] = rows[i].client_id;
+			col[1][i] = rows[i].method;
+			col[2][i] = rows[i].status;
+			col[3][i] = rows[i].request_id;
+			col[4][i] = rows[i].detail;
+			rec[i]    = nums + i * 48;
+			dur[i]    = nums + i * 48 + 24;
+			snprintf(rec[i], 24, "%lld",
+			         (long long) rows[i].records);
+			snprintf(dur[i], 24, "%lld",
+			         (long long) rows[i].duration_us);
+		}
+		bool ok = true;
+		for (int k = 0; k < 5 && ok; k++) {
+			ok = (arr[k] = store_text_array(col[k], n)) != NULL;
+		}
+		char *ra = ok ? store_text_array((const char *const *) rec, n)
+		              : NULL;
+		char *da = ra ? store_text_array((const char *const *) dur, n)
+		              : NULL;
+		if (da != NULL) {
+			const char *p[7] = { arr[0], arr[1], arr[2], arr[3],
+				             ra,     da,     arr[4] };
+			PGresult   *r;
+			rv = store_set_timeout(s, 5000);
+			if (rv == TD_OK) {
+				rv = run(
+				    s,
+				    "INSERT INTO audit_log (client_id, "
+				    "method, status, request_id, records, "
+				    "duration_us, detail) SELECT "
+				    "nullif(c, ''), left(m, 200), st, "
+				    "left(q, 128), r, d, left(x, 500) FROM "
+				    "unnest($1::text[], $2::text[], "
+				    "$3::text[], $4::text[], $5::bigint[], "
+				    "$6::bigint[], $7::text[]) AS u(c, m, "
+				    "st, q, r, d, x)",
+				    7, p, &r, "writing the audit log");
+			}
+			if (rv == TD_OK) {
+				PQclear(r);
+			}
+		}
+		free(ra);
+		free(da);
+	}
+	for (int k = 0; k < 5; k++) {
+		free(arr[k]);
+		free(col[k]);
+	}
+	free(rec);
+	free(dur);
+	free(nums);
+	return rv == TD_ENOMEM ? store_fail(s, rv, "out of memory") : rv;
+}
+
+int
 store_audit_query(store *s, const char *since, const char *client, int limit,
                   store_audit_row **out, size_t *n)
 {

@@ -343,13 +343,13 @@ approval_locks_and_unlocks(void **state)
 	         "'/tandem.v1.Review/Approve' AND client_id = '%s' AND "
 	         "status = 'PERMISSION_DENIED'",
 	         ids[D2]);
-	assert_int_equal(h_sql_int(conninfo, sql), 1);
+	assert_int_equal(h_sql_int_until(conninfo, sql, 1), 1);
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM audit_log WHERE method = "
 	         "'/tandem.v1.Review/Accept' AND client_id = '%s' AND status "
 	         "= 'OK'",
 	         ids[D1]);
-	assert_int_equal(h_sql_int(conninfo, sql), 1);
+	assert_int_equal(h_sql_int_until(conninfo, sql, 1), 1);
 	assert_int_equal(h_sql_int(conninfo, "SELECT count(*) FROM approvals"),
 	                 0);
 }

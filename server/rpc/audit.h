@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT
+ * The audit writer: every call's audit row goes through a bounded queue to
+ * one thread that writes what has gathered in one statement and commit.
+ * A row reaches the table within one commit of its call's reply (about a
+ * millisecond on an idle server); rows still queued when the process is
+ * killed (not stopped) are lost, rows queued at a clean stop are written.
+ * Without audit_start (tools, tests of the layer), rows are written by
+ * the call itself as before.
+ */
+#ifndef TD_AUDIT_H
+#define TD_AUDIT_H
+
+#include <stdbool.h>
+
+#include "store/store.h"
+
+/* audit_start opens the writer's own connection and starts it. */
+int audit_start(const char *conninfo);
+/* audit_stop writes what is queued and stops the writer. */
+void audit_stop(void);
+/* audit_queued: is the writer running? */
+bool audit_queued(void);
+/* audit_enqueue queues a copy of row; waits while the queue is full. */
+void audit_enqueue(const store_audit_entry *row);
+/* audit_flush returns once every row queued before it was called is
+ * written (or given up); Admin/Audit calls it before reading. */
+void audit_flush(void);
+
+#endif /* TD_AUDIT_H */
