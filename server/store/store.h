@@ -412,18 +412,21 @@ typedef struct store_series_query {
 
 /* One rollup row: a unit's summary for one period. */
 typedef struct store_point {
-	char    unit[72];
-	char    period[12]; /* period start, YYYY-MM-DD */
-	double  cnt, n_sum, wsum, wsumsq;
-	int64_t fav, items;
-	int     month_mask;
-	double  received; /* epoch seconds of the newest data, or 0 */
+	const char *unit; /* shared by a unit's points (the allocator's) */
+	char        period[12]; /* period start, YYYY-MM-DD */
+	double      cnt, n_sum, wsum, wsumsq;
+	int64_t     fav, items;
+	int         month_mask;
+	double      received; /* epoch seconds of the newest data, or 0 */
 } store_point;
 
-/* store_series reads rollup rows ordered by unit, then period. The caller
- * frees *out with free(). */
-int store_series(store *s, const store_series_query *q, store_point **out,
-                 size_t *n) __attribute__((warn_unused_result));
+/* store_series reads rollup rows ordered by unit, then period, into
+ * memory from alloc(ctx, bytes) (the points and the unit codes they point
+ * to; never freed by the store: an arena, say). */
+typedef void *(*store_alloc)(void *ctx, size_t bytes);
+int store_series(store *s, const store_series_query *q, store_alloc alloc,
+                 void *ctx, store_point **out, size_t *n)
+    __attribute__((warn_unused_result));
 
 /* store_survey_measure_key writes into out (cap bytes) the store's key of
  * a survey construct's rollup, the measure argument of the functions

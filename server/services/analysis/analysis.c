@@ -331,46 +331,48 @@ analysis_period_index(rpc_call *call, const series_spec *spec, const series *s,
 	return -1;
 }
 
+static void *
+arena_alloc(void *ctx, size_t bytes)
+{
+	return rpc_arena_alloc(ctx, bytes);
+}
+
 int
 analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               const series_spec *spec, series **out, size_t *n_series)
 {
-	store_series_query sq  = { spec->measure,
-		                   spec->level,
-		                   spec->unit,
-		                   spec->district,
-		                   spec->grain,
+	store_series_query sq   = { spec->measure,
+		                    spec->level,
+		                    spec->unit,
+		                    spec->district,
+		                    spec->grain,
                                   q->from[0] ? q->from : NULL,
                                   q->to[0] ? q->to : NULL,
                                   spec->survey ? "" : q->subgroup,
                                   spec->survey ? q->grade : "",
-		                   q->approved_only };
-	store_point       *pts = NULL;
-	size_t             n   = 0;
-	int                rv  = store_series(call->store, &sq, &pts, &n);
-	if (rv != TD_OK) {
-		return analysis_db_fail(call, rv);
-	}
-	/* Keep the rows in the arena so they die with the call. */
-	store_point *kept
-	    = rpc_arena_alloc(call->arena, (n ? n : 1) * sizeof(*kept));
-	if (kept == NULL) {
-		free(pts);
+		                    q->approved_only };
+	store_point       *kept = NULL;
+	size_t             n    = 0;
+	/* The rows go straight into the arena: they die with the call. */
+	int rv = store_series(call->store, &sq, arena_alloc, call->arena,
+	                      &kept, &n);
+	if (rv == TD_ENOMEM) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	memcpy(kept, pts, n * sizeof(*kept));
-	free(pts);
+	if (rv != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
 	size_t units = 0;
 	for (size_t i = 0; i < n; i++) {
-		units += i == 0 || strcmp(kept[i].unit, kept[i - 1].unit) != 0;
+		units += i == 0 || kept[i].unit != kept[i - 1].unit;
 	}
 	series *s = rpc_arena_alloc(call->arena,
 	                            (units ? units : 1) * sizeof(series));
 	size_t  k = 0;
 	for (size_t i = 0; s && i < n;) {
 		size_t j = i;
-		while (j < n && strcmp(kept[j].unit, kept[i].unit) == 0) {
+		while (j < n && kept[j].unit == kept[i].unit) {
 			j++;
 		}
 		series *x = &s[k++];

@@ -199,25 +199,44 @@ order_cmp(const void *x, const void *y, void *ctx)
 	return c != 0 ? c : strcmp(a->group, b->group);
 }
 
-static const disc_slot *
-lookup(const lattice *L, char level, const char *unit, char grain,
-       const char *period, const char *group)
+/* lower_bound: the first slot not below the key. */
+static size_t
+lower_bound(const lattice *L, char level, const char *unit, char grain,
+            const char *period, const char *group)
 {
 	size_t lo = 0, hi = L->n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = slot_cmp(L, &L->slots[mid], level, unit, grain, period,
-		                 group);
-		if (c == 0) {
-			return &L->slots[mid];
-		}
-		if (c < 0) {
+		if (slot_cmp(L, &L->slots[mid], level, unit, grain, period,
+		             group)
+		    < 0) {
 			lo = mid + 1;
 		} else {
 			hi = mid;
 		}
 	}
-	return NULL;
+	return lo;
+}
+
+/* lookup finds a point's slot from *at on: a unit's points come in
+ * period order, as its slots do, so one search finds where the unit
+ * starts and each later point only walks forward (600,000 binary
+ * searches of the lattice for the icon matrix at 10,000 schools were a
+ * third of its time). */
+static const disc_slot *
+lookup(const lattice *L, size_t *at, char level, const char *unit, char grain,
+       const char *period, const char *group)
+{
+	size_t j = *at;
+	int    c = -1;
+	while (j < L->n
+	       && (c = slot_cmp(L, &L->slots[j], level, unit, grain, period,
+	                        group))
+	           < 0) {
+		j++;
+	}
+	*at = j;
+	return j < L->n && c == 0 ? &L->slots[j] : NULL;
 }
 
 /* pack copies the decided cells, in key order, into L's compact form. */
@@ -359,10 +378,14 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 	}
 	const char *group = spec->survey ? q->grade : q->subgroup;
 	for (size_t u = 0; u < ns; u++) {
-		series *x = &ss[u];
+		series *x  = &ss[u];
+		size_t  at = x->n > 0
+		     ? lower_bound(L, spec->level, x->unit, spec->grain,
+		                   x->pts[0].period, "")
+		     : 0;
 		for (size_t t = 0; t < x->n; t++) {
 			const disc_slot *c
-			    = lookup(L, spec->level, x->unit, spec->grain,
+			    = lookup(L, &at, spec->level, x->unit, spec->grain,
 			             x->pts[t].period, group);
 			uint8_t st;
 			if (c == NULL) {

@@ -57,12 +57,14 @@ alloc_rows(store *s, size_t n, size_t sz, int *rv)
  * and rows in key order (unit id, period), which needs no sort; the
  * caller's order (unit code, period) is made in C. The first period is a
  * subquery so it is computed once, not for every row (110 ms at 10,000
- * schools). Parameters: measure,
+ * schools). Dates and times leave in binary as they are stored: casting
+ * period_start to text and last_received to epoch seconds for every row
+ * was a third of the statement (600,000 monthly rows at 10,000 schools:
+ * 2.5 s -> 1.0 s through COPY BINARY on the dev VM). Parameters: measure,
  * subgroup, grade, grain, unit code, from, to, district code. */
 #define SERIES_COLUMNS                                                        \
-	"r.period_start::text, r.cnt, r.n_sum, r.wsum, r.wsumsq, r.fav, "     \
-	"r.items, r.month_mask, coalesce(extract(epoch FROM "                 \
-	"r.last_received), 0)::float8 "
+	"r.period_start, r.cnt, r.n_sum, r.wsum, r.wsumsq, r.fav, "           \
+	"r.items, r.month_mask, r.last_received "
 /* --approved-only ($9): the month approved at the row's level or above
  * (sql/016_review.sql). */
 #define SERIES_APPROVED                                                       \
@@ -129,6 +131,35 @@ bin_int4(const PGresult *r, int row, int col)
 	return (int32_t) be32toh(v);
 }
 
+/* civil_date writes days since 2000-01-01 (PostgreSQL's date) as
+ * YYYY-MM-DD (Howard Hinnant's days_from_civil, inverted). */
+static void
+civil_date(int32_t days, char out[12])
+{
+	int64_t z   = (int64_t) days + 10957 + 719468; /* from 0000-03-01 */
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y   = yoe + era * 400;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp  = (5 * doy + 2) / 153;
+	int64_t d   = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m   = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	y       = y < 0 ? 0 : y > 9999 ? 9999 : y; /* PostgreSQL's range */
+	out[0]  = (char) ('0' + y / 1000);
+	out[1]  = (char) ('0' + y / 100 % 10);
+	out[2]  = (char) ('0' + y / 10 % 10);
+	out[3]  = (char) ('0' + y % 10);
+	out[4]  = '-';
+	out[5]  = (char) ('0' + m / 10);
+	out[6]  = (char) ('0' + m % 10);
+	out[7]  = '-';
+	out[8]  = (char) ('0' + d / 10);
+	out[9]  = (char) ('0' + d % 10);
+	out[10] = '\0';
+}
+
 static int
 by_unit_then_period(const void *a, const void *b)
 {
@@ -138,8 +169,8 @@ by_unit_then_period(const void *a, const void *b)
 }
 
 int
-store_series(store *s, const store_series_query *q, store_point **out,
-             size_t *n)
+store_series(store *s, const store_series_query *q, store_alloc alloc,
+             void *ctx, store_point **out, size_t *n)
 {
 	char        grain[2] = { q->grain, 0 };
 	const char *p[9]
@@ -157,12 +188,30 @@ store_series(store *s, const store_series_query *q, store_point **out,
 		return rv;
 	}
 	*n   = (size_t) PQntuples(r);
-	*out = alloc_rows(s, *n, sizeof(store_point), &rv);
-	for (size_t i = 0; *out && i < *n; i++) {
+	*out = alloc(ctx, (*n ? *n : 1) * sizeof(store_point));
+	if (*out == NULL) {
+		PQclear(r);
+		return store_fail(s, TD_ENOMEM, "out of memory");
+	}
+	const char *unit = NULL; /* the previous row's, interned */
+	for (size_t i = 0; i < *n; i++) {
 		store_point *pt = &(*out)[i];
 		int          k  = (int) i;
-		copy_field(pt->unit, sizeof(pt->unit), r, k, 0);
-		copy_field(pt->period, sizeof(pt->period), r, k, 1);
+		const char  *u  = PQgetvalue(r, k, 0);
+		if (unit == NULL || strcmp(unit, u) != 0) {
+			size_t l = (size_t) PQgetlength(r, k, 0);
+			char  *c = alloc(ctx, l + 1);
+			if (c == NULL) {
+				PQclear(r);
+				return store_fail(s, TD_ENOMEM,
+				                  "out of memory");
+			}
+			memcpy(c, u, l);
+			c[l] = '\0';
+			unit = c;
+		}
+		pt->unit = unit;
+		civil_date(bin_int4(r, k, 1), pt->period);
 		pt->cnt        = (double) bin_int8(r, k, 2);
 		pt->n_sum      = bin_float8(r, k, 3);
 		pt->wsum       = bin_float8(r, k, 4);
@@ -170,12 +219,15 @@ store_series(store *s, const store_series_query *q, store_point **out,
 		pt->fav        = bin_int8(r, k, 6);
 		pt->items      = bin_int8(r, k, 7);
 		pt->month_mask = bin_int4(r, k, 8);
-		pt->received   = bin_float8(r, k, 9);
+		/* timestamptz: microseconds since 2000-01-01 UTC */
+		pt->received = PQgetisnull(r, k, 9)
+		    ? 0
+		    : (double) bin_int8(r, k, 9) / 1e6 + 946684800.0;
 	}
 	PQclear(r);
 	/* Units defined in code order come back in that order already. */
 	bool sorted = true;
-	for (size_t i = 1; *out && sorted && i < *n; i++) {
+	for (size_t i = 1; sorted && i < *n; i++) {
 		sorted = by_unit_then_period(&(*out)[i - 1], &(*out)[i]) <= 0;
 	}
 	if (!sorted) {
