@@ -15,8 +15,8 @@
 
 #include "config.h"
 #include "metrics/metrics.h"
-#include "rpc/answers.h"
-#include "rpc/audit.h"
+#include "rpc/state/answers.h"
+#include "rpc/state/audit.h"
 #include "rpc/auth.h"
 #include "rpc/rpc.h"
 #include "services/services.h"

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "config.h"
-#include "answers.h"
-#include "audit.h"
+#include "state/answers.h"
+#include "state/audit.h"
 #include "auth.h"
 #include "rpc.h"
 #include "metrics/metrics.h"

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rpc/audit.h"
+#include "rpc/state/audit.h"
 #include "rpc/auth.h"
 #include "services.h"
 #include "store/store.h"

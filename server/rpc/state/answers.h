@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arena.h"
+#include "rpc/arena.h"
 
 /* answers_init sets the byte budget (0 = no caching); call at start. */
 void answers_init(size_t budget_bytes);
