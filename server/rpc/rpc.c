@@ -22,6 +22,9 @@
  * the message limit, whatever the wire size: a ceiling on memory per call
  * that hostile messages hit and well-formed batches do not. */
 #define RPC_DECODE_GROWTH 16
+/* How long a write's reply waits for its notification (a call that wrote
+ * nothing, such as a dry run, waits this long for none). */
+#define RPC_WRITE_HEARD_MS 20
 
 static size_t
 string_limit(const char *field)
@@ -540,14 +543,18 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		    ? 0
 		    : start + env->deadline_ms * 1000;
 	}
+	uint64_t heard = store_version_heard();
 	run_call(&call, env, &resp);
 	store_end_request(call.store);
 	if (call.code == TD_CODE_OK) {
 		/* A write is seen by this process's caches as soon as its
-		 * reply leaves, whenever the database's notification comes. */
+		 * reply leaves; and the reply waits (briefly) for the
+		 * database's notification of it to come back, so other
+		 * instances have been told before the caller hears "done". */
 		const rpc_method *m = rpc_find(call.method);
 		if (m != NULL && m->reads == RPC_WRITES) {
 			store_data_changed();
+			(void) store_version_hear(heard, RPC_WRITE_HEARD_MS);
 		}
 	}
 	audit(&call, start, w->peer);

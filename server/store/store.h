@@ -716,6 +716,14 @@ int store_disclosure_cells(store *s, const char *measure,
 #define TD_DATA_CHANNEL "tandem_data"
 uint64_t store_data_version(void);
 void     store_data_changed(void);
+/* store_version_heard counts the notifications the listener has taken;
+ * store_version_hear waits (at most max_ms) until it has taken one more
+ * than after: a writer that waits for its own commit's notification to
+ * come back knows the database has signalled every listener, so another
+ * instance's next call is all but sure to find it waiting. False when
+ * none came (no listener, or nothing was written). */
+uint64_t store_version_heard(void);
+bool     store_version_hear(uint64_t after, int max_ms);
 /* store_version_listen starts the listener (its own connection and
  * thread); store_version_stop ends it. */
 int  store_version_listen(const char *conninfo);

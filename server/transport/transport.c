@@ -23,12 +23,20 @@
 /* How often an idle worker wakes to look at the stop flag. */
 #define POLL_MS 200
 
+/* A worker receives on one of its two contexts and hands the reply to
+ * nng without waiting for the send, then receives on the other: waiting
+ * for each send to complete cost a wake-up of the worker per call (Health
+ * with 8 calls in flight: 0.5-0.65x a raw echo). A context is used again
+ * only once its previous send has completed (send[k]). */
 typedef struct worker {
 	int               id;
 	pthread_t         thread;
 	bool              started;
-	nng_ctx           ctx;
-	nng_aio          *aio;
+	nng_ctx           ctx, ctx2;
+	nng_aio          *aio; /* receives */
+	nng_aio          *send[2]; /* each context's reply */
+	bool              sending[2];
+	int               cur; /* the context receiving: 0 = ctx, 1 = ctx2 */
 	rpc_worker_ctx    rpc;
 	struct transport *t;
 } worker;
@@ -111,14 +119,27 @@ serve_one(worker *w, nng_msg *msg)
 		nng_msg_free(msg);
 		return;
 	}
-	nng_aio_set_msg(w->aio, msg);
-	nng_aio_set_timeout(w->aio, 10000);
-	nng_ctx_send(w->ctx, w->aio);
-	nng_aio_wait(w->aio);
-	if (nng_aio_result(w->aio) != 0) {
-		/* The peer went away; the message is still ours. */
-		nng_msg_free(nng_aio_get_msg(w->aio));
+	nng_aio *a = w->send[w->cur];
+	nng_aio_set_msg(a, msg);
+	nng_aio_set_timeout(a, 10000);
+	nng_ctx_send(w->cur ? w->ctx2 : w->ctx, a);
+	w->sending[w->cur] = true;
+}
+
+/* send_done waits for context k's last reply to be handed over (it
+ * usually is by now) and frees it if the peer went away. */
+static void
+send_done(worker *w, int k)
+{
+	if (!w->sending[k]) {
+		return;
 	}
+	nng_aio_wait(w->send[k]);
+	if (nng_aio_result(w->send[k]) != 0) {
+		/* The peer went away; the message is still ours. */
+		nng_msg_free(nng_aio_get_msg(w->send[k]));
+	}
+	w->sending[k] = false;
 }
 
 static void *
@@ -126,8 +147,9 @@ worker_main(void *arg)
 {
 	worker *w = arg;
 	while (!atomic_load(&w->t->stopping)) {
+		send_done(w, w->cur);
 		nng_aio_set_timeout(w->aio, POLL_MS);
-		nng_ctx_recv(w->ctx, w->aio);
+		nng_ctx_recv(w->cur ? w->ctx2 : w->ctx, w->aio);
 		nng_aio_wait(w->aio);
 		int rv = nng_aio_result(w->aio);
 		if (rv == NNG_ETIMEDOUT) {
@@ -146,7 +168,10 @@ worker_main(void *arg)
 			continue;
 		}
 		serve_one(w, nng_aio_get_msg(w->aio));
+		w->cur ^= 1;
 	}
+	send_done(w, 0);
+	send_done(w, 1);
 	return NULL;
 }
 
@@ -430,7 +455,10 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		w->rpc.worker = i;
 		w->rpc.cfg    = cfg;
 		if (nng_ctx_open(&w->ctx, t->sock) != 0
+		    || nng_ctx_open(&w->ctx2, t->sock) != 0
 		    || nng_aio_alloc(&w->aio, NULL, NULL) != 0
+		    || nng_aio_alloc(&w->send[0], NULL, NULL) != 0
+		    || nng_aio_alloc(&w->send[1], NULL, NULL) != 0
 		    || rpc_arena_create(&w->rpc.arena) != 0
 		    || store_open(&w->rpc.store, cfg->db, i) != TD_OK) {
 			snprintf(errmsg, TD_ERRMSG_MAX,
@@ -489,6 +517,8 @@ transport_stop(transport *t)
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
 		nng_aio_free(w->aio);
+		nng_aio_free(w->send[0]);
+		nng_aio_free(w->send[1]);
 		rpc_arena_destroy(w->rpc.arena);
 		store_close(w->rpc.store);
 	}

@@ -43,12 +43,13 @@ static _Atomic uint64_t data_version = 1;
  * LISTEN not yet done) no version is trusted: each read gives a new one,
  * so nothing cached is served and nothing new is cached. */
 #define VERSION_RETRY_MS 200
-static pthread_mutex_t listen_mu = PTHREAD_MUTEX_INITIALIZER;
-static PGconn         *listen_conn; /* under listen_mu */
-static atomic_bool     listen_started, listen_ok, listen_stop;
-static pthread_t       listen_thread;
-static int             listen_wake[2] = { -1, -1 };
-static char           *listen_conninfo;
+static pthread_mutex_t  listen_mu = PTHREAD_MUTEX_INITIALIZER;
+static PGconn          *listen_conn; /* under listen_mu */
+static atomic_bool      listen_started, listen_ok, listen_stop;
+static pthread_t        listen_thread;
+static int              listen_wake[2] = { -1, -1 };
+static char            *listen_conninfo;
+static _Atomic uint64_t notes_heard; /* notifications drained */
 
 /* drain takes what has arrived on the listening connection; under
  * listen_mu. False when the connection is gone. */
@@ -62,9 +63,34 @@ drain(void)
 	PGnotify *n;
 	while ((n = PQnotifies(listen_conn)) != NULL) {
 		atomic_fetch_add(&data_version, 1);
+		atomic_fetch_add(&notes_heard, 1);
 		PQfreemem(n);
 	}
 	return true;
+}
+
+uint64_t
+store_version_heard(void)
+{
+	return atomic_load(&notes_heard);
+}
+
+bool
+store_version_hear(uint64_t after, int max_ms)
+{
+	int64_t end = store_now_us() + (int64_t) max_ms * 1000;
+	while (atomic_load(&listen_started) && atomic_load(&listen_ok)) {
+		(void) store_data_version(); /* drains */
+		if (atomic_load(&notes_heard) > after) {
+			return true;
+		}
+		if (store_now_us() >= end) {
+			break;
+		}
+		struct timespec t = { 0, 50000 };
+		nanosleep(&t, NULL);
+	}
+	return false;
 }
 
 uint64_t
