@@ -683,12 +683,13 @@ int store_grant_serving(store *s, const char *serving_conninfo)
 
 /* One cell of a measure's lattice: a unit, a period, a group. */
 typedef struct store_disc_cell {
-	char   level; /* 's', 'd', 'n' */
-	char   grain; /* 'w', 'm', 't', 'y' */
-	char   unit[72]; /* school or district code; "network" */
-	char   district[72]; /* a school's district code */
-	char   period[12]; /* period start YYYY-MM-DD */
-	char   group[72]; /* subgroup (outcomes) or grade (surveys); "" all */
+	char level; /* 's', 'd', 'n' */
+	char grain; /* 'w', 'm', 't', 'y' */
+	/* strings in the same block as the cells */
+	const char *unit; /* school or district code; "network" */
+	const char *district; /* a school's district code */
+	const char *period; /* period start YYYY-MM-DD */
+	const char *group; /* subgroup (outcomes) or grade (surveys); "" all */
 	double n; /* outcomes: submitted n of the period; surveys: distinct
 	           * respondents who answered the construct */
 } store_disc_cell;

@@ -113,16 +113,40 @@ find(const size_t *order, size_t n, const stats_disc_cell *cells, const key *k)
 static bool
 period_parent(const char *p, char to, char *out)
 {
-	int y, m, d;
-	if (p == NULL || sscanf(p, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1
-	    || m > 12) {
+	/* By hand, not sscanf/snprintf: it runs for every cell of the
+	 * lattice (a sixth of deciding 918,090 cells at 10,000 schools). */
+	for (int i = 0; p != NULL && i < 10; i++) {
+		if ((i == 4 || i == 7) ? p[i] != '-'
+		                       : (p[i] < '0' || p[i] > '9')) {
+			return false;
+		}
+	}
+	if (p == NULL) {
+		return false;
+	}
+	int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10
+	    + (p[3] - '0');
+	int m = (p[5] - '0') * 10 + (p[6] - '0');
+	if (m < 1 || m > 12) {
 		return false;
 	}
 	if (to == 't') {
-		snprintf(out, 11, "%04d-%02d-01", y, m >= 8 ? 8 : 1);
+		m = m >= 8 ? 8 : 1;
 	} else {
-		snprintf(out, 11, "%04d-08-01", m >= 8 ? y : y - 1);
+		y = m >= 8 ? y : y - 1;
+		m = 8;
 	}
+	if (y < 0) {
+		return false;
+	}
+	out[0] = (char) ('0' + y / 1000 % 10);
+	out[1] = (char) ('0' + y / 100 % 10);
+	out[2] = (char) ('0' + y / 10 % 10);
+	out[3] = (char) ('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char) ('0' + m / 10);
+	out[6] = (char) ('0' + m % 10);
+	memcpy(out + 7, "-01", 4);
 	return true;
 }
 
