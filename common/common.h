@@ -40,6 +40,10 @@ bool common_date_parse(const char *s, int32_t *days);
  * year. */
 long common_days_from_civil(int y, int m, int d);
 void common_civil_from_days(long days, int *y, int *m, int *d);
+/* common_date_write writes the day days after 1970-01-01 as YYYY-MM-DD
+ * (years 0..9999; out has COMMON_DATE_LEN + 1 bytes), without stdio: it
+ * runs for every row of some reads. */
+void common_date_write(long days, char *out);
 
 /* What is wrong with a code; COMMON_CODE_OK when nothing is. */
 typedef enum common_code_rule {

@@ -39,6 +39,25 @@ common_civil_from_days(long z, int *y, int *m, int *d)
 	*y           = (int) (yy + (*m <= 2));
 }
 
+void
+common_date_write(long days, char *out)
+{
+	int y, m, d;
+	common_civil_from_days(days, &y, &m, &d);
+	y       = y < 0 ? 0 : y > 9999 ? 9999 : y;
+	out[0]  = (char) ('0' + y / 1000);
+	out[1]  = (char) ('0' + y / 100 % 10);
+	out[2]  = (char) ('0' + y / 10 % 10);
+	out[3]  = (char) ('0' + y % 10);
+	out[4]  = '-';
+	out[5]  = (char) ('0' + m / 10);
+	out[6]  = (char) ('0' + m % 10);
+	out[7]  = '-';
+	out[8]  = (char) ('0' + d / 10);
+	out[9]  = (char) ('0' + d % 10);
+	out[10] = '\0';
+}
+
 static int
 digits(const char *s, int n)
 {

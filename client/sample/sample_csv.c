@@ -121,19 +121,7 @@ sample_fmt_code(char *buf, size_t len, const char *prefix, int width, long v)
 static void
 fmt_date(char *buf, long day)
 {
-	int y, m, d;
-	common_civil_from_days(day, &y, &m, &d);
-	buf[0]  = (char) ('0' + y / 1000 % 10);
-	buf[1]  = (char) ('0' + y / 100 % 10);
-	buf[2]  = (char) ('0' + y / 10 % 10);
-	buf[3]  = (char) ('0' + y % 10);
-	buf[4]  = '-';
-	buf[5]  = (char) ('0' + m / 10);
-	buf[6]  = (char) ('0' + m % 10);
-	buf[7]  = '-';
-	buf[8]  = (char) ('0' + d / 10);
-	buf[9]  = (char) ('0' + d % 10);
-	buf[10] = '\0';
+	common_date_write(day, buf);
 }
 
 void

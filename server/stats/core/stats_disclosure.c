@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "stats_disclosure.h"
 
 #define NONE ((size_t) -1)
@@ -139,14 +140,7 @@ period_parent(const char *p, char to, char *out)
 	if (y < 0) {
 		return false;
 	}
-	out[0] = (char) ('0' + y / 1000 % 10);
-	out[1] = (char) ('0' + y / 100 % 10);
-	out[2] = (char) ('0' + y / 10 % 10);
-	out[3] = (char) ('0' + y % 10);
-	out[4] = '-';
-	out[5] = (char) ('0' + m / 10);
-	out[6] = (char) ('0' + m % 10);
-	memcpy(out + 7, "-01", 4);
+	common_date_write(common_days_from_civil(y, m, 1), out);
 	return true;
 }
 

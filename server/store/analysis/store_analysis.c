@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "store_internal.h"
 
 static int
@@ -131,35 +132,6 @@ bin_int4(const PGresult *r, int row, int col)
 	return (int32_t) be32toh(v);
 }
 
-/* civil_date writes days since 2000-01-01 (PostgreSQL's date) as
- * YYYY-MM-DD (Howard Hinnant's days_from_civil, inverted). */
-static void
-civil_date(int32_t days, char out[12])
-{
-	int64_t z   = (int64_t) days + 10957 + 719468; /* from 0000-03-01 */
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t y   = yoe + era * 400;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp  = (5 * doy + 2) / 153;
-	int64_t d   = doy - (153 * mp + 2) / 5 + 1;
-	int64_t m   = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	y       = y < 0 ? 0 : y > 9999 ? 9999 : y; /* PostgreSQL's range */
-	out[0]  = (char) ('0' + y / 1000);
-	out[1]  = (char) ('0' + y / 100 % 10);
-	out[2]  = (char) ('0' + y / 10 % 10);
-	out[3]  = (char) ('0' + y % 10);
-	out[4]  = '-';
-	out[5]  = (char) ('0' + m / 10);
-	out[6]  = (char) ('0' + m % 10);
-	out[7]  = '-';
-	out[8]  = (char) ('0' + d / 10);
-	out[9]  = (char) ('0' + d % 10);
-	out[10] = '\0';
-}
-
 static int
 by_unit_then_period(const void *a, const void *b)
 {
@@ -211,7 +183,9 @@ store_series(store *s, const store_series_query *q, store_alloc alloc,
 			unit = c;
 		}
 		pt->unit = unit;
-		civil_date(bin_int4(r, k, 1), pt->period);
+		/* date: days since 2000-01-01 = 10,957 after 1970-01-01 */
+		common_date_write((long) bin_int4(r, k, 1) + 10957,
+		                  pt->period);
 		pt->cnt        = (double) bin_int8(r, k, 2);
 		pt->n_sum      = bin_float8(r, k, 3);
 		pt->wsum       = bin_float8(r, k, 4);
