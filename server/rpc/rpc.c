@@ -343,11 +343,12 @@ pack_reply(rpc_call *call, const ProtobufCMessage *resp, void **out,
 }
 
 /* audit_row writes one audit row: queued for the writer (audit.h) when it
- * runs, else in the call's own transaction. */
+ * runs, else in the call's own transaction. With wait, the row is committed
+ * before this returns (a write is never acknowledged unaudited). */
 static int
 audit_row(rpc_call *call, const char *client_id, const char *method,
           const char *status, const char *request_id, int64_t records,
-          int64_t duration_us, const char *detail, bool async)
+          int64_t duration_us, const char *detail, bool async, bool wait)
 {
 	if (!audit_queued()) {
 		return store_audit_append(call->store, client_id, method,
@@ -362,9 +363,12 @@ audit_row(rpc_call *call, const char *client_id, const char *method,
 	snprintf(e.request_id, sizeof(e.request_id), "%s",
 	         request_id ? request_id : "");
 	snprintf(e.detail, sizeof(e.detail), "%s", detail ? detail : "");
-	e.records     = records;
-	e.duration_us = duration_us;
-	audit_enqueue(&e);
+	e.records       = records;
+	e.duration_us   = duration_us;
+	uint64_t ticket = audit_enqueue(&e);
+	if (wait) {
+		audit_wait(ticket);
+	}
 	return TD_OK;
 }
 
@@ -400,7 +404,7 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 		         skipped, peer);
 		if (audit_row(call, NULL, "(rate-limited)",
 		              "PERMISSION_DENIED", "", skipped, 0, summary,
-		              true)
+		              true, false)
 		    != TD_OK) {
 			fprintf(stderr,
 			        "level=warn msg=\"audit summary not written\" "
@@ -412,7 +416,7 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 	        call, call->who.client_id, emethod, td_code_name(call->code),
 	        erid, call->records, rpc_now_us() - start_us,
 	        call->code == TD_CODE_OK ? call->audit_note : call->message,
-	        denied)
+	        denied, !denied && m != NULL && m->reads == RPC_WRITES)
 	    != TD_OK) {
 		char method[300], rid[300], err[600];
 		fprintf(

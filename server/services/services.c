@@ -112,7 +112,7 @@ static const services_binding bindings[] = {
 	REV("Unapprove", review_unapprove),
 	REV("ListApprovals", review_list_approvals),
 	/* Export: which role may export which kind is per kind (export/). */
-	{ TD_V1("Export", "Page"), export_page, ALL_ROLES, false },
+	{ TD_V1("Export", "Page"), export_page, ALL_ROLES, false, RPC_READ },
 };
 
 const services_binding *

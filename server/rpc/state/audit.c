@@ -119,9 +119,10 @@ audit_queued(void)
 	return running;
 }
 
-void
+uint64_t
 audit_enqueue(const store_audit_entry *row)
 {
+	uint64_t ticket = 0;
 	pthread_mutex_lock(&mu);
 	while (count == QUEUE_ROWS && !stopping) {
 		pthread_cond_wait(&has_room, &mu);
@@ -129,8 +130,19 @@ audit_enqueue(const store_audit_entry *row)
 	if (count < QUEUE_ROWS) {
 		queue[(head + count) % QUEUE_ROWS] = *row;
 		count++;
-		queued_total++;
+		ticket = ++queued_total;
 		pthread_cond_signal(&has_rows);
+	}
+	pthread_mutex_unlock(&mu);
+	return ticket;
+}
+
+void
+audit_wait(uint64_t ticket)
+{
+	pthread_mutex_lock(&mu);
+	while (running && written_total < ticket) {
+		pthread_cond_wait(&written, &mu);
 	}
 	pthread_mutex_unlock(&mu);
 }
