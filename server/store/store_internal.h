@@ -36,6 +36,14 @@ int store_query(store *s, const char *sql, int n, const char *const *params,
                 PGresult **out, const char *what)
     __attribute__((warn_unused_result));
 int64_t store_now_us(void);
+/* store_keyed_row checks the one row of a "key CTE LEFT JOIN" read whose
+ * column 0 says the unit was not found and column 1 that the row exists:
+ * no row means the subject (e.g. "measure m1") is not in the registry, a
+ * missing unit names level and unit. On TD_OK *exists is set and r stays
+ * the caller's; on failure r is cleared. */
+int store_keyed_row(store *s, PGresult *r, const char *subject_kind,
+                    const char *subject, const char *level, const char *unit,
+                    bool *exists) __attribute__((warn_unused_result));
 /* store_rollback ends an open transaction; failure only means the
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);

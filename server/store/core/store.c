@@ -615,3 +615,23 @@ store_end_request(store *s)
 {
 	s->readied = false;
 }
+
+int
+store_keyed_row(store *s, PGresult *r, const char *subject_kind,
+                const char *subject, const char *level, const char *unit,
+                bool *exists)
+{
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_fail(s, TD_ENOTFOUND,
+		                  "%s %s is not in the registry", subject_kind,
+		                  subject);
+	}
+	if (PQgetvalue(r, 0, 0)[0] == 't') {
+		PQclear(r);
+		return store_fail(s, TD_ENOTFOUND,
+		                  "%s %s is not in the registry", level, unit);
+	}
+	*exists = PQgetvalue(r, 0, 1)[0] == 't';
+	return TD_OK;
+}

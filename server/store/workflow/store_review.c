@@ -186,19 +186,11 @@ store_approval_get(store *s, const store_approval_key *k, store_approval *out,
 	if (rv != TD_OK) {
 		return rv;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return store_fail(s, TD_ENOTFOUND,
-		                  "measure %s is not in the registry",
-		                  k->measure);
+	if ((rv = store_keyed_row(s, r, "measure", k->measure, k->level,
+	                          k->unit, exists))
+	    != TD_OK) {
+		return rv;
 	}
-	if (PQgetvalue(r, 0, 0)[0] == 't') {
-		PQclear(r);
-		return store_fail(s, TD_ENOTFOUND,
-		                  "%s %s is not in the registry", k->level,
-		                  k->unit);
-	}
-	*exists = PQgetvalue(r, 0, 1)[0] == 't';
 	approval_row(r, 0, 2, out);
 	PQclear(r);
 	return TD_OK;

@@ -70,19 +70,11 @@ store_window_get(store *s, const store_window_key *k, store_approval *out,
 	if (rv != TD_OK) {
 		return rv;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		return store_fail(s, TD_ENOTFOUND,
-		                  "survey %s is not in the registry",
-		                  k->survey);
+	if ((rv = store_keyed_row(s, r, "survey", k->survey, k->level, k->unit,
+	                          exists))
+	    != TD_OK) {
+		return rv;
 	}
-	if (PQgetvalue(r, 0, 0)[0] == 't') {
-		PQclear(r);
-		return store_fail(s, TD_ENOTFOUND,
-		                  "%s %s is not in the registry", k->level,
-		                  k->unit);
-	}
-	*exists = PQgetvalue(r, 0, 1)[0] == 't';
 	window_row(r, 0, 2, out);
 	/* an absent approval still names its key */
 	snprintf(out->survey, sizeof(out->survey), "%s", k->survey);
