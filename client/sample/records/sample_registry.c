@@ -80,8 +80,9 @@ sample_write_measures(gen *g)
 {
 	csvw w;
 	int  rv;
-	if ((rv = sample_gen_open(g, "measures.csv", &w,
-	                          "measure,name,unit,direction,target"))
+	if ((rv
+	     = sample_gen_open(g, "measures.csv", &w,
+	                       "measure,name,unit,direction,target,frequency"))
 	    != 0) {
 		return rv;
 	}
@@ -89,13 +90,13 @@ sample_write_measures(gen *g)
 	 * network's process sits above it (PLANTED.md). */
 	fprintf(w.f,
 	        "ela_scale,ELA benchmark scale score (monthly mean),"
-	        "scale_score,higher,\n"
+	        "scale_score,higher,,monthly\n"
 	        "attendance,Average daily attendance (monthly),percent,higher,"
-	        "%g\n"
+	        "%g,monthly\n"
 	        "chronic_absence,Students chronically absent (missing 10%% or "
-	        "more of days),percent,lower,\n"
+	        "more of days),percent,lower,,monthly\n"
 	        "retention,Teacher retention (share of last year's teachers "
-	        "who stayed),percent,higher,\n",
+	        "who stayed),percent,higher,,yearly\n",
 	        ATT_TARGET);
 	return sample_gen_close(g, &w, "measures.csv");
 }

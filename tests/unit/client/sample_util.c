@@ -35,7 +35,7 @@ const sample_file files[] = {
 	  "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,"
 	  "username,userIds,givenName,familyName,middleName,identifier,email,"
 	  "sms,phone,agentSourcedIds,grades,password" },
-	{ "measures.csv", "measure,name,unit,direction,target" },
+	{ "measures.csv", "measure,name,unit,direction,target,frequency" },
 	{ "outcomes.csv",
 	  "school,measure,period_start,period_end,value,n,subgroup,sd" },
 	{ "survey_climate.csv",
