@@ -413,6 +413,7 @@ typedef struct store_series_query {
 /* One rollup row: a unit's summary for one period. */
 typedef struct store_point {
 	const char *unit; /* shared by a unit's points (the allocator's) */
+	int64_t     unit_id; /* set by store_school_values only */
 	char        period[12]; /* period start, YYYY-MM-DD */
 	double      cnt, n_sum, wsum, wsumsq;
 	int64_t     fav, items;
@@ -427,6 +428,17 @@ typedef void *(*store_alloc)(void *ctx, size_t bytes);
 int store_series(store *s, const store_series_query *q, store_alloc alloc,
                  void *ctx, store_point **out, size_t *n)
     __attribute__((warn_unused_result));
+
+/* store_school_values reads what store_series reads for every school of
+ * q (level 's', no unit, not approved_only; q->district may narrow it)
+ * for an outcome measure's values only: period, cnt, n_sum, wsum and
+ * month_mask are read (wsumsq, fav, items and received are 0), and each
+ * point has its school's unit_id and a NULL unit, for the caller to name
+ * from a registry it holds. Rows in (unit_id, period) order; memory from
+ * alloc as store_series. */
+int store_school_values(store *s, const store_series_query *q,
+                        store_alloc alloc, void *ctx, store_point **out,
+                        size_t *n) __attribute__((warn_unused_result));
 
 /* store_survey_measure_key writes into out (cap bytes) the store's key of
  * a survey construct's rollup, the measure argument of the functions
@@ -654,10 +666,11 @@ int store_audit_query(store *s, const char *since, const char *client,
 /* ---- listing ---- */
 
 typedef struct store_school {
-	char  *district, *code, *name, *locale, *grades;
-	double frl_rate; /* < 0 unknown */
-	int    enrollment; /* < 0 unknown */
-	char   opened_on[12], closed_on[12]; /* "" unknown */
+	int64_t id;
+	char   *district, *code, *name, *locale, *grades;
+	double  frl_rate; /* < 0 unknown */
+	int     enrollment; /* < 0 unknown */
+	char    opened_on[12], closed_on[12]; /* "" unknown */
 } store_school;
 int  store_list_schools(store *s, const char *district, store_school **out,
                         size_t *n) __attribute__((warn_unused_result));

@@ -337,6 +337,73 @@ arena_alloc(void *ctx, size_t bytes)
 	return rpc_arena_alloc(ctx, bytes);
 }
 
+static int
+by_unit_then_period(const void *a, const void *b)
+{
+	const store_point *x = a, *y = b;
+	int                c = strcmp(x->unit, y->unit);
+	return c != 0 ? c : strcmp(x->period, y->period);
+}
+
+/* name_schools gives the points of store_school_values their schools'
+ * codes from the registry snapshot and puts them in the order
+ * store_series gives (code, period). A school the snapshot does not know
+ * (added since it was read) reads the registry again; one the registry
+ * does not know is left out, as store_series's join leaves it out. */
+static int
+name_schools(rpc_call *call, store_point *pts, size_t *n)
+{
+	const analysis_registry *R;
+	bool                     fresh = false;
+	int                      code = analysis_registry_get(call, false, &R);
+	if (code != TD_CODE_OK) {
+		return code;
+	}
+	const char *unit = NULL;
+	int64_t     id   = 0;
+	size_t      k    = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (i == 0 || pts[i].unit_id != id) {
+			const analysis_school *sc
+			    = analysis_registry_id(R, pts[i].unit_id);
+			if (sc == NULL && !fresh) {
+				analysis_registry_release(R);
+				fresh = true;
+				if ((code
+				     = analysis_registry_get(call, true, &R))
+				    != TD_CODE_OK) {
+					return code;
+				}
+				sc = analysis_registry_id(R, pts[i].unit_id);
+			}
+			id   = pts[i].unit_id;
+			unit = sc ? rpc_arena_strdup(call->arena, sc->code)
+			          : "";
+			if (unit == NULL) {
+				analysis_registry_release(R);
+				return rpc_fail(call,
+				                TD_CODE_RESOURCE_EXHAUSTED,
+				                "out of memory");
+			}
+		}
+		if (unit[0] != '\0') {
+			pts[k]      = pts[i];
+			pts[k].unit = unit;
+			k++;
+		}
+	}
+	analysis_registry_release(R);
+	*n          = k;
+	bool sorted = true;
+	for (size_t i = 1; sorted && i < k; i++) {
+		sorted = by_unit_then_period(&pts[i - 1], &pts[i]) <= 0;
+	}
+	if (!sorted) {
+		qsort(pts, k, sizeof(*pts), by_unit_then_period);
+	}
+	return TD_CODE_OK;
+}
+
 int
 analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
               const series_spec *spec, series **out, size_t *n_series)
@@ -354,14 +421,22 @@ analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 	store_point       *kept = NULL;
 	size_t             n    = 0;
 	/* The rows go straight into the arena: they die with the call. */
-	int rv = store_series(call->store, &sq, arena_alloc, call->arena,
-	                      &kept, &n);
+	bool lean = spec->lean && !spec->survey && spec->level == 's'
+	    && spec->unit == NULL && !q->approved_only && spec->grain != 'm';
+	int rv = lean ? store_school_values(call->store, &sq, arena_alloc,
+	                                    call->arena, &kept, &n)
+	              : store_series(call->store, &sq, arena_alloc,
+	                             call->arena, &kept, &n);
 	if (rv == TD_ENOMEM) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
 	if (rv != TD_OK) {
 		return analysis_db_fail(call, rv);
+	}
+	int code;
+	if (lean && (code = name_schools(call, kept, &n)) != TD_CODE_OK) {
+		return code;
 	}
 	size_t units = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -396,7 +471,7 @@ analysis_load(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		                "out of memory");
 	}
 	/* Every value passes through disclosure control. */
-	int code = analysis_disclose(call, q, spec, s, k);
+	code = analysis_disclose(call, q, spec, s, k);
 	if (code != TD_CODE_OK) {
 		return code;
 	}

@@ -25,6 +25,10 @@ typedef struct series_spec {
 	char        level; /* 's', 'd', 'n' */
 	const char *unit; /* one unit, or NULL for every unit of level */
 	const char *district; /* EACH_SCHOOL within a district */
+	/* every school's values of an outcome measure by term or year are
+	 * all the caller uses (not wsumsq, fav, items, received): read
+	 * them lean (store_school_values) */
+	bool lean;
 } series_spec;
 
 /* One unit's series, values already derived. */
@@ -137,6 +141,30 @@ typedef struct analysis_cs {
 int analysis_staggered(rpc_call *call, const Tandem__V1__MeasureKey *measure,
                        const char *activity, const char *from, const char *to,
                        bool not_yet, analysis_cs *cs);
+
+/* The registry's schools as the analyses across schools use them: one
+ * snapshot per data version, shared by the workers and immutable. */
+typedef struct analysis_school {
+	int64_t     id;
+	const char *code, *district, *name, *locale; /* "" unknown */
+	double      frl, enrollment; /* NaN unknown */
+} analysis_school;
+typedef struct analysis_registry analysis_registry;
+
+/* analysis_registry_get gives the snapshot of the current data version
+ * (read again when fresh, or when none is current); the caller releases
+ * it with analysis_registry_release and copies into its arena whatever
+ * of it goes into a reply. Sets the status on failure. */
+int  analysis_registry_get(rpc_call *call, bool fresh,
+                           const analysis_registry **out);
+void analysis_registry_release(const analysis_registry *R);
+/* analysis_registry_id: the school of id, or NULL. */
+const analysis_school *analysis_registry_id(const analysis_registry *R,
+                                            int64_t                  id);
+/* analysis_registry_match fills school[u] with the school of ss[u].unit
+ * (NULL when unknown); ss in unit code order, as analysis_load gives. */
+void analysis_registry_match(const analysis_registry *R, const series *ss,
+                             size_t ns, const analysis_school **school);
 
 /* analysis_why_hidden: why unit s's point of period is hidden (or any
  * point when period is NULL: a primary reason wins), as a

@@ -16,45 +16,6 @@
 #include "stats/core/stats_moments.h"
 #include "stats/compare/stats_variance.h"
 
-/* A school's district, for grouping schools by district. */
-typedef struct district_of {
-	const char *school;
-	const char *district;
-} district_of;
-
-static int
-district_cmp(const void *a, const void *b)
-{
-	return strcmp(((const district_of *) a)->school,
-	              ((const district_of *) b)->school);
-}
-
-/* load_districts: every school's district, sorted by school code. */
-static int
-load_districts(rpc_call *call, district_of **out, size_t *n)
-{
-	store_school *v  = NULL;
-	int           rv = store_list_schools(call->store, "", &v, n);
-	if (rv != TD_OK) {
-		return analysis_db_fail(call, rv);
-	}
-	*out = rpc_arena_alloc(call->arena, (*n + 1) * sizeof(district_of));
-	for (size_t i = 0; *out && i < *n; i++) {
-		(*out)[i] = (district_of) {
-			rpc_arena_strdup(call->arena, v[i].code),
-			rpc_arena_strdup(call->arena,
-			                 v[i].district ? v[i].district : ""),
-		};
-	}
-	store_schools_free(v, *n);
-	if (*out != NULL) {
-		qsort(*out, *n, sizeof(district_of), district_cmp);
-	}
-	return *out
-	    ? TD_CODE_OK
-	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
-}
-
 /* ---- comparison and variance components ---- */
 
 /* group_summaries: one summary per unit over all its periods in range.
@@ -142,19 +103,33 @@ static int
 compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
                  series_spec *spec, ProtobufCMessage **resp)
 {
-	bool         by_district = spec->level == 'd';
-	series      *ss;
-	size_t       ns, nc = 0, ng = 0;
-	district_of *ctx = NULL;
-	int          code;
+	bool    by_district = spec->level == 'd';
+	series *ss;
+	size_t  ns, ng = 0;
+	int     code;
 	spec->level    = 's';
 	spec->unit     = NULL;
 	spec->district = by_district ? NULL : spec->district;
+	spec->lean     = true; /* a school's value is all it needs */
 	if ((code = analysis_load(call, in->query, spec, &ss, &ns))
-	        != TD_CODE_OK
-	    || (by_district
-	        && (code = load_districts(call, &ctx, &nc)) != TD_CODE_OK)) {
+	    != TD_CODE_OK) {
 		return code;
+	}
+	/* each school's district, from the registry snapshot */
+	const analysis_registry *reg    = NULL;
+	const analysis_school  **school = NULL;
+	if (by_district) {
+		school
+		    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(*school));
+		if (school == NULL) {
+			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+			                "out of memory");
+		}
+		if ((code = analysis_registry_get(call, false, &reg))
+		    != TD_CODE_OK) {
+			return code;
+		}
+		analysis_registry_match(reg, ss, ns, school);
 	}
 	double *val = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
 	double *ppl = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(double));
@@ -170,6 +145,7 @@ compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
 	}
 	size_t *slot = rpc_arena_alloc(call->arena, cap * sizeof(size_t));
 	if (!val || !ppl || !grp || !gname || !slot) {
+		analysis_registry_release(reg);
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
@@ -188,10 +164,7 @@ compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
 		suppressed += m == 0;
 		const char *g = ss[u].unit;
 		if (by_district) {
-			district_of key = { ss[u].unit, NULL }, *cx;
-			cx              = bsearch(&key, ctx, nc, sizeof(*ctx),
-			                          district_cmp);
-			g               = cx != NULL ? cx->district : "";
+			g = school[u] != NULL ? school[u]->district : "";
 		}
 		uint64_t h = 1469598103934665603ULL;
 		for (const char *c = g; *c; c++) {
@@ -202,11 +175,19 @@ compare_outcomes(rpc_call *call, const Tandem__V1__CompareRequest *in,
 			at = (at + 1) & (cap - 1);
 		}
 		if (slot[at] == 0) {
-			gname[ng++] = g;
-			slot[at]    = ng; /* index + 1; 0 = empty */
+			/* the reply outlives the registry snapshot */
+			if ((gname[ng++] = rpc_arena_strdup(call->arena, g))
+			    == NULL) {
+				analysis_registry_release(reg);
+				return rpc_fail(call,
+				                TD_CODE_RESOURCE_EXHAUSTED,
+				                "out of memory");
+			}
+			slot[at] = ng; /* index + 1; 0 = empty */
 		}
 		grp[u] = slot[at] - 1;
 	}
+	analysis_registry_release(reg);
 	stats_compare_options opt;
 	stats_compare_options_init(&opt);
 	if (in->reference[0] != '\0') {

@@ -21,63 +21,55 @@
 
 #define MAX_COV 8
 
+/* A unit's context: the registry's school, copied into the call. */
 typedef struct context {
-	const char *code;
-	double      frl, enrollment;
+	double      frl, enrollment; /* NaN unknown */
 	const char *locale;
-	const char *name;
+	const char *name; /* "" unknown */
 } context;
 
+/* load_context gives each unit ss[u] its school's context in ctx[u]
+ * (NULL when the registry does not know it), from the registry snapshot,
+ * so no listing of every school is read per call. */
 static int
-context_cmp(const void *a, const void *b)
+load_context(rpc_call *call, const series *ss, size_t ns, context ***out)
 {
-	return strcmp(((const context *) a)->code,
-	              ((const context *) b)->code);
-}
-
-static int
-load_context(rpc_call *call, const char *district, context **out, size_t *n)
-{
-	store_school *v = NULL;
-	int           rv
-	    = store_list_schools(call->store, district ? district : "", &v, n);
-	if (rv != TD_OK) {
-		return analysis_db_fail(call, rv);
+	const analysis_registry *R;
+	int                      code = analysis_registry_get(call, false, &R);
+	if (code != TD_CODE_OK) {
+		return code;
 	}
-	*out = rpc_arena_alloc(call->arena, (*n + 1) * sizeof(context));
-	for (size_t i = 0; *out && i < *n; i++) {
-		(*out)[i] = (context) {
-			rpc_arena_strdup(call->arena, v[i].code),
-			v[i].frl_rate < 0 ? NAN : v[i].frl_rate,
-			v[i].enrollment <= 0 ? NAN : v[i].enrollment,
-			rpc_arena_strdup(call->arena, v[i].locale),
-			rpc_arena_strdup(call->arena,
-			                 v[i].name ? v[i].name : "")
-		};
+	const analysis_school **sc
+	    = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(*sc));
+	context **ctx = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(*ctx));
+	context  *c   = rpc_arena_alloc(call->arena, (ns + 1) * sizeof(*c));
+	if (sc != NULL && ctx != NULL && c != NULL) {
+		analysis_registry_match(R, ss, ns, sc);
 	}
-	store_schools_free(v, *n);
-	if (*out != NULL) {
-		qsort(*out, *n, sizeof(context), context_cmp);
+	for (size_t u = 0; sc && ctx && c && u < ns; u++) {
+		if (sc[u] == NULL) {
+			continue;
+		}
+		c[u]
+		    = (context) { sc[u]->frl, sc[u]->enrollment,
+			          rpc_arena_strdup(call->arena, sc[u]->locale),
+			          rpc_arena_strdup(call->arena, sc[u]->name) };
+		ctx[u] = c[u].locale && c[u].name ? &c[u] : NULL;
+		if (ctx[u] == NULL) {
+			c = NULL;
+		}
 	}
-	return *out
+	analysis_registry_release(R);
+	*out = ctx;
+	return sc && ctx && c
 	    ? TD_CODE_OK
 	    : rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-/* find_context: ctx is sorted by code (load_context sorts it), so the
- * lookup is a binary search, not a scan per school and period. */
-static const context *
-find_context(const context *c, size_t n, const char *code)
-{
-	context key = { .code = code };
-	return bsearch(&key, c, n, sizeof(*c), context_cmp);
-}
-
 static int
-sd2_cmp(const void *a, const void *b)
+sd2_find(const void *key, const void *b)
 {
-	return strcmp(((const store_sd2 *) a)->school,
-	              ((const store_sd2 *) b)->school);
+	return strcmp(key, ((const store_sd2 *) b)->school);
 }
 
 /* covariate fills one covariate of a school; false when unknown. */
@@ -137,8 +129,8 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	size_t             n_cov = in->n_covariates ? in->n_covariates : 3;
 	series_spec        spec;
 	series            *ss;
-	size_t             ns, nc, width = 0;
-	context           *ctx;
+	size_t             ns, width = 0;
+	context          **ctx;
 	int                code;
 	if (in->query == NULL) {
 		return rpc_fail(call, TD_CODE_INVALID_ARGUMENT, "no query");
@@ -177,6 +169,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	    : NULL;
 	spec.level    = 's';
 	spec.unit     = NULL;
+	spec.lean     = true; /* values, n and months only */
 	/* Only the last k periods are modelled: find them on the network's
 	 * series (one row a period) and read the schools' rows from there,
 	 * not every school's whole history. */
@@ -199,8 +192,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	}
 	if ((code = analysis_load(call, &recent, &spec, &ss, &ns))
 	        != TD_CODE_OK
-	    || (code = load_context(call, spec.district, &ctx, &nc))
-	        != TD_CODE_OK) {
+	    || (code = load_context(call, ss, ns, &ctx)) != TD_CODE_OK) {
 		return code;
 	}
 	/* The periods present, newest last; model the last k of them. */
@@ -249,6 +241,39 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 	stats_unit unit = stats_unit_of(meta.unit);
 	opt.direction   = spec.lower_better ? STATS_LOWER_IS_BETTER
 	                                    : STATS_HIGHER_IS_BETTER;
+	/* A unit's covariates are the same in every period, and its point
+	 * of each period is found once (pt_of[u * nper + t], -1 none): not
+	 * a context search and string compares per unit and period. */
+	double *xrow
+	    = rpc_arena_alloc(call->arena, (ns * width + 1) * sizeof(double));
+	bool *cov_ok = rpc_arena_alloc(call->arena, ns + 1);
+	long *pt_of
+	    = rpc_arena_alloc(call->arena, (ns * nper + 1) * sizeof(long));
+	if (!pp || !xrow || !cov_ok || !pt_of) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	for (size_t u = 0; u < ns; u++) {
+		const context *c = ctx[u];
+		size_t         k = 0;
+		cov_ok[u]        = c != NULL;
+		for (size_t j = 0; c && j < n_cov; j++) {
+			cov_ok[u]
+			    &= covariate(cov[j], c, &xrow[u * width], &k);
+		}
+		for (size_t t = 0; t < nper; t++) {
+			pt_of[u * nper + t] = -1;
+		}
+		for (size_t i = 0; i < ss[u].n; i++) {
+			for (size_t t = 0; t < nper; t++) {
+				if (strcmp(ss[u].pts[i].period, per[first + t])
+				    == 0) {
+					pt_of[u * nper + t] = (long) i;
+					break;
+				}
+			}
+		}
+	}
 	for (size_t t = 0; pp && t < nper; t++) {
 		pd_period *P = &pp[t];
 		P->period    = per[first + t];
@@ -278,22 +303,16 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		}
 		for (size_t u = 0; u < ns; u++) {
 			P->y[u] = P->w[u] = P->wv[u] = NAN;
-			const series  *s             = &ss[u];
-			const context *c      = find_context(ctx, nc, s->unit);
-			size_t         k      = 0;
-			bool           cov_ok = c != NULL;
-			for (size_t j = 0; c && j < n_cov; j++) {
-				cov_ok &= covariate(cov[j], c,
-				                    &P->x[u * width], &k);
-			}
-			for (size_t i = 0; cov_ok && i < s->n; i++) {
-				if (strcmp(s->pts[i].period, P->period) != 0) {
-					continue;
-				}
+			const series *s              = &ss[u];
+			memcpy(&P->x[u * width], &xrow[u * width],
+			       width * sizeof(double));
+			long at = cov_ok[u] ? pt_of[u * nper + t] : -1;
+			if (at >= 0) {
+				size_t             i  = (size_t) at;
 				const store_point *pt = &s->pts[i];
 				P->supp[u]            = s->suppressed[i];
 				if (s->suppressed[i]) {
-					break;
+					continue;
 				}
 				P->y[u] = s->value[i];
 				P->w[u] = s->people[i];
@@ -309,14 +328,11 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 					        pt->wsumsq);
 					var = mo.has_sd ? mo.sd * mo.sd : NAN;
 				} else if (unit == STATS_UNIT_SCALE) {
-					store_sd2 key = { { 0 }, 0 }, *f;
-					snprintf(key.school,
-					         sizeof(key.school), "%s",
-					         s->unit);
-					f   = nsd
-					      ? bsearch(&key, sd2, nsd,
-					                sizeof(*sd2), sd2_cmp)
-					      : NULL;
+					/* codes fit store_sd2.school */
+					const store_sd2 *f = nsd
+					    ? bsearch(s->unit, sd2, nsd,
+					              sizeof(*sd2), sd2_find)
+					    : NULL;
 					var = f != NULL ? f->sd2 : NAN;
 				} else {
 					var = stats_unit_sampling_var(
@@ -407,7 +423,7 @@ analysis_positive_deviance(rpc_call *call, const ProtobufCMessage *req,
 		    = RPC_NEW(call->arena, Tandem__V1__DeviantRow,
 		              tandem__v1__deviant_row__init);
 		r->school         = (char *) ss[u].unit;
-		const context *cx = find_context(ctx, nc, ss[u].unit);
+		const context *cx = ctx[u];
 		r->name = (char *) (cx && cx->name[0] ? cx->name : ss[u].unit);
 		r->suppressed = last->supp[u];
 		out->suppressed += last->supp[u];

@@ -3,7 +3,6 @@
  * lookups, the item matrix and rater pairs that instrument statistics need,
  * reporting completeness, and the inputs of return on investment.
  */
-#include <endian.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,36 +100,6 @@ static const char SERIES_NETWORK[]
       "AND r.level = 'n' AND ($5::text IS NULL OR r.unit_id = 0) AND "
       "r.unit_id = 0 AND $8::text IS NULL ORDER BY r.unit_id, "
       "r.period_start";
-
-/* Binary results (the series read: no text to parse back into numbers,
- * which was a sixth of tandemd's time for positive deviance at 10,000
- * schools): integers and float8 arrive big-endian. */
-static int64_t
-bin_int8(const PGresult *r, int row, int col)
-{
-	uint64_t v;
-	memcpy(&v, PQgetvalue(r, row, col), 8);
-	return (int64_t) be64toh(v);
-}
-
-static double
-bin_float8(const PGresult *r, int row, int col)
-{
-	uint64_t v;
-	double   d;
-	memcpy(&v, PQgetvalue(r, row, col), 8);
-	v = be64toh(v);
-	memcpy(&d, &v, 8);
-	return d;
-}
-
-static int32_t
-bin_int4(const PGresult *r, int row, int col)
-{
-	uint32_t v;
-	memcpy(&v, PQgetvalue(r, row, col), 4);
-	return (int32_t) be32toh(v);
-}
 
 static int
 by_unit_then_period(const void *a, const void *b)

@@ -541,8 +541,8 @@ store_list_schools(store *s, const char *district, store_school **out,
 	            "SELECT d.code, sc.code, sc.name, coalesce(sc.locale, ''), "
 	                    "sc.grades, coalesce(sc.frl_rate, -1), coalesce(sc.enrollment, "
 	                    "-1), coalesce(sc.opened_on::text, ''), "
-	                    "coalesce(sc.closed_on::text, '') FROM schools sc JOIN districts "
-	                    "d ON d.id = sc.district_id "
+	                    "coalesce(sc.closed_on::text, ''), sc.id FROM schools sc JOIN "
+	                    "districts d ON d.id = sc.district_id "
 	                    "WHERE $1::text IS NULL OR d.code = $1 ORDER BY sc.code",
 	            1, p, &r, "listing schools");
 	if (rv != TD_OK) {
@@ -556,13 +556,14 @@ store_list_schools(store *s, const char *district, store_school **out,
 	}
 	for (size_t i = 0; i < *n; i++) {
 		store_school *sc = &(*out)[i];
-		sc->district     = strdup(PQgetvalue(r, (int) i, 0));
-		sc->code         = strdup(PQgetvalue(r, (int) i, 1));
-		sc->name         = strdup(PQgetvalue(r, (int) i, 2));
-		sc->locale       = strdup(PQgetvalue(r, (int) i, 3));
-		sc->grades       = strdup(PQgetvalue(r, (int) i, 4));
-		sc->frl_rate     = strtod(PQgetvalue(r, (int) i, 5), NULL);
-		sc->enrollment   = atoi(PQgetvalue(r, (int) i, 6));
+		sc->id         = strtoll(PQgetvalue(r, (int) i, 9), NULL, 10);
+		sc->district   = strdup(PQgetvalue(r, (int) i, 0));
+		sc->code       = strdup(PQgetvalue(r, (int) i, 1));
+		sc->name       = strdup(PQgetvalue(r, (int) i, 2));
+		sc->locale     = strdup(PQgetvalue(r, (int) i, 3));
+		sc->grades     = strdup(PQgetvalue(r, (int) i, 4));
+		sc->frl_rate   = strtod(PQgetvalue(r, (int) i, 5), NULL);
+		sc->enrollment = atoi(PQgetvalue(r, (int) i, 6));
 		snprintf(sc->opened_on, sizeof(sc->opened_on), "%s",
 		         PQgetvalue(r, (int) i, 7));
 		snprintf(sc->closed_on, sizeof(sc->closed_on), "%s",
