@@ -199,32 +199,43 @@ order_cmp(const void *x, const void *y, void *ctx)
 	return c != 0 ? c : strcmp(a->group, b->group);
 }
 
-/* lower_bound: the first slot not below the key, searched from slot
- * from on when every slot before it is below the key: a call's units come
- * in the lattice's order, so the next unit's slots are near the last
- * one's and a galloping search finds them in a few steps (a binary search
- * of the whole lattice per unit was 17% of tandemd's time for positive
- * deviance at 10,000 schools). */
+/* lower_bound: the first slot not below the key. A call's units come in
+ * the lattice's order, so when every slot before from is below the key
+ * the search starts there, first at guess (where the last unit's span of
+ * slots puts this unit: two compares when it is right), else galloping
+ * from from. A binary search of the whole lattice (~900,000 slots) per
+ * unit was 17% of tandemd's time for positive deviance at 10,000
+ * schools; galloping alone still took ~14 compares a unit. */
 static size_t
-lower_bound(const lattice *L, size_t from, char level, const char *unit,
-            char grain, const char *period, const char *group)
+lower_bound(const lattice *L, size_t from, size_t guess, char level,
+            const char *unit, char grain, const char *period,
+            const char *group)
 {
+#define BELOW(i)                                                              \
+	(slot_cmp(L, &L->slots[(i)], level, unit, grain, period, group) < 0)
 	size_t lo = 0, hi = L->n;
-	if (from > 0 && from <= L->n
-	    && slot_cmp(L, &L->slots[from - 1], level, unit, grain, period,
-	                group)
-	        < 0) {
-		size_t step = 1;
-		lo = hi = from;
-		while (hi < L->n
-		       && slot_cmp(L, &L->slots[hi], level, unit, grain,
-		                   period, group)
-		           < 0) {
-			lo = hi + 1;
-			hi = step < L->n - hi ? hi + step : L->n;
-			step *= 2;
+	if (from > 0 && from <= L->n && BELOW(from - 1)) {
+		bool capped = false;
+		lo          = from;
+		if (guess > lo && guess <= L->n) {
+			if (BELOW(guess - 1)) {
+				lo = guess;
+			} else {
+				hi     = guess;
+				capped = true;
+			}
+		}
+		if (!capped) {
+			size_t step = 1;
+			hi          = lo;
+			while (hi < L->n && BELOW(hi)) {
+				lo = hi + 1;
+				hi = step < L->n - hi ? hi + step : L->n;
+				step *= 2;
+			}
 		}
 	}
+#undef BELOW
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		if (slot_cmp(L, &L->slots[mid], level, unit, grain, period,
@@ -397,13 +408,17 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		return code;
 	}
 	const char *group = spec->survey ? q->grade : q->subgroup;
-	size_t      from  = 0;
+	size_t      from = 0, start = 0, span = 0;
 	for (size_t u = 0; u < ns; u++) {
 		series *x  = &ss[u];
-		size_t  at = x->n > 0
-		     ? lower_bound(L, from, spec->level, x->unit, spec->grain,
-		                   x->pts[0].period, "")
-		     : from;
+		size_t  at = from;
+		if (x->n > 0) {
+			at    = lower_bound(L, from, start + span, spec->level,
+			                    x->unit, spec->grain,
+			                    x->pts[0].period, "");
+			span  = u > 0 && at > start ? at - start : 0;
+			start = at;
+		}
 		for (size_t t = 0; t < x->n; t++) {
 			const disc_slot *c
 			    = lookup(L, &at, spec->level, x->unit, spec->grain,
@@ -417,6 +432,7 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 			} else {
 				x->people[t] = c->people;
 				st           = c->state;
+				at++; /* the next point's key is above this */
 			}
 			x->reason[t]     = admin ? STATS_DISC_RELEASED : st;
 			x->suppressed[t] = x->reason[t] != STATS_DISC_RELEASED;
