@@ -2,6 +2,7 @@
  * Table, CSV and JSON writers (JSON through jansson).
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +14,20 @@ enum cell_type { CELL_STR, CELL_NUM, CELL_INT, CELL_BOOL, CELL_NULL };
 
 typedef struct cell {
 	enum cell_type type;
-	char          *text; /* as shown in table/CSV */
+	const char    *text; /* as shown in table/CSV; in the table's strs */
+	size_t         len; /* strlen(text) */
 	double         num;
 	int64_t        i;
 } cell;
+
+/* The cells' texts, in chunks freed with the table: one allocation per
+ * 64 KiB, not one per cell (a 10,000-school table has 130,000 cells). */
+typedef struct strs {
+	struct strs *next;
+	size_t       used, cap;
+	char         data[];
+} strs;
+#define STRS_CHUNK (64 * 1024)
 
 struct out_table {
 	char  *name;
@@ -25,6 +36,7 @@ struct out_table {
 	cell  *cells;
 	size_t n_cells;
 	size_t cap;
+	strs  *strs;
 };
 
 out_table *
@@ -49,8 +61,10 @@ out_table_destroy(out_table *t)
 	if (t == NULL) {
 		return;
 	}
-	for (size_t i = 0; i < t->n_cells; i++) {
-		free(t->cells[i].text);
+	while (t->strs != NULL) {
+		strs *next = t->strs->next;
+		free(t->strs);
+		t->strs = next;
 	}
 	for (size_t i = 0; i < t->ncols && t->cols; i++) {
 		free(t->cols[i]);
@@ -59,6 +73,20 @@ out_table_destroy(out_table *t)
 	free(t->cells);
 	free(t->name);
 	free(t);
+}
+
+void
+out_table_reserve(out_table *t, size_t rows)
+{
+	size_t want = t != NULL ? rows * t->ncols : 0;
+	if (t != NULL && rows > 0 && want / rows == t->ncols
+	    && want > t->cap) {
+		cell *c = realloc(t->cells, want * sizeof(*c));
+		if (c != NULL) { /* else push grows it as it goes */
+			t->cells = c;
+			t->cap   = want;
+		}
+	}
 }
 
 static cell *
@@ -79,12 +107,106 @@ push(out_table *t)
 	return c;
 }
 
+/* set_text copies len bytes of s into the table's strings as c's text. */
+static void
+set_text(out_table *t, cell *c, const char *s, size_t len)
+{
+	strs *k = t->strs;
+	if (k == NULL || k->cap - k->used < len + 1) {
+		size_t cap = len + 1 > STRS_CHUNK ? len + 1 : STRS_CHUNK;
+		k          = malloc(sizeof(*k) + cap);
+		if (k == NULL) {
+			fprintf(stderr, "tandem: out of memory\n");
+			exit(1);
+		}
+		k->next = t->strs;
+		k->used = 0;
+		k->cap  = cap;
+		t->strs = k;
+	}
+	char *p = k->data + k->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	k->used += len + 1;
+	c->text = p;
+	c->len  = len;
+}
+
 void
 out_str(out_table *t, const char *s)
 {
 	cell *c = push(t);
 	c->type = CELL_STR;
-	c->text = strdup(s ? s : "");
+	s       = s ? s : "";
+	set_text(t, c, s, strlen(s));
+}
+
+/* fixed writes v with d decimals exactly as printf's "%.*f" does when
+ * that is certain without printf's exact multi-precision arithmetic (most
+ * of a 10,000-row table's time went there): s = |v|·10^d is rounded once,
+ * so the exact product lies within ulp(s) of it, and unless s is that
+ * close to a tie both round to the same integer. Returns the length, or
+ * 0 to leave the value to snprintf. */
+static size_t
+fixed(char *buf, double v, int d)
+{
+	static const double p10[]
+	    = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
+	static const uint64_t u10[]
+	    = { 1,      10,      100,      1000,      10000,
+		100000, 1000000, 10000000, 100000000, 1000000000 };
+	if (d < 0 || d > 9) {
+		return 0;
+	}
+	double s = fabs(v) * p10[d];
+	if (!(s < 0x1p52)) {
+		return 0;
+	}
+	double r = floor(s), f = s - r; /* both exact below 2^52 */
+	if (fabs(f - 0.5) <= s * 0x1p-52) {
+		return 0;
+	}
+	uint64_t q = (uint64_t) r + (f > 0.5), ip = q / u10[d];
+	char     digits[24];
+	size_t   n = 0, k = 0;
+	do {
+		digits[n++] = (char) ('0' + ip % 10);
+		ip /= 10;
+	} while (ip > 0);
+	if (signbit(v)) {
+		buf[k++] = '-';
+	}
+	while (n > 0) {
+		buf[k++] = digits[--n];
+	}
+	if (d > 0) {
+		uint64_t frac = q % u10[d];
+		buf[k++]      = '.';
+		for (int i = d - 1; i >= 0; i--) {
+			buf[k + (size_t) i] = (char) ('0' + frac % 10);
+			frac /= 10;
+		}
+		k += (size_t) d;
+	}
+	buf[k] = '\0';
+	return k;
+}
+
+size_t
+out_fixed(char *buf, size_t cap, double v, int decimals)
+{
+	char   tmp[40];
+	size_t n = isfinite(v) ? fixed(tmp, v, decimals) : 0;
+	if (n > 0) {
+		size_t k = n < cap ? n : (cap > 0 ? cap - 1 : 0);
+		if (cap > 0) {
+			memcpy(buf, tmp, k);
+			buf[k] = '\0';
+		}
+		return n;
+	}
+	int len = snprintf(buf, cap, "%.*f", decimals, v);
+	return len > 0 ? (size_t) len : 0;
 }
 
 void
@@ -94,24 +216,32 @@ out_num(out_table *t, double v, int decimals)
 	char  buf[64];
 	if (!isfinite(v)) {
 		c->type = CELL_NULL;
-		c->text = strdup("");
+		set_text(t, c, "", 0);
 		return;
 	}
-	c->type = CELL_NUM;
-	c->num  = v;
-	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	c->text = strdup(buf);
+	c->type  = CELL_NUM;
+	c->num   = v;
+	size_t n = out_fixed(buf, sizeof(buf), v, decimals);
+	set_text(t, c, buf, n < sizeof(buf) ? n : sizeof(buf) - 1);
 }
 
 void
 out_int(out_table *t, int64_t v)
 {
-	cell *c = push(t);
-	char  buf[32];
-	c->type = CELL_INT;
-	c->i    = v;
-	snprintf(buf, sizeof(buf), "%lld", (long long) v);
-	c->text = strdup(buf);
+	cell    *c = push(t);
+	char     buf[24];
+	size_t   k = sizeof(buf);
+	uint64_t m = v < 0 ? -(uint64_t) v : (uint64_t) v;
+	c->type    = CELL_INT;
+	c->i       = v;
+	do { /* as "%lld" */
+		buf[--k] = (char) ('0' + m % 10);
+		m /= 10;
+	} while (m > 0);
+	if (v < 0) {
+		buf[--k] = '-';
+	}
+	set_text(t, c, buf + k, sizeof(buf) - k);
 }
 
 void
@@ -120,7 +250,7 @@ out_bool(out_table *t, bool v)
 	cell *c = push(t);
 	c->type = CELL_BOOL;
 	c->i    = v;
-	c->text = strdup(v ? "yes" : "no");
+	set_text(t, c, v ? "yes" : "no", v ? 3 : 2);
 }
 
 void
@@ -128,7 +258,19 @@ out_null(out_table *t, const char *shown)
 {
 	cell *c = push(t);
 	c->type = CELL_NULL;
-	c->text = strdup(shown ? shown : "");
+	shown   = shown ? shown : "";
+	set_text(t, c, shown, strlen(shown));
+}
+
+static void
+pad(FILE *f, size_t n)
+{
+	static const char spaces[] = "                                ";
+	while (n > 0) {
+		size_t k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
+		fwrite(spaces, 1, k, f);
+		n -= k;
+	}
 }
 
 static void
@@ -142,7 +284,7 @@ print_text(FILE *f, const out_table *t)
 		w[j] = strlen(t->cols[j]);
 	}
 	for (size_t i = 0; i < t->n_cells; i++) {
-		size_t l = strlen(t->cells[i].text);
+		size_t l = t->cells[i].len;
 		if (l > w[i % t->ncols]) {
 			w[i % t->ncols] = l;
 		}
@@ -159,16 +301,26 @@ print_text(FILE *f, const out_table *t)
 		}
 	}
 	fputc('\n', f);
+	/* fputs and padding, not an fprintf per cell */
 	for (size_t i = 0; i < t->n_cells; i++) {
 		size_t      j     = i % t->ncols;
 		const cell *c     = &t->cells[i];
 		bool        right = c->type == CELL_NUM || c->type == CELL_INT;
-		if (j + 1 == t->ncols && !right) {
-			fprintf(f, "%s%s\n", j ? "  " : "", c->text);
-		} else {
-			fprintf(f, "%s%*s%s", j ? "  " : "",
-			        right ? (int) w[j] : -(int) w[j], c->text,
-			        j + 1 == t->ncols ? "\n" : "");
+		bool        last  = j + 1 == t->ncols;
+		size_t      l     = c->len;
+		size_t      gap = l < w[j] && !(last && !right) ? w[j] - l : 0;
+		if (j) {
+			fputs("  ", f);
+		}
+		if (right) {
+			pad(f, gap);
+		}
+		fputs(c->text, f);
+		if (!right) {
+			pad(f, gap);
+		}
+		if (last) {
+			fputc('\n', f);
 		}
 	}
 	free(w);

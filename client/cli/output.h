@@ -19,12 +19,19 @@ typedef struct out_table out_table;
 out_table *out_table_create(const char *name, size_t ncols,
                             const char *const *cols);
 void       out_table_destroy(out_table *t);
+/* out_table_reserve makes room for rows rows at once (a large table
+ * grown cell by cell is copied over and over). */
+void out_table_reserve(out_table *t, size_t rows);
 /* Cells are appended left to right; a row ends after ncols cells. */
 void out_str(out_table *t, const char *s);
 void out_num(out_table *t, double v, int decimals);
 void out_int(out_table *t, int64_t v);
 void out_bool(out_table *t, bool v);
 void out_null(out_table *t, const char *shown); /* e.g. "suppressed" */
+/* out_fixed writes v as snprintf(buf, cap, "%.*f", decimals, v) does and
+ * returns what it returns (as size_t), faster for the values tables show
+ * (out_num's cells use it). */
+size_t out_fixed(char *buf, size_t cap, double v, int decimals);
 
 /* out_print writes tables in fmt. Several tables: JSON gets one object
  * keyed by table name, table/CSV get a blank line and the name between. */

@@ -87,8 +87,18 @@ analyze_num(out_table *t, bool suppressed, double v, int decimals)
 		return;
 	}
 	/* A value that rounds to zero prints 0.00, not -0.00; JSON keeps
-	 * the exact number. */
-	if (format != OUT_JSON && fabs(v) < 0.5 * pow(10, -decimals)) {
+	 * the exact number. The bounds are computed once, as before. */
+	static double half[10];
+	static bool   have_half;
+	if (!have_half) {
+		for (int i = 0; i < 10; i++) {
+			half[i] = 0.5 * pow(10, -i);
+		}
+		have_half = true;
+	}
+	double h = decimals >= 0 && decimals < 10 ? half[decimals]
+	                                          : 0.5 * pow(10, -decimals);
+	if (format != OUT_JSON && fabs(v) < h) {
 		v = 0;
 	}
 	out_num(t, v, decimals);
