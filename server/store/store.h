@@ -431,8 +431,9 @@ int store_series(store *s, const store_series_query *q, store_alloc alloc,
 
 /* store_school_values reads what store_series reads for every school of
  * q (level 's', no unit, not approved_only; q->district may narrow it)
- * for an outcome measure's values only: period, cnt, n_sum, wsum and
- * month_mask are read (wsumsq, fav, items and received are 0), and each
+ * for an outcome measure's values only: period, n_sum, wsum and
+ * month_mask are read (cnt, wsumsq, fav, items and received are 0; rows
+ * with cnt 0 are left out as store_series leaves them out), and each
  * point has its school's unit_id and a NULL unit, for the caller to name
  * from a registry it holds. Rows in (unit_id, period) order; memory from
  * alloc as store_series. */
