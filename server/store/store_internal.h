@@ -6,10 +6,9 @@
 #define TD_STORE_INTERNAL_H
 
 #include <endian.h>
+#include <libpq-fe.h>
 #include <stdint.h>
 #include <string.h>
-
-#include <libpq-fe.h>
 
 #include "store.h"
 
@@ -56,41 +55,39 @@ void store_rollback(store *s);
 int store_rollup_apply(store *s, const store_rollup_delta *d)
     __attribute__((warn_unused_result));
 
-/* store_rows_row gives row i's COPY bytes, with its newline. */
-const char *store_rows_row(const store_rows *r, size_t i, size_t *len);
-/* store_set_timeout sets statement_timeout (ms, 0 = none) if it changed. */
-int store_set_timeout(store *s, int64_t ms);
-/* store_text_array builds a text[] literal for codes (malloc'd). */
-char *store_text_array(const char *const *v, size_t n);
-
 /* Binary results (the series reads: no text to parse back into numbers,
  * which was a sixth of tandemd's time for positive deviance at 10,000
  * schools): integers and float8 arrive big-endian. */
 static inline int64_t
-bin_int8(const PGresult *r, int row, int col)
+store_bin_int8(const PGresult *r, int row, int col)
 {
 	uint64_t v;
 	memcpy(&v, PQgetvalue(r, row, col), 8);
 	return (int64_t) be64toh(v);
 }
 
-static inline double
-bin_float8(const PGresult *r, int row, int col)
-{
-	uint64_t v;
-	double   d;
-	memcpy(&v, PQgetvalue(r, row, col), 8);
-	v = be64toh(v);
-	memcpy(&d, &v, 8);
-	return d;
-}
-
 static inline int32_t
-bin_int4(const PGresult *r, int row, int col)
+store_bin_int4(const PGresult *r, int row, int col)
 {
 	uint32_t v;
 	memcpy(&v, PQgetvalue(r, row, col), 4);
 	return (int32_t) be32toh(v);
 }
+
+static inline double
+store_bin_float8(const PGresult *r, int row, int col)
+{
+	uint64_t v = (uint64_t) store_bin_int8(r, row, col);
+	double   d;
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+/* store_rows_row gives row i's COPY bytes, with its newline. */
+const char *store_rows_row(const store_rows *r, size_t i, size_t *len);
+/* store_set_timeout sets statement_timeout (ms, 0 = none) if it changed. */
+int store_set_timeout(store *s, int64_t ms);
+/* store_text_array builds a text[] literal for codes (malloc'd). */
+char *store_text_array(const char *const *v, size_t n);
 
 #endif /* TD_STORE_INTERNAL_H */

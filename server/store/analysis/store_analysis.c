@@ -153,19 +153,19 @@ store_series(store *s, const store_series_query *q, store_alloc alloc,
 		}
 		pt->unit = unit;
 		/* date: days since 2000-01-01 = 10,957 after 1970-01-01 */
-		common_date_write((long) bin_int4(r, k, 1) + 10957,
+		common_date_write((long) store_bin_int4(r, k, 1) + 10957,
 		                  pt->period);
-		pt->cnt        = (double) bin_int8(r, k, 2);
-		pt->n_sum      = bin_float8(r, k, 3);
-		pt->wsum       = bin_float8(r, k, 4);
-		pt->wsumsq     = bin_float8(r, k, 5);
-		pt->fav        = bin_int8(r, k, 6);
-		pt->items      = bin_int8(r, k, 7);
-		pt->month_mask = bin_int4(r, k, 8);
+		pt->cnt        = (double) store_bin_int8(r, k, 2);
+		pt->n_sum      = store_bin_float8(r, k, 3);
+		pt->wsum       = store_bin_float8(r, k, 4);
+		pt->wsumsq     = store_bin_float8(r, k, 5);
+		pt->fav        = store_bin_int8(r, k, 6);
+		pt->items      = store_bin_int8(r, k, 7);
+		pt->month_mask = store_bin_int4(r, k, 8);
 		/* timestamptz: microseconds since 2000-01-01 UTC */
 		pt->received = PQgetisnull(r, k, 9)
 		    ? 0
-		    : (double) bin_int8(r, k, 9) / 1e6 + 946684800.0;
+		    : (double) store_bin_int8(r, k, 9) / 1e6 + 946684800.0;
 	}
 	PQclear(r);
 	/* Units defined in code order come back in that order already. */

@@ -61,7 +61,7 @@ store_school_values(store *s, const store_series_query *q, store_alloc alloc,
 	for (size_t i = 0; i < *n; i++) {
 		store_point *pt  = &(*out)[i];
 		int          k   = (int) i;
-		int32_t      day = bin_int4(r, k, 1);
+		int32_t      day = store_bin_int4(r, k, 1);
 		size_t       h   = (size_t) day & 15;
 		if (!known[h] || day_of[h] != day) {
 			/* days since 2000-01-01 = 10,957 after 1970-01-01 */
@@ -71,10 +71,10 @@ store_school_values(store *s, const store_series_query *q, store_alloc alloc,
 		}
 		memset(pt, 0, sizeof(*pt));
 		memcpy(pt->period, text_of[h], sizeof(pt->period));
-		pt->unit_id    = bin_int8(r, k, 0);
-		pt->n_sum      = bin_float8(r, k, 2);
-		pt->wsum       = bin_float8(r, k, 3);
-		pt->month_mask = bin_int4(r, k, 4);
+		pt->unit_id    = store_bin_int8(r, k, 0);
+		pt->n_sum      = store_bin_float8(r, k, 2);
+		pt->wsum       = store_bin_float8(r, k, 3);
+		pt->month_mask = store_bin_int4(r, k, 4);
 	}
 	PQclear(r);
 	return TD_OK;
