@@ -204,6 +204,7 @@ serve(td_config *cfg, const char *bootstrap)
 	size_t                  n_bindings;
 	const services_binding *bindings = services_bindings(&n_bindings);
 	if (rpc_methods_init(bindings, n_bindings) != TD_OK
+	    || services_bind_fast() != TD_OK
 	    || start_metrics_tables() != TD_OK) {
 		return 1;
 	}

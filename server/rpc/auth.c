@@ -130,6 +130,9 @@ auth_check(rpc_call *call, const rpc_method *m)
 	if (m->open) {
 		return TD_CODE_OK;
 	}
+	if (call->fast && (call->token == NULL || call->token[0] == '\0')) {
+		return rpc_defer(call); /* refusals are the workers' */
+	}
 	if (call->token == NULL || call->token[0] == '\0') {
 		return rpc_fail(call, TD_CODE_UNAUTHENTICATED,
 		                "%s needs a bearer token (tandem --token or "
@@ -140,9 +143,16 @@ auth_check(rpc_call *call, const rpc_method *m)
 	store_client  c;
 	bool          found = false;
 	SHA256((const unsigned char *) call->token, strlen(call->token), hash);
-	uint64_t version = store_data_version();
+	uint64_t version;
+	if (!rpc_data_version(call, &version)) {
+		return rpc_defer(call);
+	}
 	if (token_known(hash, version, &c)) {
 		found = true;
+	} else if (call->fast) {
+		/* Unknown, revoked, or not read since the last write: only
+		 * the database can say, on a worker. */
+		return rpc_defer(call);
 	} else {
 		int rv
 		    = store_begin_request(call->store, rpc_remaining_ms(call));
@@ -177,6 +187,9 @@ auth_check(rpc_call *call, const rpc_method *m)
 	         c.district);
 	call->who.role = auth_role_bit(c.role);
 	if ((m->roles & call->who.role) == 0) {
+		if (call->fast) {
+			return rpc_defer(call);
+		}
 		return rpc_fail(call, TD_CODE_PERMISSION_DENIED,
 		                "role %s may not call %s",
 		                role_name(call->who.role), m->path);

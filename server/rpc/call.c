@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "rpc.h"
+#include "store/store.h"
 #include "tandem/v1/rpc.pb-c.h"
 
 int64_t
@@ -38,6 +39,23 @@ rpc_fail(rpc_call *call, int code, const char *fmt, ...)
 	va_end(ap);
 	call->code = code;
 	return code;
+}
+
+int
+rpc_defer(rpc_call *call)
+{
+	call->code = RPC_DEFER;
+	return RPC_DEFER;
+}
+
+bool
+rpc_data_version(rpc_call *call, uint64_t *v)
+{
+	if (call->fast) {
+		return store_data_version_ready(v);
+	}
+	*v = store_data_version();
+	return true;
 }
 
 int

@@ -78,6 +78,17 @@ rpc_methods_init(const rpc_binding *b, size_t nb)
 	return TD_OK;
 }
 
+int
+rpc_methods_bind_fast(const char *path, rpc_handler fast)
+{
+	rpc_method *e = (rpc_method *) rpc_find(path);
+	if (e == NULL || e->handler == NULL) {
+		return TD_EINVAL;
+	}
+	e->fast = fast;
+	return TD_OK;
+}
+
 const rpc_method *
 rpc_methods(size_t *count)
 {

@@ -25,6 +25,9 @@
 /* How long a write's reply waits for its notification (a call that wrote
  * nothing, such as a dry run, waits this long for none). */
 #define RPC_WRITE_HEARD_MS 20
+/* The fast path decodes nothing larger on nng's threads: the calls it can
+ * answer are small, and a batch's copy would hold the I/O thread. */
+#define RPC_FAST_MAX_BYTES (64u * 1024u)
 
 static size_t
 string_limit(const char *field)
@@ -160,11 +163,13 @@ answer_lookup(rpc_call *call, const rpc_method *m, const ProtobufCMessage *req)
 	protobuf_c_message_pack(req, key + pl + 1 + sl + dl);
 	call->cache_key     = key;
 	call->cache_key_len = n;
-	call->cache_version = store_data_version();
+	if (!rpc_data_version(call, &call->cache_version)) {
+		return false;
+	}
 	return answers_get(key, n, call->cache_version, call->arena,
 	                   &call->cached_reply, &call->cached_reply_len,
 	                   &call->records, call->audit_note,
-	                   sizeof(call->audit_note));
+	                   sizeof(call->audit_note), !call->fast);
 }
 
 static int
@@ -172,6 +177,16 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
          ProtobufCMessage **resp)
 {
 	const rpc_method *m = rpc_find(env->method);
+	if (call->fast
+	    && (m == NULL || m->handler == NULL
+	        || (!m->open && !audit_queued())
+	        || (m->fast == NULL
+	            && (m->reads != RPC_READ_CACHED
+	                || call->cfg->answer_cache_mib == 0)))) {
+		/* Nothing it could answer from memory (or no writer to
+		 * take its audit row without the store). */
+		return rpc_defer(call);
+	}
 	if (m == NULL) {
 		return rpc_fail(call, TD_CODE_UNIMPLEMENTED,
 		                "unknown method %s", env->method);
@@ -217,7 +232,10 @@ run_call(rpc_call *call, const Tandem__V1__RequestEnvelope *env,
 	    && answer_lookup(call, m, req)) {
 		return TD_CODE_OK;
 	}
-	int code = m->handler(call, req, resp);
+	if (call->fast && m->fast == NULL) {
+		return rpc_defer(call); /* not cached: the handler computes */
+	}
+	int code = (call->fast ? m->fast : m->handler)(call, req, resp);
 	if (code == TD_CODE_OK && *resp == NULL) {
 		return rpc_fail(call, TD_CODE_INTERNAL, "%s produced no reply",
 		                env->method);
@@ -350,6 +368,9 @@ audit_row(rpc_call *call, const char *client_id, const char *method,
           const char *status, const char *request_id, int64_t records,
           int64_t duration_us, const char *detail, bool async, bool wait)
 {
+	if (call->fast && !audit_queued()) {
+		return RPC_DEFER;
+	}
 	if (!audit_queued()) {
 		return store_audit_append(call->store, client_id, method,
 		                          status, request_id, records,
@@ -363,8 +384,12 @@ audit_row(rpc_call *call, const char *client_id, const char *method,
 	snprintf(e.request_id, sizeof(e.request_id), "%s",
 	         request_id ? request_id : "");
 	snprintf(e.detail, sizeof(e.detail), "%s", detail ? detail : "");
-	e.records       = records;
-	e.duration_us   = duration_us;
+	e.records     = records;
+	e.duration_us = duration_us;
+	if (call->fast) {
+		/* nng's thread never waits for room: a full queue defers */
+		return audit_try_enqueue(&e) != 0 ? TD_OK : RPC_DEFER;
+	}
 	uint64_t ticket = audit_enqueue(&e);
 	if (wait) {
 		audit_wait(ticket);
@@ -374,13 +399,14 @@ audit_row(rpc_call *call, const char *client_id, const char *method,
 
 /* audit records every call but the open health and reflection ones:
  * who, what, when, how many, and how it ended. A database that is down
- * cannot take the row; the log line on stderr still has it. */
-static void
+ * cannot take the row; the log line on stderr still has it. Returns
+ * RPC_DEFER when the fast path could not queue the row (else TD_OK). */
+static int
 audit(rpc_call *call, int64_t start_us, const char *peer)
 {
 	const rpc_method *m = rpc_find(call->method);
 	if (m != NULL && m->open) {
-		return;
+		return TD_OK;
 	}
 	/* Calls without a known client, or refused, are what a flood is
 	 * made of: their rows commit without waiting for the disk, and past
@@ -390,7 +416,7 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 	    || call->code == TD_CODE_PERMISSION_DENIED;
 	long skipped = 0;
 	if (denied && !rpc_audit_budget(peer, rpc_now_us(), &skipped)) {
-		return;
+		return TD_OK;
 	}
 	/* caller-given strings are stored escaped (no control characters)
 	 * and bounded */
@@ -412,12 +438,15 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 			        skipped);
 		}
 	}
-	if (audit_row(
-	        call, call->who.client_id, emethod, td_code_name(call->code),
-	        erid, call->records, rpc_now_us() - start_us,
-	        call->code == TD_CODE_OK ? call->audit_note : call->message,
-	        denied, !denied && m != NULL && m->reads == RPC_WRITES)
-	    != TD_OK) {
+	int rv = audit_row(
+	    call, call->who.client_id, emethod, td_code_name(call->code), erid,
+	    call->records, rpc_now_us() - start_us,
+	    call->code == TD_CODE_OK ? call->audit_note : call->message,
+	    denied, !denied && m != NULL && m->reads == RPC_WRITES);
+	if (rv == RPC_DEFER) {
+		return RPC_DEFER;
+	}
+	if (rv != TD_OK) {
 		char method[300], rid[300], err[600];
 		fprintf(
 		    stderr,
@@ -427,6 +456,7 @@ audit(rpc_call *call, int64_t start_us, const char *peer)
 		    log_escape(rid, sizeof(rid), call->request_id),
 		    log_escape(err, sizeof(err), store_errmsg(call->store)));
 	}
+	return TD_OK;
 }
 
 /* protocol_matches refuses a client that says it speaks another wire
@@ -466,9 +496,13 @@ method_index(const char *path)
 	return m != NULL ? (int) (m - rpc_methods(&n)) : -1;
 }
 
-int
-rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
-           size_t *out_len)
+/* handle is rpc_handle, and with fast rpc_fast: every step that would
+ * need the store, and every status but OK (refusals, errors and their
+ * audit budget are the workers'), returns RPC_DEFER before anything is
+ * written, logged or counted, so a worker takes the call from the start. */
+static int
+handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+       size_t *out_len, bool fast)
 {
 	int64_t                      start = rpc_now_us();
 	rpc_call                     call;
@@ -476,7 +510,12 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	Tandem__V1__RequestEnvelope *env     = NULL;
 	int                          midx    = -1;
 	bool                         started = false;
+	int                          rv      = RPC_DEFER;
 
+	if (fast
+	    && (in_len > RPC_FAST_MAX_BYTES || in_len > w->cfg->max_message)) {
+		return RPC_DEFER;
+	}
 	rpc_arena_reset(w->arena);
 	rpc_arena_set_limit(w->arena, RPC_DECODE_GROWTH * w->cfg->max_message);
 	memset(&call, 0, sizeof(call));
@@ -487,6 +526,7 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	call.publish     = w->publish;
 	call.publish_arg = w->publish_arg;
 	call.method      = "";
+	call.fast        = fast;
 
 	if (in_len > w->cfg->max_message) {
 		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
@@ -497,6 +537,9 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	}
 	env = tandem__v1__request_envelope__unpack(
 	    rpc_arena_allocator(w->arena), in_len, in);
+	if (env == NULL && fast) {
+		goto defer;
+	}
 	if (env == NULL && rpc_arena_exhausted(w->arena)) {
 		rpc_fail(&call, TD_CODE_RESOURCE_EXHAUSTED,
 		         "request of %zu bytes needs more than %zu bytes of "
@@ -515,9 +558,14 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 	call.request_id = env->request_id;
 	call.token      = env->token;
 	midx            = method_index(env->method);
-	metrics_rpc_started(midx);
-	started = true;
+	if (!fast) {
+		metrics_rpc_started(midx);
+		started = true;
+	}
 	if (rpc_validate(&call, &env->base) > 0) {
+		if (fast) {
+			goto defer;
+		}
 		call.method     = "";
 		call.request_id = ""; /* not valid enough to echo */
 		rpc_fail(
@@ -547,8 +595,19 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 		    ? 0
 		    : start + env->deadline_ms * 1000;
 	}
-	uint64_t heard = store_version_heard();
+	uint64_t heard = fast ? 0 : store_version_heard();
 	run_call(&call, env, &resp);
+	if (fast) {
+		/* Only an OK answered from memory leaves on nng's thread,
+		 * and only with its audit row queued. */
+		if (call.code != TD_CODE_OK
+		    || audit(&call, start, w->peer) != TD_OK) {
+			goto defer;
+		}
+		metrics_rpc_started(midx);
+		started = true;
+		goto reply;
+	}
 	store_end_request(call.store);
 	if (call.code == TD_CODE_OK) {
 		/* A write is seen by this process's caches as soon as its
@@ -561,22 +620,40 @@ rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
 			(void) store_version_hear(heard, RPC_WRITE_HEARD_MS);
 		}
 	}
-	audit(&call, start, w->peer);
+	(void) audit(&call, start, w->peer);
 	metrics_db_state(w->worker, store_connected(call.store));
 
-reply:;
-	int rv = pack_reply(&call, resp, out, out_len);
+reply:
+	if (fast && call.code != TD_CODE_OK) {
+		goto defer;
+	}
+	rv = pack_reply(&call, resp, out, out_len);
 	log_line(&call, start, in_len, rv == TD_OK ? *out_len : 0);
 	if (!started) {
 		metrics_rpc_started(midx);
 	}
 	metrics_rpc_handled(midx, call.code, rpc_now_us() - start, in_len,
 	                    rv == TD_OK ? *out_len : 0);
+defer:
 	if (env != NULL) {
 		tandem__v1__request_envelope__free_unpacked(
 		    env, rpc_arena_allocator(w->arena));
 	}
 	return rv;
+}
+
+int
+rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+           size_t *out_len)
+{
+	return handle(w, in, in_len, out, out_len, false);
+}
+
+int
+rpc_fast(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+         size_t *out_len)
+{
+	return handle(w, in, in_len, out, out_len, true);
 }
 
 int

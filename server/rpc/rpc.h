@@ -76,7 +76,13 @@ typedef struct rpc_call {
 	uint64_t       cache_version;
 	uint8_t       *cached_reply;
 	size_t         cached_reply_len;
+	/* On nng's thread (rpc_fast): no store; whatever needs one defers. */
+	bool fast;
 } rpc_call;
+
+/* A status no client sees: the fast path (rpc_fast) cannot answer the
+ * call from memory and hands it to a worker. */
+#define RPC_DEFER 1000
 
 /* A service method. Returns a TD_CODE_*; on OK sets *resp to a reply
  * allocated from call->arena; otherwise sets the call's message (rpc_fail). */
@@ -91,6 +97,7 @@ typedef struct rpc_method {
 	int                               roles; /* RPC_ROLE_* allowed */
 	bool                              open; /* no token needed */
 	int                               reads; /* RPC_WRITES, ... */
+	rpc_handler fast; /* answers from memory or RPC_DEFER; NULL = none */
 } rpc_method;
 
 /* What a method does with the data: writes (the default: a successful call
@@ -108,6 +115,13 @@ int rpc_fail(rpc_call *call, int code, const char *fmt, ...)
 void rpc_detail(rpc_call *call, int64_t index, const char *field,
                 const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* rpc_defer marks a call of the fast path as the workers' (RPC_DEFER). */
+int rpc_defer(rpc_call *call);
+/* rpc_data_version reads the data version before the call reads anything
+ * derived from the data (store_data_version); on the fast path false
+ * when it may not be current (the call then defers). */
+bool rpc_data_version(rpc_call *call, uint64_t *v)
+    __attribute__((warn_unused_result));
 /* rpc_fail_err maps a td_err and a message from a lower layer. */
 int rpc_fail_err(rpc_call *call, int err, const char *msg);
 /* rpc_remaining_ms: milliseconds left before the deadline (INT64_MAX if
@@ -132,6 +146,12 @@ const rpc_method *rpc_find(const char *path);
  * thus never names the services above it. */
 int rpc_methods_init(const rpc_binding *b, size_t nb)
     __attribute__((warn_unused_result));
+/* rpc_methods_bind_fast gives the method at path (bound already) a fast
+ * handler: the same answer as its handler from what the process knows,
+ * without the store (call->store is NULL), or RPC_DEFER when it needs
+ * one. It runs on nng's threads (rpc_fast): no blocking, no libpq. */
+int rpc_methods_bind_fast(const char *path, rpc_handler fast)
+    __attribute__((warn_unused_result));
 
 /* rpc_handle processes one request message. in/in_len are the bytes
  * received; *out (malloc'd, owned by the caller) gets the packed
@@ -155,6 +175,15 @@ bool rpc_audit_budget(const char *peer, int64_t now_us, long *skipped);
 
 int rpc_handle(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
                size_t *out_len) __attribute__((warn_unused_result));
+/* rpc_fast is rpc_handle for nng's callback threads (w->store is NULL):
+ * it answers, with the same reply, log line, metrics and audit row, the
+ * calls that need no database (Health from known state, an Analysis
+ * answer cached under the current data version for a token known under
+ * it) and returns RPC_DEFER, with nothing done, for every other call,
+ * which rpc_handle on a worker then takes from the start. It never
+ * blocks: short locks on in-memory state only. */
+int rpc_fast(rpc_worker_ctx *w, const void *in, size_t in_len, void **out,
+             size_t *out_len) __attribute__((warn_unused_result));
 
 /* rpc_publish sends event m under topic on the worker's publisher, if
  * any; call only after the data it describes is committed. The packed

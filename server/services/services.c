@@ -115,6 +115,13 @@ static const services_binding bindings[] = {
 	{ TD_V1("Export", "Page"), export_page, ALL_ROLES, false, RPC_READ },
 };
 
+int
+services_bind_fast(void)
+{
+	return rpc_methods_bind_fast(TD_V1("Health", "Check"),
+	                             health_check_known);
+}
+
 const services_binding *
 services_bindings(size_t *count)
 {

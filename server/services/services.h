@@ -16,6 +16,9 @@ typedef rpc_binding services_binding;
 
 /* services_bindings lists every implemented method (static storage). */
 const services_binding *services_bindings(size_t *count);
+/* services_bind_fast gives the methods that can answer from memory their
+ * fast handlers (rpc_methods_bind_fast); after rpc_methods_init. */
+int services_bind_fast(void) __attribute__((warn_unused_result));
 
 /* Handlers, one group per service file. */
 /* health_probe_start runs the background database probe Health answers
@@ -28,6 +31,11 @@ int  reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,
                              ProtobufCMessage **resp);
 int  admin_sleep(rpc_call *call, const ProtobufCMessage *req,
                  ProtobufCMessage **resp);
+
+/* health_check_known is health_check from the known state only (the fast
+ * path's): RPC_DEFER when that state is too old to answer from. */
+int health_check_known(rpc_call *call, const ProtobufCMessage *req,
+                       ProtobufCMessage **resp);
 
 #define TD_HANDLER(name)                                                      \
 	int name(rpc_call *call, const ProtobufCMessage *req,                 \

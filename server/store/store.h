@@ -730,7 +730,12 @@ int store_disclosure_cells(store *s, const char *measure,
  * trusted. */
 #define TD_DATA_CHANNEL "tandem_data"
 uint64_t store_data_version(void);
-void     store_data_changed(void);
+/* store_data_version_ready is store_data_version for a caller that may
+ * not use libpq (an nng callback): *out gets the version and true when it
+ * is known to be current, false when a notification may be waiting to be
+ * drained or the listener is down (ask store_data_version instead). */
+bool store_data_version_ready(uint64_t *out);
+void store_data_changed(void);
 /* store_version_heard counts the notifications the listener has taken;
  * store_version_hear waits (at most max_ms) until it has taken one more
  * than after: a writer that waits for its own commit's notification to

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT
- * nng rep0 server loop. Worker threads block in nng_aio_wait (never in an
- * nng callback), so each may use its own PGconn freely.
+ * nng rep0 server loop. Each context's aio completes in a callback on
+ * nng's thread, which answers there what needs no database (rpc_fast:
+ * no thread hop) and queues the rest for worker threads, which block on
+ * the queue (never in an nng callback), so each may use its own PGconn.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/pub.h>
@@ -20,23 +24,33 @@
 #include "tandem/errors.h"
 #include "transport.h"
 
-/* How often an idle worker wakes to look at the stop flag. */
+/* How often an idle worker wakes to look after its connection. */
 #define POLL_MS 200
+/* Contexts per worker. A context holds at most one request from its
+ * receipt to its reply's hand-over, so these bound the requests held (as
+ * the two contexts of each worker did before the fast path): one can be
+ * served by a worker while the other waits, and waiting for each send to
+ * complete costs nothing. */
+#define SLOTS_PER_WORKER 2
+/* A reply the peer does not take in this long is dropped. */
+#define SEND_TIMEOUT_MS 10000
 
-/* A worker receives on one of its two contexts and hands the reply to
- * nng without waiting for the send, then receives on the other: waiting
- * for each send to complete cost a wake-up of the worker per call (Health
- * with 8 calls in flight: 0.5-0.65x a raw echo). A context is used again
- * only once its previous send has completed (send[k]). */
+/* One nng context and its aio, which carries the request in and the reply
+ * out; the callback (slot_cb) runs on nng's threads. */
+typedef struct slot {
+	struct transport *t;
+	nng_ctx           ctx;
+	nng_aio          *aio;
+	bool              sending; /* the aio carries the reply */
+	nng_msg          *msg; /* the request, while a worker has it */
+	struct slot      *next; /* in the work queue */
+	rpc_worker_ctx    fast; /* rpc_fast's: its own arena, no store */
+} slot;
+
 typedef struct worker {
 	int               id;
 	pthread_t         thread;
 	bool              started;
-	nng_ctx           ctx, ctx2;
-	nng_aio          *aio; /* receives */
-	nng_aio          *send[2]; /* each context's reply */
-	bool              sending[2];
-	int               cur; /* the context receiving: 0 = ctx, 1 = ctx2 */
 	rpc_worker_ctx    rpc;
 	struct transport *t;
 } worker;
@@ -63,7 +77,25 @@ struct transport {
 	const td_config *cfg;
 	worker          *workers;
 	int              n_workers;
-	atomic_bool      stopping;
+	slot            *slots;
+	int              n_slots;
+	/* The work queue, and the drain: holding counts the slots between
+	 * a request's receipt and its reply's hand-over; once stopping is
+	 * set no slot takes a new request, and transport_stop waits for
+	 * holding to reach 0. Both under q_mtx. */
+	pthread_mutex_t q_mtx;
+	pthread_cond_t  q_cv; /* work queued, or done */
+	pthread_cond_t  idle_cv; /* holding reached 0 while stopping */
+	slot           *q_head, *q_tail;
+	int             holding;
+	/* Threads inside an nng call on a slot's context: a send may complete
+	 * (and end the hold) before nng_ctx_send has returned, and nng does
+	 * not wait for such a call when the socket closes, so the stop waits
+	 * for these too. Taken while holding, or under q_mtx while not
+	 * stopping. */
+	atomic_int calling;
+	bool       stopping;
+	bool       q_done; /* the socket is closed: workers leave */
 	/* Admission: a pipe is admitted while every admitted pipe could
 	 * hold a maximum frame within cfg->max_pending, and its peer holds
 	 * fewer than cfg->max_per_peer. nng reads a frame into memory
@@ -98,11 +130,143 @@ transport_peer(nng_msg *msg, char *out, size_t cap)
 	}
 }
 
+/* slot_recv arms the slot for its next request; the caller has counted
+ * itself in t->calling (slot_may_recv, slot_release). */
 static void
-serve_one(worker *w, nng_msg *msg)
+slot_recv(slot *sl)
 {
+	sl->sending = false;
+	nng_aio_set_timeout(sl->aio, NNG_DURATION_INFINITE);
+	nng_ctx_recv(sl->ctx, sl->aio);
+	atomic_fetch_sub(&sl->t->calling, 1);
+}
+
+/* slot_may_recv: may the slot take another request (not stopping)? */
+static bool
+slot_may_recv(slot *sl)
+{
+	transport *t = sl->t;
+	pthread_mutex_lock(&t->q_mtx);
+	bool go = !t->stopping;
+	if (go) {
+		atomic_fetch_add(&t->calling, 1);
+	}
+	pthread_mutex_unlock(&t->q_mtx);
+	return go;
+}
+
+/* slot_release ends the slot's hold on a request; false when the server
+ * is stopping (the slot then takes no other). */
+static bool
+slot_release(slot *sl)
+{
+	transport *t = sl->t;
+	pthread_mutex_lock(&t->q_mtx);
+	bool go = !t->stopping;
+	if (go) {
+		atomic_fetch_add(&t->calling, 1);
+	}
+	if (--t->holding == 0 && !go) {
+		pthread_cond_broadcast(&t->idle_cv);
+	}
+	pthread_mutex_unlock(&t->q_mtx);
+	return go;
+}
+
+/* slot_reply turns msg into the reply out (freed) and hands it to nng
+ * without waiting; the callback takes the send's end. Any thread. */
+static void
+slot_reply(slot *sl, nng_msg *msg, void *out, size_t out_len)
+{
+	nng_msg_clear(msg);
+	int rv = nng_msg_append(msg, out, out_len);
+	free(out);
+	if (rv != 0) {
+		/* Out of memory: the client times out and retries, which
+		 * ingest makes safe. */
+		nng_msg_free(msg);
+		if (slot_release(sl)) {
+			slot_recv(sl);
+		}
+		return;
+	}
+	sl->sending = true;
+	nng_aio_set_msg(sl->aio, msg);
+	nng_aio_set_timeout(sl->aio, SEND_TIMEOUT_MS);
+	atomic_fetch_add(&sl->t->calling, 1); /* still holding */
+	nng_ctx_send(sl->ctx, sl->aio);
+	atomic_fetch_sub(&sl->t->calling, 1);
+}
+
+/* slot_cb: a request arrived (answer it here, or queue it for a worker),
+ * or a reply was handed over (take the next request). */
+static void
+slot_cb(void *arg)
+{
+	slot      *sl = arg;
+	transport *t  = sl->t;
+	int        rv = nng_aio_result(sl->aio);
+	if (sl->sending) {
+		if (rv != 0) {
+			/* The peer went away; the message is still ours. */
+			nng_msg_free(nng_aio_get_msg(sl->aio));
+		}
+		if (slot_release(sl)) {
+			slot_recv(sl);
+		}
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+		return; /* the socket is closing */
+	}
+	if (rv != 0) {
+		fprintf(stderr,
+		        "level=error msg=\"receive failed\" error=\"%s\"\n",
+		        nng_strerror(rv));
+		if (slot_may_recv(sl)) {
+			slot_recv(sl);
+		}
+		return;
+	}
+	nng_msg *msg = nng_aio_get_msg(sl->aio);
+	pthread_mutex_lock(&t->q_mtx);
+	bool go = !t->stopping;
+	t->holding += go;
+	pthread_mutex_unlock(&t->q_mtx);
+	if (!go) {
+		nng_msg_free(msg); /* as a request still in a pipe at close */
+		return;
+	}
 	void  *out     = NULL;
 	size_t out_len = 0;
+	transport_peer(msg, sl->fast.peer, sizeof(sl->fast.peer));
+	rv = rpc_fast(&sl->fast, nng_msg_body(msg), nng_msg_len(msg), &out,
+	              &out_len);
+	if (rv == TD_OK) {
+		slot_reply(sl, msg, out, out_len);
+		return;
+	}
+	sl->msg  = msg;
+	sl->next = NULL;
+	pthread_mutex_lock(&t->q_mtx);
+	if (t->q_tail != NULL) {
+		t->q_tail->next = sl;
+	} else {
+		t->q_head = sl;
+	}
+	t->q_tail = sl;
+	pthread_cond_signal(&t->q_cv);
+	pthread_mutex_unlock(&t->q_mtx);
+}
+
+/* serve_one answers a queued request on the worker's own connection. */
+static void
+serve_one(worker *w, slot *sl)
+{
+	nng_msg *msg     = sl->msg;
+	void    *out     = NULL;
+	size_t   out_len = 0;
+	sl->msg          = NULL;
 	transport_peer(msg, w->rpc.peer, sizeof(w->rpc.peer));
 	if (rpc_handle(&w->rpc, nng_msg_body(msg), nng_msg_len(msg), &out,
 	               &out_len)
@@ -110,68 +274,50 @@ serve_one(worker *w, nng_msg *msg)
 		/* Out of memory: no reply can be built; the client times
 		 * out and retries, which ingest makes safe. */
 		nng_msg_free(msg);
+		if (slot_release(sl)) {
+			slot_recv(sl);
+		}
 		return;
 	}
-	nng_msg_clear(msg);
-	int rv = nng_msg_append(msg, out, out_len);
-	free(out);
-	if (rv != 0) {
-		nng_msg_free(msg);
-		return;
-	}
-	nng_aio *a = w->send[w->cur];
-	nng_aio_set_msg(a, msg);
-	nng_aio_set_timeout(a, 10000);
-	nng_ctx_send(w->cur ? w->ctx2 : w->ctx, a);
-	w->sending[w->cur] = true;
-}
-
-/* send_done waits for context k's last reply to be handed over (it
- * usually is by now) and frees it if the peer went away. */
-static void
-send_done(worker *w, int k)
-{
-	if (!w->sending[k]) {
-		return;
-	}
-	nng_aio_wait(w->send[k]);
-	if (nng_aio_result(w->send[k]) != 0) {
-		/* The peer went away; the message is still ours. */
-		nng_msg_free(nng_aio_get_msg(w->send[k]));
-	}
-	w->sending[k] = false;
+	slot_reply(sl, msg, out, out_len);
 }
 
 static void *
 worker_main(void *arg)
 {
-	worker *w = arg;
-	while (!atomic_load(&w->t->stopping)) {
-		send_done(w, w->cur);
-		nng_aio_set_timeout(w->aio, POLL_MS);
-		nng_ctx_recv(w->cur ? w->ctx2 : w->ctx, w->aio);
-		nng_aio_wait(w->aio);
-		int rv = nng_aio_result(w->aio);
-		if (rv == NNG_ETIMEDOUT) {
-			metrics_db_state(w->id,
-			                 store_idle_check(w->rpc.store));
-			continue;
-		}
-		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED) {
+	worker    *w = arg;
+	transport *t = w->t;
+	pthread_mutex_lock(&t->q_mtx);
+	for (;;) {
+		if (t->q_head == NULL && t->q_done) {
 			break;
 		}
-		if (rv != 0) {
-			fprintf(stderr,
-			        "level=error msg=\"receive failed\" worker=%d "
-			        "error=\"%s\"\n",
-			        w->id, nng_strerror(rv));
+		if (t->q_head == NULL) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += POLL_MS * 1000000L;
+			until.tv_sec += until.tv_nsec / 1000000000L;
+			until.tv_nsec %= 1000000000L;
+			int rc = pthread_cond_timedwait(&t->q_cv, &t->q_mtx,
+			                                &until);
+			if (rc == ETIMEDOUT && t->q_head == NULL) {
+				pthread_mutex_unlock(&t->q_mtx);
+				metrics_db_state(
+				    w->id, store_idle_check(w->rpc.store));
+				pthread_mutex_lock(&t->q_mtx);
+			}
 			continue;
 		}
-		serve_one(w, nng_aio_get_msg(w->aio));
-		w->cur ^= 1;
+		slot *sl  = t->q_head;
+		t->q_head = sl->next;
+		if (t->q_head == NULL) {
+			t->q_tail = NULL;
+		}
+		pthread_mutex_unlock(&t->q_mtx);
+		serve_one(w, sl);
+		pthread_mutex_lock(&t->q_mtx);
 	}
-	send_done(w, 0);
-	send_done(w, 1);
+	pthread_mutex_unlock(&t->q_mtx);
 	return NULL;
 }
 
@@ -412,10 +558,16 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		return TD_ENOMEM;
 	}
 	t->cfg = cfg;
-	atomic_init(&t->stopping, false);
+	atomic_init(&t->calling, 0);
+	pthread_mutex_init(&t->q_mtx, NULL);
+	pthread_cond_init(&t->q_cv, NULL);
+	pthread_cond_init(&t->idle_cv, NULL);
 	if ((rv = nng_rep0_open(&t->sock)) != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot open socket: %s",
 		         nng_strerror(rv));
+		pthread_mutex_destroy(&t->q_mtx);
+		pthread_cond_destroy(&t->q_cv);
+		pthread_cond_destroy(&t->idle_cv);
 		free(t);
 		return TD_EINTERNAL;
 	}
@@ -454,12 +606,7 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		w->t          = t;
 		w->rpc.worker = i;
 		w->rpc.cfg    = cfg;
-		if (nng_ctx_open(&w->ctx, t->sock) != 0
-		    || nng_ctx_open(&w->ctx2, t->sock) != 0
-		    || nng_aio_alloc(&w->aio, NULL, NULL) != 0
-		    || nng_aio_alloc(&w->send[0], NULL, NULL) != 0
-		    || nng_aio_alloc(&w->send[1], NULL, NULL) != 0
-		    || rpc_arena_create(&w->rpc.arena) != 0
+		if (rpc_arena_create(&w->rpc.arena) != 0
 		    || store_open(&w->rpc.store, cfg->db, i) != TD_OK) {
 			snprintf(errmsg, TD_ERRMSG_MAX,
 			         "cannot set up worker %d", i);
@@ -469,6 +616,29 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		}
 		t->n_workers = i + 1;
 		metrics_db_state(i, store_connected(w->rpc.store));
+	}
+	t->slots
+	    = calloc((size_t) cfg->workers * SLOTS_PER_WORKER, sizeof(slot));
+	if (t->slots == NULL) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+		rv = TD_ENOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < cfg->workers * SLOTS_PER_WORKER; i++) {
+		slot *sl        = &t->slots[i];
+		sl->t           = t;
+		sl->fast.cfg    = cfg;
+		sl->fast.store  = NULL;
+		sl->fast.worker = -1; /* the log's worker=-1: nng's thread */
+		t->n_slots      = i + 1;
+		if (nng_ctx_open(&sl->ctx, t->sock) != 0
+		    || nng_aio_alloc(&sl->aio, slot_cb, sl) != 0
+		    || rpc_arena_create(&sl->fast.arena) != 0) {
+			snprintf(errmsg, TD_ERRMSG_MAX,
+			         "cannot set up context %d", i);
+			rv = TD_ENOMEM;
+			goto fail;
+		}
 	}
 	for (int i = 0; i < cfg->n_listen; i++) {
 		if ((rv = add_listener(t, t->sock, cfg->listen[i], errmsg))
@@ -489,6 +659,11 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 		}
 		w->started = true;
 	}
+	for (int i = 0; i < t->n_slots; i++) {
+		if (slot_may_recv(&t->slots[i])) {
+			slot_recv(&t->slots[i]);
+		}
+	}
 	*out = t;
 	return TD_OK;
 fail:
@@ -502,31 +677,49 @@ transport_stop(transport *t)
 	if (t == NULL) {
 		return;
 	}
-	atomic_store(&t->stopping, true);
+	/* The drain: no slot takes a new request, and every request held
+	 * is answered and its reply handed over. */
+	pthread_mutex_lock(&t->q_mtx);
+	t->stopping = true;
+	while (t->holding > 0) {
+		pthread_cond_wait(&t->idle_cv, &t->q_mtx);
+	}
+	t->q_done = true;
+	pthread_cond_broadcast(&t->q_cv);
+	pthread_mutex_unlock(&t->q_mtx);
 	for (int i = 0; i < t->n_workers; i++) {
 		if (t->workers[i].started) {
 			pthread_join(t->workers[i].thread, NULL);
 		}
 	}
+	while (atomic_load(&t->calling) > 0) {
+		struct timespec ms = { 0, 1000000L };
+		nanosleep(&ms, NULL);
+	}
 	if (t->sock_open) {
-		nng_close(t->sock);
+		nng_close(t->sock); /* ends the slots' receives */
 	}
 	if (t->pub_open) {
 		nng_close(t->pub);
 	}
+	for (int i = 0; i < t->n_slots; i++) {
+		nng_aio_free(t->slots[i].aio); /* waits for its callback */
+		rpc_arena_destroy(t->slots[i].fast.arena);
+	}
 	for (int i = 0; i < t->n_workers; i++) {
 		worker *w = &t->workers[i];
-		nng_aio_free(w->aio);
-		nng_aio_free(w->send[0]);
-		nng_aio_free(w->send[1]);
 		rpc_arena_destroy(w->rpc.arena);
 		store_close(w->rpc.store);
 	}
+	free(t->slots);
 	free(t->workers);
 	free(t->peers);
 	free(t->pipes);
 	if (t->admit_init) {
 		pthread_mutex_destroy(&t->admit_mtx);
 	}
+	pthread_mutex_destroy(&t->q_mtx);
+	pthread_cond_destroy(&t->q_cv);
+	pthread_cond_destroy(&t->idle_cv);
 	free(t);
 }

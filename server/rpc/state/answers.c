@@ -127,7 +127,7 @@ find(const uint8_t *key, size_t len, uint64_t h)
 bool
 answers_get(const uint8_t *key, size_t key_len, uint64_t v, rpc_arena *arena,
             uint8_t **reply, size_t *reply_len, int64_t *records, char *note,
-            size_t note_cap)
+            size_t note_cap, bool count_miss)
 {
 	uint64_t h   = fnv1a(key, key_len);
 	bool     hit = false;
@@ -152,7 +152,7 @@ answers_get(const uint8_t *key, size_t key_len, uint64_t v, rpc_arena *arena,
 		}
 	}
 	hits += hit;
-	misses += !hit;
+	misses += !hit && count_miss;
 	pthread_mutex_unlock(&mu);
 	return hit;
 }

@@ -19,10 +19,13 @@
 /* answers_init sets the byte budget (0 = no caching); call at start. */
 void answers_init(size_t budget_bytes);
 /* answers_get: the answer to key under data version v, copied into arena
- * with the call's records and audit note; false when there is none. */
+ * with the call's records and audit note; false when there is none (a
+ * miss is counted when count_miss: the fast path's misses are asked
+ * again by a worker). */
 bool answers_get(const uint8_t *key, size_t key_len, uint64_t v,
                  rpc_arena *arena, uint8_t **reply, size_t *reply_len,
-                 int64_t *records, char *note, size_t note_cap);
+                 int64_t *records, char *note, size_t note_cap,
+                 bool count_miss);
 /* answers_put keeps an answer computed under version v, unless the data
  * have changed since (v is no longer current) or it would take more than
  * an eighth of the budget. */

@@ -27,6 +27,9 @@ bool audit_queued(void);
 /* audit_enqueue queues a copy of row; waits while the queue is full.
  * Returns the row's ticket for audit_wait (0 when stopping). */
 uint64_t audit_enqueue(const store_audit_entry *row);
+/* audit_try_enqueue is audit_enqueue for nng's threads: it never waits;
+ * 0 (nothing queued) when the queue is full or the writer is not running. */
+uint64_t audit_try_enqueue(const store_audit_entry *row);
 /* audit_wait returns once the row of ticket is written (or given up). */
 void audit_wait(uint64_t ticket);
 /* audit_flush returns once every row queued before it was called is

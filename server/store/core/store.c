@@ -45,6 +45,7 @@ static _Atomic uint64_t data_version = 1;
 #define VERSION_RETRY_MS 200
 static pthread_mutex_t  listen_mu = PTHREAD_MUTEX_INITIALIZER;
 static PGconn          *listen_conn; /* under listen_mu */
+static int              listen_fd = -1; /* its socket, under listen_mu */
 static atomic_bool      listen_started, listen_ok, listen_stop;
 static pthread_t        listen_thread;
 static int              listen_wake[2] = { -1, -1 };
@@ -109,6 +110,28 @@ store_data_version(void)
 	          : atomic_fetch_add(&data_version, 1) + 1;
 }
 
+bool
+store_data_version_ready(uint64_t *out)
+{
+	if (!atomic_load(&listen_started)) {
+		*out = atomic_load(&data_version);
+		return true;
+	}
+	/* No libpq here (nng's threads call this): drain has left no whole
+	 * notification in libpq's buffer, so one not yet counted can only
+	 * be on the socket, and a socket with nothing to read means the
+	 * version is current. Anything else is the workers' (who drain). */
+	bool ok = false;
+	pthread_mutex_lock(&listen_mu);
+	if (atomic_load(&listen_ok) && listen_fd >= 0) {
+		struct pollfd p = { listen_fd, POLLIN, 0 };
+		ok              = poll(&p, 1, 0) == 0;
+	}
+	*out = atomic_load(&data_version);
+	pthread_mutex_unlock(&listen_mu);
+	return ok;
+}
+
 void
 store_data_changed(void)
 {
@@ -133,6 +156,7 @@ listen_connect(void)
 		PQfinish(listen_conn);
 	}
 	listen_conn = ok ? c : NULL;
+	listen_fd   = ok ? PQsocket(c) : -1;
 	/* Whatever was written while nobody listened is unknown: new
 	 * version, then trust it. */
 	atomic_fetch_add(&data_version, 1);
@@ -214,6 +238,7 @@ store_version_stop(void)
 	if (listen_conn != NULL) {
 		PQfinish(listen_conn);
 		listen_conn = NULL;
+		listen_fd   = -1;
 	}
 	pthread_mutex_unlock(&listen_mu);
 	close(listen_wake[0]);
