@@ -21,12 +21,6 @@
  * waited this many attempts are given up (each one's log line has it). */
 #define RETRY_MS    200
 #define GIVE_UP_TRY 25
-/* With no call waiting for its row (reads do not), the writer lets rows
- * gather this long after the first before it writes them: each statement
- * and commit costs PostgreSQL about as much as a few dozen rows, and under
- * load the commits of small batches were most of its share (perf). A call
- * that waits (a write, audit_flush) ends the gathering at once. */
-#define GATHER_MS 5
 
 static pthread_mutex_t   mu       = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t    has_rows = PTHREAD_COND_INITIALIZER;
@@ -36,13 +30,8 @@ static store_audit_entry queue[QUEUE_ROWS];
 static size_t            head, count; /* ring */
 static uint64_t          queued_total, written_total; /* rows */
 static bool              running, stopping;
-/* The writer waits for a first row (idle) or gathers more (gathering);
- * enqueuers wake it only when that can change what it does, so a row
- * does not cost a thread switch. waiters: calls in audit_wait/flush. */
-static bool      idle, gathering;
-static int       waiters;
-static pthread_t writer;
-static store    *wstore;
+static pthread_t         writer;
+static store            *wstore;
 
 static void *
 writer_main(void *arg)
@@ -53,28 +42,10 @@ writer_main(void *arg)
 	pthread_mutex_lock(&mu);
 	for (;;) {
 		while (count == 0 && !stopping) {
-			idle = true;
 			pthread_cond_wait(&has_rows, &mu);
 		}
-		idle = false;
 		if (count == 0 && stopping) {
 			break;
-		}
-		if (waiters == 0 && count < BATCH_ROWS && !stopping
-		    && tries == 0) {
-			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += GATHER_MS * 1000000L;
-			until.tv_sec += until.tv_nsec / 1000000000L;
-			until.tv_nsec %= 1000000000L;
-			gathering = true;
-			int rc    = 0;
-			while (rc == 0 && waiters == 0 && count < BATCH_ROWS
-			       && !stopping) {
-				rc = pthread_cond_timedwait(&has_rows, &mu,
-				                            &until);
-			}
-			gathering = false;
 		}
 		size_t n = count < BATCH_ROWS ? count : BATCH_ROWS;
 		for (size_t i = 0; i < n; i++) {
@@ -154,25 +125,8 @@ queue_row(const store_audit_entry *row)
 {
 	queue[(head + count) % QUEUE_ROWS] = *row;
 	count++;
-	if (idle || (gathering && count >= BATCH_ROWS)) {
-		pthread_cond_signal(&has_rows);
-	}
+	pthread_cond_signal(&has_rows);
 	return ++queued_total;
-}
-
-/* wait_written waits (under mu) until the rows up to ticket are written,
- * ending the writer's gathering first. */
-static void
-wait_written(uint64_t ticket)
-{
-	waiters++;
-	if (gathering) {
-		pthread_cond_signal(&has_rows);
-	}
-	while (running && written_total < ticket) {
-		pthread_cond_wait(&written, &mu);
-	}
-	waiters--;
 }
 
 uint64_t
@@ -206,7 +160,9 @@ void
 audit_wait(uint64_t ticket)
 {
 	pthread_mutex_lock(&mu);
-	wait_written(ticket);
+	while (running && written_total < ticket) {
+		pthread_cond_wait(&written, &mu);
+	}
 	pthread_mutex_unlock(&mu);
 }
 
@@ -214,6 +170,9 @@ void
 audit_flush(void)
 {
 	pthread_mutex_lock(&mu);
-	wait_written(queued_total);
+	uint64_t want = queued_total;
+	while (running && written_total < want) {
+		pthread_cond_wait(&written, &mu);
+	}
 	pthread_mutex_unlock(&mu);
 }
