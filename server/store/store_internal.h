@@ -19,6 +19,7 @@ struct store {
 	int64_t last_attempt_us; /* last reconnect attempt */
 	int64_t timeout_ms; /* statement_timeout in force, -1 unknown */
 	bool    readied; /* store_begin_request done for the call in flight */
+	bool    audit_prepared; /* AUDIT_STMT is prepared on conn */
 	char    err[512];
 };
 

@@ -232,6 +232,44 @@ store_audit_append(store *s, const char *client_id, const char *method,
 	return rv;
 }
 
+/* The audit writer's one statement, prepared once per connection: under
+ * load it runs for every few rows, and parsing and planning it each time
+ * were a good part of PostgreSQL's share (perf: base_yyparse, the
+ * planner's tree copies and walks). */
+#define AUDIT_STMT "td_audit_append"
+static int
+audit_insert(store *s, const char *const p[7])
+{
+	PGresult *r;
+	if (!s->audit_prepared) {
+		r = PQprepare(
+		    s->conn, AUDIT_STMT,
+		    "INSERT INTO audit_log (client_id, method, status, "
+		    "request_id, records, duration_us, detail) SELECT "
+		    "nullif(c, ''), left(m, 200), st, left(q, 128), r, d, "
+		    "left(x, 500) FROM unnest($1::text[], $2::text[], "
+		    "$3::text[], $4::text[], $5::bigint[], $6::bigint[], "
+		    "$7::text[]) AS u(c, m, st, q, r, d, x)",
+		    7, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			int rv = store_result_err(s, r,
+			                          "preparing the audit log");
+			PQclear(r);
+			return rv;
+		}
+		PQclear(r);
+		s->audit_prepared = true;
+	}
+	r = PQexecPrepared(s->conn, AUDIT_STMT, 7, p, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		int rv = store_result_err(s, r, "writing the audit log");
+		PQclear(r);
+		return rv;
+	}
+	PQclear(r);
+	return TD_OK;
+}
+
 int
 store_audit_append_many(store *s, const store_audit_entry *rows, size_t n)
 {
@@ -277,24 +315,9 @@ store_audit_append_many(store *s, const store_audit_entry *rows, size_t n)
 		if (da != NULL) {
 			const char *p[7] = { arr[0], arr[1], arr[2], arr[3],
 				             ra,     da,     arr[4] };
-			PGresult   *r;
-			rv = store_set_timeout(s, 5000);
+			rv               = store_set_timeout(s, 5000);
 			if (rv == TD_OK) {
-				rv = run(
-				    s,
-				    "INSERT INTO audit_log (client_id, "
-				    "method, status, request_id, records, "
-				    "duration_us, detail) SELECT "
-				    "nullif(c, ''), left(m, 200), st, "
-				    "left(q, 128), r, d, left(x, 500) FROM "
-				    "unnest($1::text[], $2::text[], "
-				    "$3::text[], $4::text[], $5::bigint[], "
-				    "$6::bigint[], $7::text[]) AS u(c, m, "
-				    "st, q, r, d, x)",
-				    7, p, &r, "writing the audit log");
-			}
-			if (rv == TD_OK) {
-				PQclear(r);
+				rv = audit_insert(s, p);
 			}
 		}
 		free(ra);
