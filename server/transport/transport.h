@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * The transport: one nng rep0 socket with its listeners, and N worker
- * threads, each owning one nng_ctx, one aio, one arena and one store
- * connection, looping recv → rpc_handle → send.
+ * The transport: one nng rep0 socket with its listeners and two contexts
+ * per worker. A context's callback answers on nng's thread what needs no
+ * database (rpc_fast) and queues the rest for N worker threads, each
+ * owning one arena and one store connection (rpc_handle).
  */
 #ifndef TD_TRANSPORT_H
 #define TD_TRANSPORT_H
