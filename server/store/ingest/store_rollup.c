@@ -26,6 +26,7 @@ enum {
 	P_FAV,
 	P_ITEMS,
 	P_GRAINS,
+	P_SCHOOL_GRAINS,
 	P_COUNT
 };
 
@@ -104,7 +105,9 @@ text_array(const store_rollup_delta *d, int field)
  * after the other.
  * The month bit marks months with data for "people per month". A replaced
  * record's month always has data again (a correction keeps the record's
- * key, date included), so bits only ever need setting. */
+ * key, date included), so bits only ever need setting.
+ * School rows are kept for the grains in $13 only: district and network
+ * rows are summed from every grain's school rows all the same. */
 static const char UPSERT[]
     = "WITH cells AS (SELECT * FROM unnest($1::text[], $2::text[], "
       "$3::text[], $4::date[], $5::bigint[], $6::bigint[], $7::float8[], "
@@ -125,7 +128,8 @@ static const char UPSERT[]
       "GROUP BY 1, 2, 3, 4, 5, 6), "
       "rows AS (SELECT measure, subgroup, grade, grain, period_start, "
       "'s'::char AS level, school_id AS unit_id, cnt, n_sum, wsum, wsumsq, "
-      "fav, items, bit FROM sch "
+      "fav, items, bit FROM sch WHERE grain = ANY "
+      "(string_to_array($13::text, NULL)::char[]) "
       "UNION ALL SELECT measure, subgroup, grade, grain, period_start, "
       "'d', s.district_id, sum(cnt), sum(n_sum), sum(wsum), sum(wsumsq), "
       "sum(fav), sum(items), bit_or(bit) FROM sch JOIN schools s ON s.id "
@@ -155,7 +159,8 @@ static const char UPSERT[]
 #define ROLLUP_WORK_MEM "SET LOCAL work_mem = '64MB'"
 
 int
-store_rollup_apply(store *s, const store_rollup_delta *d)
+store_rollup_apply(store *s, const store_rollup_delta *d,
+                   const char *school_grains)
 {
 	char *p[P_COUNT] = { NULL };
 	int   rv         = TD_OK;
@@ -171,6 +176,8 @@ store_rollup_apply(store *s, const store_rollup_delta *d)
 	}
 	if (rv == TD_OK) {
 		p[P_GRAINS] = (char *) d->grains;
+		p[P_SCHOOL_GRAINS]
+		    = (char *) (school_grains ? school_grains : d->grains);
 		PGresult *r
 		    = PQexecParams(s->conn, UPSERT, P_COUNT, NULL,
 		                   (const char *const *) p, NULL, NULL, 0);
