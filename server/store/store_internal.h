@@ -52,8 +52,10 @@ int store_keyed_row(store *s, PGresult *r, const char *subject_kind,
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);
 
-/* store_rollup_apply adds a delta to the rollups (store_rollup.c). */
-int store_rollup_apply(store *s, const store_rollup_delta *d)
+/* store_rollup_apply adds a delta to the rollups (store_rollup.c); school
+ * rows only for school_grains (NULL = every grain of the delta). */
+int store_rollup_apply(store *s, const store_rollup_delta *d,
+                       const char *school_grains)
     __attribute__((warn_unused_result));
 
 /* Binary results (the series reads: no text to parse back into numbers,
@@ -83,6 +85,26 @@ store_bin_float8(const PGresult *r, int row, int col)
 	memcpy(&d, &v, 8);
 	return d;
 }
+
+/* An outcome measure's school month, summed from its outcomes
+ * (store_months.c): the point as the rollups held it, and the result row
+ * of its first outcome, whose columns 1-3 are the school's code, its
+ * district's code and the subgroup. */
+typedef struct store_month {
+	store_point pt; /* pt.unit is not set */
+	int         row;
+} store_month;
+
+/* store_outcome_months_read reads the outcomes behind q's school months
+ * (q->level, q->grain and q->grade are not looked at; for the disclosure
+ * lattice, every subgroup and the district codes too) into *out, which
+ * the caller clears; then
+ * store_outcome_month_next gives one month at a time from *row on and
+ * moves *row past it, false at the end. */
+int store_outcome_months_read(store *s, const store_series_query *q,
+                              bool lattice, PGresult **out)
+    __attribute__((warn_unused_result));
+bool store_outcome_month_next(const PGresult *r, int *row, store_month *m);
 
 /* store_rows_row gives row i's COPY bytes, with its newline. */
 const char *store_rows_row(const store_rows *r, size_t i, size_t *len);

@@ -109,10 +109,83 @@ by_unit_then_period(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->period, y->period);
 }
 
+/* The caller's order: unit code, then period. Units defined in code order
+ * come back in that order already. */
+static void
+order_points(store_point *pts, size_t n)
+{
+	bool sorted = true;
+	for (size_t i = 1; sorted && i < n; i++) {
+		sorted = by_unit_then_period(&pts[i - 1], &pts[i]) <= 0;
+	}
+	if (!sorted) {
+		qsort(pts, n, sizeof(store_point), by_unit_then_period);
+	}
+}
+
+/* intern gives the unit code of a row: prev when it is the same (rows come
+ * unit by unit), else a copy from alloc; NULL when out of memory. */
+static const char *
+intern(store_alloc alloc, void *ctx, const PGresult *r, int row, int col,
+       const char *prev)
+{
+	const char *u = PQgetvalue(r, row, col);
+	if (prev != NULL && strcmp(prev, u) == 0) {
+		return prev;
+	}
+	size_t l = (size_t) PQgetlength(r, row, col);
+	char  *c = alloc(ctx, l + 1);
+	if (c != NULL) {
+		memcpy(c, u, l);
+		c[l] = '\0';
+	}
+	return c;
+}
+
+/* An outcome measure's school months come from its outcomes
+ * (store_months.c); outcomes have no grades. */
+static int
+outcome_school_months(store *s, const store_series_query *q, store_alloc alloc,
+                      void *ctx, store_point **out, size_t *n)
+{
+	PGresult *r  = NULL;
+	int       rv = q->grade[0] != '\0'
+	          ? TD_OK
+	          : store_outcome_months_read(s, q, false, &r);
+	if (rv != TD_OK) {
+		return rv;
+	}
+	size_t rows = r ? (size_t) PQntuples(r) : 0;
+	*n          = 0;
+	*out        = alloc(ctx, (rows ? rows : 1) * sizeof(store_point));
+	if (*out == NULL) {
+		PQclear(r);
+		return store_fail(s, TD_ENOMEM, "out of memory");
+	}
+	const char *unit = NULL; /* the previous month's, interned */
+	store_month m;
+	int         row = 0;
+	while (r != NULL && store_outcome_month_next(r, &row, &m)) {
+		if ((unit = intern(alloc, ctx, r, m.row, 1, unit)) == NULL) {
+			PQclear(r);
+			return store_fail(s, TD_ENOMEM, "out of memory");
+		}
+		m.pt.unit      = unit;
+		(*out)[(*n)++] = m.pt;
+	}
+	PQclear(r);
+	order_points(*out, *n);
+	return TD_OK;
+}
+
 int
 store_series(store *s, const store_series_query *q, store_alloc alloc,
              void *ctx, store_point **out, size_t *n)
 {
+	if (q->level == 's' && q->grain == 'm'
+	    && strncmp(q->measure, "survey:", 7) != 0) {
+		return outcome_school_months(s, q, alloc, ctx, out, n);
+	}
 	char        grain[2] = { q->grain, 0 };
 	const char *p[9]
 	    = { q->measure, q->subgroup, q->grade,
@@ -138,18 +211,9 @@ store_series(store *s, const store_series_query *q, store_alloc alloc,
 	for (size_t i = 0; i < *n; i++) {
 		store_point *pt = &(*out)[i];
 		int          k  = (int) i;
-		const char  *u  = PQgetvalue(r, k, 0);
-		if (unit == NULL || strcmp(unit, u) != 0) {
-			size_t l = (size_t) PQgetlength(r, k, 0);
-			char  *c = alloc(ctx, l + 1);
-			if (c == NULL) {
-				PQclear(r);
-				return store_fail(s, TD_ENOMEM,
-				                  "out of memory");
-			}
-			memcpy(c, u, l);
-			c[l] = '\0';
-			unit = c;
+		if ((unit = intern(alloc, ctx, r, k, 0, unit)) == NULL) {
+			PQclear(r);
+			return store_fail(s, TD_ENOMEM, "out of memory");
 		}
 		pt->unit = unit;
 		/* date: days since 2000-01-01 = 10,957 after 1970-01-01 */
@@ -168,14 +232,7 @@ store_series(store *s, const store_series_query *q, store_alloc alloc,
 		    : (double) store_bin_int8(r, k, 9) / 1e6 + 946684800.0;
 	}
 	PQclear(r);
-	/* Units defined in code order come back in that order already. */
-	bool sorted = true;
-	for (size_t i = 1; sorted && i < *n; i++) {
-		sorted = by_unit_then_period(&(*out)[i - 1], &(*out)[i]) <= 0;
-	}
-	if (!sorted) {
-		qsort(*out, *n, sizeof(store_point), by_unit_then_period);
-	}
+	order_points(*out, *n);
 	return rv;
 }
 
@@ -602,9 +659,12 @@ store_roi_schools(store *s, const char *activity, const char *measure,
 	                "count(DISTINCT p.educator_id) AS educators FROM participation p "
 	                "JOIN activities a ON a.id = p.activity_id WHERE a.code = $1 "
 	                "GROUP BY p.school_id), "
-	                "roll AS (SELECT unit_id, period_start, n_sum, wsum FROM rollups "
-	                "WHERE measure = $2 AND subgroup = '' AND grade = '' AND grain = "
-	                "'m' AND level = 's' AND n_sum > 0) "
+	                "roll AS (SELECT o.school_id AS unit_id, date_trunc('month', "
+	                "o.period_start::timestamp)::date AS period_start, "
+	                "sum(o.n::float8) AS n_sum, "
+	                "sum(o.n::float8 * o.value) AS wsum FROM outcomes o WHERE "
+	                "o.measure_id = (SELECT id FROM measures WHERE code = $2) AND "
+	                "o.subgroup = '' GROUP BY 1, 2 HAVING sum(o.n) > 0) "
 	                "SELECT sc.code, coalesce(pt.hours, 0), coalesce(pt.educators, "
 	                "0), coalesce(sc.enrollment, -1), "
 	                "(SELECT sum(wsum) / sum(n_sum) FROM roll WHERE unit_id = sc.id "

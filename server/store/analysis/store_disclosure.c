@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Reads for disclosure control: every cell of a measure's lattice with the
  * number of distinct people behind it. Outcomes: the submitted n from the
- * rollups. Survey constructs: distinct respondents (by pseudonym) who
- * answered at least one item of the construct, counted from the responses
- * themselves, since a student answering twice in a period is one person.
+ * rollups, of school months from the outcomes (store_months.c). Survey
+ * constructs: distinct respondents (by pseudonym) who answered at least one
+ * item of the construct, counted from the responses themselves, since a
+ * student answering twice in a period is one person.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,44 @@ static const char SURVEY_CELLS[]
       " FROM a LEFT JOIN schools sc ON a.gs = 0 AND sc.id = a.school_id"
       " LEFT JOIN districts d ON a.gd = 0 AND d.id = a.district_id";
 
+/* put copies l bytes of v and a NUL to *pool and moves it on. */
+static const char *
+put(char **pool, const char *v, size_t l)
+{
+	char *at = *pool;
+	memcpy(at, v, l);
+	at[l] = '\0';
+	*pool += l + 1;
+	return at;
+}
+
+/* outcome_months writes the school months of mo (store_months.c) from c
+ * on and gives their number. */
+static size_t
+outcome_months(const PGresult *mo, store_disc_cell *c, char **pool)
+{
+	store_month m;
+	int         row = 0;
+	size_t      k   = 0;
+	while (mo != NULL && store_outcome_month_next(mo, &row, &m)) {
+		const char *f[3];
+		for (int j = 0; j < 3; j++) {
+			f[j] = put(pool, PQgetvalue(mo, m.row, 1 + j),
+			           (size_t) PQgetlength(mo, m.row, 1 + j));
+		}
+		c[k++] = (store_disc_cell) {
+			.level    = 's',
+			.grain    = 'm',
+			.unit     = f[0],
+			.district = f[1],
+			.period = put(pool, m.pt.period, strlen(m.pt.period)),
+			.group  = f[2],
+			.n      = m.pt.n_sum,
+		};
+	}
+	return k;
+}
+
 int
 store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
                        size_t *n)
@@ -84,6 +123,15 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 		PQclear(r);
 		return rv;
 	}
+	PGresult *mo = NULL; /* an outcome's school months */
+	if (sql == OUTCOME_CELLS) {
+		store_series_query q = { .measure = measure };
+		int rv = store_outcome_months_read(s, &q, true, &mo);
+		if (rv != TD_OK) {
+			PQclear(r);
+			return rv;
+		}
+	}
 	/* One block: the cells, then their strings (a cell of fixed char
 	 * arrays was 240 bytes: 220 MB for the 918,090 cells of a measure at
 	 * 10,000 schools, most of it zeroed pages). */
@@ -93,12 +141,21 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 			bytes += (size_t) PQgetlength(r, (int) i, f) + 1;
 		}
 	}
-	store_disc_cell *c = malloc((rows ? rows : 1) * sizeof(*c) + bytes);
+	size_t most = rows + (mo ? (size_t) PQntuples(mo) : 0);
+	for (int i = 0; mo != NULL && i < PQntuples(mo); i++) {
+		bytes
+		    += sizeof("YYYY-MM-01"); /* a month per outcome at most */
+		for (int f = 1; f <= 3; f++) {
+			bytes += (size_t) PQgetlength(mo, i, f) + 1;
+		}
+	}
+	store_disc_cell *c = malloc((most ? most : 1) * sizeof(*c) + bytes);
 	if (c == NULL) {
 		PQclear(r);
+		PQclear(mo);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
-	char *pool = (char *) (c + (rows ? rows : 1));
+	char *pool = (char *) (c + (most ? most : 1));
 	for (size_t i = 0; i < rows; i++) {
 		int          k    = (int) i;
 		const char **f[4] = { &c[i].unit, &c[i].district, &c[i].period,
@@ -115,6 +172,8 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 		c[i].n = strtod(PQgetvalue(r, k, 6), NULL);
 	}
 	PQclear(r);
+	rows += outcome_months(mo, c + rows, &pool);
+	PQclear(mo);
 	*out = c;
 	*n   = rows;
 	return TD_OK;

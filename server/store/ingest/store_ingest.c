@@ -44,6 +44,10 @@ typedef struct ingest_spec {
 	const char *replaced_from, *replaced_where, *returning;
 	int (*read_replaced)(const PGresult *r, int row, store_replaced *out,
 	                     struct answers *buf);
+	/* Grains whose school rows the rollups keep (NULL = every grain):
+	 * outcomes' school months are read from the outcomes themselves
+	 * (sql/020_outcome_school_months.sql). */
+	const char *rollup_school_grains;
 } ingest_spec;
 
 static int
@@ -455,7 +459,8 @@ ingest(store *s, const ingest_spec *spec, const store_ingest_batch *b,
 		}
 	}
 	if (rv == TD_OK && b->rollup != NULL && b->rollup->n > 0) {
-		rv = store_rollup_apply(s, b->rollup);
+		rv = store_rollup_apply(s, b->rollup,
+		                        spec->rollup_school_grains);
 	}
 	if (rv == TD_OK && res->corrected > 0) {
 		char        cor[24];
@@ -488,6 +493,7 @@ static const ingest_spec SURVEYS = {
 	"",
 	"t.school_id, t.administered_on, t.grade, t.answers",
 	read_survey,
+	NULL,
 };
 
 static const ingest_spec OUTCOMES = {
@@ -499,12 +505,14 @@ static const ingest_spec OUTCOMES = {
 	" AND m.id = t.measure_id",
 	"t.school_id, t.period_start, m.code, t.subgroup, t.value, t.n",
 	read_outcome,
+	"ty",
 };
 
 static const ingest_spec COSTS = {
 	"costs",
 	"activity_id, year, ingredient, category, quantity, unit_cost",
 	"activity_id,year,ingredient",
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -519,12 +527,14 @@ static const ingest_spec PARTICIPATION = {
 	NULL,
 	NULL,
 	NULL,
+	NULL,
 };
 
 static const ingest_spec ADMINISTRATIONS = {
 	"administrations",
 	"survey, school_id, administered_on, invited",
 	"survey,school_id,administered_on",
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -540,12 +550,14 @@ static const ingest_spec OBSERVATIONS = {
 	NULL,
 	NULL,
 	NULL,
+	NULL,
 };
 
 static const ingest_spec ANNOTATIONS = {
 	"annotations",
 	"observation_id, t_seconds, criterion, note",
 	"observation_id,t_seconds,criterion",
+	NULL,
 	NULL,
 	NULL,
 	NULL,
@@ -557,6 +569,7 @@ static const ingest_spec PDSA_CYCLES = {
 	"code, school_id, measure_id, activity_id, change_idea, prediction, "
 	"predicted_value, start_on, end_on, status, result",
 	"code,school_key",
+	NULL,
 	NULL,
 	NULL,
 	NULL,
