@@ -710,10 +710,29 @@ typedef struct store_disc_cell {
 
 /* store_disclosure_cells reads every cell of a measure (an outcome code or
  * survey:CODE/CONSTRUCT), every level, grain and group, whatever is asked,
- * so that suppression is chosen on the whole lattice. The caller frees
- * *out with free(). */
-int store_disclosure_cells(store *s, const char *measure,
-                           store_disc_cell **out, size_t *n)
+ * so that suppression is chosen on the whole lattice; with from_year >= 0
+ * only the cells whose period starts in the academic years from_year ..
+ * to_year (August to July; the year is its first). The caller frees *out
+ * with free(). */
+int store_disclosure_cells(store *s, const char *measure, int from_year,
+                           int to_year, store_disc_cell **out, size_t *n)
+    __attribute__((warn_unused_result));
+
+/* What changed in a measure's lattice since a snapshot of the change log
+ * (sql/021_lattice_changes.sql). */
+#define STORE_LATTICE_MAX_YEARS 64
+typedef struct store_lattice_change {
+	char snapshot[256]; /* the log's snapshot now: pass it next time */
+	bool all; /* every academic year (or no snapshot was given) */
+	int  years[STORE_LATTICE_MAX_YEARS]; /* else these academic years */
+	size_t n;
+} store_lattice_change;
+
+/* store_lattice_changes reads which academic years of measure were
+ * written by transactions the snapshot since (NULL: none) did not see,
+ * and the snapshot to pass next time. Read it before the cells. */
+int store_lattice_changes(store *s, const char *measure, const char *since,
+                          store_lattice_change *out)
     __attribute__((warn_unused_result));
 
 /* store_data_version is the data version: it changes after every write

@@ -4,12 +4,21 @@
  * every cell of the measure with its distinct people; stats_disclose
  * chooses what is hidden on that whole lattice, so the same cells are
  * hidden whatever call is asked; here the chosen states are laid on the
- * points of the series a call loaded. The decided lattice is cached per
- * (measure, min_n) until the next write (store_data_version), so a call
- * reads it only after new data.
+ * points of the series a call loaded.
+ *
+ * The rule couples cells only along its hierarchies, and every one stays
+ * inside one academic year of one measure (school < district < network
+ * and group < all keep the period; week and month < term < year keep the
+ * academic year of the period's start), so the lattice is decided per
+ * academic year: the same states as deciding it whole (stats_disclose's
+ * passes act on each year's relations alone, in the same order). The
+ * decided years are cached per (measure, min_n); after a write only the
+ * years the write reached (the store's change log, sql/021) are read and
+ * decided again, the others are kept.
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,9 +28,7 @@
 #include "config.h"
 #include "stats_disclosure.h"
 
-/* The decided lattice of one measure, compact and sorted by (level, unit,
- * grain, period, group): what a call needs to lay states on its points.
- * Immutable once built; shared by the workers through the cache below. */
+/* A decided cell, compact: what a call needs to lay states on points. */
 typedef struct disc_slot {
 	uint32_t unit, period, group; /* offsets into strs */
 	char     level, grain;
@@ -29,13 +36,24 @@ typedef struct disc_slot {
 	double   people;
 } disc_slot;
 
+/* One academic year of a measure's lattice, sorted by (level, unit,
+ * grain, period, group). Immutable once built; shared by the lattices of
+ * successive data versions that did not change it. */
+typedef struct comp {
+	int            year; /* academic year (its first year) */
+	disc_slot     *slots;
+	char          *strs;
+	size_t         n, bytes;
+	_Atomic size_t refs;
+} comp;
+
 typedef struct lattice {
-	char      *measure;
-	int        min_n;
-	uint64_t   version; /* store_data_version() before it was read */
-	disc_slot *slots;
-	char      *strs;
-	size_t     n, bytes;
+	char    *measure;
+	int      min_n;
+	uint64_t version; /* store_data_version() before it was read */
+	char     snapshot[256]; /* the change log's, when it was read */
+	comp   **comps; /* by year */
+	size_t   ncomp, bytes;
 	/* Cache bookkeeping, under cache_mu. */
 	size_t   refs;
 	uint64_t used;
@@ -43,11 +61,12 @@ typedef struct lattice {
 } lattice;
 
 /* The cache: one lattice per (measure, min_n), current while the data
- * version is the one it was computed under. Non-admin roles all get the
- * same states (they are chosen on the whole lattice, whatever is asked),
- * so the role is not part of the key; admin reads the same people and
- * ignores the states. Bounded by entries and bytes; the least recently
- * used unreferenced entry goes first. */
+ * version is the one it was computed under; a stale one is the base the
+ * next one is built from. Non-admin roles all get the same states (they
+ * are chosen on the whole lattice, whatever is asked), so the role is not
+ * part of the key; admin reads the same people and ignores the states.
+ * Bounded by entries and bytes; the least recently used unreferenced
+ * entry goes first. */
 #define CACHE_MAX     32
 #define CACHE_MAX_MIB 32
 
@@ -57,12 +76,24 @@ static size_t          cache_n, cache_bytes;
 static uint64_t        cache_tick;
 
 static void
+comp_release(comp *c)
+{
+	if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1) {
+		free(c->slots);
+		free(c->strs);
+		free(c);
+	}
+}
+
+static void
 lattice_free(lattice *L)
 {
 	if (L != NULL) {
+		for (size_t i = 0; i < L->ncomp; i++) {
+			comp_release(L->comps[i]);
+		}
+		free(L->comps);
 		free(L->measure);
-		free(L->slots);
-		free(L->strs);
 		free(L);
 	}
 }
@@ -80,20 +111,23 @@ cache_drop(size_t i)
 	}
 }
 
+/* cache_get gives the current lattice of (measure, min_n), or NULL and in
+ * *base the stale one (NULL if none), both held for the caller. */
 static lattice *
-cache_get(const char *measure, int min_n, uint64_t version)
+cache_get(const char *measure, int min_n, uint64_t version, lattice **base)
 {
 	lattice *hit = NULL;
+	*base        = NULL;
 	pthread_mutex_lock(&cache_mu);
 	for (size_t i = 0; i < cache_n; i++) {
 		lattice *L = cache[i];
 		if (L->min_n == min_n && strcmp(L->measure, measure) == 0) {
+			L->refs++;
+			L->used = ++cache_tick;
 			if (L->version == version) {
 				hit = L;
-				L->refs++;
-				L->used = ++cache_tick;
 			} else {
-				cache_drop(i); /* stale: new data since */
+				*base = L; /* stale: new data since */
 			}
 			break;
 		}
@@ -163,21 +197,32 @@ lattice_release(lattice *L)
 	}
 }
 
+/* academic_year of a period start YYYY-MM-DD (August on); the periods
+ * were checked when the lattice was decided. */
 static int
-slot_cmp(const lattice *L, const disc_slot *a, char level, const char *unit,
+academic_year(const char *p)
+{
+	int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10
+	    + (p[3] - '0');
+	int m = (p[5] - '0') * 10 + (p[6] - '0');
+	return m >= 8 ? y : y - 1;
+}
+
+static int
+slot_cmp(const comp *C, const disc_slot *a, char level, const char *unit,
          char grain, const char *period, const char *group)
 {
 	int c = a->level - level;
 	if (c == 0) {
-		c = strcmp(L->strs + a->unit, unit);
+		c = strcmp(C->strs + a->unit, unit);
 	}
 	if (c == 0) {
 		c = a->grain - grain;
 	}
 	if (c == 0) {
-		c = strcmp(L->strs + a->period, period);
+		c = strcmp(C->strs + a->period, period);
 	}
-	return c != 0 ? c : strcmp(L->strs + a->group, group);
+	return c != 0 ? c : strcmp(C->strs + a->group, group);
 }
 
 static int
@@ -199,46 +244,34 @@ order_cmp(const void *x, const void *y, void *ctx)
 	return c != 0 ? c : strcmp(a->group, b->group);
 }
 
-/* lower_bound: the first slot not below the key. A call's units come in
- * the lattice's order, so when every slot before from is below the key
- * the search starts there, first at guess (where the last unit's span of
- * slots puts this unit: two compares when it is right), else galloping
- * from from. A binary search of the whole lattice (~900,000 slots) per
- * unit was 17% of tandemd's time for positive deviance at 10,000
- * schools; galloping alone still took ~14 compares a unit. */
+/* seek: the first slot from `from` on not below the key, found by
+ * galloping (the next unit of a call's series is a few slots on) and
+ * then halving; from the start when the key lies before `from`. */
 static size_t
-lower_bound(const lattice *L, size_t from, size_t guess, char level,
-            const char *unit, char grain, const char *period,
-            const char *group)
+seek(const comp *C, size_t from, char level, const char *unit, char grain,
+     const char *period, const char *group)
 {
-#define BELOW(i)                                                              \
-	(slot_cmp(L, &L->slots[(i)], level, unit, grain, period, group) < 0)
-	size_t lo = 0, hi = L->n;
-	if (from > 0 && from <= L->n && BELOW(from - 1)) {
-		bool capped = false;
-		lo          = from;
-		if (guess > lo && guess <= L->n) {
-			if (BELOW(guess - 1)) {
-				lo = guess;
-			} else {
-				hi     = guess;
-				capped = true;
-			}
-		}
-		if (!capped) {
-			size_t step = 1;
-			hi          = lo;
-			while (hi < L->n && BELOW(hi)) {
-				lo = hi + 1;
-				hi = step < L->n - hi ? hi + step : L->n;
-				step *= 2;
-			}
-		}
+	if (from > C->n
+	    || (from > 0
+	        && slot_cmp(C, &C->slots[from - 1], level, unit, grain, period,
+	                    group)
+	            >= 0)) {
+		from = 0;
 	}
-#undef BELOW
+	size_t lo = from, hi = from, step = 1;
+	while (hi < C->n
+	       && slot_cmp(C, &C->slots[hi], level, unit, grain, period, group)
+	           < 0) {
+		lo = hi + 1;
+		hi = lo + step;
+		step <<= 1;
+	}
+	if (hi > C->n) {
+		hi = C->n;
+	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (slot_cmp(L, &L->slots[mid], level, unit, grain, period,
+		if (slot_cmp(C, &C->slots[mid], level, unit, grain, period,
 		             group)
 		    < 0) {
 			lo = mid + 1;
@@ -255,83 +288,81 @@ lower_bound(const lattice *L, size_t from, size_t guess, char level,
  * searches of the lattice for the icon matrix at 10,000 schools were a
  * third of its time). */
 static const disc_slot *
-lookup(const lattice *L, size_t *at, char level, const char *unit, char grain,
+lookup(const comp *C, size_t *at, char level, const char *unit, char grain,
        const char *period, const char *group)
 {
 	size_t j = *at;
 	int    c = -1;
-	while (j < L->n
-	       && (c = slot_cmp(L, &L->slots[j], level, unit, grain, period,
+	while (j < C->n
+	       && (c = slot_cmp(C, &C->slots[j], level, unit, grain, period,
 	                        group))
 	           < 0) {
 		j++;
 	}
 	*at = j;
-	return j < L->n && c == 0 ? &L->slots[j] : NULL;
+	return j < C->n && c == 0 ? &C->slots[j] : NULL;
 }
 
-/* pack copies the decided cells, in key order, into L's compact form. */
-static int
-pack(lattice *L, const store_disc_cell *cells, const stats_disc_cell *dc,
-     const size_t *order)
+/* comp_pack copies the decided cells idx[0..m), in key order, into a new
+ * component. */
+static comp *
+comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
+          const size_t *idx, size_t m)
 {
 	size_t len = 0;
-	for (size_t i = 0; i < L->n; i++) {
-		const store_disc_cell *c = &cells[i];
+	for (size_t j = 0; j < m; j++) {
+		const store_disc_cell *c = &cells[idx[j]];
 		len += strlen(c->unit) + strlen(c->period) + strlen(c->group)
 		    + 3;
 	}
-	if (len > UINT32_MAX) {
-		return TD_ENOMEM;
+	comp *C = calloc(1, sizeof(*C));
+	if (C == NULL || len > UINT32_MAX) {
+		free(C);
+		return NULL;
 	}
-	L->slots = calloc(L->n ? L->n : 1, sizeof(*L->slots));
-	L->strs  = malloc(len ? len : 1);
-	if (L->slots == NULL || L->strs == NULL) {
-		return TD_ENOMEM;
+	C->year  = year;
+	C->n     = m;
+	C->slots = calloc(m ? m : 1, sizeof(*C->slots));
+	C->strs  = malloc(len ? len : 1);
+	atomic_init(&C->refs, 1);
+	if (C->slots == NULL || C->strs == NULL) {
+		comp_release(C);
+		return NULL;
 	}
 	size_t k = 0;
-	for (size_t j = 0; j < L->n; j++) {
-		size_t                 i  = order[j];
-		const store_disc_cell *c  = &cells[i];
-		disc_slot             *sl = &L->slots[j];
+	for (size_t j = 0; j < m; j++) {
+		const store_disc_cell *c  = &cells[idx[j]];
+		disc_slot             *sl = &C->slots[j];
 		const char *str[3]        = { c->unit, c->period, c->group };
 		uint32_t   *off[3] = { &sl->unit, &sl->period, &sl->group };
 		for (int f = 0; f < 3; f++) {
 			size_t l = strlen(str[f]) + 1;
 			*off[f]  = (uint32_t) k;
-			memcpy(L->strs + k, str[f], l);
+			memcpy(C->strs + k, str[f], l);
 			k += l;
 		}
 		sl->level  = c->level;
 		sl->grain  = c->grain;
-		sl->state  = dc[i].state;
-		sl->people = dc[i].people;
+		sl->state  = dc[j].state;
+		sl->people = dc[j].people;
 	}
-	L->bytes = sizeof(*L) + L->n * sizeof(*L->slots) + len;
-	return TD_OK;
+	C->bytes = sizeof(*C) + m * sizeof(*C->slots) + len;
+	return C;
 }
 
-/* lattice_compute reads and decides every cell of the measure. */
-static int
-lattice_compute(rpc_call *call, const series_spec *spec, lattice *L)
+/* comp_decide decides the cells idx[0..m) of one academic year (scratch:
+ * room for m stats cells) and packs them; NULL (status set) on failure. */
+static comp *
+comp_decide(rpc_call *call, const series_spec *spec, int min_n, int year,
+            const store_disc_cell *cells, size_t *idx, size_t m,
+            stats_disc_cell *dc)
 {
-	store_disc_cell *cells = NULL;
-	int rv = store_disclosure_cells(call->store, spec->measure, &cells,
-	                                &L->n);
-	if (rv != TD_OK) {
-		return analysis_db_fail(call, rv);
-	}
-	stats_disc_cell *dc    = calloc(L->n ? L->n : 1, sizeof(*dc));
-	size_t          *order = calloc(L->n ? L->n : 1, sizeof(*order));
-	int              code  = TD_CODE_OK;
-	if (dc == NULL || order == NULL) {
-		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
-		                "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < L->n; i++) {
-		const store_disc_cell *c = &cells[i];
-		dc[i]                    = (stats_disc_cell) {
+	/* key order first: the packed slots need it, and stats_disclose's
+	 * choice does not depend on the order of its input */
+	qsort_r(idx, m, sizeof(*idx), order_cmp, (void *) cells);
+	for (size_t j = 0; j < m; j++) {
+		const store_disc_cell *c = &cells[idx[j]];
+		dc[j]                    = (stats_disc_cell) {
 			                   .level    = c->level,
 			                   .unit     = c->unit,
 			                   .district = c->level == 's' ? c->district : NULL,
@@ -340,54 +371,190 @@ lattice_compute(rpc_call *call, const series_spec *spec, lattice *L)
 			                   .group    = c->group,
 			                   .n        = fmax(0, c->n),
 		};
-		order[i] = i;
 	}
 	stats_disc_opts opt = {
-		.min_n            = (double) L->min_n,
+		.min_n            = (double) min_n,
 		.groups_partition = spec->survey, /* grades */
 		.n_per_month      = !spec->survey,
 	};
 	stats_disc_summary sum;
 	char               err[TD_ERRMSG_MAX] = "";
-	if (stats_disclose(dc, L->n, &opt, &sum, err) != TD_OK) {
-		code = rpc_fail(call, TD_CODE_INTERNAL,
-		                "disclosure control failed");
-		goto out;
+	if (stats_disclose(dc, m, &opt, &sum, err) != TD_OK) {
+		rpc_fail(call, TD_CODE_INTERNAL, "disclosure control failed");
+		return NULL;
 	}
-	qsort_r(order, L->n, sizeof(*order), order_cmp, cells);
-	if (pack(L, cells, dc, order) != TD_OK) {
+	comp *C = comp_pack(year, cells, dc, idx, m);
+	if (C == NULL) {
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	return C;
+}
+
+static bool
+has_year(const store_lattice_change *ch, int year)
+{
+	for (size_t i = 0; i < ch->n; i++) {
+		if (ch->years[i] == year) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* lattice_compute fills L's components: every year when there is no base
+ * or the change log says so, else the base's years the writes since its
+ * snapshot did not reach and the ones they did, read and decided again. */
+static int
+lattice_compute(rpc_call *call, const series_spec *spec, lattice *L,
+                const lattice *base, const store_lattice_change *ch)
+{
+	bool all = base == NULL || ch->all;
+	int  lo = 0, hi = -1;
+	for (size_t i = 0; !all && i < ch->n; i++) {
+		lo = i == 0 || ch->years[i] < lo ? ch->years[i] : lo;
+		hi = i == 0 || ch->years[i] > hi ? ch->years[i] : hi;
+	}
+	store_disc_cell *cells = NULL;
+	size_t           n     = 0;
+	int              rv    = TD_OK;
+	if (all || ch->n > 0) {
+		rv = store_disclosure_cells(call->store, spec->measure,
+		                            all ? -1 : lo, all ? -1 : hi,
+		                            &cells, &n);
+	}
+	if (rv != TD_OK) {
+		return analysis_db_fail(call, rv);
+	}
+	/* The cells by academic year (a counting sort over the years). */
+	int              ymin = INT32_MAX, ymax = INT32_MIN;
+	int             *ay   = malloc((n ? n : 1) * sizeof(*ay));
+	size_t          *idx  = malloc((n ? n : 1) * sizeof(*idx));
+	stats_disc_cell *dc   = malloc((n ? n : 1) * sizeof(*dc));
+	size_t          *at   = NULL;
+	int              code = TD_CODE_OK;
+	if (ay == NULL || idx == NULL || dc == NULL) {
 		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
+		goto out;
 	}
+	for (size_t i = 0; i < n; i++) {
+		const char *p  = cells[i].period;
+		bool        ok = strlen(p) == 10;
+		for (int k = 0; ok && k < 10; k++) {
+			ok = k == 4 || k == 7 ? p[k] == '-'
+			                      : (p[k] >= '0' && p[k] <= '9');
+		}
+		if (!ok) {
+			code = rpc_fail(call, TD_CODE_INTERNAL,
+			                "disclosure control failed");
+			goto out;
+		}
+		ay[i] = academic_year(p);
+		ymin  = ay[i] < ymin ? ay[i] : ymin;
+		ymax  = ay[i] > ymax ? ay[i] : ymax;
+	}
+	size_t years = n ? (size_t) (ymax - ymin) + 1 : 0;
+	at           = calloc(years + 1, sizeof(*at));
+	L->comps
+	    = calloc(years + (base ? base->ncomp : 0) + 1, sizeof(*L->comps));
+	if (at == NULL || L->comps == NULL) {
+		code = rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		at[ay[i] - ymin + 1]++;
+	}
+	for (size_t y = 0; y < years; y++) {
+		at[y + 1] += at[y];
+	}
+	for (size_t i = 0; i < n; i++) {
+		idx[at[ay[i] - ymin]++] = i;
+	}
+	/* at[y] is now the end of year y's run; its start is at[y - 1] */
+	size_t b = 0;
+	for (size_t y = 0; y <= years; y++) {
+		int year = ymin + (int) y;
+		/* kept years of the base that come before this one */
+		while (!all && b < base->ncomp
+		       && (y == years || base->comps[b]->year < year)) {
+			comp *C = base->comps[b++];
+			if (!has_year(ch, C->year)) {
+				atomic_fetch_add(&C->refs, 1);
+				L->comps[L->ncomp++] = C;
+				L->bytes += C->bytes;
+			}
+		}
+		if (y == years) {
+			break;
+		}
+		bool changed = all || has_year(ch, year);
+		if (!all && b < base->ncomp && base->comps[b]->year == year) {
+			comp *C = base->comps[b++];
+			if (!changed) { /* read only to span the range: kept */
+				atomic_fetch_add(&C->refs, 1);
+				L->comps[L->ncomp++] = C;
+				L->bytes += C->bytes;
+			}
+		}
+		size_t from = y == 0 ? 0 : at[y - 1], m = at[y] - from;
+		if (m == 0 || !changed) {
+			continue;
+		}
+		comp *C = comp_decide(call, spec, L->min_n, year, cells,
+		                      idx + from, m, dc);
+		if (C == NULL) {
+			code = call->code;
+			goto out;
+		}
+		L->comps[L->ncomp++] = C;
+		L->bytes += C->bytes;
+	}
+	L->bytes += sizeof(*L);
 out:
 	free(cells);
+	free(ay);
+	free(idx);
 	free(dc);
-	free(order);
+	free(at);
 	return code;
 }
 
 /* lattice_get gives the measure's decided lattice: the cached one while
- * no write has happened since it was computed, else a new one. The
- * caller releases it with lattice_release. */
+ * no write has happened since it was computed, else a new one built on
+ * the stale one. The caller releases it with lattice_release. */
 static int
 lattice_get(rpc_call *call, const series_spec *spec, lattice **out)
 {
 	int      min_n   = call->cfg->min_n;
 	uint64_t version = store_data_version(); /* before the read */
-	*out             = cache_get(spec->measure, min_n, version);
+	lattice *base;
+	*out = cache_get(spec->measure, min_n, version, &base);
 	if (*out != NULL) {
 		return TD_CODE_OK;
+	}
+	store_lattice_change ch;
+	int                  code = TD_CODE_OK;
+	int                  rv   = store_lattice_changes(
+	                       call->store, spec->measure,
+            base && base->snapshot[0] ? base->snapshot : NULL, &ch);
+	if (rv != TD_OK) {
+		lattice_release(base);
+		return analysis_db_fail(call, rv);
 	}
 	lattice *L = calloc(1, sizeof(*L));
 	if (L == NULL || (L->measure = strdup(spec->measure)) == NULL) {
 		lattice_free(L);
+		lattice_release(base);
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
 	L->min_n   = min_n;
 	L->version = version;
 	L->refs    = 1;
-	int code   = lattice_compute(call, spec, L);
+	memcpy(L->snapshot, ch.snapshot, sizeof(L->snapshot));
+	code = lattice_compute(call, spec, L, base, &ch);
+	lattice_release(base);
 	if (code != TD_CODE_OK) {
 		lattice_free(L);
 		return code;
@@ -396,6 +563,10 @@ lattice_get(rpc_call *call, const series_spec *spec, lattice **out)
 	*out = L;
 	return TD_CODE_OK;
 }
+
+/* Components a call's series walk at once; more fall back to searching
+ * from the start of each component. */
+#define WALK_MAX 64
 
 int
 analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
@@ -408,22 +579,41 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		return code;
 	}
 	const char *group = spec->survey ? q->grade : q->subgroup;
-	size_t      from = 0, start = 0, span = 0;
+	/* where the previous series left each component: series come in
+	 * unit order, as slots do, so the next unit is found a few slots on */
+	size_t cur[WALK_MAX] = { 0 };
 	for (size_t u = 0; u < ns; u++) {
-		series *x  = &ss[u];
-		size_t  at = from;
-		if (x->n > 0) {
-			at    = lower_bound(L, from, start + span, spec->level,
-			                    x->unit, spec->grain,
-			                    x->pts[0].period, "");
-			span  = u > 0 && at > start ? at - start : 0;
-			start = at;
-		}
+		series     *x  = &ss[u];
+		const comp *C  = NULL;
+		size_t      ci = 0, at = 0;
+		int         cy = INT32_MIN;
 		for (size_t t = 0; t < x->n; t++) {
-			const disc_slot *c
-			    = lookup(L, &at, spec->level, x->unit, spec->grain,
-			             x->pts[t].period, group);
-			uint8_t st;
+			const char *period = x->pts[t].period;
+			int         year   = academic_year(period);
+			if (year != cy) {
+				if (C != NULL && ci < WALK_MAX) {
+					cur[ci] = at;
+				}
+				cy = year;
+				C  = NULL;
+				for (ci = 0; ci < L->ncomp; ci++) {
+					if (L->comps[ci]->year == year) {
+						C = L->comps[ci];
+						break;
+					}
+				}
+				if (C != NULL) {
+					at = seek(C,
+					          ci < WALK_MAX ? cur[ci] : 0,
+					          spec->level, x->unit,
+					          spec->grain, period, "");
+				}
+			}
+			const disc_slot *c = C == NULL
+			    ? NULL
+			    : lookup(C, &at, spec->level, x->unit, spec->grain,
+			             period, group);
+			uint8_t          st;
 			if (c == NULL) {
 				/* not in the lattice: never shown */
 				x->people[t]
@@ -432,7 +622,6 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 			} else {
 				x->people[t] = c->people;
 				st           = c->state;
-				at++; /* the next point's key is above this */
 			}
 			x->reason[t]     = admin ? STATS_DISC_RELEASED : st;
 			x->suppressed[t] = x->reason[t] != STATS_DISC_RELEASED;
@@ -441,7 +630,9 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 			x->n_complementary
 			    += x->reason[t] == STATS_DISC_COMPLEMENTARY;
 		}
-		from = at;
+		if (C != NULL && ci < WALK_MAX) {
+			cur[ci] = at;
+		}
 	}
 	lattice_release(L);
 	return TD_CODE_OK;

@@ -20,7 +20,10 @@ static const char OUTCOME_CELLS[]
       "FROM rollups r LEFT JOIN schools sc ON r.level = 's' AND sc.id = "
       "r.unit_id LEFT JOIN districts d ON d.id = CASE r.level WHEN 'd' "
       "THEN r.unit_id WHEN 's' THEN sc.district_id END "
-      "WHERE r.measure = $1 AND r.cnt > 0";
+      "WHERE r.measure = $1 AND r.cnt > 0"
+      /* periods in [$2, $3) when given */
+      " AND ($2::date IS NULL OR r.period_start >= $2::date)"
+      " AND ($3::date IS NULL OR r.period_start < $3::date)";
 
 /* Grouping sets give school, district and network, with and without the
  * grade, in one pass; a grade-less response counts only in "all grades",
@@ -34,6 +37,10 @@ static const char SURVEY_CELLS[]
       " WHERE v.code = $1 AND EXISTS (SELECT 1 FROM survey_items it"
       "  WHERE it.survey_id = r.survey_id AND it.construct = $2"
       "  AND r.answers[it.position + 1] IS NOT NULL)"
+      /* periods in [$3, $4) when given: a week that starts before $4
+       * holds answers of up to six days later */
+      " AND ($3::date IS NULL OR r.administered_on >= $3::date)"
+      " AND ($4::date IS NULL OR r.administered_on < $4::date + 6)"
       "), g AS ("
       " SELECT resp.*, gr.grain,"
       "  td_period_start(gr.grain, resp.administered_on) AS ps"
@@ -53,7 +60,9 @@ static const char SURVEY_CELLS[]
       "  CASE WHEN a.gs = 0 THEN d.code ELSE '' END, a.ps,"
       "  CASE WHEN a.gg = 1 THEN '' ELSE a.grade END, a.people"
       " FROM a LEFT JOIN schools sc ON a.gs = 0 AND sc.id = a.school_id"
-      " LEFT JOIN districts d ON a.gd = 0 AND d.id = a.district_id";
+      " LEFT JOIN districts d ON a.gd = 0 AND d.id = a.district_id"
+      " WHERE ($3::date IS NULL OR a.ps >= $3::date)"
+      " AND ($4::date IS NULL OR a.ps < $4::date)";
 
 /* put copies l bytes of v and a NUL to *pool and moves it on. */
 static const char *
@@ -94,15 +103,23 @@ outcome_months(const PGresult *mo, store_disc_cell *c, char **pool)
 }
 
 int
-store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
-                       size_t *n)
+store_disclosure_cells(store *s, const char *measure, int from_year,
+                       int to_year, store_disc_cell **out, size_t *n)
 {
 	char        survey[200] = "", construct[200] = "";
-	const char *p[2] = { measure, NULL };
+	char        from[32], to[32], last[32];
+	const char *p[4] = { measure, NULL, NULL, NULL };
 	const char *sql  = OUTCOME_CELLS;
-	int         np   = 1;
-	*out             = NULL;
-	*n               = 0;
+	int         np   = 3;
+	if (from_year >= 0 && to_year >= from_year && to_year < 10000) {
+		snprintf(from, sizeof(from), "%04d-08-01", from_year);
+		snprintf(to, sizeof(to), "%04d-08-01", to_year + 1);
+		snprintf(last, sizeof(last), "%04d-07-31", to_year + 1);
+		p[1] = from;
+		p[2] = to;
+	}
+	*out = NULL;
+	*n   = 0;
 	if (strncmp(measure, "survey:", 7) == 0) {
 		const char *slash = strchr(measure + 7, '/');
 		size_t      len   = slash ? (size_t) (slash - measure - 7) : 0;
@@ -111,10 +128,12 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 		}
 		memcpy(survey, measure + 7, len);
 		snprintf(construct, sizeof(construct), "%s", slash + 1);
+		p[3] = p[2];
+		p[2] = p[1];
 		p[0] = survey;
 		p[1] = construct;
 		sql  = SURVEY_CELLS;
-		np   = 2;
+		np   = 4;
 	}
 	PGresult *r = PQexecParams(s->conn, sql, np, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -125,7 +144,10 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 	}
 	PGresult *mo = NULL; /* an outcome's school months */
 	if (sql == OUTCOME_CELLS) {
-		store_series_query q = { .measure = measure };
+		/* months whose first day is in [from, last] */
+		store_series_query q = { .measure = measure,
+			                 .from    = p[1],
+			                 .to      = p[1] ? last : NULL };
 		int rv = store_outcome_months_read(s, &q, true, &mo);
 		if (rv != TD_OK) {
 			PQclear(r);
@@ -177,4 +199,55 @@ store_disclosure_cells(store *s, const char *measure, store_disc_cell **out,
 	*out = c;
 	*n   = rows;
 	return TD_OK;
+}
+
+/* The log's rows of transactions the caller's last snapshot did not see,
+ * read in one statement with the snapshot it ran in, so the next call
+ * starts where this one stopped whatever order writers commit in. */
+static const char LATTICE_CHANGES[]
+    = "WITH c AS (SELECT DISTINCT academic_year, measure IS NULL AS every "
+      "FROM lattice_changes WHERE xid >= pg_snapshot_xmin($2::pg_snapshot) "
+      "AND NOT pg_visible_in_snapshot(xid, $2::pg_snapshot) AND (measure IS "
+      "NULL OR measure = $1)) "
+      "SELECT pg_current_snapshot()::text, coalesce(pg_snapshot_xmin("
+      "$2::pg_snapshot) <= (SELECT xid FROM lattice_horizon) OR EXISTS "
+      "(SELECT 1 FROM c WHERE every OR academic_year IS NULL), true), "
+      "(SELECT string_agg(academic_year::text, ',') FROM c WHERE NOT every "
+      "AND academic_year IS NOT NULL)";
+
+int
+store_lattice_changes(store *s, const char *measure, const char *since,
+                      store_lattice_change *out)
+{
+	const char *p[2] = { measure, since };
+	memset(out, 0, sizeof(*out));
+	PGresult *r = PQexecParams(s->conn, LATTICE_CHANGES, 2, NULL, p, NULL,
+	                           NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		int rv = store_result_err(s, r,
+		                          "reading the lattice's change log");
+		PQclear(r);
+		return rv;
+	}
+	int rv = TD_OK;
+	if ((size_t) PQgetlength(r, 0, 0) >= sizeof(out->snapshot)) {
+		out->all = true; /* a snapshot too long to keep: no next */
+	} else {
+		memcpy(out->snapshot, PQgetvalue(r, 0, 0),
+		       (size_t) PQgetlength(r, 0, 0) + 1);
+	}
+	out->all = out->all || PQgetvalue(r, 0, 1)[0] == 't';
+	for (const char *y = PQgetvalue(r, 0, 2); !out->all && *y != '\0';) {
+		char *end;
+		long  v = strtol(y, &end, 10);
+		if (end == y || out->n == STORE_LATTICE_MAX_YEARS) {
+			out->all
+			    = true; /* more years than kept: all of them */
+			break;
+		}
+		out->years[out->n++] = (int) v;
+		y                    = *end == ',' ? end + 1 : end;
+	}
+	PQclear(r);
+	return rv;
 }

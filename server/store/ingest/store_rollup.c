@@ -12,6 +12,7 @@
  * 30 batches' rollup statements took 6.5 s, now 1.9 s (server log).
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,8 +379,132 @@ spread(const store_rollup_delta *d, table *sch)
 	return true;
 }
 
-/* Memory for the upsert's sort, for this transaction only. */
-#define ROLLUP_WORK_MEM "SET LOCAL work_mem = '64MB'"
+/* Memory for the upsert's sort, for this transaction only; and the
+ * rollups' trigger told that this write logs itself (below). */
+#define ROLLUP_WORK_MEM                                                       \
+	"SET LOCAL work_mem = '64MB'; SET LOCAL tandem.lattice_logged = on"
+
+/* The disclosure lattice's change log (sql/021_lattice_changes.sql): the
+ * (measure, academic year) pairs the delta's cells reach, written in the
+ * batch's transaction; the setting above tells the rollups' trigger that
+ * this write logged itself. Every PRUNE_EVERY-th write of a process also
+ * drops rows older than a day and moves the horizon past them. */
+#define PRUNE_EVERY 128
+static const char LOG_CHANGES[]
+    = "INSERT INTO lattice_changes (measure, academic_year) "
+      "SELECT * FROM unnest($1::text[], $2::int[])";
+static const char PRUNE_CHANGES[]
+    = "WITH gone AS (DELETE FROM lattice_changes WHERE at < now() - "
+      "interval '1 day' RETURNING xid) UPDATE lattice_horizon SET xid = "
+      "(SELECT max(xid) FROM gone) WHERE (SELECT max(xid) FROM gone) > xid";
+
+/* academic_year: the first year of the school year (August on) of a
+ * YYYY-MM-DD date; -1 when it is not one. */
+static int
+academic_year(const char *date, int *day)
+{
+	int y = 0, m = 0, d = 0;
+	for (int i = 0; i < 10; i++) {
+		char c = date[i];
+		if (i == 4 || i == 7 ? c != '-' : (c < '0' || c > '9')) {
+			return -1;
+		}
+		int *f = i < 4 ? &y : i < 7 ? &m : &d;
+		if (i != 4 && i != 7) {
+			*f = *f * 10 + (c - '0');
+		}
+	}
+	*day = d;
+	return m >= 8 ? y : y - 1;
+}
+
+/* log_changes writes the delta's (measure, academic year) pairs. A week
+ * belongs to the year of its Monday: a date in August's first six days
+ * may fall in a week of the year before, so that year is logged too. */
+static int
+log_changes(store *s, const store_rollup_delta *d)
+{
+	size_t       cap = 16, k = 0;
+	const char **m  = malloc(cap * sizeof(*m));
+	int         *y  = malloc(cap * sizeof(*y));
+	int          rv = TD_OK;
+	bool weeks      = d->grains != NULL && strchr(d->grains, 'w') != NULL;
+	for (size_t i = 0; m != NULL && y != NULL && i < d->n; i++) {
+		const store_rollup_cell *c   = &d->cells[i];
+		int                      day = 0;
+		int                      ay  = academic_year(c->date, &day);
+		for (int w = 0; w < 2; w++) {
+			int    yr = ay - w;
+			size_t j  = 0;
+			if (w == 1
+			    && !(weeks && ay >= 0 && day <= 6
+			         && strncmp(c->date + 5, "08", 2) == 0)) {
+				break;
+			}
+			while (j < k
+			       && !(y[j] == yr
+			            && (m[j] == c->measure
+			                || strcmp(m[j], c->measure) == 0))) {
+				j++;
+			}
+			if (j < k) {
+				continue;
+			}
+			if (k == cap) {
+				cap *= 2;
+				const char **m2 = realloc(m, cap * sizeof(*m));
+				int         *y2
+				    = m2 ? realloc(y, cap * sizeof(*y)) : NULL;
+				m = m2 ? m2 : m;
+				y = y2 ? y2 : y;
+				if (m2 == NULL || y2 == NULL) {
+					rv = store_fail(s, TD_ENOMEM,
+					                "out of memory");
+					goto out;
+				}
+			}
+			m[k]   = c->measure;
+			y[k++] = yr;
+		}
+	}
+	if (m == NULL || y == NULL) {
+		rv = store_fail(s, TD_ENOMEM, "out of memory");
+		goto out;
+	}
+	char *years = malloc(k * 12 + 3), *names = store_text_array(m, k);
+	if (years != NULL && names != NULL) {
+		size_t at   = 0;
+		years[at++] = '{';
+		for (size_t j = 0; j < k; j++) {
+			at += (size_t) sprintf(years + at, "%s%d",
+			                       j ? "," : "",
+			                       y[j] < 0 ? 0 : y[j]);
+		}
+		years[at++]      = '}';
+		years[at]        = '\0';
+		const char *p[2] = { names, years };
+		PGresult   *r = PQexecParams(s->conn, LOG_CHANGES, 2, NULL, p,
+		                             NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			rv = store_result_err(s, r,
+			                      "logging the lattice's changes");
+		}
+		PQclear(r);
+	} else {
+		rv = store_fail(s, TD_ENOMEM, "out of memory");
+	}
+	free(years);
+	free(names);
+	static _Atomic unsigned writes;
+	if (rv == TD_OK && ++writes % PRUNE_EVERY == 0) {
+		rv = store_exec(s, PRUNE_CHANGES,
+		                "pruning the lattice's change log");
+	}
+out:
+	free(m);
+	free(y);
+	return rv;
+}
 
 int
 store_rollup_apply(store *s, const store_rollup_delta *d,
@@ -429,6 +554,9 @@ store_rollup_apply(store *s, const store_rollup_delta *d,
 	if (rv == TD_OK) {
 		rv = store_exec(s, ROLLUP_WORK_MEM,
 		                "sizing the rollup update");
+	}
+	if (rv == TD_OK) {
+		rv = log_changes(s, d);
 	}
 	if (rv == TD_OK) {
 		rv = store_exec(s, ROWS_TABLE, "updating the rollups");

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -259,6 +260,105 @@ order_of_cells_does_not_change_the_choice(void **state)
 	assert_int_equal(a[10].state, STATS_DISC_PRIMARY);
 }
 
+/* A small network over three academic years with many small cells, from a
+ * fixed pseudo-random sequence: every unit, group and period of it. */
+#define Y_UNITS  8 /* schools s0..s7 in districts d0 (s0..s3), d1 */
+#define Y_GROUPS 2 /* all, g */
+#define Y_CELLS  (3 * 19 * Y_GROUPS * (Y_UNITS + 3))
+static uint32_t
+next_rand(uint32_t *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return (*x >> 16) & 0x7fff;
+}
+
+static size_t
+three_years(stats_disc_cell *c, char (*per)[11], uint32_t seed)
+{
+	static const char *unit[] = { "s0", "s1", "s2", "s3", "s4", "s5",
+		                      "s6", "s7", "d0", "d1", "" };
+	static const char *grp[]  = { "", "g" };
+	size_t             k = 0, np = 0;
+	uint32_t           x = seed;
+	for (int y = 2022; y <= 2024; y++) {
+		/* 12 months, 2 terms, the year, and weeks on either side of
+		 * its ends (a week of late July is the year before's) */
+		for (int m = 0; m < 12; m++) {
+			int mo = (7 + m) % 12 + 1;
+			snprintf(per[np++], 11, "%04d-%02d-01",
+			         mo >= 8 ? y : y + 1, mo);
+		}
+		snprintf(per[np++], 11, "%04d-08-01", y);
+		snprintf(per[np++], 11, "%04d-01-01", y + 1);
+		snprintf(per[np++], 11, "%04d-08-01", y);
+		snprintf(per[np++], 11, "%04d-08-05", y);
+		snprintf(per[np++], 11, "%04d-09-02", y);
+		snprintf(per[np++], 11, "%04d-07-22", y + 1);
+		snprintf(per[np++], 11, "%04d-07-29", y + 1);
+	}
+	for (size_t p = 0; p < np; p++) {
+		size_t i = p % 19;
+		char   g = i < 12 ? 'm' : i < 14 ? 't' : i == 14 ? 'y' : 'w';
+		for (int u = 0; u < Y_UNITS + 3; u++) {
+			for (int h = 0; h < Y_GROUPS; h++) {
+				/* mostly well above 10, often below */
+				double n = next_rand(&x) % 4 == 0
+				    ? (double) (next_rand(&x) % 12)
+				    : (double) (10 + next_rand(&x) % 40);
+				c[k++]   = (stats_disc_cell) {
+					  u < Y_UNITS           ? 's'
+					      : u < Y_UNITS + 2 ? 'd'
+					                        : 'n',
+					unit[u],
+					u < Y_UNITS ? unit[Y_UNITS + u / 4]
+					            : NULL,
+					g,
+					per[p],
+					grp[h],
+					n,
+					0,
+					0
+				};
+			}
+		}
+	}
+	return k;
+}
+
+/* The rule couples cells only inside one academic year, so deciding each
+ * year alone (as tandemd does, so that a write decides only its years
+ * again) gives the states and people of deciding the whole lattice. */
+static void
+each_academic_year_alone_decides_as_the_whole(void **state)
+{
+	(void) state;
+	static stats_disc_cell whole[Y_CELLS], part[Y_CELLS];
+	static char            per[3 * 19][11];
+	size_t                 complementary = 0;
+	for (uint32_t seed = 1; seed <= 60; seed++) {
+		const stats_disc_opts *o = seed % 2 ? &OUTCOMES : &SURVEYS;
+		size_t                 n = three_years(whole, per, seed);
+		assert_int_equal(n, Y_CELLS);
+		memcpy(part, whole, sizeof(whole));
+		stats_disc_summary sw, sp;
+		disclose(whole, n, o, &sw);
+		complementary += sw.complementary;
+		/* years are contiguous runs of the cells (19 periods each) */
+		size_t per_year = n / 3, hidden = 0;
+		for (size_t y = 0; y < 3; y++) {
+			disclose(part + y * per_year, per_year, o, &sp);
+			hidden += sp.complementary;
+		}
+		assert_int_equal(hidden, sw.complementary);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(part[i].state, whole[i].state);
+			assert_true(part[i].people == whole[i].people);
+		}
+	}
+	/* the lattices did need complementary suppression */
+	assert_true(complementary > 100);
+}
+
 static void
 bad_cells_are_refused(void **state)
 {
@@ -293,6 +393,8 @@ main(void)
 		cmocka_unit_test(
 		    weeks_and_months_each_checked_against_the_term),
 		cmocka_unit_test(order_of_cells_does_not_change_the_choice),
+		cmocka_unit_test(
+		    each_academic_year_alone_decides_as_the_whole),
 		cmocka_unit_test(bad_cells_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT
+ * The disclosure lattice kept up to date after writes equals one decided
+ * from scratch. Instance A answers every question before and after each
+ * write (so it decides again only the academic years the change log says
+ * a write reached, keeping the others); the writes go through instance B
+ * (A hears of them through the database, sql/019 and sql/021); after each
+ * write a fresh instance F, which has decided nothing yet, answers the
+ * same questions. Every point of every level, grain and group must come
+ * back the same from A and F: shown or hidden, why, n and value. The
+ * writes: corrections that make a cell small (complementary suppression
+ * follows) and large again (cells are released), new rows, one batch over
+ * two academic years, a small subgroup, and a school moved to another
+ * district (every year again).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char       conninfo[512];
+static char       dir[128];
+static h_server   a, b;
+static td_client *council_a;
+static char       council_token[80];
+
+/* run_tandem runs the CLI through B; fails the test if it fails. */
+static void
+run_b(const char *fmt, const char *file)
+{
+	char args[400];
+	snprintf(args, sizeof(args), fmt, dir, file);
+	if (h_run(
+	        "TANDEM_TOKEN=%s %s/tandem --server %s %s >>%s/load.log 2>&1",
+	        b.token, h_bin_dir(), b.url, args, dir)
+	    != 0) {
+		h_run("cat %s/load.log", dir);
+		fail_msg("tandem %s failed", args);
+	}
+}
+
+/* submit_b stores outcome rows (CSV lines) through B, as corrections when
+ * asked. */
+static void
+submit_b(const char *rows, bool correction)
+{
+	static int k;
+	char       name[32], text[2048];
+	snprintf(name, sizeof(name), "w%d.csv", ++k);
+	snprintf(text, sizeof(text),
+	         "school,measure,period_start,period_end,value,n,subgroup\n%s",
+	         rows);
+	h_write_file(dir, name, text);
+	run_b(correction ? "submit outcomes --correction %s/%s"
+	                 : "submit outcomes %s/%s",
+	      name);
+}
+
+/* answers appends every point of every level, grain and group that c
+ * gives as council to out: unit, period, shown or why hidden, n, value. */
+static void
+answers(td_client *c, char *out, size_t cap)
+{
+	static const Tandem__V1__ScopeLevel levels[] = {
+		TANDEM__V1__SCOPE_LEVEL__EACH_SCHOOL,
+		TANDEM__V1__SCOPE_LEVEL__EACH_DISTRICT,
+		TANDEM__V1__SCOPE_LEVEL__NETWORK,
+	};
+	static const Tandem__V1__Grain grains[] = {
+		TANDEM__V1__GRAIN__MONTH,
+		TANDEM__V1__GRAIN__TERM,
+		TANDEM__V1__GRAIN__ACADEMIC_YEAR,
+	};
+	static const char *const groups[] = { "", "ell" };
+	size_t                   k        = 0;
+	out[0]                            = '\0';
+	for (size_t l = 0; l < 3; l++) {
+		for (size_t g = 0; g < 3; g++) {
+			for (size_t h = 0; h < 2; h++) {
+				Tandem__V1__SeriesQuery q
+				    = TANDEM__V1__SERIES_QUERY__INIT;
+				Tandem__V1__RunChartRequest req
+				    = TANDEM__V1__RUN_CHART_REQUEST__INIT;
+				q.measure  = h_outcome("att");
+				q.level    = levels[l];
+				q.code     = (char *) "";
+				q.grain    = grains[g];
+				q.subgroup = (char *) groups[h];
+				q.grade    = (char *) "";
+				req.query  = &q;
+				Tandem__V1__SeriesResponse *r  = NULL;
+				td_status                   st = { 0 };
+				int                         rc
+				    = td_analysis_run_chart(c, &req, &r, &st);
+				td_status_reset(&st);
+				k += (size_t) snprintf(out + k, cap - k,
+				                       "[%zu %zu %zu: %d]\n",
+				                       l, g, h, rc);
+				for (size_t s = 0;
+				     rc == TD_CODE_OK && s < r->n_series;
+				     s++) {
+					const Tandem__V1__Series *x
+					    = r->series[s];
+					for (size_t i = 0; i < x->n_points;
+					     i++) {
+						const Tandem__V1__Point *p
+						    = x->points[i];
+						k += (size_t) snprintf(
+						    out + k, cap - k,
+						    "%s %s %s %lld %.6f\n",
+						    x->unit, p->period_start,
+						    p->suppressed
+						        ? p->suppression
+						        : "shown",
+						    (long long) p->n,
+						    p->value);
+						assert_true(k < cap);
+					}
+				}
+				if (r != NULL) {
+					protobuf_c_message_free_unpacked(
+					    &r->base, NULL);
+				}
+			}
+		}
+	}
+}
+
+static size_t
+count(const char *text, const char *what)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p++) {
+		n++;
+	}
+	return n;
+}
+
+#define CAP (1 << 20)
+static char kept[CAP], fresh[CAP];
+
+/* same_as_from_scratch compares A's answers with a fresh instance's and
+ * returns how many points are hidden as complementary. */
+static size_t
+same_as_from_scratch(void)
+{
+	h_server f;
+	answers(council_a, kept, CAP);
+	h_server_start(&f, conninfo, NULL);
+	td_client *council_f = h_client_token(&f, 60000, council_token);
+	answers(council_f, fresh, CAP);
+	td_client_destroy(council_f);
+	assert_int_equal(h_server_stop(&f), 0);
+	if (strcmp(kept, fresh) != 0) {
+		const char *x = kept, *y = fresh;
+		while (*x && *x == *y) {
+			x++, y++;
+		}
+		fail_msg("kept and fresh lattices differ at\n%.200s\n--- vs "
+		         "---\n%.200s",
+		         x, y);
+	}
+	assert_true(count(kept, "shown") > 100);
+	return count(kept, "complementary");
+}
+
+/* hidden: why point (unit, period start) of the first answer that has it
+ * is hidden, or "shown". */
+static const char *
+why(const char *unit, const char *period)
+{
+	static char out[32];
+	char        key[64];
+	snprintf(key, sizeof(key), "\n%s %s ", unit, period);
+	const char *p = strstr(kept, key);
+	assert_non_null(p);
+	sscanf(p + strlen(key), "%31s", out);
+	return out;
+}
+
+static int
+setup(void **state)
+{
+	(void) state;
+	h_db_create("lattice", conninfo);
+	h_server_start(&a, conninfo, NULL);
+	h_server_start(&b, conninfo, NULL);
+	snprintf(dir, sizeof(dir), "/tmp/tdtest-lattice-%d", (int) getpid());
+	assert_int_equal(h_run("rm -rf %s && mkdir -p %s", dir, dir), 0);
+	h_write_file(dir, "districts.csv", "district,name\nD1,One\nD2,Two\n");
+	h_write_file(dir, "schools.csv",
+	             "district,school,name,frl_rate,enrollment,locale,grades\n"
+	             "D1,A1,A1,0.5,400,city,K-5\nD1,A2,A2,0.4,300,city,K-5\n"
+	             "D1,A3,A3,0.3,100,rural,K-5\nD2,B1,B1,0.2,500,city,K-5\n"
+	             "D2,B2,B2,0.6,350,city,K-5\n");
+	h_write_file(dir, "measures.csv",
+	             "measure,name,unit,direction\natt,Attendance,percent,"
+	             "higher\n");
+	/* Two academic years, 2023-24 and 2024-25, every month; ell rows
+	 * for three schools. All well above min_n (10) to begin with. */
+	char  path[256];
+	FILE *f;
+	snprintf(path, sizeof(path), "%s/outcomes.csv", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fprintf(f,
+	        "school,measure,period_start,period_end,value,n,subgroup\n");
+	static const char *const school[] = { "A1", "A2", "A3", "B1", "B2" };
+	static const int         n[]      = { 40, 30, 25, 45, 35 };
+	for (int s = 0; s < 5; s++) {
+		for (int m = 0; m < 24; m++) {
+			int y   = 2023 + (m + 7) / 12;
+			int mon = (m + 7) % 12 + 1;
+			fprintf(f, "%s,att,%d-%02d-01,%d-%02d-28,%.2f,%d,\n",
+			        school[s], y, mon, y, mon,
+			        80 + (s * 3 + m * 7) % 15 + 0.25 * s,
+			        n[s] + m % 5);
+			if (s % 2 == 0) {
+				fprintf(f,
+				        "%s,att,%d-%02d-01,%d-%02d-28,%.2f,%d,"
+				        "ell\n",
+				        school[s], y, mon, y, mon,
+				        70 + (s + m * 3) % 11 + 0.5,
+				        12 + m % 4);
+			}
+		}
+	}
+	fclose(f);
+	run_b("define districts %s/%s", "districts.csv");
+	run_b("define schools %s/%s", "schools.csv");
+	run_b("define measures %s/%s", "measures.csv");
+	run_b("submit outcomes %s/%s", "outcomes.csv");
+	td_client                      *admin = h_client(&a, 60000);
+	Tandem__V1__CreateClientRequest req
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	req.name                             = (char *) "council";
+	req.role                             = (char *) "council";
+	req.school                           = (char *) "";
+	req.district                         = (char *) "";
+	Tandem__V1__CreateClientResponse *r  = NULL;
+	td_status                         st = { 0 };
+	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
+	                 TD_CODE_OK);
+	snprintf(council_token, sizeof(council_token), "%s", r->token);
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_client_destroy(admin);
+	council_a = h_client_token(&a, 60000, council_token);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void) state;
+	td_client_destroy(council_a);
+	assert_int_equal(h_server_stop(&b), 0);
+	assert_int_equal(h_server_stop(&a), 0);
+	h_run("rm -rf %s", dir);
+	return 0;
+}
+
+static void
+kept_lattice_equals_a_fresh_one_after_each_write(void **state)
+{
+	(void) state;
+	/* A decides everything once, with nothing hidden. */
+	assert_int_equal(same_as_from_scratch(), 0);
+	assert_string_equal(why("A2", "2024-10-01"), "shown");
+
+	/* A2's October 2024 becomes 3 people: hidden, and a sibling with
+	 * it so that the district's total does not give it away. */
+	submit_b("A2,att,2024-10-01,2024-10-28,70.00,3,\n", true);
+	assert_true(same_as_from_scratch() > 0);
+	assert_string_equal(why("A2", "2024-10-01"), "primary");
+
+	/* Large again: everything it hid is released. */
+	submit_b("A2,att,2024-10-01,2024-10-28,71.00,33,\n", true);
+	assert_int_equal(same_as_from_scratch(), 0);
+	assert_string_equal(why("A2", "2024-10-01"), "shown");
+
+	/* New rows in the other year: B1's ell, small in one month. */
+	submit_b("B1,att,2023-11-01,2023-11-28,66.00,4,ell\n"
+	         "B1,att,2023-12-01,2023-12-28,67.00,30,ell\n",
+	         false);
+	assert_true(same_as_from_scratch() > 0);
+
+	/* One batch over both years: a small month in each. */
+	submit_b("A1,att,2023-12-01,2023-12-28,75.00,5,\n"
+	         "B1,att,2025-03-01,2025-03-28,76.00,2,\n",
+	         true);
+	size_t both = same_as_from_scratch();
+	assert_true(both > 0);
+	assert_string_equal(why("A1", "2023-12-01"), "primary");
+	assert_string_equal(why("B1", "2025-03-01"), "primary");
+
+	/* One of them released again; the other year is kept as it was. */
+	submit_b("A1,att,2023-12-01,2023-12-28,75.00,50,\n", true);
+	assert_true(same_as_from_scratch() < both);
+	assert_string_equal(why("A1", "2023-12-01"), "shown");
+	assert_string_equal(why("B1", "2025-03-01"), "primary");
+
+	/* A registry change moves a school, and with it every year's
+	 * district totals. */
+	h_write_file(dir, "schools2.csv",
+	             "district,school,name,frl_rate,enrollment,locale,grades\n"
+	             "D2,A3,A3,0.3,100,rural,K-5\n");
+	run_b("define schools %s/%s", "schools2.csv");
+	(void) same_as_from_scratch();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(
+		    kept_lattice_equals_a_fresh_one_after_each_write),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
