@@ -244,41 +244,44 @@ order_cmp(const void *x, const void *y, void *ctx)
 	return c != 0 ? c : strcmp(a->group, b->group);
 }
 
-/* seek: the first slot from `from` on not below the key, found by
- * galloping (the next unit of a call's series is a few slots on) and
- * then halving; from the start when the key lies before `from`. */
+/* seek: the first slot from `from` on not below the key; from the start
+ * when the key lies before `from`. A call's units come in the lattice's
+ * order: first at guess (where the last unit's span of slots puts this
+ * unit: two compares when it is right), else galloping from `from`
+ * (the next unit is a few slots on), then halving. */
 static size_t
-seek(const comp *C, size_t from, char level, const char *unit, char grain,
-     const char *period, const char *group)
+seek(const comp *C, size_t from, size_t guess, char level, const char *unit,
+     char grain, const char *period, const char *group)
 {
-	if (from > C->n
-	    || (from > 0
-	        && slot_cmp(C, &C->slots[from - 1], level, unit, grain, period,
-	                    group)
-	            >= 0)) {
-		from = 0;
+#define BELOW(i)                                                              \
+	(slot_cmp(C, &C->slots[(i)], level, unit, grain, period, group) < 0)
+	if (from > C->n || (from > 0 && !BELOW(from - 1))) {
+		from  = 0;
+		guess = 0;
 	}
 	size_t lo = from, hi = from, step = 1;
-	while (hi < C->n
-	       && slot_cmp(C, &C->slots[hi], level, unit, grain, period, group)
-	           < 0) {
-		lo = hi + 1;
-		hi = lo + step;
-		step <<= 1;
-	}
-	if (hi > C->n) {
-		hi = C->n;
+	if (guess > lo && guess <= C->n && !BELOW(guess - 1)) {
+		hi = guess; /* the key is in [from, guess) or at guess - 1 */
+	} else {
+		lo = hi = guess > lo && guess <= C->n ? guess : lo;
+		while (hi < C->n && BELOW(hi)) {
+			lo = hi + 1;
+			hi = lo + step;
+			step <<= 1;
+		}
+		if (hi > C->n) {
+			hi = C->n;
+		}
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (slot_cmp(C, &C->slots[mid], level, unit, grain, period,
-		             group)
-		    < 0) {
+		if (BELOW(mid)) {
 			lo = mid + 1;
 		} else {
 			hi = mid;
 		}
 	}
+#undef BELOW
 	return lo;
 }
 
@@ -628,7 +631,8 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 	const char *group = spec->survey ? q->grade : q->subgroup;
 	/* where the previous series left each component: series come in
 	 * unit order, as slots do, so the next unit is found a few slots on */
-	size_t cur[WALK_MAX] = { 0 };
+	size_t cur[WALK_MAX] = { 0 }, span[WALK_MAX] = { 0 },
+	       start[WALK_MAX] = { 0 };
 	for (size_t u = 0; u < ns; u++) {
 		series     *x  = &ss[u];
 		const comp *C  = NULL;
@@ -649,11 +653,20 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 						break;
 					}
 				}
-				if (C != NULL) {
-					at = seek(C,
-					          ci < WALK_MAX ? cur[ci] : 0,
+				if (C != NULL && ci < WALK_MAX) {
+					at = seek(C, cur[ci],
+					          start[ci] + span[ci],
 					          spec->level, x->unit,
 					          spec->grain, period, "");
+					span[ci]
+					    = at > start[ci] && cur[ci] > 0
+					    ? at - start[ci]
+					    : 0;
+					start[ci] = at;
+				} else if (C != NULL) {
+					at = seek(C, 0, 0, spec->level,
+					          x->unit, spec->grain, period,
+					          "");
 				}
 			}
 			const disc_slot *c = C == NULL
@@ -669,6 +682,7 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 			} else {
 				x->people[t] = c->people;
 				st           = c->state;
+				at++; /* the next point's key is above this */
 			}
 			x->reason[t]     = admin ? STATS_DISC_RELEASED : st;
 			x->suppressed[t] = x->reason[t] != STATS_DISC_RELEASED;
