@@ -722,9 +722,9 @@ int store_disclosure_cells(store *s, const char *measure, int from_year,
  * (sql/021_lattice_changes.sql). */
 #define STORE_LATTICE_MAX_YEARS 64
 typedef struct store_lattice_change {
-	char snapshot[256]; /* the log's snapshot now: pass it next time */
-	bool all; /* every academic year (or no snapshot was given) */
-	int  years[STORE_LATTICE_MAX_YEARS]; /* else these academic years */
+	char   snapshot[256]; /* the log's snapshot now: pass it next time */
+	bool   all; /* every academic year (or no snapshot was given) */
+	int    years[STORE_LATTICE_MAX_YEARS]; /* else these academic years */
 	size_t n;
 } store_lattice_change;
 
