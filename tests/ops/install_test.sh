@@ -110,7 +110,10 @@ check "...and it works too" "$W/check-static" "ipc://$W/td.sock" "ipc://$W/other
 kill "$TD"; wait "$TD" || true; TD=
 printf 'listen = ipc://%s/file.sock\ndb = %s\nquiet = true\n' "$W" "$C" >"$W/prec.conf"
 start_and_stop() { # start_and_stop ARGS...: run tandemd until it logs started
-	"$P/bin/tandemd" "$@" >"$W/prec.log" 2>&1 &
+	# Empty the log first: the child truncates it only once it runs, and
+	# the loop below must not read the last run's "started" before that.
+	: >"$W/prec.log"
+	"$P/bin/tandemd" "$@" >>"$W/prec.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 300); do grep -q "msg=started" "$W/prec.log" && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
