@@ -206,6 +206,29 @@ h_bootstrap_admin(const h_server *s, char *token, size_t cap)
 	assert_int_equal(strncmp(token, "td_", 3), 0);
 }
 
+void
+h_create_client(td_client *admin, const char *name, const char *role,
+                const char *school, const char *district, char *token,
+                char *id)
+{
+	Tandem__V1__CreateClientRequest req
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	req.name     = (char *) name;
+	req.role     = (char *) role;
+	req.school   = (char *) (school ? school : "");
+	req.district = (char *) (district ? district : "");
+	Tandem__V1__CreateClientResponse *r  = NULL;
+	td_status                         st = { 0 };
+	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
+	                 TD_CODE_OK);
+	snprintf(token, H_TOKEN_MAX, "%s", r->token);
+	if (id != NULL) {
+		snprintf(id, H_ID_MAX, "%s", r->client->id);
+	}
+	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_status_reset(&st);
+}
+
 int
 h_server_stop(h_server *s)
 {

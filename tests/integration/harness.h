@@ -43,6 +43,14 @@ int h_server_stop(h_server *s);
 td_client *h_client(const h_server *s, int timeout_ms);
 td_client *h_client_token(const h_server *s, int timeout_ms,
                           const char *token);
+/* h_create_client has admin create a client (name, role, school and
+ * district; NULL = "") and asserts it succeeded; its token goes to token
+ * (H_TOKEN_MAX bytes) and, when id is not NULL, its id to id (H_ID_MAX). */
+#define H_TOKEN_MAX 80
+#define H_ID_MAX    40
+void h_create_client(td_client *admin, const char *name, const char *role,
+                     const char *school, const char *district, char *token,
+                     char *id);
 /* h_bootstrap_admin makes another admin token for s. */
 void h_bootstrap_admin(const h_server *s, char *token, size_t cap);
 /* h_sql_int runs a query returning one integer on conninfo. */

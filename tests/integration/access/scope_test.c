@@ -55,18 +55,7 @@ out_has(const char *needle)
 static void
 make_token(const char *name, const char *school, char *out)
 {
-	Tandem__V1__CreateClientRequest req
-	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
-	req.name                             = (char *) name;
-	req.role                             = (char *) "school";
-	req.school                           = (char *) school;
-	req.district                         = (char *) "";
-	Tandem__V1__CreateClientResponse *r  = NULL;
-	td_status                         st = { 0 };
-	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
-	                 TD_CODE_OK);
-	snprintf(out, 80, "%s", r->token);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
+	h_create_client(admin, name, "school", school, NULL, out, NULL);
 }
 
 static int

@@ -249,19 +249,9 @@ setup(void **state)
 	run_b("define schools %s/%s", "schools.csv");
 	run_b("define measures %s/%s", "measures.csv");
 	run_b("submit outcomes %s/%s", "outcomes.csv");
-	td_client                      *admin = h_client(&a, 60000);
-	Tandem__V1__CreateClientRequest req
-	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
-	req.name                             = (char *) "council";
-	req.role                             = (char *) "council";
-	req.school                           = (char *) "";
-	req.district                         = (char *) "";
-	Tandem__V1__CreateClientResponse *r  = NULL;
-	td_status                         st = { 0 };
-	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
-	                 TD_CODE_OK);
-	snprintf(council_token, sizeof(council_token), "%s", r->token);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
+	td_client *admin = h_client(&a, 60000);
+	h_create_client(admin, "council", "council", NULL, NULL, council_token,
+	                NULL);
 	td_client_destroy(admin);
 	council_a = h_client_token(&a, 60000, council_token);
 	return 0;

@@ -114,28 +114,17 @@ audit_rows(const char *rid, const char *status, long long want)
 static td_client *
 make_council(const char *name, char *id, const char *url)
 {
-	Tandem__V1__CreateClientRequest req
-	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
-	req.name                             = (char *) name;
-	req.role                             = (char *) "council";
-	req.school                           = (char *) "";
-	req.district                         = (char *) "";
-	Tandem__V1__CreateClientResponse *r  = NULL;
-	td_status                         st = { 0 };
-	assert_int_equal(td_admin_create_client(admin, &req, &r, &st),
-	                 TD_CODE_OK);
-	snprintf(id, 40, "%s", r->client->id);
+	char token[H_TOKEN_MAX];
+	h_create_client(admin, name, "council", NULL, NULL, token, id);
 	td_client     *c;
 	const char    *urls[] = { url };
 	td_client_opts o      = { 0 };
 	char           err[TD_ERRMSG_MAX];
 	o.urls       = urls;
 	o.n_urls     = 1;
-	o.token      = r->token;
+	o.token      = token;
 	o.timeout_ms = 60000;
 	assert_int_equal(td_client_create(&c, &o, err), TD_OK);
-	protobuf_c_message_free_unpacked(&r->base, NULL);
-	td_status_reset(&st);
 	return c;
 }
 
