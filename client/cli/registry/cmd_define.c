@@ -425,36 +425,145 @@ static const char *const summary_cols[]
     = { "file",    "kind",    "records",   "skipped",
 	"created", "updated", "unchanged", "notes" };
 
+/* records_field is the request's repeated message field (its records),
+ * or NULL (survey and rubric keep theirs inside one message). */
+static const ProtobufCFieldDescriptor *
+records_field(const ProtobufCMessage *req)
+{
+	const ProtobufCMessageDescriptor *d = req->descriptor;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		if (f->label == PROTOBUF_C_LABEL_REPEATED
+		    && f->type == PROTOBUF_C_TYPE_MESSAGE) {
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* set_records points req's records field at n records from recs. */
+static void
+set_records(ProtobufCMessage *req, const ProtobufCFieldDescriptor *f,
+            void **recs, size_t n)
+{
+	memcpy((char *) req + f->quantifier_offset, &n, sizeof(n));
+	memcpy((char *) req + f->offset, &recs, sizeof(recs));
+}
+
+/* chunk_end is the end of the longest run of records from `from` whose
+ * request fits the client's request limit (at least one record: one that
+ * alone is too big is sent, and refused with the limit's message). */
+static size_t
+chunk_end(void **recs, size_t from, size_t n, size_t base)
+{
+	size_t budget = TD_CLIENT_MAX_REQUEST - TD_FRAME_HEADROOM - base;
+	size_t used   = 0;
+	size_t i      = from;
+	while (i < n) {
+		/* the record, its tag and a length of up to 5 bytes */
+		size_t len = protobuf_c_message_get_packed_size(
+		                 (const ProtobufCMessage *) recs[i])
+		    + 6;
+		if (i > from && used + len > budget) {
+			break;
+		}
+		used += len;
+		i++;
+	}
+	return i;
+}
+
 /* send_define calls method with req; on success adds a summary row.
- * lines[i] is the line of record i in file. Returns 0 or 1. */
+ * lines[i] is the line of record i in file. Defines are upserts, so a
+ * file over the request limit is sent in parts, each its own call;
+ * if a part fails, the parts before it stay defined, and the message
+ * says from which line nothing was. Returns 0 or 1. */
 static int
 send_define(cli *c, const char *what, const td_method *method,
-            const ProtobufCMessage *req, const char *file, const size_t *lines,
+            ProtobufCMessage *req, const char *file, const size_t *lines,
             size_t n, size_t skipped, long retries, const char *kind,
             out_table *tbl)
 {
-	td_status         st   = { 0 };
-	ProtobufCMessage *resp = NULL;
+	Tandem__V1__DefineResponse sum = TANDEM__V1__DEFINE_RESPONSE__INIT;
 	if (n == 0) {
-		Tandem__V1__DefineResponse none
-		    = TANDEM__V1__DEFINE_RESPONSE__INIT;
-		define_row(tbl, file, kind, 0, skipped, &none);
+		define_row(tbl, file, kind, 0, skipped, &sum);
 		return 0;
 	}
-	if (cli_call(c, what, method, req, &resp, &st, (int) retries)
-	    != TD_CODE_OK) {
-		cli_origin o = { file, lines, n };
-		cli_fail_origin(what, &st, &o);
-		fprintf(stderr, "tandem: %s: nothing from %s was defined\n",
-		        what, file);
-		td_status_reset(&st);
-		return 1;
+	const ProtobufCFieldDescriptor *f     = records_field(req);
+	void                          **recs  = NULL;
+	size_t                          base  = 0;
+	bool                            split = f != NULL
+	    && protobuf_c_message_get_packed_size(req) + TD_FRAME_HEADROOM
+	        > TD_CLIENT_MAX_REQUEST;
+	if (split) {
+		memcpy(&recs, (char *) req + f->offset, sizeof(recs));
+		set_records(req, f, recs, 0);
+		base = protobuf_c_message_get_packed_size(req) + 64;
 	}
-	define_row(tbl, file, kind, n, skipped,
-	           (const Tandem__V1__DefineResponse *) resp);
-	protobuf_c_message_free_unpacked(resp, NULL);
-	td_status_reset(&st);
-	return 0;
+	char **notes  = NULL;
+	size_t nnotes = 0;
+	int    rv     = 0;
+	size_t from   = 0;
+	while (from < n) {
+		size_t to = split ? chunk_end(recs, from, n, base) : n;
+		if (split) {
+			set_records(req, f, recs + from, to - from);
+		}
+		td_status         st   = { 0 };
+		ProtobufCMessage *resp = NULL;
+		if (cli_call(c, what, method, req, &resp, &st, (int) retries)
+		    != TD_CODE_OK) {
+			cli_origin o = { file, lines + from, to - from };
+			cli_fail_origin(what, &st, &o);
+			if (from == 0) {
+				fprintf(stderr,
+				        "tandem: %s: nothing from %s was "
+				        "defined\n",
+				        what, file);
+			} else {
+				fprintf(stderr,
+				        "tandem: %s: %s: the records before "
+				        "line %zu were defined; nothing from "
+				        "line %zu on\n",
+				        what, file, lines[from], lines[from]);
+			}
+			td_status_reset(&st);
+			rv = 1;
+			break;
+		}
+		const Tandem__V1__DefineResponse *r
+		    = (const Tandem__V1__DefineResponse *) resp;
+		sum.created += r->created;
+		sum.updated += r->updated;
+		sum.unchanged += r->unchanged;
+		for (size_t i = 0; i < r->n_notes; i++) {
+			char **grown
+			    = realloc(notes, (nnotes + 1) * sizeof(*notes));
+			char *dup = strdup(r->notes[i]);
+			if (grown == NULL || dup == NULL) {
+				fprintf(stderr, "tandem: out of memory\n");
+				exit(1);
+			}
+			notes           = grown;
+			notes[nnotes++] = dup;
+		}
+		protobuf_c_message_free_unpacked(resp, NULL);
+		td_status_reset(&st);
+		from = to;
+	}
+	if (split) {
+		set_records(req, f, recs, n);
+	}
+	if (rv == 0) {
+		sum.notes   = notes;
+		sum.n_notes = nnotes;
+		define_row(tbl, file, kind, n, skipped, &sum);
+	}
+	for (size_t i = 0; i < nnotes; i++) {
+		free(notes[i]);
+	}
+	free(notes);
+	return rv;
 }
 
 static void
@@ -467,7 +576,10 @@ define_usage(FILE *f, const dkind *only)
 	        "reads standard input). Entries are\ncreated or updated "
 	        "by their code; defining the same file twice changes\n"
 	        "nothing. Every record is checked here first: if any is "
-	        "wrong, nothing\nis sent.\n\nKinds and their columns:\n");
+	        "wrong, nothing\nis sent. A file over the request limit (4 "
+	        "MiB) is "
+	        "sent in parts, one call\neach; if one fails, the parts "
+	        "before it stay defined.\n\nKinds and their columns:\n");
 	for (size_t i = 0; i < NCOLS(dkinds); i++) {
 		if (only == NULL || only == &dkinds[i]) {
 			fprintf(f, "  %-12s %s%s\n", dkinds[i].name,

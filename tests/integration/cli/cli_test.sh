@@ -119,6 +119,27 @@ has "ALREADY_EXISTS says correction" "correction" "$W/err"
 check "correction accepted" T submit outcomes --correction "$W/changed.csv"
 check "...and counted" test "$(sql "SELECT sum(corrected) FROM submissions")" -ge 1
 
+# A define over the 4 MiB request limit goes in parts, one call each:
+# every record stored, the counts summed; run again, all unchanged. When a
+# later part fails, the parts before it stay and the message says so, with
+# the failing record's own line.
+PAD=$(printf '%0150d' 0)
+awk -v pad="$PAD" 'BEGIN { print "district,school,name"; for (i = 1; i <= 30000; i++) printf "D1,BIG%05d,%s %d\n", i, pad, i }' >"$W/big.csv"
+check "define 30,000 schools (5 MB)" T --format csv define schools "$W/big.csv"
+has "...counts summed over the parts" ",30000,0,30000,0,0," "$W/out"
+check "...every one stored" test "$(sql "SELECT count(*) FROM schools WHERE code LIKE 'BIG%'")" = 30000
+check "define them again" T --format csv define schools "$W/big.csv"
+has "...all unchanged" ",30000,0,0,0,30000," "$W/out"
+awk -v pad="$PAD" 'BEGIN { print "district,school,name,locale"; for (i = 1; i <= 30000; i++) printf "D1,BAD%05d,%s %d,%s\n", i, pad, i, (i == 30000 ? "lunar" : "rural") }' >"$W/bad.csv"
+if T define schools "$W/bad.csv" >"$W/out" 2>"$W/err"; then
+	fail=$((fail + 1)); echo "FAIL: a part with an unknown locale accepted"
+else pass=$((pass + 1)); fi
+has "...the failing record's own line" "bad.csv:30001" "$W/err"
+has "...what stayed defined" "the records before line [0-9]* were defined; nothing from line [0-9]* on" "$W/err"
+first=$(sed -n 's/.*the records before line \([0-9]*\) were defined.*/\1/p' "$W/err")
+check "...exactly the parts before it stored" test "$(sql "SELECT count(*) FROM schools WHERE code LIKE 'BAD%'")" = "$((${first:-0} - 2))"
+check "...some, not none" test "${first:-0}" -gt 2
+
 check "admin client create" T admin client create --name "S101 data manager" --role school --school S101
 check "admin client list" T admin client list
 has "...lists it" "S101 data manager" "$W/out"
