@@ -47,6 +47,7 @@ enum id {
 	O_MAX_PER_PEER,
 	O_MIN_N,
 	O_ANSWER_CACHE,
+	O_LATTICE_CACHE,
 	O_HORIZON_DAYS,
 	O_TLS_CERT,
 	O_TLS_KEY,
@@ -100,6 +101,10 @@ static const optdef defs[] = {
 	  4096, "N",
 	  "memory for answers of the Analysis methods, kept until the data "
 	  "change (0 = off; default 16)" },
+	{ "lattice-cache-mib", O_LATTICE_CACHE, K_INT,
+	  "TANDEM_LATTICE_CACHE_MIB", 65536, "N",
+	  "memory for the measures' decided disclosure lattices (default "
+	  "32)" },
 	{ "horizon-days", O_HORIZON_DAYS, K_INT, NULL, 36600, "N",
 	  "refuse data dated more than N days after today (default 366)" },
 	{ "tls-cert", O_TLS_CERT, K_PATH, NULL, 0, "FILE",
@@ -256,14 +261,18 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 	const char *s   = v;
 
 	if (d->kind == K_INT) {
+		/* the two caches take 0 (off) */
+		int zero_ok
+		    = d->id == O_ANSWER_CACHE || d->id == O_LATTICE_CACHE ? 0
+		                                                          : 1;
 		char *end;
 		errno = 0;
 		n     = strtol(v, &end, 10);
-		if (errno != 0 || end == v || *end != '\0'
-		    || n < (d->id == O_ANSWER_CACHE ? 0 : 1) || n > d->max) {
+		if (errno != 0 || end == v || *end != '\0' || n < zero_ok
+		    || n > d->max) {
 			snprintf(err, errlen,
 			         "must be a whole number in %d..%ld, not '%s'",
-			         d->id == O_ANSWER_CACHE ? 0 : 1, d->max, v);
+			         zero_ok, d->max, v);
 			return -1;
 		}
 	} else if (d->kind == K_BOOL && v != NULL && parse_bool(v, &b) != 0) {
@@ -332,6 +341,9 @@ set(loader *L, const optdef *d, const char *v, enum source src, char *err,
 		break;
 	case O_ANSWER_CACHE:
 		cfg->answer_cache_mib = (int) n;
+		break;
+	case O_LATTICE_CACHE:
+		cfg->lattice_cache_mib = (int) n;
 		break;
 	case O_TLS_CERT:
 		cfg->tls_cert = s;
@@ -473,7 +485,8 @@ config_load(td_config *cfg, int argc, char **argv, const char **bootstrap)
 	long cores        = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->workers      = cores > 0 ? (int) (cores > 256 ? 256 : cores) : 2;
 
-	cfg->answer_cache_mib = 16; /* 0 = off */
+	cfg->answer_cache_mib  = 16; /* 0 = off */
+	cfg->lattice_cache_mib = 32;
 
 	for (size_t i = 0; i < N_DEFS; i++) {
 		opts[i] = (struct option) { defs[i].name,

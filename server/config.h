@@ -29,6 +29,7 @@ typedef struct td_config {
 	int         max_per_peer; /* connections one IP address may hold */
 	int         min_n; /* small-cell suppression threshold */
 	int         answer_cache_mib; /* answers kept per data version */
+	int         lattice_cache_mib; /* decided disclosure lattices kept */
 	int         horizon_days; /* dates later than today + this refused */
 	const char *hmac_key; /* respondent pseudonym key */
 	size_t      hmac_key_len;

@@ -221,6 +221,7 @@ serve(td_config *cfg, const char *bootstrap)
 	transport *t;
 	char       err[TD_ERRMSG_MAX];
 	answers_init((size_t) cfg->answer_cache_mib << 20);
+	analysis_lattice_cache_init((size_t) cfg->lattice_cache_mib << 20);
 	if (store_version_listen(cfg->db) != TD_OK) {
 		fprintf(stderr,
 		        "level=warn msg=\"no data-version listener: nothing "

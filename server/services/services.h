@@ -25,6 +25,10 @@ int services_bind_fast(void) __attribute__((warn_unused_result));
  * from (see health.c); health_probe_stop ends it. */
 int  health_probe_start(const td_config *cfg);
 void health_probe_stop(void);
+/* analysis_lattice_cache_init sets the memory for decided disclosure
+ * lattices (tandemd --lattice-cache-mib); a measure's lattice bigger than
+ * it is decided again on every call. Call at start. */
+void analysis_lattice_cache_init(size_t budget_bytes);
 int  health_check(rpc_call *call, const ProtobufCMessage *req,
                   ProtobufCMessage **resp);
 int  reflection_list_methods(rpc_call *call, const ProtobufCMessage *req,

@@ -26,6 +26,7 @@
 
 #include "analysis.h"
 #include "config.h"
+#include "services.h"
 #include "stats_disclosure.h"
 
 /* A decided cell, compact: what a call needs to lay states on points. */
@@ -67,13 +68,22 @@ typedef struct lattice {
  * part of the key; admin reads the same people and ignores the states.
  * Bounded by entries and bytes; the least recently used unreferenced
  * entry goes first. */
-#define CACHE_MAX     32
-#define CACHE_MAX_MIB 32
+#define CACHE_MAX 32
 
-static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t cache_mu     = PTHREAD_MUTEX_INITIALIZER;
+static size_t          cache_budget = (size_t) 32 << 20;
+static atomic_bool     too_big_said;
 static lattice        *cache[CACHE_MAX];
 static size_t          cache_n, cache_bytes;
 static uint64_t        cache_tick;
+
+void
+analysis_lattice_cache_init(size_t budget_bytes)
+{
+	pthread_mutex_lock(&cache_mu);
+	cache_budget = budget_bytes;
+	pthread_mutex_unlock(&cache_mu);
+}
 
 static void
 comp_release(comp *c)
@@ -159,7 +169,7 @@ cache_put(lattice *L)
 	}
 	while (cache_n > 0
 	       && (cache_n == CACHE_MAX
-	           || cache_bytes + L->bytes > (size_t) CACHE_MAX_MIB << 20)) {
+	           || cache_bytes + L->bytes > cache_budget)) {
 		size_t old = cache_n;
 		for (size_t i = 0; i < cache_n; i++) {
 			if (cache[i]->refs == 0
@@ -173,10 +183,16 @@ cache_put(lattice *L)
 		}
 		cache_drop(old);
 	}
-	if (L->bytes <= (size_t) CACHE_MAX_MIB << 20) {
+	if (L->bytes <= cache_budget) {
 		cache[cache_n++] = L;
 		cache_bytes += L->bytes;
 		L->cached = true;
+	} else if (!atomic_exchange(&too_big_said, true)) {
+		fprintf(stderr,
+		        "level=warn msg=\"the disclosure lattice of measure "
+		        "%s takes %zu MiB, more than --lattice-cache-mib "
+		        "(%zu): it is decided again on every call\"\n",
+		        L->measure, (L->bytes >> 20) + 1, cache_budget >> 20);
 	}
 out:
 	L->refs--;

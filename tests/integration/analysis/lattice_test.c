@@ -160,7 +160,8 @@ same_as_from_scratch_of(const char *measure)
 {
 	h_server f;
 	answers(council_a, measure, kept, CAP);
-	h_server_start(&f, conninfo, NULL);
+	/* F keeps no lattice: it decides again for every question */
+	h_server_start(&f, conninfo, "--lattice-cache-mib", "0", NULL);
 	td_client *council_f = h_client_token(&f, 60000, council_token);
 	answers(council_f, measure, fresh, CAP);
 	td_client_destroy(council_f);
