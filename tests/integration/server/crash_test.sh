@@ -122,6 +122,7 @@ for _ in 1 2 3 4 5; do
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()' "$W/td.sock"
 done
 health_within 10 || fail "tandemd stopped accepting after clients left during the handshake"
+echo "listeners restarted: $(grep -c 'listener stopped accepting' "$W/td.log" || true)"
 
 echo "phase 1: SIGKILL tandemd during uploads ($MIN_KILLS kills at random points)"
 # Each kill waits until one more batch was stored since the last, then a
