@@ -7,16 +7,25 @@
  * the socket, so every later client waits for replies that never come: one
  * client killed while connecting (or a port probe) cuts tandemd off. The
  * only trace is the listener's "other" error statistic, which nng bumps
- * for that NNG_ECLOSED (and for the errors it retries after a pause); so
- * the keeper looks at it every KEEP_MS and, when it grew, closes the
- * listener and listens again on the same URL.
+ * for that NNG_ECLOSED, and also for errors after which it goes on (a
+ * port probe's connect and close, say). So the keeper looks at it every
+ * KEEP_MS and, when it grew, dials the listener once: a live listener
+ * takes the connection (its "accept" count grows), a stopped one does
+ * not. Only then does it close the listener, and with it the connections
+ * it took, and listen again on the same URL.
  */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <nng/supplemental/tls/tls.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "keeper.h"
 #include "tandem/errors.h"
@@ -24,6 +33,8 @@
 /* How often the listeners are looked at: a stopped listener costs clients
  * at most this (plus their redial) before it takes connections again. */
 #define KEEP_MS 200
+/* How long a live listener may take to count the keeper's connection. */
+#define PROBE_WAIT_MS 200
 
 typedef struct kept {
 	nng_socket   sock;
@@ -76,13 +87,65 @@ keeper_add(keeper *k, nng_socket sock, const char *url, nng_listener l)
 	return TD_OK;
 }
 
-/* other_errors: l's "other" error count in the snapshot all. */
+/* count: l's statistic name ("other", "accept"), in the snapshot all, or
+ * a fresh one when all is NULL. */
 static uint64_t
-other_errors(nng_stat *all, nng_listener l)
+count(nng_stat *all, nng_listener l, const char *name)
 {
-	nng_stat *ls = nng_stat_find_listener(all, l);
-	nng_stat *st = ls != NULL ? nng_stat_find(ls, "other") : NULL;
-	return st != NULL ? nng_stat_value(st) : 0;
+	nng_stat *snap = NULL;
+	if (all == NULL && nng_stats_get(&snap) != 0) {
+		return 0;
+	}
+	nng_stat *ls = nng_stat_find_listener(all ? all : snap, l);
+	nng_stat *st = ls != NULL ? nng_stat_find(ls, name) : NULL;
+	uint64_t  v  = st != NULL ? nng_stat_value(st) : 0;
+	if (snap != NULL) {
+		nng_stats_free(snap); /* not NULL-safe in nng 1.5.2 */
+	}
+	return v;
+}
+
+/* takes_connections: does e's listener still hand connections to its
+ * socket? One SP connection to its URL (a wildcard host dialled as
+ * 127.0.0.1; TLS unverified) must raise its "accept" count. */
+static bool
+takes_connections(const kept *e)
+{
+	char            url[512];
+	const char     *host = strstr(e->url, "://");
+	nng_socket      s;
+	nng_dialer      d;
+	nng_tls_config *tls = NULL;
+	bool            ok  = false;
+	host                = host != NULL ? host + 3 : e->url;
+	if (strncmp(host, "*:", 2) == 0 || host[0] == ':') {
+		snprintf(url, sizeof(url), "%.*s127.0.0.1%s",
+		         (int) (host - e->url), e->url, strchr(host, ':'));
+	} else {
+		snprintf(url, sizeof(url), "%s", e->url);
+	}
+	uint64_t before = count(NULL, e->l, "accept");
+	if (nng_req0_open(&s) != 0) {
+		return true; /* cannot tell: leave it */
+	}
+	if (nng_dialer_create(&d, s, url) == 0
+	    && (strncmp(url, "tls+", 4) != 0
+	        || (nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT) == 0
+	            && nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_NONE)
+	                == 0
+	            && nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls) == 0))
+	    && nng_dialer_start(d, 0) == 0) {
+		for (int waited = 0; !ok && waited < PROBE_WAIT_MS;
+		     waited += 10) {
+			ok = count(NULL, e->l, "accept") > before;
+			nng_msleep(ok ? 0 : 10);
+		}
+	}
+	if (tls != NULL) {
+		nng_tls_config_free(tls);
+	}
+	nng_close(s);
+	return ok;
 }
 
 int
@@ -94,9 +157,14 @@ keeper_check(keeper *k)
 		return 0;
 	}
 	for (int i = 0; i < k->n; i++) {
-		kept *e = &k->v[i];
-		char  err[TD_ERRMSG_MAX];
-		if (!e->down && other_errors(all, e->l) <= e->other) {
+		kept    *e = &k->v[i];
+		char     err[TD_ERRMSG_MAX];
+		uint64_t other = e->down ? 0 : count(all, e->l, "other");
+		if (!e->down && other <= e->other) {
+			continue;
+		}
+		if (!e->down && takes_connections(e)) {
+			e->other = other; /* an error nng went on after */
 			continue;
 		}
 		if (!e->down) {
