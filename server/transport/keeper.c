@@ -9,10 +9,10 @@
  * only trace is the listener's "other" error statistic, which nng bumps
  * for that NNG_ECLOSED, and also for errors after which it goes on (a
  * port probe's connect and close, say). So the keeper looks at it every
- * KEEP_MS and, when it grew, dials the listener once: a live listener
- * takes the connection (its "accept" count grows), a stopped one does
- * not. Only then does it close the listener, and with it the connections
- * it took, and listen again on the same URL.
+ * KEEP_MS and, when it grew, dials the listener: a live listener takes
+ * the connection (its "accept" count grows), a stopped one never does.
+ * Only a listener that took none for SUSPECT_LOOKS looks is closed, and
+ * with it the connections it took, and listens again on the same URL.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -25,7 +25,6 @@
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/req.h>
 #include <nng/supplemental/tls/tls.h>
-#include <nng/supplemental/util/platform.h>
 
 #include "keeper.h"
 #include "tandem/errors.h"
@@ -33,8 +32,10 @@
 /* How often the listeners are looked at: a stopped listener costs clients
  * at most this (plus their redial) before it takes connections again. */
 #define KEEP_MS 200
-/* How long a live listener may take to count the keeper's connection. */
-#define PROBE_WAIT_MS 200
+/* After the "other" count grew, how many looks (KEEP_MS apart) the
+ * listener has to take a connection before it counts as stopped: a live
+ * one pauses 100 ms after such an error, and a loaded one may be slower. */
+#define SUSPECT_LOOKS 10
 
 typedef struct kept {
 	nng_socket   sock;
@@ -42,6 +43,12 @@ typedef struct kept {
 	nng_listener l;
 	bool         down; /* closed, and listening again failed */
 	uint64_t     other; /* its "other" errors when last looked at */
+	/* Suspected stopped: the keeper's own connection is being dialled
+	 * (probe) and the listener must count an accept past accept0. */
+	bool       suspect;
+	int        looks;
+	uint64_t   accept0;
+	nng_socket probe;
 } kept;
 
 struct keeper {
@@ -83,40 +90,30 @@ keeper_add(keeper *k, nng_socket sock, const char *url, nng_listener l)
 		k->v   = v;
 		k->cap = cap;
 	}
-	k->v[k->n++] = (kept) { sock, url, l, false, 0 };
+	k->v[k->n++] = (kept) { .sock = sock, .url = url, .l = l };
 	return TD_OK;
 }
 
-/* count: l's statistic name ("other", "accept"), in the snapshot all, or
- * a fresh one when all is NULL. */
+/* count: l's statistic name ("other", "accept") in the snapshot all. */
 static uint64_t
 count(nng_stat *all, nng_listener l, const char *name)
 {
-	nng_stat *snap = NULL;
-	if (all == NULL && nng_stats_get(&snap) != 0) {
-		return 0;
-	}
-	nng_stat *ls = nng_stat_find_listener(all ? all : snap, l);
+	nng_stat *ls = nng_stat_find_listener(all, l);
 	nng_stat *st = ls != NULL ? nng_stat_find(ls, name) : NULL;
-	uint64_t  v  = st != NULL ? nng_stat_value(st) : 0;
-	if (snap != NULL) {
-		nng_stats_free(snap); /* not NULL-safe in nng 1.5.2 */
-	}
-	return v;
+	return st != NULL ? nng_stat_value(st) : 0;
 }
 
-/* takes_connections: does e's listener still hand connections to its
- * socket? One SP connection to its URL (a wildcard host dialled as
- * 127.0.0.1; TLS unverified) must raise its "accept" count. */
+/* probe_start dials e's URL without waiting (a wildcard host as
+ * 127.0.0.1; TLS unverified); nng redials by itself. A live listener
+ * counts the connection in its "accept" statistic, a stopped one never
+ * does. false when no probe could be started. */
 static bool
-takes_connections(const kept *e)
+probe_start(kept *e)
 {
 	char            url[512];
 	const char     *host = strstr(e->url, "://");
-	nng_socket      s;
 	nng_dialer      d;
 	nng_tls_config *tls = NULL;
-	bool            ok  = false;
 	host                = host != NULL ? host + 3 : e->url;
 	if (strncmp(host, "*:", 2) == 0 || host[0] == ':') {
 		snprintf(url, sizeof(url), "%.*s127.0.0.1%s",
@@ -124,28 +121,52 @@ takes_connections(const kept *e)
 	} else {
 		snprintf(url, sizeof(url), "%s", e->url);
 	}
-	uint64_t before = count(NULL, e->l, "accept");
-	if (nng_req0_open(&s) != 0) {
-		return true; /* cannot tell: leave it */
+	if (nng_req0_open(&e->probe) != 0) {
+		return false;
 	}
-	if (nng_dialer_create(&d, s, url) == 0
+	bool ok = nng_dialer_create(&d, e->probe, url) == 0
 	    && (strncmp(url, "tls+", 4) != 0
 	        || (nng_tls_config_alloc(&tls, NNG_TLS_MODE_CLIENT) == 0
 	            && nng_tls_config_auth_mode(tls, NNG_TLS_AUTH_MODE_NONE)
 	                == 0
 	            && nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, tls) == 0))
-	    && nng_dialer_start(d, 0) == 0) {
-		for (int waited = 0; !ok && waited < PROBE_WAIT_MS;
-		     waited += 10) {
-			ok = count(NULL, e->l, "accept") > before;
-			nng_msleep(ok ? 0 : 10);
-		}
-	}
+	    && nng_dialer_start(d, NNG_FLAG_NONBLOCK) == 0;
 	if (tls != NULL) {
 		nng_tls_config_free(tls);
 	}
-	nng_close(s);
+	if (!ok) {
+		nng_close(e->probe);
+	}
 	return ok;
+}
+
+/* stopped: one look at e in the snapshot all; true when its listener has
+ * been suspected for SUSPECT_LOOKS looks without taking a connection. */
+static bool
+stopped(kept *e, nng_stat *all)
+{
+	uint64_t other  = count(all, e->l, "other");
+	uint64_t accept = count(all, e->l, "accept");
+	if (!e->suspect) {
+		if (other <= e->other) {
+			return false;
+		}
+		e->other = other;
+		if (!probe_start(e)) {
+			return false; /* cannot tell: look again next time */
+		}
+		e->suspect = true;
+		e->looks   = 0;
+		e->accept0 = accept;
+		return false;
+	}
+	if (accept > e->accept0 || ++e->looks >= SUSPECT_LOOKS) {
+		nng_close(e->probe);
+		e->suspect = false;
+		e->other   = other;
+		return accept <= e->accept0;
+	}
+	return false;
 }
 
 int
@@ -157,14 +178,9 @@ keeper_check(keeper *k)
 		return 0;
 	}
 	for (int i = 0; i < k->n; i++) {
-		kept    *e = &k->v[i];
-		char     err[TD_ERRMSG_MAX];
-		uint64_t other = e->down ? 0 : count(all, e->l, "other");
-		if (!e->down && other <= e->other) {
-			continue;
-		}
-		if (!e->down && takes_connections(e)) {
-			e->other = other; /* an error nng went on after */
+		kept *e = &k->v[i];
+		char  err[TD_ERRMSG_MAX];
+		if (!e->down && !stopped(e, all)) {
 			continue;
 		}
 		if (!e->down) {
@@ -187,7 +203,7 @@ keeper_check(keeper *k)
 		        "left during the handshake); listening again\" "
 		        "url=%s\n",
 		        e->url);
-		*e = (kept) { e->sock, e->url, l, false, 0 };
+		*e = (kept) { .sock = e->sock, .url = e->url, .l = l };
 		restarted++;
 	}
 	nng_stats_free(all);
@@ -239,6 +255,11 @@ keeper_stop(keeper *k)
 		pthread_cond_signal(&k->cv);
 		pthread_mutex_unlock(&k->mu);
 		pthread_join(k->thread, NULL);
+	}
+	for (int i = 0; i < k->n; i++) {
+		if (k->v[i].suspect) {
+			nng_close(k->v[i].probe);
+		}
 	}
 	pthread_mutex_destroy(&k->mu);
 	pthread_cond_destroy(&k->cv);
