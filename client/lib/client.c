@@ -2,9 +2,11 @@
  * libtandem: nng req0 client with one context per call (so one client may
  * be shared by threads), deadlines carried in the envelope, a grace period
  * on the client's own timer so the server's DEADLINE_EXCEEDED arrives
- * first, and a live-pipe count so "no server" is UNAVAILABLE, fast.
+ * first, and a live-pipe count so "no server" is UNAVAILABLE, fast; a
+ * dialer that nng 1.5.2 gave up is dialled again (revive).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,13 +31,27 @@
 #define GRACE_MS           500
 /* How long a call waits for a first connection before UNAVAILABLE. */
 #define CONNECT_WAIT_MS 1500
+/* While a call waits for a connection, how often it looks for a dialer
+ * that nng gave up (revive). */
+#define REVIVE_EVERY_MS 100
+
+/* A server's dialer and its "other" connect errors when last looked at. */
+typedef struct dialed {
+	nng_dialer d;
+	uint64_t   other;
+	char      *url;
+} dialed;
 
 struct td_client {
-	nng_socket sock;
-	char      *token;
-	int        timeout_ms;
-	atomic_int pipes;
-	char       urls[512];
+	nng_socket      sock;
+	char           *token;
+	int             timeout_ms;
+	atomic_int      pipes;
+	char            urls[512];
+	pthread_mutex_t dial_mu; /* dialers, while one is dialled again */
+	dialed         *dialers;
+	size_t          n_dialers;
+	td_client_opts  tls; /* tls_ca and tls_server_name, copied */
 };
 
 static void
@@ -52,7 +68,7 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 
 int
 client_dial(nng_socket sock, const char *url, const td_client_opts *o,
-            bool wait, char *errmsg)
+            bool wait, nng_dialer *out, char *errmsg)
 {
 	nng_dialer d;
 	int        rv = nng_dialer_create(&d, sock, url);
@@ -99,7 +115,16 @@ client_dial(nng_socket sock, const char *url, const td_client_opts *o,
 		         nng_strerror(rv));
 		return TD_EINVAL;
 	}
+	if (out != NULL) {
+		*out = d;
+	}
 	return TD_OK;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
 }
 
 int
@@ -121,9 +146,23 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		c->token = strdup(o->token);
 	}
 	atomic_init(&c->pipes, 0);
-	if ((rv = nng_req0_open(&c->sock)) != 0) {
+	pthread_mutex_init(&c->dial_mu, NULL);
+	c->tls.tls_ca          = dup_or_null(o ? o->tls_ca : NULL);
+	c->tls.tls_server_name = dup_or_null(o ? o->tls_server_name : NULL);
+	c->dialers             = calloc(n, sizeof(*c->dialers));
+	bool oom               = c->dialers == NULL
+	    || (o && o->tls_ca && c->tls.tls_ca == NULL)
+	    || (o && o->tls_server_name && c->tls.tls_server_name == NULL);
+	if ((rv = nng_req0_open(&c->sock)) != 0 || oom) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot open socket: %s",
-		         nng_strerror(rv));
+		         rv ? nng_strerror(rv) : "out of memory");
+		if (rv == 0) {
+			nng_close(c->sock);
+		}
+		free(c->dialers);
+		free((char *) c->tls.tls_ca);
+		free((char *) c->tls.tls_server_name);
+		pthread_mutex_destroy(&c->dial_mu);
 		free(c->token);
 		free(c);
 		return TD_EINTERNAL;
@@ -135,8 +174,14 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 		size_t used = strlen(c->urls);
 		snprintf(c->urls + used, sizeof(c->urls) - used, "%s%s",
 		         i ? ", " : "", urls[i]);
-		if ((rv = client_dial(c->sock, urls[i],
-		                      o ? o : &(td_client_opts) { 0 }, false,
+		dialed *e = &c->dialers[c->n_dialers];
+		if ((e->url = strdup(urls[i])) == NULL) {
+			snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+			td_client_destroy(c);
+			return TD_ENOMEM;
+		}
+		c->n_dialers++;
+		if ((rv = client_dial(c->sock, urls[i], &c->tls, false, &e->d,
 		                      errmsg))
 		    != TD_OK) {
 			td_client_destroy(c);
@@ -166,6 +211,13 @@ td_client_destroy(td_client *c)
 		return;
 	}
 	nng_close(c->sock);
+	for (size_t i = 0; i < c->n_dialers; i++) {
+		free(c->dialers[i].url);
+	}
+	free(c->dialers);
+	free((char *) c->tls.tls_ca);
+	free((char *) c->tls.tls_server_name);
+	pthread_mutex_destroy(&c->dial_mu);
 	free(c->token);
 	free(c);
 }
@@ -220,6 +272,44 @@ new_request_id(char out[33])
 	}
 }
 
+/* revive dials again every server whose dialer nng has given up, while
+ * no connection is up. nng 1.5.2 (Debian 12's) stops a dialer for good
+ * when the server goes away during the SP handshake (a tandemd killed
+ * just as the client connects): the EPIPE of the client's header write
+ * becomes NNG_ECLOSED, which the dialer takes for its own close (nng
+ * issue #1518, fixed in 1.6.0), so without this the client never
+ * connects again. Its only trace is the dialer's "other" error
+ * statistic, which nng also bumps for errors it redials after; dialling
+ * again then costs nothing, as no connection is up. */
+static void
+revive(td_client *c)
+{
+	nng_stat *all = NULL;
+	pthread_mutex_lock(&c->dial_mu);
+	if (atomic_load(&c->pipes) != 0 || nng_stats_get(&all) != 0) {
+		pthread_mutex_unlock(&c->dial_mu);
+		return;
+	}
+	for (size_t i = 0; i < c->n_dialers; i++) {
+		dialed    *e  = &c->dialers[i];
+		nng_stat  *ds = nng_stat_find_dialer(all, e->d);
+		nng_stat  *st = ds != NULL ? nng_stat_find(ds, "other") : NULL;
+		char       err[TD_ERRMSG_MAX];
+		nng_dialer d;
+		if (st == NULL || nng_stat_value(st) <= e->other) {
+			continue;
+		}
+		nng_dialer_close(e->d);
+		if (client_dial(c->sock, e->url, &c->tls, false, &d, err)
+		    == TD_OK) {
+			e->d     = d;
+			e->other = 0;
+		}
+	}
+	pthread_mutex_unlock(&c->dial_mu);
+	nng_stats_free(all);
+}
+
 static int
 wait_for_pipe(td_client *c)
 {
@@ -229,6 +319,9 @@ wait_for_pipe(td_client *c)
 		int step = waited < 20 ? 1 : 10;
 		if (waited >= CONNECT_WAIT_MS) {
 			return 0;
+		}
+		if (waited >= 20 && waited % REVIVE_EVERY_MS == 0) {
+			revive(c);
 		}
 		nng_msleep(step);
 		waited += step;

@@ -44,7 +44,7 @@ td_events_open(td_events **out, const char *url, const char *topic,
 	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ,
 	                    TD_DEFAULT_MAX_MESSAGE);
 	rv = client_dial(e->sock, url, opts ? opts : &(td_client_opts) { 0 },
-	                 true, errmsg);
+	                 true, NULL, errmsg);
 	if (rv != TD_OK) {
 		td_events_close(e);
 		return rv;

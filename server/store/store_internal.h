@@ -30,6 +30,12 @@ int store_fail(store *s, int err, const char *fmt, ...)
  * sets the store's message with what (a short "doing X" phrase) and clears
  * nothing: the caller still owns res. Returns the td_err. */
 int store_result_err(store *s, const PGresult *res, const char *what);
+/* store_copy_begin starts a `COPY ... FROM STDIN` (sql); the caller sends
+ * the data with PQputCopyData and store_copy_end finishes it (ok false:
+ * abort it) and takes its result, libpq's trailing NULL included. Both
+ * fail as store_result_err does, naming what. */
+int store_copy_begin(store *s, const char *sql, const char *what);
+int store_copy_end(store *s, bool ok, const char *what);
 /* store_exec runs a command without parameters; 0 when it succeeded. */
 int store_exec(store *s, const char *sql, const char *what)
     __attribute__((warn_unused_result));

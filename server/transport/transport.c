@@ -21,6 +21,7 @@
 #include "metrics/metrics.h"
 #include "rpc/rpc.h"
 #include "store/store.h"
+#include "keeper.h"
 #include "tandem/errors.h"
 #include "transport.h"
 
@@ -108,6 +109,7 @@ struct transport {
 	admitted_pipe  *pipes;
 	atomic_long     refused;
 	bool            admit_init;
+	keeper         *keeper; /* restarts a listener nng gave up */
 };
 
 /* transport_peer names the remote address of msg's pipe (an IP address,
@@ -338,9 +340,13 @@ read_pem(const char *path)
 	return buf;
 }
 
+/* listen_on creates and starts a listener on sock for url (TLS from the
+ * configuration); the keeper's way to listen again too. */
 static int
-add_listener(transport *t, nng_socket sock, const char *url, char *errmsg)
+listen_on(void *arg, nng_socket sock, const char *url, nng_listener *out,
+          char *errmsg)
 {
+	transport   *t = arg;
 	nng_listener l;
 	int          rv = nng_listener_create(&l, sock, url);
 	if (rv != 0) {
@@ -386,9 +392,24 @@ add_listener(transport *t, nng_socket sock, const char *url, char *errmsg)
 	if ((rv = nng_listener_start(l, 0)) != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot listen on %s: %s", url,
 		         nng_strerror(rv));
+		nng_listener_close(l);
 		return TD_EINVAL;
 	}
+	*out = l;
 	return TD_OK;
+}
+
+/* add_listener listens on url and hands the listener to the keeper. */
+static int
+add_listener(transport *t, nng_socket sock, const char *url, char *errmsg)
+{
+	nng_listener l;
+	int          rv = listen_on(t, sock, url, &l, errmsg);
+	if (rv == TD_OK
+	    && (rv = keeper_add(t->keeper, sock, url, l)) != TD_OK) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+	}
+	return rv;
 }
 
 /* pipe_peer names p's remote IP address, or "" for a local (ipc) peer,
@@ -594,6 +615,11 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 	}
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_ADD_PRE, admit, t);
 	nng_pipe_notify(t->sock, NNG_PIPE_EV_REM_POST, admit, t);
+	if (keeper_create(&t->keeper, listen_on, t) != TD_OK) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+		rv = TD_ENOMEM;
+		goto fail;
+	}
 	t->workers = calloc((size_t) cfg->workers, sizeof(worker));
 	if (t->workers == NULL) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
@@ -664,6 +690,11 @@ transport_start(transport **out, const td_config *cfg, char *errmsg)
 			slot_recv(&t->slots[i]);
 		}
 	}
+	if (keeper_start(t->keeper) != TD_OK) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "cannot start the keeper");
+		rv = TD_EINTERNAL;
+		goto fail;
+	}
 	*out = t;
 	return TD_OK;
 fail:
@@ -677,6 +708,9 @@ transport_stop(transport *t)
 	if (t == NULL) {
 		return;
 	}
+	/* No listener is restarted on a closing socket. */
+	keeper_stop(t->keeper);
+	t->keeper = NULL;
 	/* The drain: no slot takes a new request, and every request held
 	 * is answered and its reply handed over. */
 	pthread_mutex_lock(&t->q_mtx);

@@ -402,6 +402,35 @@ store_result_err(store *s, const PGresult *res, const char *what)
 }
 
 int
+store_copy_begin(store *s, const char *sql, const char *what)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int       rv  = TD_OK;
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		rv = store_result_err(s, res, what);
+	}
+	PQclear(res);
+	return rv;
+}
+
+int
+store_copy_end(store *s, bool ok, const char *what)
+{
+	PQputCopyEnd(s->conn, ok ? NULL : "tandemd could not send the rows");
+	PGresult *res = PQgetResult(s->conn);
+	int       rv  = TD_OK;
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		rv = store_result_err(s, res, what);
+	}
+	PQclear(res);
+	/* Drain: libpq wants NULL before the next command. */
+	while ((res = PQgetResult(s->conn)) != NULL) {
+		PQclear(res);
+	}
+	return rv;
+}
+
+int
 store_exec(store *s, const char *sql, const char *what)
 {
 	PGresult *res = PQexec(s->conn, sql);

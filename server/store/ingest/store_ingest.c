@@ -73,13 +73,10 @@ static int
 copy_rows(store *s, const char *sql, const store_rows *rows, const char *seq,
           bool with_index, const char *what)
 {
-	PGresult *res = PQexec(s->conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		int rv = store_result_err(s, res, what);
-		PQclear(res);
+	int rv = store_copy_begin(s, sql, what);
+	if (rv != TD_OK) {
 		return rv;
 	}
-	PQclear(res);
 	char  *buf = malloc(CHUNK);
 	size_t len = 0;
 	int    ok  = buf != NULL;
@@ -109,18 +106,7 @@ copy_rows(store *s, const char *sql, const store_rows *rows, const char *seq,
 		ok = PQputCopyData(s->conn, buf, (int) len) == 1;
 	}
 	free(buf);
-	PQputCopyEnd(s->conn, ok ? NULL : "client failed to send rows");
-	res    = PQgetResult(s->conn);
-	int rv = TD_OK;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rv = store_result_err(s, res, what);
-	}
-	PQclear(res);
-	/* Drain: libpq wants NULL before the next command. */
-	while ((res = PQgetResult(s->conn)) != NULL) {
-		PQclear(res);
-	}
-	return rv;
+	return store_copy_end(s, ok, what);
 }
 
 /* key_join writes "t.a = s.a AND t.b = s.b" for a key list "a,b". */

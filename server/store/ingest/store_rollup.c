@@ -249,13 +249,11 @@ put_text(char *b, size_t *k, const char *v)
 static int
 copy_rows(store *s, group *const *rows, size_t n)
 {
-	PGresult *r = PQexec(s->conn, "COPY td_rollup_rows FROM STDIN");
-	if (PQresultStatus(r) != PGRES_COPY_IN) {
-		int rv = store_result_err(s, r, "updating the rollups");
-		PQclear(r);
+	int rv = store_copy_begin(s, "COPY td_rollup_rows FROM STDIN",
+	                          "updating the rollups");
+	if (rv != TD_OK) {
 		return rv;
 	}
-	PQclear(r);
 	char  *buf = malloc(ROLLUP_CHUNK);
 	size_t k   = 0;
 	bool   ok  = buf != NULL;
@@ -293,17 +291,7 @@ copy_rows(store *s, group *const *rows, size_t n)
 		ok = PQputCopyData(s->conn, buf, (int) k) == 1;
 	}
 	free(buf);
-	PQputCopyEnd(s->conn, ok ? NULL : "could not send the rollup rows");
-	int rv = TD_OK;
-	r      = PQgetResult(s->conn);
-	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-		rv = store_result_err(s, r, "updating the rollups");
-	}
-	PQclear(r);
-	while ((r = PQgetResult(s->conn)) != NULL) {
-		PQclear(r);
-	}
-	return rv;
+	return store_copy_end(s, ok, "updating the rollups");
 }
 
 /* Rows go in one order for every batch, so concurrent batches (two
