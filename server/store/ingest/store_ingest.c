@@ -404,6 +404,10 @@ ingest(store *s, const ingest_spec *spec, const store_ingest_batch *b,
 	if (store_rows_failed(b->rows)) {
 		return store_fail(s, TD_ENOMEM, "out of memory building rows");
 	}
+	if (b->rollup != NULL && b->rollup->n > 0
+	    && (rv = store_rollup_ready(s)) != TD_OK) {
+		return rv;
+	}
 	if ((rv = store_tx_begin(s)) != TD_OK) {
 		return rv;
 	}
