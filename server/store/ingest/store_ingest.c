@@ -84,13 +84,14 @@ copy_rows(store *s, const char *sql, const store_rows *rows, const char *seq,
 	size_t len = 0;
 	int    ok  = buf != NULL;
 	size_t n   = store_rows_count(rows);
+	char   pre[48];
+	int    plen = snprintf(pre, sizeof(pre), "%s\t", seq);
 	for (size_t i = 0; ok && i < n; i++) {
 		size_t      rlen;
 		const char *row = store_rows_row(rows, i, &rlen);
-		char        pre[48];
-		int         plen = with_index
-		            ? snprintf(pre, sizeof(pre), "%zu\t%s\t", i, seq)
-		            : snprintf(pre, sizeof(pre), "%s\t", seq);
+		if (with_index) {
+			plen = snprintf(pre, sizeof(pre), "%zu\t%s\t", i, seq);
+		}
 		if (len + (size_t) plen + rlen > CHUNK && len > 0) {
 			ok  = PQputCopyData(s->conn, buf, (int) len) == 1;
 			len = 0;
