@@ -20,6 +20,7 @@ struct store {
 	int64_t timeout_ms; /* statement_timeout in force, -1 unknown */
 	bool    readied; /* store_begin_request done for the call in flight */
 	bool    audit_prepared; /* AUDIT_STMT is prepared on conn */
+	bool    rollup_rows; /* td_rollup_rows exists on conn */
 	char    err[512];
 };
 
@@ -58,6 +59,9 @@ int store_keyed_row(store *s, PGresult *r, const char *subject_kind,
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);
 
+/* store_rollup_ready makes the connection's table of rollup rows, before
+ * the transaction of the first batch that has a delta. */
+int store_rollup_ready(store *s) __attribute__((warn_unused_result));
 /* store_rollup_apply adds a delta to the rollups (store_rollup.c); school
  * rows only for school_grains (NULL = every grain of the delta). */
 int store_rollup_apply(store *s, const store_rollup_delta *d,

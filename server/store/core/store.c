@@ -481,6 +481,7 @@ connect_now(store *s)
 	s->last_attempt_us = store_now_us();
 	s->timeout_ms      = -1;
 	s->audit_prepared  = false;
+	s->rollup_rows     = false;
 	s->conn = PQconnectdbParams(keys, vals, s->conninfo[0] ? 1 : 0);
 	if (s->conn == NULL) {
 		return store_fail(s, TD_ENOMEM, "out of memory connecting");

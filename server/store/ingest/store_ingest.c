@@ -81,13 +81,14 @@ copy_rows(store *s, const char *sql, const store_rows *rows, const char *seq,
 	size_t len = 0;
 	int    ok  = buf != NULL;
 	size_t n   = store_rows_count(rows);
+	char   pre[48];
+	int    plen = snprintf(pre, sizeof(pre), "%s\t", seq);
 	for (size_t i = 0; ok && i < n; i++) {
 		size_t      rlen;
 		const char *row = store_rows_row(rows, i, &rlen);
-		char        pre[48];
-		int         plen = with_index
-		            ? snprintf(pre, sizeof(pre), "%zu\t%s\t", i, seq)
-		            : snprintf(pre, sizeof(pre), "%s\t", seq);
+		if (with_index) {
+			plen = snprintf(pre, sizeof(pre), "%zu\t%s\t", i, seq);
+		}
 		if (len + (size_t) plen + rlen > CHUNK && len > 0) {
 			ok  = PQputCopyData(s->conn, buf, (int) len) == 1;
 			len = 0;
@@ -389,6 +390,10 @@ ingest(store *s, const ingest_spec *spec, const store_ingest_batch *b,
 	res->records = b->records;
 	if (store_rows_failed(b->rows)) {
 		return store_fail(s, TD_ENOMEM, "out of memory building rows");
+	}
+	if (b->rollup != NULL && b->rollup->n > 0
+	    && (rv = store_rollup_ready(s)) != TD_OK) {
+		return rv;
 	}
 	if ((rv = store_tx_begin(s)) != TD_OK) {
 		return rv;

@@ -219,76 +219,119 @@ districts(store *s, const store_rollup_delta *d, int64_t **ids, int64_t **dist,
 	return rv;
 }
 
-/* put_text appends v to b (at *k of cap) escaped for COPY's text format;
- * the caller leaves room for twice its length. */
+/* Binary COPY's numbers, big-endian. */
 static void
-put_text(char *b, size_t *k, const char *v)
+put_u16(unsigned char *b, size_t *k, uint16_t v)
 {
-	for (; *v; v++) {
-		char e = *v == '\\' ? '\\'
-		    : *v == '\t'    ? 't'
-		    : *v == '\n'    ? 'n'
-		    : *v == '\r'    ? 'r'
-		                    : 0;
-		if (e) {
-			b[(*k)++] = '\\';
-			b[(*k)++] = e;
-		} else {
-			b[(*k)++] = *v;
-		}
-	}
-	b[(*k)++] = '\t';
+	b[(*k)++] = (unsigned char) (v >> 8);
+	b[(*k)++] = (unsigned char) v;
 }
 
-/* The rows go to a temporary table by COPY, streamed in chunks of this
- * size (as parameters, the ~32,000 rows of a survey batch were ~20 MB of
- * text, twice: tandemd's peak RSS under 8 submitters went 49 -> 81 MiB). */
+static void
+put_u32(unsigned char *b, size_t *k, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--) {
+		b[(*k)++] = (unsigned char) (v >> (8 * i));
+	}
+}
+
+static void
+put_i64(unsigned char *b, size_t *k, int64_t v)
+{
+	uint64_t u = (uint64_t) v;
+	put_u32(b, k, 8);
+	for (int i = 7; i >= 0; i--) {
+		b[(*k)++] = (unsigned char) (u >> (8 * i));
+	}
+}
+
+static void
+put_f64(unsigned char *b, size_t *k, double v)
+{
+	int64_t bits;
+	memcpy(&bits, &v, sizeof(bits));
+	put_i64(b, k, bits);
+}
+
+static void
+put_i32(unsigned char *b, size_t *k, int32_t v)
+{
+	put_u32(b, k, 4);
+	put_u32(b, k, (uint32_t) v);
+}
+
+static void
+put_str(unsigned char *b, size_t *k, const char *v, size_t len)
+{
+	put_u32(b, k, (uint32_t) len);
+	memcpy(b + *k, v, len);
+	*k += len;
+}
+
+/* The rows go to a temporary table by binary COPY, streamed in chunks of
+ * this size (as parameters, the ~32,000 rows of a survey batch were
+ * ~20 MB of text, twice: tandemd's peak RSS under 8 submitters went 49 ->
+ * 81 MiB). Binary, not text: three doubles a row printed with "%.17g"
+ * here and parsed again by float8in were most of the COPY's 15 ms per
+ * 5,600-row outcome batch (perf: vfprintf and __printf_fp 5% of all CPU
+ * of scripts/bench's P1b load). */
 #define ROLLUP_CHUNK (128u * 1024u)
+/* PostgreSQL's dates count days from 2000-01-01, ours from 1970-01-01. */
+#define PG_EPOCH_DAYS 10957
+static const unsigned char COPY_HEADER[19]
+    = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
 
 /* copy_rows streams the rows into td_rollup_rows. */
 static int
 copy_rows(store *s, group *const *rows, size_t n)
 {
-	int rv = store_copy_begin(s, "COPY td_rollup_rows FROM STDIN",
-	                          "updating the rollups");
+	int rv = store_copy_begin(
+	    s, "COPY td_rollup_rows FROM STDIN (FORMAT binary)",
+	    "updating the rollups");
 	if (rv != TD_OK) {
 		return rv;
 	}
-	char  *buf = malloc(ROLLUP_CHUNK);
-	size_t k   = 0;
-	bool   ok  = buf != NULL;
+	unsigned char *buf = malloc(ROLLUP_CHUNK);
+	size_t         k   = 0;
+	bool           ok  = buf != NULL;
+	if (ok) {
+		memcpy(buf, COPY_HEADER, sizeof(COPY_HEADER));
+		k = sizeof(COPY_HEADER); /* flags and extension length 0 */
+	}
 	for (size_t i = 0; ok && i < n; i++) {
-		const group *g    = rows[i];
-		size_t       need = 2
-		        * (strlen(g->measure) + strlen(g->subgroup)
-		           + strlen(g->grade))
-		    + 256;
+		const group *g  = rows[i];
+		size_t       lm = strlen(g->measure), ls = strlen(g->subgroup),
+		       lg   = strlen(g->grade);
+		size_t need = lm + ls + lg + 14 * 4 + 2 + 2 + 4 + 8 * 8 + 4;
 		if (k + need > ROLLUP_CHUNK) {
-			ok = PQputCopyData(s->conn, buf, (int) k) == 1;
-			k  = 0;
+			ok = PQputCopyData(s->conn, (const char *) buf,
+			                   (int) k)
+			    == 1;
+			k = 0;
 		}
 		if (!ok || need > ROLLUP_CHUNK) {
 			ok = false; /* codes are far shorter */
 			break;
 		}
-		put_text(buf, &k, g->measure);
-		put_text(buf, &k, g->subgroup);
-		put_text(buf, &k, g->grade);
-		buf[k++] = g->grain;
-		buf[k++] = '\t';
-		buf[k++] = g->level;
-		buf[k++] = '\t';
-		common_date_write(g->period, buf + k);
-		k += COMMON_DATE_LEN;
-		k += (size_t) snprintf(
-		    buf + k, ROLLUP_CHUNK - k,
-		    "\t%" PRId64 "\t%" PRId64 "\t%.17g\t%.17g\t%.17g\t%" PRId64
-		    "\t%" PRId64 "\t%d\n",
-		    g->unit, g->cnt, g->n_sum, g->wsum, g->wsumsq, g->fav,
-		    g->items, (int) g->bit);
+		put_u16(buf, &k, 14);
+		put_str(buf, &k, g->measure, lm);
+		put_str(buf, &k, g->subgroup, ls);
+		put_str(buf, &k, g->grade, lg);
+		put_str(buf, &k, &g->grain, 1);
+		put_str(buf, &k, &g->level, 1);
+		put_i32(buf, &k, g->period - PG_EPOCH_DAYS);
+		put_i64(buf, &k, g->unit);
+		put_i64(buf, &k, g->cnt);
+		put_f64(buf, &k, g->n_sum);
+		put_f64(buf, &k, g->wsum);
+		put_f64(buf, &k, g->wsumsq);
+		put_i64(buf, &k, g->fav);
+		put_i64(buf, &k, g->items);
+		put_i32(buf, &k, g->bit);
 	}
-	if (ok && k > 0) {
-		ok = PQputCopyData(s->conn, buf, (int) k) == 1;
+	if (ok) {
+		put_u16(buf, &k, 0xffff); /* the trailer */
+		ok = PQputCopyData(s->conn, (const char *) buf, (int) k) == 1;
 	}
 	free(buf);
 	return store_copy_end(s, ok, "updating the rollups");
@@ -315,7 +358,7 @@ static const char ROWS_TABLE[]
     = "CREATE TEMP TABLE td_rollup_rows (measure text, subgroup text, "
       "grade text, grain char(1), level char(1), period_start date, "
       "unit_id bigint, cnt bigint, n_sum float8, wsum float8, wsumsq "
-      "float8, fav bigint, items bigint, bit int) ON COMMIT DROP";
+      "float8, fav bigint, items bigint, bit int) ON COMMIT DELETE ROWS";
 static const char UPSERT[]
     = "INSERT INTO rollups AS t (measure, subgroup, grade, grain, "
       "level, period_start, unit_id, cnt, n_sum, wsum, wsumsq, fav, items, "
@@ -494,6 +537,22 @@ out:
 	return rv;
 }
 
+/* One td_rollup_rows per connection, made before its first batch's
+ * transaction (so a rollback does not take it away) and emptied by each
+ * commit: created in every batch (ON COMMIT DROP), it added and removed
+ * catalog rows per batch (pg_class, pg_type, pg_attribute) and its COPY
+ * built the new relation's caches each time. */
+int
+store_rollup_ready(store *s)
+{
+	if (s->rollup_rows) {
+		return TD_OK;
+	}
+	int rv = store_exec(s, ROWS_TABLE, "preparing the rollup update");
+	s->rollup_rows = rv == TD_OK;
+	return rv;
+}
+
 int
 store_rollup_apply(store *s, const store_rollup_delta *d,
                    const char *school_grains)
@@ -545,9 +604,6 @@ store_rollup_apply(store *s, const store_rollup_delta *d,
 	}
 	if (rv == TD_OK) {
 		rv = log_changes(s, d);
-	}
-	if (rv == TD_OK) {
-		rv = store_exec(s, ROWS_TABLE, "updating the rollups");
 	}
 	if (rv == TD_OK) {
 		rv = copy_rows(s, rows, n);

@@ -77,6 +77,49 @@ query(store *s, const char *sql, int n, const char *const *p, PGresult **out,
 	return store_query(s, sql, n, p, out, what);
 }
 
+/* distinct_codes gives each code the index of its first occurrence among
+ * the distinct codes, which go to uniq in that order; returns how many,
+ * 0 when out of memory. A batch names a school or measure per record,
+ * over and over: 20,000 outcomes of 333 schools and one measure sent
+ * 20,000 codes twice, 31 ms of each batch's 0.2 s of statements
+ * (scripts/bench's P1b load, server log), now 334. */
+static size_t
+distinct_codes(const char *const *codes, size_t n, const char **uniq,
+               size_t *at)
+{
+	size_t cap = 16;
+	size_t k   = 0;
+	while (cap < 2 * n) {
+		cap *= 2;
+	}
+	uint32_t *slot = calloc(cap, sizeof(*slot)); /* uniq index + 1 */
+	if (slot == NULL) {
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(codes[i], codes[i - 1]) == 0) {
+			at[i] = at[i - 1]; /* records come grouped */
+			continue;
+		}
+		uint64_t h = 14695981039346656037u;
+		for (const char *c = codes[i]; *c; c++) {
+			h = (h ^ (unsigned char) *c) * 1099511628211u;
+		}
+		size_t j = h & (cap - 1);
+		while (slot[j] != 0
+		       && strcmp(uniq[slot[j] - 1], codes[i]) != 0) {
+			j = (j + 1) & (cap - 1);
+		}
+		if (slot[j] == 0) {
+			uniq[k] = codes[i];
+			slot[j] = (uint32_t) ++k;
+		}
+		at[i] = slot[j] - 1;
+	}
+	free(slot);
+	return k;
+}
+
 int
 store_resolve(store *s, store_kind kind, const char *const *codes, size_t n,
               store_resolved *out)
@@ -125,34 +168,43 @@ store_resolve(store *s, store_kind kind, const char *const *codes, size_t n,
 		         table);
 		sql = buf;
 	}
-	char *arr = store_text_array(codes, n);
+	const char **uniq = malloc((n ? n : 1) * sizeof(*uniq));
+	size_t      *at   = malloc((n ? n : 1) * sizeof(*at));
+	size_t       k   = uniq && at ? distinct_codes(codes, n, uniq, at) : 0;
+	char        *arr = k || n == 0 ? store_text_array(uniq, k) : NULL;
 	if (arr == NULL) {
+		free(uniq);
+		free(at);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
 	const char *p[1] = { arr };
-	PGresult   *r;
-	int         rv = query(s, sql, 1, p, &r, "looking up codes");
+	PGresult   *r    = NULL;
+	int         rv   = query(s, sql, 1, p, &r, "looking up codes");
 	free(arr);
+	free(uniq);
 	if (rv != TD_OK) {
+		free(at);
 		return rv;
 	}
 	out->ids = calloc(n ? n : 1, sizeof(int64_t));
 	out->aux = calloc(n ? n : 1, sizeof(char *));
 	out->n   = n;
 	if (out->ids == NULL || out->aux == NULL) {
+		free(at);
 		PQclear(r);
 		store_resolved_free(out);
 		return store_fail(s, TD_ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < n && (int) i < PQntuples(r); i++) {
-		if (!PQgetisnull(r, (int) i, 0)) {
-			out->ids[i]
-			    = strtoll(PQgetvalue(r, (int) i, 0), NULL, 10);
+	for (size_t i = 0; i < n && (int) at[i] < PQntuples(r); i++) {
+		int row = (int) at[i];
+		if (!PQgetisnull(r, row, 0)) {
+			out->ids[i] = strtoll(PQgetvalue(r, row, 0), NULL, 10);
 		}
-		if (!PQgetisnull(r, (int) i, 1)) {
-			out->aux[i] = strdup(PQgetvalue(r, (int) i, 1));
+		if (!PQgetisnull(r, row, 1)) {
+			out->aux[i] = strdup(PQgetvalue(r, row, 1));
 		}
 	}
+	free(at);
 	PQclear(r);
 	return TD_OK;
 }

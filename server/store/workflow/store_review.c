@@ -294,11 +294,40 @@ store_outcome_locks(store *s, size_t n, const int64_t *measure_ids,
                     const char *const *period_starts, store_lock **out,
                     size_t *n_out)
 {
+	*out   = NULL;
+	*n_out = 0;
+	/* Most measures have no approved month at all: then no record can
+	 * hit one, and the batch's three arrays (20,000 records: 60,000
+	 * elements printed here and parsed there, 3 ms of every batch of
+	 * scripts/bench's P1b load) need not be sent. */
+	size_t distinct = n > 0;
+	for (size_t i = 1; i < n && distinct < 2; i++) {
+		distinct += measure_ids[i] != measure_ids[0];
+	}
+	if (distinct == 1) {
+		char m[48];
+		snprintf(m, sizeof(m), "%lld", (long long) measure_ids[0]);
+		PGresult   *e;
+		const char *pm[] = { m };
+		int         erv  = store_query(s,
+		                               "SELECT EXISTS (SELECT 1 FROM approvals "
+		                                        "WHERE measure_id = $1::bigint)",
+		                               1, pm, &e, "checking approved periods");
+		if (erv != TD_OK) {
+			return erv;
+		}
+		bool any = strcmp(PQgetvalue(e, 0, 0), "t") == 0;
+		PQclear(e);
+		if (!any) {
+			*out = calloc(1, sizeof(**out));
+			return *out
+			    ? TD_OK
+			    : store_fail(s, TD_ENOMEM, "out of memory");
+		}
+	}
 	char **ids = calloc(2 * n + 1, sizeof(char *));
 	char  *a1 = NULL, *a2 = NULL, *a3 = NULL;
 	int    rv = TD_ENOMEM;
-	*out      = NULL;
-	*n_out    = 0;
 	for (size_t i = 0; ids != NULL && i < n; i++) {
 		ids[i]     = malloc(24);
 		ids[n + i] = malloc(24);
