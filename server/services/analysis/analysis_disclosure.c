@@ -46,6 +46,7 @@ typedef struct comp {
 	char          *strs;
 	size_t         n, bytes;
 	_Atomic size_t refs;
+	uint64_t       gen; /* unique per component: analysis_stamps */
 } comp;
 
 typedef struct lattice {
@@ -377,7 +378,9 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 		free(C);
 		return NULL;
 	}
+	static _Atomic uint64_t gens;
 	C->year  = year;
+	C->gen   = atomic_fetch_add(&gens, 1) + 1;
 	C->n     = m;
 	C->slots = calloc(m ? m : 1, sizeof(*C->slots));
 	C->strs  = malloc(len ? len : 1);
@@ -709,6 +712,16 @@ analysis_disclose(rpc_call *call, const Tandem__V1__SeriesQuery *q,
 		}
 		if (C != NULL && ci < WALK_MAX) {
 			cur[ci] = at;
+		}
+	}
+	if (spec->stamps != NULL) {
+		analysis_stamps *st = spec->stamps;
+		st->n               = 0;
+		st->overflow        = L->ncomp > ANALYSIS_STAMPS_MAX;
+		for (size_t i = 0; i < L->ncomp && i < ANALYSIS_STAMPS_MAX;
+		     i++) {
+			st->year[st->n]  = L->comps[i]->year;
+			st->gen[st->n++] = L->comps[i]->gen;
 		}
 	}
 	lattice_release(L);

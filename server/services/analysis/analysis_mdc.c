@@ -125,6 +125,97 @@ fill(Tandem__V1__MdcSeries *o, const stats_mdc_result *r)
 	o->screened_moving_ranges = (int32_t) last->n_mr_screened;
 }
 
+Tandem__V1__MdcSeries *
+analysis_mdc_row(rpc_call *call, const series_spec *spec,
+                 const store_measure_meta     *meta,
+                 const Tandem__V1__MdcRequest *in, const series *s,
+                 const size_t *at, size_t n_rebase, int *rv, char *err)
+{
+	Tandem__V1__MdcSeries *o = new_series(call, spec, s, !in->icons_only);
+	stats_mdc_opts   opt = { .direction  = direction_of(meta->direction),
+		                 .fix_after  = (size_t) in->fix_after,
+		                 .rebase     = at,
+		                 .n_rebase   = n_rebase,
+		                 .no_screen  = in->no_screen,
+		                 .has_target = meta->has_target,
+		                 .target     = meta->target };
+	stats_mdc_result r;
+	if (o == NULL) {
+		return NULL;
+	}
+	*rv = stats_mdc(s->value, s->n, &opt, &r, err);
+	if (*rv != TD_OK) {
+		o->note = rpc_arena_strdup(call->arena, err);
+		o->icon_note
+		    = rpc_arena_strdup(call->arena, "no chart: see note");
+	} else {
+		fill(o, &r);
+		o->icon_note = rpc_arena_strdup(call->arena, r.icon_note);
+		stats_mdc_result_free(&r);
+	}
+	if (in->icons_only) {
+		o->n_points = 0;
+	}
+	return o;
+}
+
+static Tandem__V1__MdcResponse *
+new_response(rpc_call *call, const series_spec *spec,
+             const store_measure_meta *meta, size_t ns)
+{
+	Tandem__V1__MdcResponse *out
+	    = RPC_NEW(call->arena, Tandem__V1__MdcResponse,
+	              tandem__v1__mdc_response__init);
+	if (out == NULL
+	    || (out->series
+	        = rpc_arena_alloc(call->arena, ns * sizeof(void *)))
+	        == NULL) {
+		return NULL;
+	}
+	out->measure    = rpc_arena_strdup(call->arena, spec->measure);
+	out->direction  = (char *) direction_name(meta->direction);
+	out->has_target = meta->has_target;
+	out->target     = meta->target;
+	out->min_n      = call->cfg->min_n;
+	return out;
+}
+
+/* kept_icons answers the icon matrix of every school from the rows kept
+ * per school (analysis_icons.c): the same reply as computing it. */
+static int
+kept_icons(rpc_call *call, const Tandem__V1__MdcRequest *in,
+           const series_spec *spec, const store_measure_meta *meta,
+           ProtobufCMessage **resp)
+{
+	analysis_icon_rows k;
+	int                code = analysis_icons(call, in, spec, meta, &k);
+	if (code != TD_CODE_OK) {
+		return code;
+	}
+	if (k.n == 0) {
+		return rpc_fail(call, TD_CODE_NOT_FOUND,
+		                "no data for %s in this scope and period",
+		                spec->measure);
+	}
+	if (k.n == 1 && k.rv != TD_OK) {
+		return analysis_stats_fail(call, k.rv, k.rows[0]->unit,
+		                           k.rows[0]->note);
+	}
+	Tandem__V1__MdcResponse *out = new_response(call, spec, meta, k.n);
+	if (out == NULL) {
+		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
+		                "out of memory");
+	}
+	for (size_t i = 0; i < k.n; i++) {
+		out->suppressed_points += k.rows[i]->suppressed_points;
+		out->series[out->n_series++] = k.rows[i];
+	}
+	return analysis_reply(
+	    call, &out->base, &out->disclosure,
+	    analysis_disclosure_msg(call, k.primary, k.complementary),
+	    (int64_t) k.n, resp);
+}
+
 int
 analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
              ProtobufCMessage **resp)
@@ -158,6 +249,11 @@ analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
 	    != TD_OK) {
 		return analysis_db_fail(call, rv);
 	}
+	if (analysis_icons_kept(in, &spec)
+	    && (code = kept_icons(call, in, &spec, &meta, resp))
+	        != ANALYSIS_ICONS_UNKEPT) {
+		return code;
+	}
 	if ((code = analysis_load(call, in->query, &spec, &ss, &ns))
 	    != TD_CODE_OK) {
 		return code;
@@ -167,60 +263,28 @@ analysis_mdc(rpc_call *call, const ProtobufCMessage *req,
 		                "no data for %s in this scope and period",
 		                spec.measure);
 	}
-	Tandem__V1__MdcResponse *out
-	    = RPC_NEW(call->arena, Tandem__V1__MdcResponse,
-	              tandem__v1__mdc_response__init);
-	if (out == NULL
-	    || (out->series
-	        = rpc_arena_alloc(call->arena, ns * sizeof(void *)))
-	        == NULL) {
+	Tandem__V1__MdcResponse *out = new_response(call, &spec, &meta, ns);
+	if (out == NULL) {
 		return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 		                "out of memory");
 	}
-	out->measure    = rpc_arena_strdup(call->arena, spec.measure);
-	out->direction  = (char *) direction_name(meta.direction);
-	out->has_target = meta.has_target;
-	out->target     = meta.target;
-	out->min_n      = call->cfg->min_n;
 	for (size_t k = 0; k < ns; k++) {
-		const series          *s = &ss[k];
-		Tandem__V1__MdcSeries *o
-		    = new_series(call, &spec, s, !in->icons_only);
-		stats_mdc_opts opt
-		    = { .direction  = direction_of(meta.direction),
-			.fix_after  = (size_t) in->fix_after,
-			.rebase     = at,
-			.no_screen  = in->no_screen,
-			.has_target = meta.has_target,
-			.target     = meta.target };
-		stats_mdc_result r;
-		char             err[TD_ERRMSG_MAX];
+		const series *s = &ss[k];
+		char          err[TD_ERRMSG_MAX];
+		size_t        n_rebase;
+		if (!rebases(call, in, &spec, s, at, &n_rebase)) {
+			return call->code;
+		}
+		Tandem__V1__MdcSeries *o = analysis_mdc_row(
+		    call, &spec, &meta, in, s, at, n_rebase, &rv, err);
 		if (o == NULL) {
 			return rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED,
 			                "out of memory");
 		}
-		if (!rebases(call, in, &spec, s, at, &opt.n_rebase)) {
-			return call->code;
-		}
-		rv = stats_mdc(s->value, s->n, &opt, &r, err);
-		if (rv != TD_OK) {
-			/* One school without enough data must not sink the
-			 * icon matrix: say why on its row. */
-			if (ns == 1) {
-				return analysis_stats_fail(call, rv, s->unit,
-				                           err);
-			}
-			o->note      = rpc_arena_strdup(call->arena, err);
-			o->icon_note = rpc_arena_strdup(call->arena,
-			                                "no chart: see note");
-		} else {
-			fill(o, &r);
-			o->icon_note
-			    = rpc_arena_strdup(call->arena, r.icon_note);
-			stats_mdc_result_free(&r);
-		}
-		if (in->icons_only) {
-			o->n_points = 0;
+		/* One school without enough data must not sink the icon
+		 * matrix: say why on its row. */
+		if (rv != TD_OK && ns == 1) {
+			return analysis_stats_fail(call, rv, s->unit, err);
 		}
 		out->suppressed_points += o->suppressed_points;
 		out->series[out->n_series++] = o;
