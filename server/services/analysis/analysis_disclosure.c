@@ -41,10 +41,13 @@ typedef struct disc_slot {
  * grain, period, group). Immutable once built; shared by the lattices of
  * successive data versions that did not change it. */
 typedef struct comp {
-	int            year; /* academic year (its first year) */
-	disc_slot     *slots;
-	char          *strs;
-	size_t         n, bytes;
+	int        year; /* academic year (its first year) */
+	disc_slot *slots;
+	char      *strs;
+	size_t     n, bytes;
+	uint32_t  *districts; /* of each school unit, in slot order:
+	                       * (unit, district) offsets into strs */
+	size_t         n_districts;
 	_Atomic size_t refs;
 	uint64_t       gen; /* unique per component: analysis_stamps */
 } comp;
@@ -92,6 +95,7 @@ comp_release(comp *c)
 	if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1) {
 		free(c->slots);
 		free(c->strs);
+		free(c->districts);
 		free(c);
 	}
 }
@@ -225,11 +229,19 @@ academic_year(const char *p)
 	return m >= 8 ? y : y - 1;
 }
 
+/* level_rank: the network, districts, schools, in stats_disclose's key
+ * order, so that cells fed in the slots' order need no sort there. */
+static int
+level_rank(char l)
+{
+	return l == 'n' ? 0 : l == 'd' ? 1 : 2;
+}
+
 static int
 slot_cmp(const comp *C, const disc_slot *a, char level, const char *unit,
          char grain, const char *period, const char *group)
 {
-	int c = a->level - level;
+	int c = level_rank(a->level) - level_rank(level);
 	if (c == 0) {
 		c = strcmp(C->strs + a->unit, unit);
 	}
@@ -248,7 +260,7 @@ order_cmp(const void *x, const void *y, void *ctx)
 	const store_disc_cell *cells = ctx;
 	const store_disc_cell *a     = &cells[*(const size_t *) x];
 	const store_disc_cell *b     = &cells[*(const size_t *) y];
-	int                    c     = a->level - b->level;
+	int                    c = level_rank(a->level) - level_rank(b->level);
 	if (c == 0) {
 		c = strcmp(a->unit, b->unit);
 	}
@@ -372,6 +384,7 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 		const store_disc_cell *c = &cells[idx[j]];
 		len += strlen(c->unit) + strlen(c->period) + strlen(c->group)
 		    + 3;
+		len += c->level == 's' ? strlen(c->district) + 1 : 0;
 	}
 	comp *C = calloc(1, sizeof(*C));
 	if (C == NULL || len > UINT32_MAX) {
@@ -379,13 +392,14 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 		return NULL;
 	}
 	static _Atomic uint64_t gens;
-	C->year  = year;
-	C->gen   = atomic_fetch_add(&gens, 1) + 1;
-	C->n     = m;
-	C->slots = calloc(m ? m : 1, sizeof(*C->slots));
-	C->strs  = malloc(len ? len : 1);
+	C->year      = year;
+	C->gen       = atomic_fetch_add(&gens, 1) + 1;
+	C->n         = m;
+	C->slots     = calloc(m ? m : 1, sizeof(*C->slots));
+	C->strs      = malloc(len ? len : 1);
+	C->districts = malloc(2 * (m ? m : 1) * sizeof(*C->districts));
 	atomic_init(&C->refs, 1);
-	if (C->slots == NULL || C->strs == NULL) {
+	if (C->slots == NULL || C->strs == NULL || C->districts == NULL) {
 		comp_release(C);
 		return NULL;
 	}
@@ -394,7 +408,7 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 	for (size_t j = 0; j < m; j++) {
 		const store_disc_cell *c  = &cells[idx[j]];
 		disc_slot             *sl = &C->slots[j];
-		if (j > 0
+		if (j > 0 && C->slots[j - 1].level == c->level
 		    && strcmp(C->strs + C->slots[j - 1].unit, c->unit) == 0) {
 			sl->unit = C->slots[j - 1].unit;
 		} else {
@@ -402,6 +416,15 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 			sl->unit = (uint32_t) k;
 			memcpy(C->strs + k, c->unit, l);
 			k += l;
+			if (c->level == 's') {
+				uint32_t *d
+				    = &C->districts[2 * C->n_districts++];
+				l    = strlen(c->district) + 1;
+				d[0] = sl->unit;
+				d[1] = (uint32_t) k;
+				memcpy(C->strs + k, c->district, l);
+				k += l;
+			}
 		}
 		periods.k  = k;
 		sl->period = str_put(&periods, c->period, true);
@@ -415,7 +438,11 @@ comp_pack(int year, const store_disc_cell *cells, const stats_disc_cell *dc,
 	}
 	char *fit = realloc(C->strs, k ? k : 1);
 	C->strs   = fit ? fit : C->strs;
-	C->bytes  = sizeof(*C) + m * sizeof(*C->slots) + k;
+	uint32_t *dfit
+	    = realloc(C->districts, (2 * C->n_districts + 1) * sizeof(*dfit));
+	C->districts = dfit ? dfit : C->districts;
+	C->bytes     = sizeof(*C) + m * sizeof(*C->slots) + k
+	    + 2 * C->n_districts * sizeof(*C->districts);
 	return C;
 }
 
@@ -428,7 +455,13 @@ comp_decide(rpc_call *call, const series_spec *spec, int min_n, int year,
 {
 	/* key order first: the packed slots need it, and stats_disclose's
 	 * choice does not depend on the order of its input */
-	qsort_r(idx, m, sizeof(*idx), order_cmp, (void *) cells);
+	bool sorted = true;
+	for (size_t j = 1; sorted && j < m; j++) {
+		sorted = order_cmp(&idx[j - 1], &idx[j], (void *) cells) < 0;
+	}
+	if (!sorted) {
+		qsort_r(idx, m, sizeof(*idx), order_cmp, (void *) cells);
+	}
 	for (size_t j = 0; j < m; j++) {
 		const store_disc_cell *c = &cells[idx[j]];
 		dc[j]                    = (stats_disc_cell) {
@@ -459,15 +492,184 @@ comp_decide(rpc_call *call, const series_spec *spec, int min_n, int year,
 	return C;
 }
 
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* replaced: whether the unit (level, unit) is among the sorted names
+ * ("s" + school code, "d" + district code, "n") read again. */
 static bool
-has_year(const store_lattice_change *ch, int year)
+replaced(char *const *names, size_t n, char level, const char *unit)
+{
+	char key[256];
+	if (strlen(unit) + 2 > sizeof(key)) {
+		return true; /* codes are far shorter: never kept by mistake */
+	}
+	key[0] = level;
+	strcpy(key + 1, level == 'n' ? "" : unit);
+	const char *k = key;
+	return bsearch(&k, names, n, sizeof(*names), name_cmp) != NULL;
+}
+
+/* comp_patch decides again the year of base whose cells at the units
+ * names[0..n_names) are now fresh[0..n_fresh): the year's other cells are
+ * kept, with their people as their n (a unit's cells change together, so
+ * a term's people, the smallest n of its months, comes out the same), and
+ * the year is decided whole on them. NULL (status set) on failure. */
+static comp *
+comp_patch(rpc_call *call, const series_spec *spec, int min_n,
+           const comp *base, store_disc_cell *fresh, size_t n_fresh,
+           char **names, size_t n_names)
+{
+	qsort(names, n_names, sizeof(*names), name_cmp);
+	size_t           m     = base->n + n_fresh;
+	store_disc_cell *cells = malloc((m ? m : 1) * sizeof(*cells));
+	size_t          *idx   = malloc((m ? m : 1) * sizeof(*idx));
+	size_t          *fi    = malloc((n_fresh ? n_fresh : 1) * sizeof(*fi));
+	stats_disc_cell *dc    = malloc((m ? m : 1) * sizeof(*dc));
+	comp            *C     = NULL;
+	if (cells == NULL || idx == NULL || fi == NULL || dc == NULL) {
+		rpc_fail(call, TD_CODE_RESOURCE_EXHAUSTED, "out of memory");
+		goto out;
+	}
+	/* the fresh cells in key order, after the kept ones in cells[] */
+	size_t k = 0, d = 0;
+	bool   drop = false;
+	for (size_t j = 0; j < base->n; j++) {
+		const disc_slot *sl   = &base->slots[j];
+		const char      *unit = base->strs + sl->unit;
+		if (j == 0 || sl->unit != base->slots[j - 1].unit
+		    || sl->level != base->slots[j - 1].level) {
+			drop = replaced(names, n_names, sl->level, unit);
+		}
+		const char *district = "";
+		if (sl->level == 's') {
+			while (d < base->n_districts
+			       && base->districts[2 * d] != sl->unit) {
+				d++; /* school units come in slot order */
+			}
+			if (d == base->n_districts) {
+				rpc_fail(call, TD_CODE_INTERNAL,
+				         "disclosure control failed");
+				goto out;
+			}
+			district = base->strs + base->districts[2 * d + 1];
+		}
+		if (!drop) {
+			cells[k++] = (store_disc_cell) {
+				.level    = sl->level,
+				.grain    = sl->grain,
+				.unit     = unit,
+				.district = district,
+				.period   = base->strs + sl->period,
+				.group    = base->strs + sl->group,
+				.n        = sl->people,
+			};
+		}
+	}
+	size_t kept = k;
+	for (size_t j = 0; j < n_fresh; j++) {
+		cells[k + j] = fresh[j];
+		fi[j]        = k + j;
+	}
+	qsort_r(fi, n_fresh, sizeof(*fi), order_cmp, cells);
+	/* merge: both runs are in key order */
+	size_t a = 0, b = 0, o = 0;
+	while (a < kept || b < n_fresh) {
+		if (b == n_fresh
+		    || (a < kept && order_cmp(&a, &fi[b], cells) < 0)) {
+			idx[o++] = a++;
+		} else {
+			idx[o++] = fi[b++];
+		}
+	}
+	C = comp_decide(call, spec, min_n, base->year, cells, idx, o, dc);
+out:
+	free(cells);
+	free(idx);
+	free(fi);
+	free(dc);
+	return C;
+}
+
+/* in_year: whether ch names year; *patch says whether only at its
+ * schools. */
+static bool
+in_year(const store_lattice_change *ch, int year, bool *patch)
 {
 	for (size_t i = 0; i < ch->n; i++) {
 		if (ch->years[i] == year) {
+			*patch = ch->by_school[i];
 			return true;
 		}
 	}
 	return false;
+}
+
+/* base_year: base's component of year, or NULL. */
+static comp *
+base_year(const lattice *base, int year)
+{
+	for (size_t i = 0; base != NULL && i < base->ncomp; i++) {
+		if (base->comps[i]->year == year) {
+			return base->comps[i];
+		}
+	}
+	return NULL;
+}
+
+/* has_year: whether year is read and decided whole again: the writes
+ * reached it, and not only at named schools of a year base has (or the
+ * measure is a survey construct, whose district and network cells count
+ * distinct respondents over many schools). */
+static bool
+has_year(const store_lattice_change *ch, const series_spec *spec,
+         const lattice *base, int year)
+{
+	bool patch = false;
+	if (!in_year(ch, year, &patch)) {
+		return false;
+	}
+	return !patch || spec->survey || base_year(base, year) == NULL;
+}
+
+/* lattice_patch replaces L's components of the years written only at
+ * named schools by their patched copies (the base's are kept in L by
+ * lattice_compute until here). */
+static int
+lattice_patch(rpc_call *call, const series_spec *spec, lattice *L,
+              const lattice *base, const store_lattice_change *ch)
+{
+	for (size_t i = 0; base != NULL && !ch->all && i < L->ncomp; i++) {
+		comp *B     = L->comps[i];
+		bool  patch = false;
+		if (!in_year(ch, B->year, &patch) || !patch || spec->survey) {
+			continue;
+		}
+		store_disc_cell *fresh = NULL;
+		char           **names = NULL;
+		size_t           nf = 0, nn = 0;
+		int              rv = store_disclosure_patch(
+		                 call->store, spec->measure, B->year, ch->schools,
+		                 ch->n_schools, &fresh, &nf, &names, &nn);
+		if (rv != TD_OK) {
+			return analysis_db_fail(call, rv);
+		}
+		comp *C = comp_patch(call, spec, L->min_n, B, fresh, nf, names,
+		                     nn);
+		free(fresh);
+		free(names);
+		if (C == NULL) {
+			return call->code;
+		}
+		L->bytes += C->bytes;
+		L->bytes -= B->bytes;
+		L->comps[i] = C;
+		comp_release(B);
+	}
+	return TD_CODE_OK;
 }
 
 /* lattice_compute fills L's components: every year when there is no base
@@ -477,16 +679,22 @@ static int
 lattice_compute(rpc_call *call, const series_spec *spec, lattice *L,
                 const lattice *base, const store_lattice_change *ch)
 {
-	bool all = base == NULL || ch->all;
-	int  lo = 0, hi = -1;
+	bool   all = base == NULL || ch->all;
+	int    lo = 0, hi = -1;
+	size_t whole = 0;
 	for (size_t i = 0; !all && i < ch->n; i++) {
-		lo = i == 0 || ch->years[i] < lo ? ch->years[i] : lo;
-		hi = i == 0 || ch->years[i] > hi ? ch->years[i] : hi;
+		int y = ch->years[i];
+		if (!has_year(ch, spec, base, y)) {
+			continue; /* patched after */
+		}
+		lo = whole == 0 || y < lo ? y : lo;
+		hi = whole == 0 || y > hi ? y : hi;
+		whole++;
 	}
 	store_disc_cell *cells = NULL;
 	size_t           n     = 0;
 	int              rv    = TD_OK;
-	if (all || ch->n > 0) {
+	if (all || whole > 0) {
 		rv = store_disclosure_cells(call->store, spec->measure,
 		                            all ? -1 : lo, all ? -1 : hi,
 		                            &cells, &n);
@@ -548,7 +756,7 @@ lattice_compute(rpc_call *call, const series_spec *spec, lattice *L,
 		while (!all && b < base->ncomp
 		       && (y == years || base->comps[b]->year < year)) {
 			comp *C = base->comps[b++];
-			if (!has_year(ch, C->year)) {
+			if (!has_year(ch, spec, base, C->year)) {
 				atomic_fetch_add(&C->refs, 1);
 				L->comps[L->ncomp++] = C;
 				L->bytes += C->bytes;
@@ -557,7 +765,7 @@ lattice_compute(rpc_call *call, const series_spec *spec, lattice *L,
 		if (y == years) {
 			break;
 		}
-		bool changed = all || has_year(ch, year);
+		bool changed = all || has_year(ch, spec, base, year);
 		if (!all && b < base->ncomp && base->comps[b]->year == year) {
 			comp *C = base->comps[b++];
 			if (!changed) { /* read only to span the range: kept */
@@ -580,6 +788,7 @@ lattice_compute(rpc_call *call, const series_spec *spec, lattice *L,
 		L->bytes += C->bytes;
 	}
 	L->bytes += sizeof(*L);
+	code = lattice_patch(call, spec, L, base, ch);
 out:
 	free(cells);
 	free(ay);

@@ -70,23 +70,44 @@ idx_cmp(const void *a, const void *b, void *ctx)
 	return key_cmp(&ka, &kb);
 }
 
-/* Edges sort by the cells' ranks in key order, never by their positions
- * in the input, so that the choice does not depend on the input's order. */
-static int
-edge_cmp(const void *a, const void *b, void *ctx)
+/* edges_sort puts edges made in their children's key order into the
+ * order of (parent, kind, child) by the cells' ranks in key order, never
+ * their positions in the input, so that the choice does not depend on the
+ * input's order: a stable counting sort by kind, then by the parent's
+ * rank (a qsort_r comparing those took a fifth of deciding 153,015
+ * cells). */
+static bool
+edges_sort(edge *e, size_t ne, const size_t *rank, size_t n)
 {
-	const size_t *rank = ctx;
-	const edge   *x = a, *y = b;
-	if (x->parent != y->parent) {
-		return rank[x->parent] < rank[y->parent] ? -1 : 1;
+	edge   *tmp = malloc((ne ? ne : 1) * sizeof(*tmp));
+	size_t *at  = calloc(n + 7, sizeof(*at));
+	if (tmp == NULL || at == NULL) {
+		free(tmp);
+		free(at);
+		return false;
 	}
-	if (x->kind != y->kind) {
-		return x->kind - y->kind;
+	for (size_t j = 0; j < ne; j++) {
+		at[e[j].kind + 1]++;
 	}
-	if (x->child != y->child) {
-		return rank[x->child] < rank[y->child] ? -1 : 1;
+	for (size_t k = 0; k < 6; k++) {
+		at[k + 1] += at[k];
 	}
-	return 0;
+	for (size_t j = 0; j < ne; j++) {
+		tmp[at[e[j].kind]++] = e[j];
+	}
+	memset(at, 0, (n + 7) * sizeof(*at));
+	for (size_t j = 0; j < ne; j++) {
+		at[rank[tmp[j].parent] + 1]++;
+	}
+	for (size_t k = 0; k < n; k++) {
+		at[k + 1] += at[k];
+	}
+	for (size_t j = 0; j < ne; j++) {
+		e[at[rank[tmp[j].parent]]++] = tmp[j];
+	}
+	free(tmp);
+	free(at);
+	return true;
 }
 
 /* period_parent writes the start of the term (to 't') or academic year
@@ -541,7 +562,12 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 		month_minimum(cells, n, ix, tp, yp);
 	}
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t k = 0; k < n; k++) {
+		fill[order[k]] = k; /* rank of each cell in key order */
+	}
+	/* Edges in the children's key order, for edges_sort. */
+	for (size_t k = 0; k < n; k++) {
+		size_t           i   = order[k];
 		stats_disc_cell *c   = &cells[i];
 		const char      *grp = c->group ? c->group : "";
 		size_t           p;
@@ -583,10 +609,9 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 			}
 		}
 	}
-	for (size_t k = 0; k < n; k++) {
-		fill[order[k]] = k; /* rank of each cell in key order */
+	if (!edges_sort(edges, ne, fill, n)) {
+		goto out;
 	}
-	qsort_r(edges, ne, sizeof(*edges), edge_cmp, fill);
 
 	/* relations from runs of edges with one parent and kind */
 	for (size_t a = 0; a < ne;) {

@@ -9,8 +9,12 @@
  * back the same from A and F: shown or hidden, why, n and value. The
  * writes: corrections that make a cell small (complementary suppression
  * follows) and large again (cells are released), new rows, one batch over
- * two academic years, a small subgroup, and a school moved to another
- * district (every year again); for a survey construct (distinct
+ * two academic years, a small subgroup, a subgroup no school had, a new
+ * school's first rows, and a school moved to another district (every
+ * year again). A write at a few schools makes A read again only their
+ * cells, their districts' and the network's (sql/023) and patch the year
+ * it keeps: were the patch skipped, A would answer as before the write.
+ * For a survey construct (distinct
  * respondents, weeks), grade changes that hide and release cells, and a
  * write of one year whose week also holds answers of the next.
  */
@@ -84,12 +88,13 @@ answers(td_client *c, const char *measure, char *out, size_t cap)
 		TANDEM__V1__GRAIN__TERM,
 		TANDEM__V1__GRAIN__ACADEMIC_YEAR,
 	};
-	const char *const groups[] = { "", survey ? "7" : "ell" };
-	size_t            k        = 0;
-	out[0]                     = '\0';
+	const char *const groups[]
+	    = { "", survey ? "7" : "ell", survey ? "8" : "frl" };
+	size_t k = 0;
+	out[0]   = '\0';
 	for (size_t l = 0; l < 3; l++) {
 		for (size_t g = survey ? 0 : 1; g < 4; g++) {
-			for (size_t h = 0; h < 2; h++) {
+			for (size_t h = 0; h < 3; h++) {
 				Tandem__V1__SeriesQuery q
 				    = TANDEM__V1__SERIES_QUERY__INIT;
 				Tandem__V1__RunChartRequest req
@@ -308,6 +313,24 @@ kept_lattice_equals_a_fresh_one_after_each_write(void **state)
 	assert_true(same_as_from_scratch() < both);
 	assert_string_equal(why("A1", "2023-12-01"), "shown");
 	assert_string_equal(why("B1", "2025-03-01"), "primary");
+
+	/* A subgroup no school had: the patch of A2's year finds it. Its
+	 * complement in March is 2 people, so it is hidden too. */
+	submit_b("A2,att,2025-03-01,2025-03-28,60.00,31,frl\n"
+	         "A2,att,2025-04-01,2025-04-28,61.00,4,frl\n",
+	         false);
+	(void) same_as_from_scratch();
+
+	/* A new school's first rows: no cells of it in the year kept. */
+	h_write_file(dir, "schools3.csv",
+	             "district,school,name,frl_rate,enrollment,locale,grades\n"
+	             "D2,B3,B3,0.3,100,rural,K-5\n");
+	run_b("define schools %s/%s", "schools3.csv");
+	submit_b("B3,att,2024-09-01,2024-09-28,81.00,6,\n"
+	         "B3,att,2024-10-01,2024-10-28,82.00,26,\n",
+	         false);
+	assert_true(same_as_from_scratch() > 0);
+	assert_string_equal(why("B3", "2024-09-01"), "primary");
 
 	/* A registry change moves a school, and with it every year's
 	 * district totals. */

@@ -359,6 +359,54 @@ each_academic_year_alone_decides_as_the_whole(void **state)
 	assert_true(complementary > 100);
 }
 
+/* tandemd keeps a decided year and, after a write at a few schools, reads
+ * again only their cells, their districts' and the network's, and feeds
+ * every other cell with its decided people as its n (it keeps no n):
+ * that decides as the whole year of fresh cells does, since a unit's
+ * cells change together and a term's people is the smallest n of the
+ * unit's own months. */
+static void
+kept_people_as_n_decide_as_fresh_cells(void **state)
+{
+	(void) state;
+	static stats_disc_cell fresh[Y_CELLS], kept[Y_CELLS];
+	static char            per[3 * 19][11];
+	size_t                 changed = 0;
+	for (uint32_t seed = 1; seed <= 60; seed++) {
+		const stats_disc_opts *o = seed % 2 ? &OUTCOMES : &SURVEYS;
+		size_t                 n = three_years(fresh, per, seed);
+		stats_disc_summary     sf, sk;
+		disclose(fresh, n, o, &sf);
+		/* a write at one school: its n change, and its district's and
+		 * the network's (read again, as they are) */
+		const char *school = (const char *[]) { "s1", "s6" }[seed % 2];
+		const char *district = seed % 2 ? "d1" : "d0";
+		uint32_t    x        = seed * 7919u;
+		for (size_t i = 0; i < n; i++) {
+			kept[i]    = fresh[i];
+			kept[i].n  = fresh[i].people; /* decided before */
+			bool again = fresh[i].level == 'n'
+			    || strcmp(fresh[i].unit, school) == 0
+			    || strcmp(fresh[i].unit, district) == 0;
+			if (again) { /* read again: fresh n in both */
+				double v   = next_rand(&x) % 3 == 0
+				      ? (double) (next_rand(&x) % 12)
+				      : (double) (10 + next_rand(&x) % 40);
+				fresh[i].n = kept[i].n = v;
+			}
+		}
+		disclose(fresh, n, o, &sf);
+		disclose(kept, n, o, &sk);
+		assert_int_equal(sk.complementary, sf.complementary);
+		for (size_t i = 0; i < n; i++) {
+			assert_int_equal(kept[i].state, fresh[i].state);
+			assert_true(kept[i].people == fresh[i].people);
+		}
+		changed += sf.complementary;
+	}
+	assert_true(changed > 100);
+}
+
 static void
 bad_cells_are_refused(void **state)
 {
@@ -395,6 +443,7 @@ main(void)
 		cmocka_unit_test(order_of_cells_does_not_change_the_choice),
 		cmocka_unit_test(
 		    each_academic_year_alone_decides_as_the_whole),
+		cmocka_unit_test(kept_people_as_n_decide_as_fresh_cells),
 		cmocka_unit_test(bad_cells_are_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
