@@ -726,9 +726,9 @@ int store_disclosure_cells(store *s, const char *measure, int from_year,
  * about what reading the year does. */
 #define STORE_LATTICE_MAX_SCHOOLS 64
 typedef struct store_lattice_change {
-	char   snapshot[256]; /* the log's snapshot now: pass it next time */
-	bool   all; /* every academic year (or no snapshot was given) */
-	int    years[STORE_LATTICE_MAX_YEARS]; /* else these academic years */
+	char snapshot[256]; /* the log's snapshot now: pass it next time */
+	bool all; /* every academic year (or no snapshot was given) */
+	int  years[STORE_LATTICE_MAX_YEARS]; /* else these academic years */
 	/* of which these were written only at the schools below (their
 	 * cells, their districts' and the network's changed), the others
 	 * anywhere */
@@ -747,9 +747,8 @@ typedef struct store_lattice_change {
  * year's cells of these units and takes the cells read instead. The
  * caller frees *out and *units with free(). */
 int store_disclosure_patch(store *s, const char *measure, int year,
-                           const int64_t *ids, size_t n,
-                           store_disc_cell **out, size_t *n_out,
-                           char ***units, size_t *n_units)
+                           const int64_t *ids, size_t n, store_disc_cell **out,
+                           size_t *n_out, char ***units, size_t *n_units)
     __attribute__((warn_unused_result));
 
 /* store_lattice_changes reads which academic years of measure were
