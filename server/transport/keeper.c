@@ -27,6 +27,7 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "keeper.h"
+#include "tandem/nng_stat.h"
 #include "tandem/errors.h"
 
 /* How often the listeners are looked at: a stopped listener costs clients
@@ -98,9 +99,7 @@ keeper_add(keeper *k, nng_socket sock, const char *url, nng_listener l)
 static uint64_t
 count(nng_stat *all, nng_listener l, const char *name)
 {
-	nng_stat *ls = nng_stat_find_listener(all, l);
-	nng_stat *st = ls != NULL ? nng_stat_find(ls, name) : NULL;
-	return st != NULL ? nng_stat_value(st) : 0;
+	return td_nng_stat(all, "listener", nng_listener_id(l), name);
 }
 
 /* probe_start dials e's URL without waiting (a wildcard host as
