@@ -22,6 +22,7 @@
 #include <nng/supplemental/tls/tls.h>
 
 #include "client_dial.h"
+#include "tandem/nng_stat.h"
 #include "tandem/tandem.h"
 
 #ifndef TD_VERSION
@@ -35,10 +36,9 @@
  * that nng gave up (revive). */
 #define REVIVE_EVERY_MS 100
 
-/* A server's dialer and its "other" connect errors when last looked at. */
+/* A server's dialer and its URL (to dial it again). */
 typedef struct dialed {
 	nng_dialer d;
-	uint64_t   other;
 	char      *url;
 } dialed;
 
@@ -54,16 +54,22 @@ struct td_client {
 	td_client_opts  tls; /* tls_ca and tls_server_name, copied */
 };
 
-static void
-pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
+void
+client_count_pipes(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
-	td_client *c = arg;
+	atomic_int *pipes = arg;
 	(void) p;
 	if (ev == NNG_PIPE_EV_ADD_POST) {
-		atomic_fetch_add(&c->pipes, 1);
+		atomic_fetch_add(pipes, 1);
 	} else if (ev == NNG_PIPE_EV_REM_POST) {
-		atomic_fetch_sub(&c->pipes, 1);
+		atomic_fetch_sub(pipes, 1);
 	}
+}
+
+bool
+client_dialer_gave_up(nng_stat *all, nng_dialer d)
+{
+	return td_nng_stat(all, "dialer", nng_dialer_id(d), "other") > 0;
 }
 
 int
@@ -127,6 +133,27 @@ dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+bool
+client_copy_tls(td_client_opts *dst, const td_client_opts *o)
+{
+	dst->tls_ca          = dup_or_null(o ? o->tls_ca : NULL);
+	dst->tls_server_name = dup_or_null(o ? o->tls_server_name : NULL);
+	if ((o && o->tls_ca && dst->tls_ca == NULL)
+	    || (o && o->tls_server_name && dst->tls_server_name == NULL)) {
+		client_free_tls(dst);
+		return false;
+	}
+	return true;
+}
+
+void
+client_free_tls(td_client_opts *t)
+{
+	free((char *) t->tls_ca);
+	free((char *) t->tls_server_name);
+	t->tls_ca = t->tls_server_name = NULL;
+}
+
 int
 td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 {
@@ -147,12 +174,8 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 	}
 	atomic_init(&c->pipes, 0);
 	pthread_mutex_init(&c->dial_mu, NULL);
-	c->tls.tls_ca          = dup_or_null(o ? o->tls_ca : NULL);
-	c->tls.tls_server_name = dup_or_null(o ? o->tls_server_name : NULL);
-	c->dialers             = calloc(n, sizeof(*c->dialers));
-	bool oom               = c->dialers == NULL
-	    || (o && o->tls_ca && c->tls.tls_ca == NULL)
-	    || (o && o->tls_server_name && c->tls.tls_server_name == NULL);
+	c->dialers = calloc(n, sizeof(*c->dialers));
+	bool oom   = !client_copy_tls(&c->tls, o) || c->dialers == NULL;
 	if ((rv = nng_req0_open(&c->sock)) != 0 || oom) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot open socket: %s",
 		         rv ? nng_strerror(rv) : "out of memory");
@@ -160,16 +183,17 @@ td_client_create(td_client **out, const td_client_opts *o, char *errmsg)
 			nng_close(c->sock);
 		}
 		free(c->dialers);
-		free((char *) c->tls.tls_ca);
-		free((char *) c->tls.tls_server_name);
+		client_free_tls(&c->tls);
 		pthread_mutex_destroy(&c->dial_mu);
 		free(c->token);
 		free(c);
 		return TD_EINTERNAL;
 	}
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, TD_CLIENT_MAX_REPLY);
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, client_count_pipes,
+	                &c->pipes);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, client_count_pipes,
+	                &c->pipes);
 	for (size_t i = 0; i < n; i++) {
 		size_t used = strlen(c->urls);
 		snprintf(c->urls + used, sizeof(c->urls) - used, "%s%s",
@@ -215,8 +239,7 @@ td_client_destroy(td_client *c)
 		free(c->dialers[i].url);
 	}
 	free(c->dialers);
-	free((char *) c->tls.tls_ca);
-	free((char *) c->tls.tls_server_name);
+	client_free_tls(&c->tls);
 	pthread_mutex_destroy(&c->dial_mu);
 	free(c->token);
 	free(c);
@@ -273,14 +296,7 @@ new_request_id(char out[33])
 }
 
 /* revive dials again every server whose dialer nng has given up, while
- * no connection is up. nng 1.5.2 (Debian 12's) stops a dialer for good
- * when the server goes away during the SP handshake (a tandemd killed
- * just as the client connects): the EPIPE of the client's header write
- * becomes NNG_ECLOSED, which the dialer takes for its own close (nng
- * issue #1518, fixed in 1.6.0), so without this the client never
- * connects again. Its only trace is the dialer's "other" error
- * statistic, which nng also bumps for errors it redials after; dialling
- * again then costs nothing, as no connection is up. */
+ * no connection is up (see client_dialer_gave_up). */
 static void
 revive(td_client *c)
 {
@@ -291,19 +307,16 @@ revive(td_client *c)
 		return;
 	}
 	for (size_t i = 0; i < c->n_dialers; i++) {
-		dialed    *e  = &c->dialers[i];
-		nng_stat  *ds = nng_stat_find_dialer(all, e->d);
-		nng_stat  *st = ds != NULL ? nng_stat_find(ds, "other") : NULL;
+		dialed    *e = &c->dialers[i];
 		char       err[TD_ERRMSG_MAX];
 		nng_dialer d;
-		if (st == NULL || nng_stat_value(st) <= e->other) {
+		if (!client_dialer_gave_up(all, e->d)) {
 			continue;
 		}
 		nng_dialer_close(e->d);
 		if (client_dial(c->sock, e->url, &c->tls, false, &d, err)
 		    == TD_OK) {
-			e->d     = d;
-			e->other = 0;
+			e->d = d;
 		}
 	}
 	pthread_mutex_unlock(&c->dial_mu);

@@ -1,19 +1,31 @@
 /* SPDX-License-Identifier: MIT
  * libtandem's events subscriber: an nng sub0 socket dialled to tandemd's
  * pub0 socket. A message is the topic, one NUL byte, then a packed Event.
+ * While no connection is up, a dialer nng gave up is dialled again (see
+ * client_dialer_gave_up), so a subscriber outlives tandemd's restarts.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <nng/nng.h>
 #include <nng/protocol/pubsub0/sub.h>
+#include <nng/supplemental/util/platform.h>
 
 #include "client_dial.h"
 #include "tandem/tandem.h"
 
+/* How often a subscriber waiting for an event looks at its dialer while
+ * no connection is up. */
+#define REVIVE_EVERY_MS 200
+
 struct td_events {
-	nng_socket sock;
+	nng_socket     sock;
+	nng_dialer     d;
+	atomic_int     pipes;
+	char          *url;
+	td_client_opts tls; /* tls_ca and tls_server_name, copied */
 };
 
 int
@@ -26,12 +38,26 @@ td_events_open(td_events **out, const char *url, const char *topic,
 		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
 		return TD_ENOMEM;
 	}
+	atomic_init(&e->pipes, 0);
+	if ((e->url = strdup(url)) == NULL
+	    || !client_copy_tls(&e->tls, opts)) {
+		snprintf(errmsg, TD_ERRMSG_MAX, "out of memory");
+		free(e->url);
+		free(e);
+		return TD_ENOMEM;
+	}
 	if ((rv = nng_sub0_open(&e->sock)) != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot open socket: %s",
 		         nng_strerror(rv));
+		free(e->url);
+		client_free_tls(&e->tls);
 		free(e);
 		return TD_EINTERNAL;
 	}
+	nng_pipe_notify(e->sock, NNG_PIPE_EV_ADD_POST, client_count_pipes,
+	                &e->pipes);
+	nng_pipe_notify(e->sock, NNG_PIPE_EV_REM_POST, client_count_pipes,
+	                &e->pipes);
 	topic = topic ? topic : "";
 	rv    = nng_socket_set(e->sock, NNG_OPT_SUB_SUBSCRIBE, topic,
 	                       strlen(topic));
@@ -43,8 +69,7 @@ td_events_open(td_events **out, const char *url, const char *topic,
 	}
 	nng_socket_set_size(e->sock, NNG_OPT_RECVMAXSZ,
 	                    TD_DEFAULT_MAX_MESSAGE);
-	rv = client_dial(e->sock, url, opts ? opts : &(td_client_opts) { 0 },
-	                 true, NULL, errmsg);
+	rv = client_dial(e->sock, url, &e->tls, true, &e->d, errmsg);
 	if (rv != TD_OK) {
 		td_events_close(e);
 		return rv;
@@ -53,16 +78,53 @@ td_events_open(td_events **out, const char *url, const char *topic,
 	return TD_OK;
 }
 
+/* revive dials the server again when no connection is up and nng has
+ * given up the dialer. */
+static void
+revive(td_events *e)
+{
+	nng_stat  *all = NULL;
+	nng_dialer d;
+	char       err[TD_ERRMSG_MAX];
+	if (atomic_load(&e->pipes) != 0 || nng_stats_get(&all) != 0) {
+		return;
+	}
+	if (client_dialer_gave_up(all, e->d)) {
+		nng_dialer_close(e->d);
+		if (client_dial(e->sock, e->url, &e->tls, false, &d, err)
+		    == TD_OK) {
+			e->d = d;
+		}
+	}
+	nng_stats_free(all);
+}
+
 int
 td_events_recv(td_events *e, int timeout_ms, Tandem__V1__Event **ev,
                char *errmsg)
 {
 	nng_msg *m;
-	nng_socket_set_ms(e->sock, NNG_OPT_RECVTIMEO,
-	                  timeout_ms < 0 ? NNG_DURATION_INFINITE : timeout_ms);
-	int rv = nng_recvmsg(e->sock, &m, 0);
-	if (rv == NNG_ETIMEDOUT) {
-		return TD_ETIMEDOUT;
+	nng_time until
+	    = nng_clock() + (nng_time) (timeout_ms < 0 ? 0 : timeout_ms);
+	int rv;
+	/* Wait in slices, looking at the dialer between them. */
+	for (;;) {
+		nng_duration slice = REVIVE_EVERY_MS;
+		if (timeout_ms >= 0) {
+			nng_time now = nng_clock();
+			if (now >= until) {
+				return TD_ETIMEDOUT;
+			}
+			if (until - now < (nng_time) slice) {
+				slice = (nng_duration) (until - now);
+			}
+		}
+		nng_socket_set_ms(e->sock, NNG_OPT_RECVTIMEO, slice);
+		rv = nng_recvmsg(e->sock, &m, 0);
+		if (rv != NNG_ETIMEDOUT) {
+			break;
+		}
+		revive(e);
 	}
 	if (rv != 0) {
 		snprintf(errmsg, TD_ERRMSG_MAX, "cannot receive: %s",
@@ -89,6 +151,8 @@ td_events_close(td_events *e)
 {
 	if (e != NULL) {
 		nng_close(e->sock);
+		free(e->url);
+		client_free_tls(&e->tls);
 		free(e);
 	}
 }
