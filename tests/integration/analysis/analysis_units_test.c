@@ -592,6 +592,78 @@ impact_finds_the_coaching_effect(void **state)
 	td_status_reset(&st);
 }
 
+/* Reliability and agreement keep their statistics per data version
+ * (server/services/evaluation/kept.c): asked again about unchanged data
+ * they give the same answer, and after a write they count what it
+ * added (a stale answer would not). */
+static void
+kept_statistics_follow_a_write(void **state)
+{
+	(void) state;
+	Tandem__V1__ReliabilityRequest rq
+	    = TANDEM__V1__RELIABILITY_REQUEST__INIT;
+	Tandem__V1__AgreementRequest aq = TANDEM__V1__AGREEMENT_REQUEST__INIT;
+	Tandem__V1__ReliabilityResponse *r[3] = { NULL };
+	Tandem__V1__AgreementResponse   *a[3] = { NULL };
+	td_status                        st   = { 0 };
+	rq.survey = "climate", rq.school = "S040";
+	aq.rubric = "practice", aq.school = "S040";
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(td_analysis_reliability(cl, &rq, &r[i], &st),
+		                 TD_CODE_OK);
+		assert_int_equal(td_analysis_agreement(cl, &aq, &a[i], &st),
+		                 TD_CODE_OK);
+	}
+	assert_int_equal(r[1]->n_constructs, r[0]->n_constructs);
+	for (size_t i = 0; i < r[0]->n_constructs; i++) {
+		assert_int_equal(r[1]->constructs[i]->n,
+		                 r[0]->constructs[i]->n);
+		assert_true(r[1]->constructs[i]->alpha
+		            == r[0]->constructs[i]->alpha);
+	}
+	assert_int_equal(a[1]->double_scored, a[0]->double_scored);
+	/* One complete response and one observation scored twice more. */
+	char path[300], args[400];
+	snprintf(path, sizeof(path), "%s/kept_responses.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("school,respondent,administered_on,grade,belong_1,belong_2,"
+	      "belong_3,belong_4,safety_1,safety_2,safety_3,safety_4,"
+	      "engage_1,engage_2,engage_3,engage_4\n"
+	      "S040,STU-S040-KEPT,2024-10-15,8,4,4,3,2,4,3,4,2,5,4,4,2\n",
+	      f);
+	fclose(f);
+	snprintf(args, sizeof(args), "submit surveys --survey climate %s",
+	         path);
+	assert_int_equal(load(args), 0);
+	snprintf(path, sizeof(path), "%s/kept_obs.csv", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("observation,school,observer,observed,rubric,observed_on,"
+	      "environment,questioning,feedback,rigor,discourse,notes\n"
+	      "OBS-KEPT-1,S040,E0415,E0418,practice,2024-03-06,3,3,2,3,3,\n"
+	      "OBS-KEPT-1,S040,E0416,E0418,practice,2024-03-06,3,2,2,3,3,\n",
+	      f);
+	fclose(f);
+	snprintf(args, sizeof(args), "submit feedback %s", path);
+	assert_int_equal(load(args), 0);
+	assert_int_equal(td_analysis_reliability(cl, &rq, &r[2], &st),
+	                 TD_CODE_OK);
+	assert_int_equal(td_analysis_agreement(cl, &aq, &a[2], &st),
+	                 TD_CODE_OK);
+	assert_int_equal(r[2]->n_constructs, r[0]->n_constructs);
+	for (size_t i = 0; i < r[0]->n_constructs; i++) {
+		assert_int_equal(r[2]->constructs[i]->n,
+		                 r[0]->constructs[i]->n + 1);
+	}
+	assert_int_equal(a[2]->double_scored, a[0]->double_scored + 1);
+	for (int i = 0; i < 3; i++) {
+		protobuf_c_message_free_unpacked(&r[i]->base, NULL);
+		protobuf_c_message_free_unpacked(&a[i]->base, NULL);
+	}
+	td_status_reset(&st);
+}
+
 static int
 setup(void **state)
 {
@@ -618,6 +690,7 @@ main(void)
 		cmocka_unit_test(impact_finds_the_coaching_effect),
 		/* last: it adds a rubric and observations */
 		cmocka_unit_test(alpha_counts_every_scoring),
+		cmocka_unit_test(kept_statistics_follow_a_write),
 	};
 	return cmocka_run_group_tests_name("analysis_units", tests, setup,
 	                                   network_teardown);
