@@ -46,7 +46,7 @@ gen_network() {
 		}
 	}' >"$dir/schools.csv"
 	printf 'measure,name,unit,direction\nela_scale,ELA scale score,scale_score,higher\nattendance,Attendance,percent,higher\n' >"$dir/measures.csv"
-	gen_extra "$s" "$dir"
+	[ "${OUTCOMES_ONLY:-0}" = 1 ] || gen_extra "$s" "$dir"
 }
 
 # adoption_year I: the academic year (its first calendar year) school I
@@ -156,22 +156,27 @@ load_network() {
 	t3=$(us)
 	T --timeout 3600 submit outcomes --batch-size "$BATCH" "$data/outcomes.csv" >/dev/null
 	t4=$(us)
-	# What the evaluation and instrument analyses read (gen_extra).
-	T define educators "$data/educators.csv" >/dev/null
-	T define activities "$data/activities.csv" >/dev/null
-	T define price-index "$data/price_index.csv" >/dev/null
-	T define survey --code climate --name "School climate" "$data/survey.csv" >/dev/null
-	T define rubric --code practice --name "Classroom practice" "$data/rubric.csv" >/dev/null
-	t5=$(us)
-	T --timeout 3600 submit participation "$data/participation.csv" >/dev/null
-	T submit costs "$data/costs.csv" >/dev/null
-	t6=$(us)
-	T --timeout 3600 submit surveys --survey climate --batch-size "$BATCH" "$data/responses.csv" >/dev/null
-	t7=$(us)
-	T --timeout 3600 submit feedback "$data/observations.csv" >/dev/null
-	t8=$(us)
+	t5=$t4 t6=$t4 t7=$t4 t8=$t4
+	if [ -f "$data/responses.csv" ]; then
+		# What the evaluation and instrument analyses read (gen_extra).
+		T define educators "$data/educators.csv" >/dev/null
+		T define activities "$data/activities.csv" >/dev/null
+		T define price-index "$data/price_index.csv" >/dev/null
+		T define survey --code climate --name "School climate" "$data/survey.csv" >/dev/null
+		T define rubric --code practice --name "Classroom practice" "$data/rubric.csv" >/dev/null
+		t5=$(us)
+		T --timeout 3600 submit participation "$data/participation.csv" >/dev/null
+		T submit costs "$data/costs.csv" >/dev/null
+		t6=$(us)
+		T --timeout 3600 submit surveys --survey climate --batch-size "$BATCH" "$data/responses.csv" >/dev/null
+		t7=$(us)
+		T --timeout 3600 submit feedback "$data/observations.csv" >/dev/null
+		t8=$(us)
+	fi
 	psql "$(scripts/pg conninfo "$WORK/pg" "$db")" -X -qc "VACUUM ANALYZE" # as an operator would after a bulk load
 	t9=$(us)
 	say "load: define $size schools $(secs "$t2" "$t3") s; submit $rows outcome rows (batches of $BATCH) $(secs "$t3" "$t4") s = $(awk -v r="$rows" -v a="$t3" -v b="$t4" 'BEGIN { printf "%.0f", r / ((b - a) / 1e6) }') rows/s"
-	say "load: define $(($(wc -l <"$data/educators.csv") - 1)) educators, an activity, a survey, a rubric $(secs "$t4" "$t5") s; submit $(($(wc -l <"$data/participation.csv") - 1)) participation rows and costs $(secs "$t5" "$t6") s; $(($(wc -l <"$data/responses.csv") - 1)) survey responses $(secs "$t6" "$t7") s; $(($(wc -l <"$data/observations.csv") - 1)) observation scorings $(secs "$t7" "$t8") s; VACUUM ANALYZE $(secs "$t8" "$t9") s"
+	[ ! -f "$data/responses.csv" ] ||
+		say "load: define $(($(wc -l <"$data/educators.csv") - 1)) educators, an activity, a survey, a rubric $(secs "$t4" "$t5") s; submit $(($(wc -l <"$data/participation.csv") - 1)) participation rows and costs $(secs "$t5" "$t6") s; $(($(wc -l <"$data/responses.csv") - 1)) survey responses $(secs "$t6" "$t7") s; $(($(wc -l <"$data/observations.csv") - 1)) observation scorings $(secs "$t7" "$t8") s"
+	say "load: VACUUM ANALYZE $(secs "$t8" "$t9") s"
 }
