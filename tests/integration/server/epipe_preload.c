@@ -11,7 +11,9 @@
  *   TD_FAULT_LOG=FILE      one line appended for each header failed, so a
  *                          test knows the fault happened
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
