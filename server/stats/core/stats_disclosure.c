@@ -11,64 +11,18 @@
 
 #include "common.h"
 #include "stats_disclosure.h"
+#include "stats_disclosure_keys.h"
 
-#define NONE ((size_t) -1)
+#define NONE DISC_NONE
 
 /* Relation kinds. Periods: a term is both its months and its weeks, two
  * different partitions, so each has its own relation. */
 enum { K_UNIT, K_MONTHS, K_WEEKS, K_TERMS, K_GRADES, K_SUBGROUP };
 
-typedef struct key {
-	char        level;
-	const char *unit;
-	char        grain;
-	const char *period;
-	const char *group;
-} key;
-
 typedef struct edge {
-	size_t parent, child;
-	int    kind;
+	uint32_t parent, child;
+	uint8_t  kind;
 } edge;
-
-static int
-level_rank(char l)
-{
-	return l == 'n' ? 0 : l == 'd' ? 1 : 2;
-}
-
-static int
-key_cmp(const key *a, const key *b)
-{
-	int c = level_rank(a->level) - level_rank(b->level);
-	if (c == 0 && a->level != 'n') {
-		c = strcmp(a->unit, b->unit);
-	}
-	if (c == 0) {
-		c = a->grain - b->grain;
-	}
-	if (c == 0) {
-		c = strcmp(a->period, b->period);
-	}
-	return c != 0 ? c : strcmp(a->group, b->group);
-}
-
-static key
-cell_key(const stats_disc_cell *c)
-{
-	key k = { c->level, c->unit ? c->unit : "", c->grain,
-		  c->period ? c->period : "", c->group ? c->group : "" };
-	return k;
-}
-
-static int
-idx_cmp(const void *a, const void *b, void *ctx)
-{
-	const stats_disc_cell *cells = ctx;
-	key                    ka    = cell_key(&cells[*(const size_t *) a]);
-	key                    kb    = cell_key(&cells[*(const size_t *) b]);
-	return key_cmp(&ka, &kb);
-}
 
 /* edges_sort puts edges made in their children's key order into the
  * order of (parent, kind, child) by the cells' ranks in key order, never
@@ -77,10 +31,10 @@ idx_cmp(const void *a, const void *b, void *ctx)
  * rank (a qsort_r comparing those took a fifth of deciding 153,015
  * cells). */
 static bool
-edges_sort(edge *e, size_t ne, const size_t *rank, size_t n)
+edges_sort(edge *e, size_t ne, const uint32_t *rank, size_t n)
 {
-	edge   *tmp = malloc((ne ? ne : 1) * sizeof(*tmp));
-	size_t *at  = calloc(n + 7, sizeof(*at));
+	edge     *tmp = malloc((ne ? ne : 1) * sizeof(*tmp));
+	uint32_t *at  = calloc(n + 7, sizeof(*at));
 	if (tmp == NULL || at == NULL) {
 		free(tmp);
 		free(at);
@@ -110,169 +64,49 @@ edges_sort(edge *e, size_t ne, const size_t *rank, size_t n)
 	return true;
 }
 
-/* period_parent writes the start of the term (to 't') or academic year
- * (to 'y') holding the period that starts on p. Terms: Aug-Dec, Jan-Jul. */
-static bool
-period_parent(const char *p, char to, char *out)
-{
-	/* By hand, not sscanf/snprintf: it runs for every cell of the
-	 * lattice (a sixth of deciding 918,090 cells at 10,000 schools). */
-	for (int i = 0; p != NULL && i < 10; i++) {
-		if ((i == 4 || i == 7) ? p[i] != '-'
-		                       : (p[i] < '0' || p[i] > '9')) {
-			return false;
-		}
-	}
-	if (p == NULL) {
-		return false;
-	}
-	int y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10
-	    + (p[3] - '0');
-	int m = (p[5] - '0') * 10 + (p[6] - '0');
-	if (m < 1 || m > 12) {
-		return false;
-	}
-	if (to == 't') {
-		m = m >= 8 ? 8 : 1;
-	} else {
-		y = m >= 8 ? y : y - 1;
-		m = 8;
-	}
-	if (y < 0) {
-		return false;
-	}
-	common_date_write(common_days_from_civil(y, m, 1), out);
-	return true;
-}
-
-/* The cells by key: a hash table (open addressing, twice the cells or
- * more) instead of a binary search of the sorted cells for every parent
- * (three to five per cell: half of deciding 153,015 cells of one year at
- * 10,000 schools went to those searches' strcmp). The network's key has
- * no unit, as in key_cmp. */
-typedef struct cell_index {
-	size_t                *slot; /* NONE or a cell */
-	size_t                 mask;
-	const stats_disc_cell *cells;
-} cell_index;
-
-static uint64_t
-mix(uint64_t h, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		h = (h ^ (unsigned char) *s) * 1099511628211u;
-	}
-	return (h ^ 0xff) * 1099511628211u; /* a separator */
-}
-
-static size_t
-key_hash(const key *k)
-{
-	uint64_t h = 14695981039346656037u;
-	h          = (h ^ (unsigned char) k->level) * 1099511628211u;
-	h          = (h ^ (unsigned char) k->grain) * 1099511628211u;
-	if (k->level != 'n') {
-		h = mix(h, k->unit);
-	}
-	h = mix(mix(h, k->period), k->group);
-	return (size_t) (h ^ (h >> 29));
-}
-
-static bool
-index_build(cell_index *ix, const stats_disc_cell *cells, size_t n,
-            const size_t *order)
-{
-	size_t cap = 16;
-	while (cap < 2 * n) {
-		cap <<= 1;
-	}
-	ix->slot  = malloc(cap * sizeof(*ix->slot));
-	ix->mask  = cap - 1;
-	ix->cells = cells;
-	if (ix->slot == NULL) {
-		return false;
-	}
-	memset(ix->slot, 0xff, cap * sizeof(*ix->slot)); /* NONE */
-	/* in key order: of two cells with one key, the first is found */
-	for (size_t j = 0; j < n; j++) {
-		key    k = cell_key(&cells[order[j]]);
-		size_t h = key_hash(&k) & ix->mask;
-		while (ix->slot[h] != NONE) {
-			key o = cell_key(&cells[ix->slot[h]]);
-			if (key_cmp(&o, &k) == 0) {
-				break;
-			}
-			h = (h + 1) & ix->mask;
-		}
-		if (ix->slot[h] == NONE) {
-			ix->slot[h] = order[j];
-		}
-	}
-	return true;
-}
-
-static size_t
-index_find(const cell_index *ix, const key *k)
-{
-	for (size_t h = key_hash(k) & ix->mask; ix->slot[h] != NONE;
-	     h        = (h + 1) & ix->mask) {
-		key o = cell_key(&ix->cells[ix->slot[h]]);
-		if (key_cmp(&o, k) == 0) {
-			return ix->slot[h];
-		}
-	}
-	return NONE;
-}
-
-/* A cell with the same coordinates as c but one level up a hierarchy. */
-static size_t
-up(const cell_index *ix, const stats_disc_cell *c, char level,
-   const char *unit, char grain, const char *period, const char *group)
-{
-	key k = { level, unit, grain, period, group };
-	(void) c;
-	return index_find(ix, &k);
-}
-
-static bool
-is_hidden(const stats_disc_cell *c)
-{
-	return c->state != STATS_DISC_RELEASED;
-}
-
 /* A relation: aggregate = sum of parts (+ a remainder of people no cell
  * releases: an overlapping subgroup's complement, grade-less answers). */
 typedef struct rel {
-	size_t agg, first, count;
-	double remainder;
+	uint32_t agg, first, count; /* parts: kid[first .. first + count) */
 	bool   union_max; /* periods: the parts are largely the same people */
+	double remainder;
 } rel;
 
+/* The passes read people and states from arrays of their own (not from
+ * the callers' cells, 72 bytes apart) and indices are 32 bits: what the
+ * passes walk then stays in the caches. */
 typedef struct lattice {
-	stats_disc_cell *cells;
 	size_t           n;
+	const double    *people;
+	uint8_t         *state;
 	const size_t    *order; /* cells in key order */
-	const edge      *edges;
-	rel             *rels;
+	const disc_keys *keys;
+	const uint32_t  *kid; /* the relations' parts */
+	const rel       *rels;
 	size_t           n_rels;
-	size_t          *member_of; /* relations of each cell (CSR) */
-	size_t          *member_at; /* n + 1 offsets */
+	uint32_t        *member_of; /* relations of each cell (CSR) */
+	uint32_t        *member_at; /* n + 1 offsets */
 	bool            *known; /* released, or derivable from released */
 	bool            *touched; /* hidden in this pass: what is known
 	                           * around it must be worked out again */
-	size_t *derived_from; /* relation that gave it away */
-	size_t *unk, *queue;
+	uint32_t *derived_from; /* relation that gave it away */
+	uint32_t *unk, *queue;
 } lattice;
 
 static bool
-better_pick(const stats_disc_cell *cells, size_t cand, size_t best)
+is_hidden(const lattice *L, size_t c)
 {
-	if (best == NONE || cells[cand].people < cells[best].people) {
+	return L->state[c] != STATS_DISC_RELEASED;
+}
+
+static bool
+better_pick(const lattice *L, size_t cand, size_t best)
+{
+	if (best == NONE || L->people[cand] < L->people[best]) {
 		return true;
 	}
-	if (cells[cand].people == cells[best].people) {
-		key a = cell_key(&cells[cand]), b = cell_key(&cells[best]);
-		return key_cmp(&a, &b) < 0;
+	if (L->people[cand] == L->people[best]) {
+		return disc_keys_cmp(L->keys, cand, best) < 0;
 	}
 	return false;
 }
@@ -284,20 +118,19 @@ hide_one(lattice *L, const rel *r, stats_disc_summary *sum)
 {
 	size_t best = NONE;
 	for (size_t j = 0; j < r->count; j++) {
-		size_t c = L->edges[r->first + j].child;
-		if (!is_hidden(&L->cells[c])
-		    && better_pick(L->cells, c, best)) {
+		size_t c = L->kid[r->first + j];
+		if (!is_hidden(L, c) && better_pick(L, c, best)) {
 			best = c;
 		}
 	}
-	if (best == NONE && !is_hidden(&L->cells[r->agg])) {
+	if (best == NONE && !is_hidden(L, r->agg)) {
 		best = r->agg;
 	}
 	if (best == NONE) {
 		return false;
 	}
-	L->cells[best].state = STATS_DISC_COMPLEMENTARY;
-	L->touched[best]     = true;
+	L->state[best]   = STATS_DISC_COMPLEMENTARY;
+	L->touched[best] = true;
 	sum->complementary++;
 	return true;
 }
@@ -310,18 +143,18 @@ peel(lattice *L)
 {
 	size_t head = 0, tail = 0;
 	for (size_t i = 0; i < L->n; i++) {
-		L->known[i]        = !is_hidden(&L->cells[i]);
-		L->derived_from[i] = NONE;
+		L->known[i]        = !is_hidden(L, i);
+		L->derived_from[i] = DISC_NONE32;
 	}
 	for (size_t r = 0; r < L->n_rels; r++) {
 		const rel *R = &L->rels[r];
-		size_t     u = !L->known[R->agg] + (R->remainder > 0.5);
+		uint32_t   u = !L->known[R->agg] + (R->remainder > 0.5);
 		for (size_t j = 0; j < R->count; j++) {
-			u += !L->known[L->edges[R->first + j].child];
+			u += !L->known[L->kid[R->first + j]];
 		}
 		L->unk[r] = u;
 		if (u == 1) {
-			L->queue[tail++] = r;
+			L->queue[tail++] = (uint32_t) r;
 		}
 	}
 	while (head < tail) {
@@ -332,17 +165,17 @@ peel(lattice *L)
 		}
 		size_t x = L->known[R->agg] ? NONE : R->agg;
 		for (size_t j = 0; x == NONE && j < R->count; j++) {
-			size_t c = L->edges[R->first + j].child;
+			size_t c = L->kid[R->first + j];
 			x        = L->known[c] ? NONE : c;
 		}
 		if (x == NONE) {
 			continue; /* the unknown is the remainder */
 		}
 		L->known[x]        = true;
-		L->derived_from[x] = r;
+		L->derived_from[x] = (uint32_t) r;
 		for (size_t k = L->member_at[x]; k < L->member_at[x + 1];
 		     k++) {
-			size_t r2 = L->member_of[k];
+			uint32_t r2 = L->member_of[k];
 			if (--L->unk[r2] == 1 && tail < L->n_rels) {
 				L->queue[tail++] = r2;
 			}
@@ -360,7 +193,7 @@ touched(const lattice *L, const rel *R)
 {
 	bool t = L->touched[R->agg];
 	for (size_t j = 0; !t && j < R->count; j++) {
-		t = L->touched[L->edges[R->first + j].child];
+		t = L->touched[L->kid[R->first + j]];
 	}
 	return t;
 }
@@ -374,12 +207,11 @@ protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
 		return false; /* stale: next pass */
 	}
 	for (size_t j = 0; j <= R->count; j++) {
-		size_t c
-		    = j < R->count ? L->edges[R->first + j].child : R->agg;
-		if (c != except && is_hidden(&L->cells[c]) && L->known[c]
-		    && L->derived_from[c] != NONE
+		size_t c = j < R->count ? L->kid[R->first + j] : R->agg;
+		if (c != except && is_hidden(L, c) && L->known[c]
+		    && L->derived_from[c] != DISC_NONE32
 		    && &L->rels[L->derived_from[c]] != R
-		    && better_pick(L->cells, c, derived)) {
+		    && better_pick(L, c, derived)) {
 			derived = c;
 		}
 	}
@@ -396,7 +228,7 @@ protect(lattice *L, const rel *R, size_t except, stats_disc_summary *sum,
 	if (hide_one(L, R, sum)) {
 		return true;
 	}
-	if (L->derived_from[R->agg] != NONE && depth < 8
+	if (L->derived_from[R->agg] != DISC_NONE32 && depth < 8
 	    && &L->rels[L->derived_from[R->agg]] != R) {
 		return protect(L, &L->rels[L->derived_from[R->agg]], R->agg,
 		               sum, depth + 1);
@@ -424,9 +256,9 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 			cover = R->remainder;
 		}
 		for (size_t j = 0; j < R->count; j++) {
-			size_t c = L->edges[R->first + j].child;
+			size_t c = L->kid[R->first + j];
 			if (!L->known[c]) {
-				double p = L->cells[c].people;
+				double p = L->people[c];
 				any      = true;
 				cover    = R->union_max ? fmax(cover, p)
 				                        : cover + p;
@@ -441,8 +273,8 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 	}
 	for (size_t k = 0; k < L->n; k++) {
 		size_t i = L->order[k];
-		if (L->cells[i].state == STATS_DISC_PRIMARY && L->known[i]
-		    && L->derived_from[i] != NONE
+		if (L->state[i] == STATS_DISC_PRIMARY && L->known[i]
+		    && L->derived_from[i] != DISC_NONE32
 		    && protect(L, &L->rels[L->derived_from[i]], i, sum, 0)) {
 			changed = true;
 		}
@@ -453,8 +285,7 @@ fix_pass(lattice *L, double min_n, stats_disc_summary *sum)
 /* month_minimum: a term's or year's people is the smallest n among its
  * months (ANALYSES.md: never an average). */
 static void
-month_minimum(stats_disc_cell *cells, size_t n, const cell_index *ix,
-              char (*tp)[11], char (*yp)[11])
+month_minimum(stats_disc_cell *cells, size_t n, const disc_keys *K)
 {
 	for (size_t i = 0; i < n; i++) {
 		stats_disc_cell *c = &cells[i];
@@ -467,8 +298,12 @@ month_minimum(stats_disc_cell *cells, size_t n, const cell_index *ix,
 		if (c->grain != 'm') {
 			continue;
 		}
-		size_t t = up(ix, c, c->level, c->unit, 't', tp[i], c->group);
-		size_t y = up(ix, c, c->level, c->unit, 'y', yp[i], c->group);
+		uint32_t p = disc_period(K->local[i]),
+		         g = disc_group(K->local[i]);
+		size_t t   = disc_keys_find(
+		      K, K->unit[i], disc_local('t', disc_period_up(p, 't'), g));
+		size_t y = disc_keys_find(
+		    K, K->unit[i], disc_local('y', disc_period_up(p, 'y'), g));
 		if (t != NONE && !(cells[t].people <= c->n)) {
 			cells[t].people = c->n;
 		}
@@ -487,19 +322,27 @@ int
 stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
                stats_disc_summary *sum, char *errmsg)
 {
-	int     rv    = TD_ENOMEM;
-	size_t *order = NULL;
-	edge   *edges = NULL;
-	char(*tp)[11] = NULL, (*yp)[11] = NULL;
-	size_t  ne = 0, nr = 0;
-	rel    *rels = NULL;
-	size_t *at = NULL, *fill = NULL, *of = NULL, *from = NULL, *unk = NULL,
-	       *queue     = NULL;
-	bool       *known = NULL, *touch = NULL;
-	cell_index  index = { NULL, 0, cells };
-	cell_index *ix    = &index;
+	int       rv    = TD_ENOMEM;
+	edge     *edges = NULL;
+	size_t    ne = 0, nr = 0;
+	rel      *rels = NULL;
+	uint32_t *kid = NULL, *at = NULL, *fill = NULL, *of = NULL,
+	         *from = NULL, *unk = NULL, *queue = NULL;
+	bool            *known = NULL, *touch = NULL;
+	double          *people = NULL;
+	uint8_t         *state  = NULL;
+	disc_keys        keys   = { 0 };
+	const disc_keys *K      = &keys;
 
 	memset(sum, 0, sizeof(*sum));
+	if (n > UINT32_MAX / 8) {
+		if (errmsg) {
+			snprintf(errmsg, TD_ERRMSG_MAX,
+			         "%zu cells: more than one lattice may have",
+			         n);
+		}
+		return TD_EINVAL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const stats_disc_cell *c = &cells[i];
 		if (!strchr("sdn", c->level) || c->level == '\0'
@@ -514,11 +357,14 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 			return TD_EINVAL;
 		}
 	}
+	rv = disc_keys_build(&keys, cells, n, errmsg);
+	if (rv != TD_OK) {
+		return rv;
+	}
+	rv       = TD_ENOMEM;
 	size_t m = n ? n : 1;
-	order    = malloc(m * sizeof(*order));
 	edges    = malloc(3 * m * sizeof(*edges));
-	tp       = malloc(m * sizeof(*tp));
-	yp       = malloc(m * sizeof(*yp));
+	kid      = malloc(3 * m * sizeof(*kid));
 	rels     = malloc(3 * m * sizeof(*rels));
 	at       = calloc(m + 1, sizeof(*at));
 	fill     = malloc(m * sizeof(*fill));
@@ -528,81 +374,62 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	from     = malloc(m * sizeof(*from));
 	unk      = malloc(3 * m * sizeof(*unk));
 	queue    = malloc(3 * m * sizeof(*queue));
-	if (!order || !edges || !tp || !yp || !rels || !at || !fill || !of
-	    || !known || !touch || !from || !unk || !queue) {
+	people   = malloc(m * sizeof(*people));
+	state    = malloc(m * sizeof(*state));
+	if (!edges || !kid || !rels || !at || !fill || !of || !known || !touch
+	    || !from || !unk || !queue || !people || !state) {
 		goto out;
 	}
+	const size_t *order = K->order;
 	for (size_t i = 0; i < n; i++) {
-		order[i] = i;
-		if (!period_parent(cells[i].period, 't', tp[i])
-		    || !period_parent(cells[i].period, 'y', yp[i])) {
-			if (errmsg) {
-				snprintf(errmsg, TD_ERRMSG_MAX,
-				         "cell %zu: period is not YYYY-MM-DD",
-				         i + 1);
-			}
-			rv = TD_EINVAL;
-			goto out;
-		}
 		cells[i].people = cells[i].n;
 	}
-	/* cells that come in key order (as tandemd feeds them) need no
-	 * sort: one pass checks */
-	bool sorted = true;
-	for (size_t i = 1; sorted && i < n; i++) {
-		sorted = idx_cmp(&order[i - 1], &order[i], cells) < 0;
-	}
-	if (!sorted) {
-		qsort_r(order, n, sizeof(*order), idx_cmp, cells);
-	}
-	if (!index_build(&index, cells, n, order)) {
-		goto out;
-	}
 	if (opt->n_per_month) {
-		month_minimum(cells, n, ix, tp, yp);
+		month_minimum(cells, n, K);
 	}
 
 	for (size_t k = 0; k < n; k++) {
-		fill[order[k]] = k; /* rank of each cell in key order */
+		fill[order[k]] = (uint32_t) k; /* rank of each cell */
+		people[k]      = cells[k].people;
 	}
 	/* Edges in the children's key order, for edges_sort. */
 	for (size_t k = 0; k < n; k++) {
-		size_t           i   = order[k];
-		stats_disc_cell *c   = &cells[i];
-		const char      *grp = c->group ? c->group : "";
-		size_t           p;
+		uint32_t               i  = (uint32_t) order[k];
+		const stats_disc_cell *c  = &cells[i];
+		uint32_t               u  = K->unit[i];
+		uint64_t               lk = K->local[i];
+		uint32_t p0 = disc_period(lk), g = disc_group(lk);
+		size_t   p;
 		/* school < district < network */
-		p = c->level == 's'
-		    ? (c->district ? up(ix, c, 'd', c->district, c->grain,
-		                        c->period, grp)
-		                   : NONE)
-		    : c->level == 'd'
-		    ? up(ix, c, 'n', "", c->grain, c->period, grp)
-		    : NONE;
+		p = c->level == 's'   ? disc_keys_find(K, K->district[i], lk)
+		    : c->level == 'd' ? disc_keys_find(K, K->network, lk)
+		                      : NONE;
 		if (p != NONE) {
-			edges[ne++] = (edge) { p, i, K_UNIT };
+			edges[ne++] = (edge) { (uint32_t) p, i, K_UNIT };
 		}
 		/* week and month < term < academic year */
 		if (c->grain == 'm' || c->grain == 'w') {
-			p = up(ix, c, c->level, c->unit, 't', tp[i], grp);
+			p = disc_keys_find(
+			    K, u, disc_local('t', disc_period_up(p0, 't'), g));
 		} else if (c->grain == 't') {
-			p = up(ix, c, c->level, c->unit, 'y', yp[i], grp);
+			p = disc_keys_find(
+			    K, u, disc_local('y', disc_period_up(p0, 'y'), g));
 		} else {
 			p = NONE;
 		}
 		if (p != NONE) {
 			edges[ne++]
-			    = (edge) { p, i,
+			    = (edge) { (uint32_t) p, i,
 				       c->grain == 'm'       ? K_MONTHS
 				           : c->grain == 'w' ? K_WEEKS
 				                             : K_TERMS };
 		}
 		/* group < all students */
-		if (grp[0] != '\0') {
-			p = up(ix, c, c->level, c->unit, c->grain, c->period,
-			       "");
+		if (K->all != DISC_NONE32 && g != K->all) {
+			p = disc_keys_find(K, u,
+			                   disc_local(c->grain, p0, K->all));
 			if (p != NONE) {
-				edges[ne++] = (edge) { p, i,
+				edges[ne++] = (edge) { (uint32_t) p, i,
 					               opt->groups_partition
 					                   ? K_GRADES
 					                   : K_SUBGROUP };
@@ -624,17 +451,18 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 		}
 		rel *R       = &rels[nr++];
 		R->agg       = edges[a].parent;
-		R->first     = a;
-		R->count     = b - a;
+		R->first     = (uint32_t) a;
+		R->count     = (uint32_t) (b - a);
 		R->union_max = edges[a].kind == K_MONTHS
 		    || edges[a].kind == K_WEEKS || edges[a].kind == K_TERMS;
 		R->remainder = 0;
+		double parts = 0;
+		for (size_t j = a; j < b; j++) {
+			kid[j] = edges[j].child;
+			parts += people[edges[j].child];
+		}
 		if (edges[a].kind == K_GRADES || edges[a].kind == K_SUBGROUP) {
-			double parts = 0;
-			for (size_t j = a; j < b; j++) {
-				parts += cells[edges[j].child].people;
-			}
-			R->remainder = fmax(0, cells[R->agg].people - parts);
+			R->remainder = fmax(0, people[R->agg] - parts);
 		}
 		a = b;
 	}
@@ -642,7 +470,7 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	for (size_t r = 0; r < nr; r++) {
 		at[rels[r].agg + 1]++;
 		for (size_t j = 0; j < rels[r].count; j++) {
-			at[edges[rels[r].first + j].child + 1]++;
+			at[kid[rels[r].first + j] + 1]++;
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -650,32 +478,34 @@ stats_disclose(stats_disc_cell *cells, size_t n, const stats_disc_opts *opt,
 	}
 	memcpy(fill, at, n * sizeof(*fill));
 	for (size_t r = 0; r < nr; r++) {
-		of[fill[rels[r].agg]++] = r;
+		of[fill[rels[r].agg]++] = (uint32_t) r;
 		for (size_t j = 0; j < rels[r].count; j++) {
-			of[fill[edges[rels[r].first + j].child]++] = r;
+			of[fill[kid[rels[r].first + j]]++] = (uint32_t) r;
 		}
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		if (cells[i].people < opt->min_n) {
-			cells[i].state = STATS_DISC_PRIMARY;
+		if (people[i] < opt->min_n) {
+			state[i] = STATS_DISC_PRIMARY;
 			sum->primary++;
 		} else {
-			cells[i].state = STATS_DISC_RELEASED;
+			state[i] = STATS_DISC_RELEASED;
 		}
 	}
-	lattice L = { cells, n,     order, edges, rels, nr,   of,
-		      at,    known, touch, from,  unk,  queue };
+	lattice L = { n,  people, state, order, K,    kid, rels, nr,
+		      of, at,     known, touch, from, unk, queue };
 	do {
 		sum->passes++;
 		peel(&L);
 	} while (fix_pass(&L, opt->min_n, sum));
+	for (size_t i = 0; i < n; i++) {
+		cells[i].state = state[i];
+	}
 	rv = TD_OK;
 out:
-	free(order);
+	disc_keys_free(&keys);
 	free(edges);
-	free(tp);
-	free(yp);
+	free(kid);
 	free(rels);
 	free(at);
 	free(fill);
@@ -685,6 +515,7 @@ out:
 	free(from);
 	free(unk);
 	free(queue);
-	free(index.slot);
+	free(people);
+	free(state);
 	return rv;
 }

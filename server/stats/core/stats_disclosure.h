@@ -71,8 +71,8 @@ typedef struct stats_disc_summary {
  * are all released loses its smallest part: one that could be derived
  * from its own totals would otherwise give away what it protects.
  * Strings are borrowed.
- * Returns TD_OK, TD_EINVAL (a bad grain, level or period; errmsg says
- * which cell) or TD_ENOMEM. */
+ * Returns TD_OK, TD_EINVAL (a bad grain, level or period -- a period is
+ * exactly YYYY-MM-DD; errmsg says which cell) or TD_ENOMEM. */
 int stats_disclose(stats_disc_cell *cells, size_t n,
                    const stats_disc_opts *opt, stats_disc_summary *sum,
                    char *errmsg) __attribute__((warn_unused_result));

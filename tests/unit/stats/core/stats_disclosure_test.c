@@ -422,6 +422,16 @@ bad_cells_are_refused(void **state)
 	assert_non_null(strstr(err, "cell 2"));
 	stats_disc_cell d[] = { SCHOOL("a", "d1", 'm', "Sept", "", 12) };
 	assert_int_equal(stats_disclose(d, 1, &OUTCOMES, &s, err), TD_EINVAL);
+	/* a period is a start date and nothing else: never a key that only
+	 * looks like another cell's */
+	stats_disc_cell e[] = {
+		SCHOOL("a", "d1", 'm', "2024-09-01", "", 12),
+		SCHOOL("a", "d1", 'm', "2024-09-01T00", "", 12),
+	};
+	err[0] = '\0';
+	assert_int_equal(stats_disclose(e, LEN(e), &OUTCOMES, &s, err),
+	                 TD_EINVAL);
+	assert_non_null(strstr(err, "cell 2: period"));
 	assert_int_equal(stats_disclose(NULL, 0, &OUTCOMES, &s, err), TD_OK);
 }
 
