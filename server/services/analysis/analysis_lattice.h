@@ -31,8 +31,12 @@ typedef struct comp {
 	disc_slot *slots;
 	char      *strs;
 	size_t     n, bytes;
-	uint32_t  *districts; /* of each school unit, in slot order:
-	                       * (unit, district) offsets into strs */
+	size_t     strs_len; /* bytes of strs */
+	size_t     strs_added; /* of which patches appended since the last
+	                        * comp_pack (the units they replaced left
+	                        * theirs unused) */
+	uint32_t *districts; /* of each school unit, in slot order:
+	                      * (unit, district) offsets into strs */
 	size_t         n_districts;
 	_Atomic size_t refs;
 	uint64_t       gen; /* unique per component: analysis_stamps */
