@@ -355,13 +355,12 @@ put_str(unsigned char *b, size_t *k, const char *v, size_t len)
 static const unsigned char COPY_HEADER[19]
     = { 'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0 };
 
-/* copy_rows streams the rows into td_rollup_rows. */
+/* copy_rows streams the rows by sql (a binary COPY of the 14 columns of
+ * td_rollup_rows, or of rollups' columns but last_received). */
 static int
-copy_rows(store *s, group *const *rows, size_t n)
+copy_rows(store *s, const char *sql, group *const *rows, size_t n)
 {
-	int rv = store_copy_begin(
-	    s, "COPY td_rollup_rows FROM STDIN (FORMAT binary)",
-	    "updating the rollups");
+	int rv = store_copy_begin(s, sql, "updating the rollups");
 	if (rv != TD_OK) {
 		return rv;
 	}
@@ -433,6 +432,14 @@ static const char ROWS_TABLE[]
       "grade text, grain char(1), level char(1), period_start date, "
       "unit_id bigint, cnt bigint, n_sum float8, wsum float8, wsumsq "
       "float8, fav bigint, items bigint, bit int) ON COMMIT DELETE ROWS";
+static const char COPY_ROWS[]
+    = "COPY td_rollup_rows FROM STDIN (FORMAT binary)";
+/* New school rows straight into rollups (last_received takes its default,
+ * now(), as the upsert sets it; sql/025). */
+static const char COPY_NEW[]
+    = "COPY rollups (measure, subgroup, grade, grain, level, period_start, "
+      "unit_id, cnt, n_sum, wsum, wsumsq, fav, items, month_mask) FROM "
+      "STDIN (FORMAT binary)";
 static const char UPSERT[]
     = "INSERT INTO rollups AS t (measure, subgroup, grade, grain, "
       "level, period_start, unit_id, cnt, n_sum, wsum, wsumsq, fav, items, "
@@ -698,9 +705,67 @@ store_rollup_ready(store *s)
 	return rv;
 }
 
+/* The upsert's order of school rows (UPSERT's ORDER BY for level 's'):
+ * unit, grain, period, then the text keys by bytes. */
+static int
+by_upsert_order(const void *a, const void *b)
+{
+	const group *x = *(group *const *) a, *y = *(group *const *) b;
+	int          c;
+	if (x->unit != y->unit) {
+		return x->unit < y->unit ? -1 : 1;
+	}
+	if (x->grain != y->grain) {
+		return (unsigned char) x->grain < (unsigned char) y->grain ? -1
+		                                                           : 1;
+	}
+	if (x->period != y->period) {
+		return x->period < y->period ? -1 : 1;
+	}
+	if ((c = strcmp(x->measure, y->measure)) != 0
+	    || (c = strcmp(x->subgroup, y->subgroup)) != 0) {
+		return c;
+	}
+	return strcmp(x->grade, y->grade);
+}
+
+/* insert_new tries the n school rows as new rows of rollups, by COPY, in
+ * a savepoint: *done when they went in, else (a row exists: SQLSTATE
+ * 23505) the savepoint is rolled back and the caller upserts them. A plain
+ * insert skips ON CONFLICT's probe of the key before each row and the
+ * temporary table (EXPLAIN ANALYZE of one batch's 5,595 rows: 49-55 ms
+ * upserted, 34 ms inserted). */
+static int
+insert_new(store *s, group **rows, size_t n, bool *done)
+{
+	*done = false;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i]->cnt <= 0) {
+			return TD_OK; /* a row that takes away exists */
+		}
+	}
+	qsort(rows, n, sizeof(*rows), by_upsert_order);
+	int rv = store_exec(s, "SAVEPOINT td_rollup_new", "savepoint");
+	if (rv == TD_OK) {
+		rv = copy_rows(s, COPY_NEW, rows, n);
+		if (rv == TD_EEXIST) {
+			rv = store_exec(s,
+			                "ROLLBACK TO SAVEPOINT td_rollup_new",
+			                "rolling back the new rollup rows");
+		} else if (rv == TD_OK) {
+			*done = true;
+		}
+	}
+	if (rv == TD_OK) {
+		rv = store_exec(s, "RELEASE SAVEPOINT td_rollup_new",
+		                "savepoint");
+	}
+	return rv;
+}
+
 int
 store_rollup_apply(store *s, const store_rollup_delta *d,
-                   const char *school_grains)
+                   const char *school_grains, bool new_first)
 {
 	table    sch = { 0 }, up = { 0 };
 	interns  in  = { 0 };
@@ -743,6 +808,7 @@ store_rollup_apply(store *s, const store_rollup_delta *d,
 			rows[n++] = &sch.g[i];
 		}
 	}
+	size_t n_school = n, first = 0;
 	for (size_t i = 0; rows != NULL && i < up.n; i++) {
 		rows[n++] = &up.g[i];
 	}
@@ -753,8 +819,15 @@ store_rollup_apply(store *s, const store_rollup_delta *d,
 	if (rv == TD_OK) {
 		rv = log_changes(s, d);
 	}
+	/* School rows first, as the upsert orders them, then the district
+	 * and network rows, which other batches share. */
+	bool done = false;
+	if (rv == TD_OK && new_first && n_school > 0) {
+		rv    = insert_new(s, rows, n_school, &done);
+		first = done ? n_school : 0;
+	}
 	if (rv == TD_OK) {
-		rv = copy_rows(s, rows, n);
+		rv = copy_rows(s, COPY_ROWS, rows + first, n - first);
 	}
 	if (rv == TD_OK) {
 		rv = store_exec(s, UPSERT, "updating the rollups");
