@@ -63,9 +63,11 @@ void store_rollback(store *s);
  * the transaction of the first batch that has a delta. */
 int store_rollup_ready(store *s) __attribute__((warn_unused_result));
 /* store_rollup_apply adds a delta to the rollups (store_rollup.c); school
- * rows only for school_grains (NULL = every grain of the delta). */
+ * rows only for school_grains (NULL = every grain of the delta);
+ * new_first: try the school rows as new rows first (a plain COPY), and
+ * upsert them only when one exists. */
 int store_rollup_apply(store *s, const store_rollup_delta *d,
-                       const char *school_grains)
+                       const char *school_grains, bool new_first)
     __attribute__((warn_unused_result));
 
 /* Binary results (the series reads: no text to parse back into numbers,

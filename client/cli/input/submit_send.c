@@ -15,9 +15,15 @@
 /* ---- batches ---- */
 
 /* batch_end: where the batch starting at lo ends. It holds at most
- * batch_size records and MAX_BATCH_BYTES of CSV, and one rubric. */
+ * batch_size records and MAX_BATCH_BYTES of CSV, and one rubric. A batch
+ * of a kind sent grouped by school that fills up ends instead after the
+ * last school it holds whole, when that leaves out at most an eighth of
+ * it: two batches then share no school's rollup rows, so an outcome load
+ * inserts every school's rows as new rows (store_rollup.c) instead of
+ * upserting them (a batch of 20,000 outcomes split 2 schools in 3 at
+ * 60 months each). */
 static size_t
-batch_end(const source *s, size_t lo, const opts *o)
+batch_end(const source *s, size_t lo, const opts *o, const kind *k)
 {
 	size_t hi = lo, bytes = 0;
 	while (hi < s->n && hi - lo < (size_t) o->batch_size) {
@@ -31,6 +37,18 @@ batch_end(const source *s, size_t lo, const opts *o)
 		}
 		bytes += len;
 		hi++;
+	}
+	if (k->school == NULL || hi >= s->n
+	    || hi - lo < (size_t) o->batch_size) {
+		return hi;
+	}
+	size_t floor = hi - (size_t) o->batch_size / 8;
+	for (size_t cut = hi; cut > floor && cut > lo + 1; cut--) {
+		if (strcmp(k->school(s->recs[cut - 1]),
+		           k->school(s->recs[cut]))
+		    != 0) {
+			return cut;
+		}
 	}
 	return hi;
 }
@@ -70,10 +88,10 @@ batch_id(const kind *k, const source *s, const char *code, size_t lo,
 }
 
 static size_t
-count_batches(const source *s, const opts *o)
+count_batches(const source *s, const opts *o, const kind *k)
 {
 	size_t n = 0;
-	for (size_t lo = 0; lo < s->n; lo = batch_end(s, lo, o)) {
+	for (size_t lo = 0; lo < s->n; lo = batch_end(s, lo, o, k)) {
 		n++;
 	}
 	return n;
@@ -225,12 +243,14 @@ submit_send_source(cli *c, const char *what, const char *kindname,
 {
 	flight q[PIPELINE_DEPTH];
 	size_t head = 0, in_flight = 0, lo = 0;
-	tl->nbatches = count_batches(s, o);
+	tl->nbatches = count_batches(s, o, k);
 	progress(c, kindname, s, 0);
 	while (lo < s->n || in_flight > 0) {
 		while (in_flight < PIPELINE_DEPTH && lo < s->n) {
 			flight *f = &q[(head + in_flight) % PIPELINE_DEPTH];
-			*f = (flight) { lo, batch_end(s, lo, o), NULL, { 0 } };
+			*f        = (flight) {
+				       lo, batch_end(s, lo, o, k), NULL, { 0 }
+			};
 			if (send_batch(c, what, k, s, o, f, false, NULL)
 			    != 0) {
 				f->st.code = TD_CODE_RESOURCE_EXHAUSTED;

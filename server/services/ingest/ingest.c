@@ -167,14 +167,25 @@ ingest_submit_outcomes(rpc_call *call, const ProtobufCMessage *req,
 		if (!ok || sc.ids[i] == 0 || ms.ids[i] == 0) {
 			continue;
 		}
-		char key[160];
-		int  kl = snprintf(key, sizeof(key), "%lld/%lld/%s/%d/%d",
-		                   (long long) ms.ids[i], (long long) sc.ids[i],
-		                   o->subgroup, d0, d1);
+		/* The natural key's bytes (snprintf of it was 4% of
+		 * tandemd's time for an outcome batch, perf). */
+		char   key[2 * sizeof(int64_t) + 2 * sizeof(int32_t)
+                         + TD_MAX_STRING];
+		size_t sl = strlen(o->subgroup), kl = 0;
+		sl = sl < TD_MAX_STRING ? sl : TD_MAX_STRING;
+		memcpy(key + kl, &ms.ids[i], sizeof(int64_t));
+		kl += sizeof(int64_t);
+		memcpy(key + kl, &sc.ids[i], sizeof(int64_t));
+		kl += sizeof(int64_t);
+		memcpy(key + kl, &d0, sizeof(int32_t));
+		kl += sizeof(int32_t);
+		memcpy(key + kl, &d1, sizeof(int32_t));
+		kl += sizeof(int32_t);
+		memcpy(key + kl, o->subgroup, sl);
 		batch_unique_key(&b, rec, "period_start",
 		                 "school, measure, period "
 		                 "and subgroup",
-		                 key, (size_t) kl);
+		                 key, kl + sl);
 		store_outcome_rec row = {
 			ms.ids[i],     sc.ids[i], o->subgroup, o->period_start,
 			o->period_end, o->value,  o->n,        o->has_sd,

@@ -48,6 +48,10 @@ typedef struct ingest_spec {
 	 * outcomes' school months are read from the outcomes themselves
 	 * (sql/020_outcome_school_months.sql). */
 	const char *rollup_school_grains;
+	/* Whether a batch's school rollup rows are usually new (an outcome
+	 * load brings months not seen before; survey batches of concurrent
+	 * submitters share their schools' rows). */
+	bool rollup_new_first;
 } ingest_spec;
 
 static int
@@ -450,8 +454,9 @@ ingest(store *s, const ingest_spec *spec, const store_ingest_batch *b,
 		}
 	}
 	if (rv == TD_OK && b->rollup != NULL && b->rollup->n > 0) {
-		rv = store_rollup_apply(s, b->rollup,
-		                        spec->rollup_school_grains);
+		rv = store_rollup_apply(
+		    s, b->rollup, spec->rollup_school_grains,
+		    spec->rollup_new_first && !b->correction);
 	}
 	if (rv == TD_OK && res->corrected > 0) {
 		char        cor[24];
@@ -485,6 +490,7 @@ static const ingest_spec SURVEYS = {
 	"t.school_id, t.administered_on, t.grade, t.answers",
 	read_survey,
 	NULL,
+	false,
 };
 
 static const ingest_spec OUTCOMES = {
@@ -497,6 +503,7 @@ static const ingest_spec OUTCOMES = {
 	"t.school_id, t.period_start, m.code, t.subgroup, t.value, t.n",
 	read_outcome,
 	"ty",
+	true,
 };
 
 static const ingest_spec COSTS = {
@@ -508,6 +515,7 @@ static const ingest_spec COSTS = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 static const ingest_spec PARTICIPATION = {
@@ -519,6 +527,7 @@ static const ingest_spec PARTICIPATION = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 static const ingest_spec ADMINISTRATIONS = {
@@ -530,6 +539,7 @@ static const ingest_spec ADMINISTRATIONS = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 static const ingest_spec OBSERVATIONS = {
@@ -542,6 +552,7 @@ static const ingest_spec OBSERVATIONS = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 static const ingest_spec ANNOTATIONS = {
@@ -553,6 +564,7 @@ static const ingest_spec ANNOTATIONS = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 static const ingest_spec PDSA_CYCLES = {
@@ -565,6 +577,7 @@ static const ingest_spec PDSA_CYCLES = {
 	NULL,
 	NULL,
 	NULL,
+	false,
 };
 
 /* The typed entry points of store.h, one per record kind. */

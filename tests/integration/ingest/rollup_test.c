@@ -240,9 +240,10 @@ submit_surveys(size_t n, int salt, int shift, bool correction)
 	free(resp);
 }
 
-/* Submits n outcome rows over two measures, subgroups and months. */
+/* Submits n outcome rows over two measures, subgroups and the months of
+ * one year. */
 static void
-submit_outcomes(size_t n, int salt, bool correction)
+submit_outcomes_in(size_t n, int salt, bool correction, int year)
 {
 	Tandem__V1__Outcome  *o  = calloc(n, sizeof(*o));
 	Tandem__V1__Outcome **op = calloc(n, sizeof(*op));
@@ -252,8 +253,8 @@ submit_outcomes(size_t n, int salt, bool correction)
 		static const char *const schools[]
 		    = { "S1", "S2", "S3", "S4" };
 		int month = 1 + (int) ((i / 8) % 12);
-		snprintf(dates[i][0], 16, "2024-%02d-01", month);
-		snprintf(dates[i][1], 16, "2024-%02d-28", month);
+		snprintf(dates[i][0], 16, "%d-%02d-01", year, month);
+		snprintf(dates[i][1], 16, "%d-%02d-28", year, month);
 		o[i].measure      = i % 2 ? "referrals" : "attendance";
 		o[i].school       = (char *) schools[(i / 2) % 4];
 		o[i].subgroup     = (i / 96) % 2 ? "ell" : "";
@@ -283,6 +284,12 @@ submit_outcomes(size_t n, int salt, bool correction)
 }
 
 static void
+submit_outcomes(size_t n, int salt, bool correction)
+{
+	submit_outcomes_in(n, salt, correction, 2024);
+}
+
+static void
 rollups_equal_the_raw_rows_after_inserts(void **state)
 {
 	(void) state;
@@ -290,6 +297,27 @@ rollups_equal_the_raw_rows_after_inserts(void **state)
 	submit_outcomes(192, 0, false);
 	assert_true(expected_rows() > 100);
 	assert_int_equal(differences(), 0);
+}
+
+/* An outcome batch's school rows go in as new rows first and are
+ * upserted when one exists (store_rollup.c): months of 2025 reach the
+ * school year 2024-25, which the months of 2024 began, and new terms and
+ * years; months of 2022 (all new), then of 2023, whose first rows are new
+ * and whose school year 2022-23 the months of 2022 began. */
+static void
+rollups_equal_the_raw_rows_after_new_months(void **state)
+{
+	(void) state;
+	submit_outcomes_in(192, 13, false, 2025);
+	assert_int_equal(differences(), 0);
+	submit_outcomes_in(96, 17, false, 2022);
+	submit_outcomes_in(192, 19, false, 2023);
+	assert_int_equal(differences(), 0);
+	/* Rows inserted as new carry the time they were received. */
+	assert_int_equal(h_sql_int(conninfo,
+	                           "SELECT count(*) FROM rollups "
+	                           "WHERE last_received IS NULL"),
+	                 0);
 }
 
 static void
@@ -335,6 +363,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rollups_equal_the_raw_rows_after_inserts),
+		cmocka_unit_test(rollups_equal_the_raw_rows_after_new_months),
 		cmocka_unit_test(rollups_equal_the_raw_rows_after_corrections),
 		cmocka_unit_test(rollups_equal_the_raw_rows_after_deletes),
 	};

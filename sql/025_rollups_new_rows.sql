@@ -1,0 +1,11 @@
+-- SPDX-License-Identifier: MIT
+-- An outcome batch's school rollup rows (terms and years) are usually new:
+-- tandemd sends them first by a plain COPY into rollups, in a savepoint,
+-- and upserts them only when one exists already (SQLSTATE 23505: the
+-- savepoint is rolled back and every row goes through the upsert as
+-- before; store_rollup.c). INSERT ... ON CONFLICT probes the key before
+-- each row and inserts through a speculative token: one batch's 5,595
+-- new rows took 49-55 ms upserted and 34 ms inserted (EXPLAIN ANALYZE).
+-- A COPY names no last_received; the upsert sets now(), the transaction's
+-- start, and so does this default.
+ALTER TABLE rollups ALTER COLUMN last_received SET DEFAULT now();
