@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analysis.h"
+#include "analysis_mdc.h"
 #include "store/store_icons.h"
 
 /* One school's kept result; immutable once made, shared by the sets of

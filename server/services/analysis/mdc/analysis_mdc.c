@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "analysis_mdc.h"
 #include "config.h"
 #include "services.h"
 #include "stats/charts/stats_mdc.h"
