@@ -125,4 +125,17 @@ int store_set_timeout(store *s, int64_t ms);
 /* store_text_array builds a text[] literal for codes (malloc'd). */
 char *store_text_array(const char *const *v, size_t n);
 
+/* store_changes_read runs sql, a read of a change log with $1 the measure
+ * and $2 since (the snapshot of the caller's last read, or NULL), whose
+ * first row starts with the snapshot the statement ran in (text) and
+ * whether everything is to be read again (boolean): it copies that
+ * snapshot into snapshot (cap bytes; one that does not fit sets *all: no
+ * next read builds on it) and ORs the boolean into *all. On TD_OK *out
+ * is the result, the other columns the caller's to read and the result
+ * its to clear; on failure the store's message names what was read. */
+int store_changes_read(store *s, const char *sql, const char *measure,
+                       const char *since, const char *what, char *snapshot,
+                       size_t cap, bool *all, PGresult **out)
+    __attribute__((warn_unused_result));
+
 #endif /* TD_STORE_INTERNAL_H */

@@ -236,24 +236,15 @@ int
 store_lattice_changes(store *s, const char *measure, const char *since,
                       store_lattice_change *out)
 {
-	const char *p[2] = { measure, since };
+	PGresult *r;
 	memset(out, 0, sizeof(*out));
-	PGresult *r = PQexecParams(s->conn, LATTICE_CHANGES, 2, NULL, p, NULL,
-	                           NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
-		int rv = store_result_err(s, r,
-		                          "reading the lattice's change log");
-		PQclear(r);
+	int rv = store_changes_read(s, LATTICE_CHANGES, measure, since,
+	                            "reading the lattice's change log",
+	                            out->snapshot, sizeof(out->snapshot),
+	                            &out->all, &r);
+	if (rv != TD_OK) {
 		return rv;
 	}
-	int rv = TD_OK;
-	if ((size_t) PQgetlength(r, 0, 0) >= sizeof(out->snapshot)) {
-		out->all = true; /* a snapshot too long to keep: no next */
-	} else {
-		memcpy(out->snapshot, PQgetvalue(r, 0, 0),
-		       (size_t) PQgetlength(r, 0, 0) + 1);
-	}
-	out->all = out->all || PQgetvalue(r, 0, 1)[0] == 't';
 	for (const char *y = PQgetvalue(r, 0, 2); !out->all && *y != '\0';) {
 		char *end;
 		long  v = strtol(y, &end, 10);

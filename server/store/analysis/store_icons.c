@@ -40,25 +40,17 @@ int
 store_school_changes(store *s, const char *measure, const char *since,
                      store_school_change *out)
 {
-	const char *p[2] = { measure, since };
+	PGresult *r;
 	memset(out, 0, sizeof(*out));
-	PGresult *r
-	    = PQexecParams(s->conn, SCHOOL_CHANGES, 2, NULL, p, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1) {
-		int rv = store_result_err(s, r,
-		                          "reading the outcomes' change log");
-		PQclear(r);
+	int rv = store_changes_read(s, SCHOOL_CHANGES, measure, since,
+	                            "reading the outcomes' change log",
+	                            out->snapshot, sizeof(out->snapshot),
+	                            &out->all, &r);
+	if (rv != TD_OK) {
 		return rv;
 	}
 	int    rows  = PQntuples(r);
 	size_t bytes = 0;
-	if ((size_t) PQgetlength(r, 0, 0) >= sizeof(out->snapshot)) {
-		out->all = true; /* a snapshot too long to keep: no next */
-	} else {
-		memcpy(out->snapshot, PQgetvalue(r, 0, 0),
-		       (size_t) PQgetlength(r, 0, 0) + 1);
-	}
-	out->all = out->all || PQgetvalue(r, 0, 1)[0] == 't';
 	for (int i = 0; !out->all && i < rows; i++) {
 		bytes += PQgetisnull(r, i, 2)
 		    ? 0
