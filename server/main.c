@@ -22,6 +22,7 @@
 #include "services/services.h"
 #include "stats/stats.h"
 #include "store/store.h"
+#include "store/store_access.h"
 #include "transport/transport.h"
 
 #ifndef TD_VERSION

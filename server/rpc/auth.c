@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "store/store.h"
+#include "store/store_access.h"
 
 static const struct {
 	const char *name;

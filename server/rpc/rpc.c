@@ -15,6 +15,7 @@
 #include "rpc.h"
 #include "metrics/metrics.h"
 #include "store/store.h"
+#include "store/store_access.h"
 #include "tandem/v1/rpc.pb-c.h"
 
 /* Decoding may grow a message many times over (a 2-byte repeated entry

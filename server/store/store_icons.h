@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "store.h"
+#include "store_analysis.h"
 
 /* What changed in an outcome measure's school months since a snapshot of
  * the change log (sql/022_outcome_changes.sql). */

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_analysis.h"
+#include "store_ingest.h"
 
 struct store {
 	PGconn *conn;

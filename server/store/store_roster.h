@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "store_registry.h"
 
 /* A registry row as the roster import sees it; id 0 = no such row. */
 typedef struct store_roster_row {

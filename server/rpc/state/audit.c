@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "store/store.h"
+#include "store/store_access.h"
 
 #define QUEUE_ROWS 2048
 #define BATCH_ROWS 512

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "store/store.h"
+#include "store/store_access.h"
 
 /* audit_start opens the writer's own connection and starts it. */
 int audit_start(const char *conninfo);

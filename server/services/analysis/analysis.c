@@ -12,6 +12,8 @@
 #include "improve/improve.h"
 #include "config.h"
 #include "validate.h"
+#include "store/store_analysis.h"
+#include "store/store_registry.h"
 
 static bool
 date_ok(const char *s)

@@ -14,6 +14,7 @@
 #include "rpc/rpc.h"
 #include "stats/impact/stats_staggered.h"
 #include "store/store.h"
+#include "store/store_analysis.h"
 #include "tandem/v1/analysis.pb-c.h"
 
 /* The academic years of a measure's disclosure lattice that one

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats_disclosure.h"
+#include "store/store_disclosure.h"
 
 typedef struct lattice {
 	char    *measure;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "analysis_lattice.h"
+#include "store/store_disclosure.h"
 
 void
 comp_release(comp *c)

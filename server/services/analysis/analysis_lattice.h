@@ -14,6 +14,7 @@
 
 #include "analysis.h"
 #include "stats_disclosure.h"
+#include "store/store_disclosure.h"
 
 /* A decided cell, compact: what a call needs to lay states on points. */
 typedef struct disc_slot {

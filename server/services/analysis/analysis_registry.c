@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "store/store_registry.h"
 
 struct analysis_registry {
 	uint64_t         version; /* store_data_version() before the read */

@@ -14,6 +14,7 @@
 #include "services.h"
 #include "kept.h"
 #include "stats/impact/stats_staggered.h"
+#include "store/store_analysis.h"
 
 static int
 adoption_cmp(const void *a, const void *b)

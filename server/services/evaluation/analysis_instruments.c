@@ -22,6 +22,8 @@
 #include "stats/instruments/stats_omega.h"
 #include "stats/instruments/stats_reliability.h"
 #include "kept.h"
+#include "store/store_analysis.h"
+#include "store/store_registry.h"
 
 static const char *
 opt_str(const char *s)

@@ -16,6 +16,7 @@
 #include "stats/core/stats_moments.h"
 #include "stats/compare/stats_pdev.h"
 #include "stats/core/stats_units.h"
+#include "store/store_analysis.h"
 
 /* ---- positive deviance ---- */
 

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats/impact/stats_roi.h"
+#include "store/store_analysis.h"
 #include "validate.h"
 
 #define DEFAULT_SEED 20261122u

@@ -16,6 +16,7 @@
 #include "services/services.h"
 #include "stats/improve/stats_discover.h"
 #include "store/store_improve.h"
+#include "store/store_registry.h"
 #include "tandem/v1/improvement.pb-c.h"
 
 /* deviants runs the positive-deviance analysis of the measure over the

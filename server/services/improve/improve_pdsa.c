@@ -17,6 +17,9 @@
 #include "services/services.h"
 #include "services/workflow/events.h"
 #include "store/store_improve.h"
+#include "store/store_analysis.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "tandem/v1/improvement.pb-c.h"
 
 static const char *const STATUSES[]

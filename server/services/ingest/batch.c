@@ -11,6 +11,8 @@
 #include "metrics/metrics.h"
 #include "events.h"
 #include "store/store.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "store/store_roster.h"
 #include "tandem/v1/ingest.pb-c.h"
 

@@ -10,6 +10,8 @@
 
 #include "rpc/rpc.h"
 #include "store/store.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "validate.h"
 
 typedef struct batch {

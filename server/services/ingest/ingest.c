@@ -13,6 +13,8 @@
 
 #include "services.h"
 #include "store/store.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "stats_scores.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "batch.h"

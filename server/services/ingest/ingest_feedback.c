@@ -9,6 +9,8 @@
 
 #include "batch.h"
 #include "services.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "tandem/v1/ingest.pb-c.h"
 
 static const char *

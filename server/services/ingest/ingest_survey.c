@@ -14,6 +14,8 @@
 #include "services.h"
 #include "stats_scores.h"
 #include "store/store.h"
+#include "store/store_ingest.h"
+#include "store/store_registry.h"
 #include "tandem/v1/ingest.pb-c.h"
 #include "validate.h"
 #include "review.h"

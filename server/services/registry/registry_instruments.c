@@ -10,6 +10,7 @@
 #include "registry.h"
 #include "services.h"
 #include "store/store.h"
+#include "store/store_registry.h"
 #include "tandem/v1/registry.pb-c.h"
 #include "validate.h"
 

@@ -8,6 +8,7 @@
 
 #include "services.h"
 #include "store/store.h"
+#include "store/store_registry.h"
 #include "tandem/v1/registry.pb-c.h"
 
 int

@@ -13,6 +13,7 @@
 #include "roster.h"
 #include "services/services.h"
 #include "services/validate/validate.h"
+#include "store/store_registry.h"
 
 const char *const roster_kind[K_N]
     = { "district", "school", "educator", "membership" };

@@ -12,6 +12,7 @@
 
 #include "rpc/rpc.h"
 #include "store/store.h"
+#include "store/store_registry.h"
 #include "store/store_roster.h"
 #include "tandem/v1/registry.pb-c.h"
 

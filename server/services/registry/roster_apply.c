@@ -10,6 +10,7 @@
 
 #include "roster.h"
 #include "services/services.h"
+#include "store/store_registry.h"
 
 void
 roster_put_districts(roster *r)

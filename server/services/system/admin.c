@@ -10,6 +10,7 @@
 #include "rpc/auth.h"
 #include "services.h"
 #include "store/store.h"
+#include "store/store_access.h"
 #include "tandem/v1/admin.pb-c.h"
 
 #define SLEEP_MAX_MS 600000

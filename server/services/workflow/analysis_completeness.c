@@ -15,6 +15,7 @@
 #include "keyset.h"
 #include "services.h"
 #include "stats/instruments/stats_reporting.h"
+#include "store/store_analysis.h"
 
 /* A completeness answer holds one row per expected report in memory on
  * the way (about 260 bytes each): 4,000 schools x 50 periods fit; past

@@ -15,6 +15,7 @@
 #include "export.h"
 #include "services/services.h"
 #include "store/store_export.h"
+#include "store/store_registry.h"
 #include "tandem/v1/export.pb-c.h"
 
 #define PAGE_DEFAULT 1000

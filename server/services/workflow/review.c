@@ -16,6 +16,7 @@
 #include "events.h"
 #include "review.h"
 #include "services.h"
+#include "store/store_registry.h"
 #include "store/store_review.h"
 #include "tandem/v1/events.pb-c.h"
 #include "tandem/v1/review.pb-c.h"

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "common.h"
+#include "store_analysis.h"
 #include "store_internal.h"
+#include "store_registry.h"
 
 static int
 query(store *s, const char *sql, int n, const char *const *p, PGresult **out,

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_analysis.h"
+#include "store_disclosure.h"
 #include "store_internal.h"
 
 static const char OUTCOME_CELLS[]

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_analysis.h"
 #include "store_icons.h"
 #include "store_internal.h"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "store_analysis.h"
 #include "store_internal.h"
 
 /* Columns: school id, school code, district code ('' when not asked

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "store_analysis.h"
 #include "store_internal.h"
 
 /* As store_series's school read (store_analysis.c), without the join and

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_access.h"
 #include "store_internal.h"
 
 #define CLIENT_COLS                                                           \

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_ingest.h"
 #include "store_internal.h"
+#include "store_registry.h"
 
 /* COPY data goes to libpq in chunks of this size: large enough that the
  * per-call overhead vanishes, small enough not to double a batch's memory. */

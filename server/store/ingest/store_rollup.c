@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "common.h"
+#include "store_disclosure.h"
+#include "store_ingest.h"
 #include "store_internal.h"
 
 /* One rollup row being summed. sid: the three strings' ids in the

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_ingest.h"
 #include "store_internal.h"
 
 struct store_rows {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_registry.h"
 
 int
 store_tx_begin(store *s)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store_internal.h"
+#include "store_registry.h"
 #include "store_roster.h"
 
 /* Any constant both sides agree on: imports wait for each other. */

@@ -18,6 +18,7 @@
 #include <math.h>
 
 #include "analysis_lattice.h"
+#include "store/store_disclosure.h"
 
 #define SCHOOLS  320 /* strings enough that patches append before a pack */
 #define MAX_SCH  (SCHOOLS + 40)

@@ -18,6 +18,7 @@
 #include "stats/core/stats_units.h"
 #include "stats/charts/stats_xbar.h"
 #include "stats/core/stats_moments.h"
+#include "store/store_analysis.h"
 
 static stats_rules
 rules_of(Tandem__V1__RuleSet r)

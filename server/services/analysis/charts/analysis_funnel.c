@@ -14,6 +14,7 @@
 #include "services.h"
 #include "stats/compare/stats_funnel.h"
 #include "stats/core/stats_units.h"
+#include "store/store_analysis.h"
 
 /* scale_of: the factor from a 0..1 proportion to the measure's unit; -1
  * for a scale score (sampling variance sd^2 / n from its submitted SDs);

@@ -20,6 +20,7 @@
 
 #include "analysis_icons.h"
 #include "config.h"
+#include "store/store_analysis.h"
 
 /* cold reads and computes every school. */
 static int

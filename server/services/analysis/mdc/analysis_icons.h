@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "analysis_mdc.h"
+#include "store/store_analysis.h"
 #include "store/store_icons.h"
 
 /* One school's kept result; immutable once made, shared by the sets of

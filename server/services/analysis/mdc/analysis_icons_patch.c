@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analysis_icons.h"
+#include "store/store_analysis.h"
 
 /* Points walked through the lattice at once after a write. */
 #define WALK_CHUNK 16384

@@ -12,6 +12,7 @@
 
 #include "analysis_icons.h"
 #include "stats/core/stats_disclosure.h"
+#include "store/store_analysis.h"
 
 /* A few keys (measure and options) of at most ICONS_MAX_MIB together: a
  * set at 10,000 schools x 60 months is about 9 MB. */

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "services.h"
 #include "stats/charts/stats_mdc.h"
+#include "store/store_analysis.h"
 
 static stats_mdc_direction
 direction_of(char d)

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "analysis.h"
+#include "store/store_analysis.h"
 
 /* analysis_mdc_row computes series s's answer row as Analysis/Mdc does
  * (points only when the request asks for them; rebases at[0..n_rebase)):
