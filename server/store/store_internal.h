@@ -48,6 +48,14 @@ int store_exec(store *s, const char *sql, const char *what)
 int store_query(store *s, const char *sql, int n, const char *const *params,
                 PGresult **out, const char *what)
     __attribute__((warn_unused_result));
+/* store_copy_field copies column col of row (cut to cap - 1 bytes) into
+ * dst; store_num reads it as a number (NaN for NULL). */
+void   store_copy_field(char *dst, size_t cap, const PGresult *r, int row,
+                        int col);
+double store_num(const PGresult *r, int row, int col);
+/* store_alloc_rows allocates n zeroed rows of size sz (at least one), or
+ * sets *rv to the store's out-of-memory error and gives NULL. */
+void   *store_alloc_rows(store *s, size_t n, size_t sz, int *rv);
 int64_t store_now_us(void);
 /* store_keyed_row checks the one row of a "key CTE LEFT JOIN" read whose
  * column 0 says the unit was not found and column 1 that the row exists:

@@ -2,6 +2,7 @@
  * Connection handling: connect, reconnect after the database restarts,
  * statement_timeout from the call's deadline, and SQLSTATE → td_err.
  */
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -457,6 +458,31 @@ store_query(store *s, const char *sql, int n, const char *const *params,
 	}
 	*out = res;
 	return TD_OK;
+}
+
+void
+store_copy_field(char *dst, size_t cap, const PGresult *r, int row, int col)
+{
+	const char *v = PQgetvalue(r, row, col);
+	size_t      n = strnlen(v, cap - 1);
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+double
+store_num(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col)
+	    ? NAN
+	    : strtod(PQgetvalue(r, row, col), NULL);
+}
+
+void *
+store_alloc_rows(store *s, size_t n, size_t sz, int *rv)
+{
+	void *p = calloc(n ? n : 1, sz);
+	*rv     = p ? TD_OK : store_fail(s, TD_ENOMEM, "out of memory");
+	return p;
 }
 
 void
