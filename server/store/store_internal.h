@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "store_analysis.h"
+#include "store_disclosure.h"
 #include "store_ingest.h"
 
 struct store {
@@ -127,6 +128,13 @@ int store_outcome_months_read(store *s, const store_series_query *q,
                               bool lattice, PGresult **out)
     __attribute__((warn_unused_result));
 bool store_outcome_month_next(const PGresult *r, int *row, store_month *m);
+
+/* store_survey_cells reads the disclosure cells of a survey construct
+ * (store_survey_cells.c), as store_disclosure_cells gives them; from and
+ * to (both or neither) bound the period starts to [from, to). */
+int store_survey_cells(store *s, const char *survey, const char *construct,
+                       const char *from, const char *to, store_disc_cell **out,
+                       size_t *n) __attribute__((warn_unused_result));
 
 /* store_rows_row gives row i's COPY bytes, with its newline. */
 const char *store_rows_row(const store_rows *r, size_t i, size_t *len);

@@ -28,45 +28,6 @@ static const char OUTCOME_CELLS[]
       " AND ($2::date IS NULL OR r.period_start >= $2::date)"
       " AND ($3::date IS NULL OR r.period_start < $3::date)";
 
-/* Grouping sets give school, district and network, with and without the
- * grade, in one pass; a grade-less response counts only in "all grades",
- * as in the rollups. */
-static const char SURVEY_CELLS[]
-    = "WITH resp AS ("
-      " SELECT r.school_id, sc.district_id, r.respondent,"
-      "  r.administered_on, r.grade"
-      " FROM survey_responses r JOIN surveys v ON v.id = r.survey_id"
-      " JOIN schools sc ON sc.id = r.school_id"
-      " WHERE v.code = $1 AND EXISTS (SELECT 1 FROM survey_items it"
-      "  WHERE it.survey_id = r.survey_id AND it.construct = $2"
-      "  AND r.answers[it.position + 1] IS NOT NULL)"
-      /* periods in [$3, $4) when given: a week that starts before $4
-       * holds answers of up to six days later */
-      " AND ($3::date IS NULL OR r.administered_on >= $3::date)"
-      " AND ($4::date IS NULL OR r.administered_on < $4::date + 6)"
-      "), g AS ("
-      " SELECT resp.*, gr.grain,"
-      "  td_period_start(gr.grain, resp.administered_on) AS ps"
-      " FROM resp CROSS JOIN (VALUES ('w'::char), ('m'), ('t'), ('y'))"
-      "  gr(grain)"
-      "), a AS ("
-      " SELECT grain, ps, school_id, district_id, grade,"
-      "  GROUPING(school_id) AS gs, GROUPING(district_id) AS gd,"
-      "  GROUPING(grade) AS gg, count(DISTINCT respondent) AS people"
-      " FROM g GROUP BY GROUPING SETS ("
-      "  (grain, ps, district_id, school_id, grade),"
-      "  (grain, ps, district_id, school_id), (grain, ps, district_id, grade),"
-      "  (grain, ps, district_id), (grain, ps, grade), (grain, ps))"
-      " HAVING GROUPING(grade) = 1 OR grade <> ''"
-      ") SELECT CASE WHEN a.gs = 0 THEN 's' WHEN a.gd = 0 THEN 'd'"
-      "  ELSE 'n' END, a.grain, coalesce(sc.code, d.code, 'network'),"
-      "  CASE WHEN a.gs = 0 THEN d.code ELSE '' END, a.ps,"
-      "  CASE WHEN a.gg = 1 THEN '' ELSE a.grade END, a.people"
-      " FROM a LEFT JOIN schools sc ON a.gs = 0 AND sc.id = a.school_id"
-      " LEFT JOIN districts d ON a.gd = 0 AND d.id = a.district_id"
-      " WHERE ($3::date IS NULL OR a.ps >= $3::date)"
-      " AND ($4::date IS NULL OR a.ps < $4::date)";
-
 /* put copies l bytes of v and a NUL to *pool and moves it on. */
 static const char *
 put(char **pool, const char *v, size_t l)
@@ -165,9 +126,7 @@ store_disclosure_cells(store *s, const char *measure, int from_year,
 {
 	char        survey[200] = "", construct[200] = "";
 	char        from[32], to[32], last[32];
-	const char *p[4] = { measure, NULL, NULL, NULL };
-	const char *sql  = OUTCOME_CELLS;
-	int         np   = 3;
+	const char *p[3] = { measure, NULL, NULL };
 	if (from_year >= 0 && to_year >= from_year && to_year < 10000) {
 		snprintf(from, sizeof(from), "%04d-08-01", from_year);
 		snprintf(to, sizeof(to), "%04d-08-01", to_year + 1);
@@ -185,31 +144,26 @@ store_disclosure_cells(store *s, const char *measure, int from_year,
 		}
 		memcpy(survey, measure + 7, len);
 		snprintf(construct, sizeof(construct), "%s", slash + 1);
-		p[3] = p[2];
-		p[2] = p[1];
-		p[0] = survey;
-		p[1] = construct;
-		sql  = SURVEY_CELLS;
-		np   = 4;
+		/* counted in C (store_survey_cells.c) */
+		return store_survey_cells(s, survey, construct, p[1], p[2],
+		                          out, n);
 	}
-	PGresult *r = PQexecParams(s->conn, sql, np, NULL, p, NULL, NULL, 0);
+	PGresult *r
+	    = PQexecParams(s->conn, OUTCOME_CELLS, 3, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		int rv
 		    = store_result_err(s, r, "reading the disclosure cells");
 		PQclear(r);
 		return rv;
 	}
-	PGresult *mo = NULL; /* an outcome's school months */
-	if (sql == OUTCOME_CELLS) {
-		/* months whose first day is in [from, last] */
-		store_series_query q = { .measure = measure,
-			                 .from    = p[1],
-			                 .to      = p[1] ? last : NULL };
-		int rv = store_outcome_months_read(s, &q, true, &mo);
-		if (rv != TD_OK) {
-			PQclear(r);
-			return rv;
-		}
+	PGresult *mo = NULL; /* the school months */
+	/* months whose first day is in [from, last] */
+	store_series_query q
+	    = { .measure = measure, .from = p[1], .to = p[1] ? last : NULL };
+	int rv = store_outcome_months_read(s, &q, true, &mo);
+	if (rv != TD_OK) {
+		PQclear(r);
+		return rv;
 	}
 	return pack_cells(s, r, mo, out, n);
 }
