@@ -189,7 +189,8 @@ a_patched_year_decides_as_a_fresh_one_after_each_write(void **state)
 	              cells[(MAX_SCH + DISTRICT + 1) * GROUPS * PERIODS];
 	static size_t idx[sizeof(cells) / sizeof(cells[0])];
 	static stats_disc_cell dc[sizeof(cells) / sizeof(cells[0])];
-	static store_disc_cell fresh[3 * GROUPS * PERIODS];
+	/* a school, its districts (old and new) and the network */
+	static store_disc_cell fresh[4 * GROUPS * PERIODS];
 	rpc_call               call = { 0 };
 	series_spec            spec = { .measure = "m", .survey = false };
 	size_t complementary = 0, appended = 0, packed = 0, steps = 0;
