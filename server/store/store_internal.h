@@ -70,6 +70,11 @@ int store_keyed_row(store *s, PGresult *r, const char *subject_kind,
  * connection is gone, which the next call finds out. */
 void store_rollback(store *s);
 
+/* store_lattice_log writes, in the open transaction, the (measure,
+ * academic year) pairs delta d reaches and the schools each reached, for
+ * the disclosure lattice's change log (store_lattice_log.c). */
+int store_lattice_log(store *s, const store_rollup_delta *d)
+    __attribute__((warn_unused_result));
 /* store_rollup_ready makes the connection's table of rollup rows, before
  * the transaction of the first batch that has a delta. */
 int store_rollup_ready(store *s) __attribute__((warn_unused_result));
