@@ -664,6 +664,77 @@ kept_statistics_follow_a_write(void **state)
 	td_status_reset(&st);
 }
 
+/* The statistics kept per data version are computed once for every
+ * caller; disclosure is each caller's own. A school's day with 4
+ * respondents (min_n is 10): an admin's call keeps its statistics and sees
+ * them, a council member's call on the kept statistics gets the construct
+ * suppressed (no alpha), and the admin's next call still sees them. */
+static void
+kept_statistics_keep_each_callers_suppression(void **state)
+{
+	(void) state;
+	/* Four respondents of one school on a day no one else answered. */
+	const char *school = "S040", *day = "2024-05-21";
+	char        path[300], args[400];
+	snprintf(path, sizeof(path), "%s/small_day.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("school,respondent,administered_on,grade,belong_1,belong_2,"
+	      "belong_3,belong_4,safety_1,safety_2,safety_3,safety_4,"
+	      "engage_1,engage_2,engage_3,engage_4\n",
+	      f);
+	for (int k = 0; k < 4; k++) {
+		fprintf(f,
+		        "%s,STU-%s-SMALL%d,%s,8,%d,%d,%d,%d,4,3,4,2,5,4,4,2\n",
+		        school, school, k, day, 2 + k % 3, 3 + k % 2, 2 + k,
+		        1 + k % 4);
+	}
+	fclose(f);
+	snprintf(args, sizeof(args), "submit surveys --survey climate %s",
+	         path);
+	assert_int_equal(load(args), 0);
+
+	Tandem__V1__CreateClientRequest cr
+	    = TANDEM__V1__CREATE_CLIENT_REQUEST__INIT;
+	cr.name                              = "council kept";
+	cr.role                              = "council";
+	Tandem__V1__CreateClientResponse *cc = NULL;
+	td_status                         st = { 0 };
+	assert_int_equal(td_admin_create_client(cl, &cr, &cc, &st),
+	                 TD_CODE_OK);
+	td_client *council = h_client_token(&srv, 60000, cc->token);
+	protobuf_c_message_free_unpacked(&cc->base, NULL);
+
+	Tandem__V1__ReliabilityRequest rq
+	    = TANDEM__V1__RELIABILITY_REQUEST__INIT;
+	rq.survey = "climate", rq.construct = "belonging";
+	rq.school = (char *) school, rq.from = (char *) day;
+	rq.to                                 = (char *) day;
+	Tandem__V1__ReliabilityResponse *r[3] = { NULL };
+	assert_int_equal(td_analysis_reliability(cl, &rq, &r[0], &st),
+	                 TD_CODE_OK);
+	assert_int_equal(td_analysis_reliability(council, &rq, &r[1], &st),
+	                 TD_CODE_OK);
+	assert_int_equal(td_analysis_reliability(cl, &rq, &r[2], &st),
+	                 TD_CODE_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(r[i]->n_constructs, 1);
+	}
+	const Tandem__V1__ConstructRow *admin = r[0]->constructs[0];
+	assert_false(admin->suppressed);
+	assert_int_equal(admin->n, 4);
+	assert_true(admin->alpha != 0);
+	assert_true(r[1]->constructs[0]->suppressed);
+	assert_true(r[1]->constructs[0]->alpha == 0);
+	assert_false(r[2]->constructs[0]->suppressed);
+	assert_true(r[2]->constructs[0]->alpha == admin->alpha);
+	for (int i = 0; i < 3; i++) {
+		protobuf_c_message_free_unpacked(&r[i]->base, NULL);
+	}
+	td_client_destroy(council);
+	td_status_reset(&st);
+}
+
 static int
 setup(void **state)
 {
@@ -691,6 +762,8 @@ main(void)
 		/* last: it adds a rubric and observations */
 		cmocka_unit_test(alpha_counts_every_scoring),
 		cmocka_unit_test(kept_statistics_follow_a_write),
+		cmocka_unit_test(
+		    kept_statistics_keep_each_callers_suppression),
 	};
 	return cmocka_run_group_tests_name("analysis_units", tests, setup,
 	                                   network_teardown);
